@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import { Amount, CreditKind, Hash, Id, NonNegativeAmount, Reason, Timestamp } from './primitives';
+
+/** Where a bucket's credits came from (DESIGN section 2). */
+export const BucketSource = z.enum([
+  'daily',
+  'plan',
+  'pack',
+  'bonus',
+  'promo',
+  'signup',
+  'refund',
+  'adjustment',
+]);
+export type BucketSource = z.infer<typeof BucketSource>;
+
+/** A bucket as created by a grant, purchase or refund entry. */
+export const BucketSpec = z.strictObject({
+  bucketId: Id,
+  kind: CreditKind,
+  source: BucketSource,
+  amount: Amount,
+  /** What the user paid for these credits, in the purchase currency's minor units; 0 when free. */
+  costBasisCents: NonNegativeAmount,
+  effectiveAt: Timestamp,
+  /** null: never expires. */
+  expiresAt: Timestamp.nullable(),
+  /** Lower spends first (DESIGN section 2, spending order). */
+  priority: z.int().min(0).max(1000),
+});
+export type BucketSpec = z.infer<typeof BucketSpec>;
+
+/** How an amount split across buckets. */
+export const Split = z.strictObject({ bucketId: Id, amount: Amount });
+export type Split = z.infer<typeof Split>;
+const Splits = z.array(Split).min(1).max(10_000);
+
+/** What a spend or hold paid for. */
+export const Purpose = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('job'), jobId: Id, tool: z.string().min(1).max(40) }),
+  z.strictObject({ kind: z.literal('design'), designId: Id }),
+  z.strictObject({ kind: z.literal('revoke'), reason: Reason }),
+]);
+export type Purpose = z.infer<typeof Purpose>;
+
+const base = {
+  v: z.literal(1),
+  accountId: Id,
+  seq: z.int().min(1),
+  at: Timestamp,
+  operationId: Id,
+};
+
+export const GrantBody = z.strictObject({
+  ...base,
+  type: z.literal('grant'),
+  bucket: BucketSpec,
+  reason: Reason,
+});
+
+export const PurchaseBody = z.strictObject({
+  ...base,
+  type: z.literal('purchase'),
+  purchaseId: Id,
+  provider: z.enum(['stripe', 'sandbox']),
+  paymentRef: z.string().min(1).max(200),
+  itemId: Id,
+  priceCents: NonNegativeAmount,
+  currency: z.string().regex(/^[a-z]{3}$/),
+  /** The paid bucket, and a separate free bonus bucket when the pack has one. */
+  buckets: z.array(BucketSpec).min(1).max(4),
+});
+
+export const SpendBody = z.strictObject({
+  ...base,
+  type: z.literal('spend'),
+  kind: CreditKind,
+  amount: Amount,
+  splits: Splits,
+  purpose: Purpose,
+});
+
+export const HoldBody = z.strictObject({
+  ...base,
+  type: z.literal('hold'),
+  holdId: Id,
+  kind: CreditKind,
+  amount: Amount,
+  splits: Splits,
+  expiresAt: Timestamp,
+  purpose: Purpose,
+});
+
+export const CaptureBody = z.strictObject({
+  ...base,
+  type: z.literal('capture'),
+  holdId: Id,
+  /** May be less than held (e.g. fewer images than asked); the rest returns. */
+  amount: NonNegativeAmount,
+  splits: z.array(Split).max(10_000),
+});
+
+export const ReleaseReason = z.enum(['released', 'cancelled', 'failed', 'discarded', 'expired']);
+export const ReleaseBody = z.strictObject({
+  ...base,
+  type: z.literal('release'),
+  holdId: Id,
+  amount: Amount,
+  reason: ReleaseReason,
+});
+
+export const RefundBody = z.strictObject({
+  ...base,
+  type: z.literal('refund'),
+  /** The item refunded (e.g. one generated image); refunded at most once. */
+  itemId: Id,
+  /** The hold or spend that paid for the item. */
+  paidBy: Id,
+  kind: CreditKind,
+  amount: Amount,
+  /** Back to the buckets that paid, where they are still live. */
+  splits: z.array(Split).max(10_000),
+  /** What could not go back to an expired bucket lands here. */
+  newBucket: BucketSpec.nullable(),
+  reason: Reason,
+});
+
+export const ExpireBody = z.strictObject({
+  ...base,
+  type: z.literal('expire'),
+  bucketId: Id,
+  kind: CreditKind,
+  amount: Amount,
+});
+
+export const ReversalBody = z.strictObject({
+  ...base,
+  type: z.literal('reversal'),
+  purchaseId: Id,
+  reason: z.enum(['refunded', 'disputed', 'revoked']),
+  kind: CreditKind,
+  amount: Amount,
+  /** Taken from the purchase's own buckets while they have credits left. */
+  splits: z.array(Split).max(10_000),
+  /** What those buckets no longer had: owed, so the balance goes below zero. */
+  shortfall: NonNegativeAmount,
+});
+
+export const ReserveBody = z.strictObject({
+  ...base,
+  type: z.literal('reserve'),
+  allowanceId: Id,
+  deviceId: Id,
+  devicePublicKey: z.string().regex(/^[0-9a-f]{64}$/),
+  kind: CreditKind,
+  amount: Amount,
+  splits: Splits,
+  expiresAt: Timestamp,
+});
+
+export const Voucher = z.strictObject({
+  allowanceId: Id,
+  counter: z.int().min(1).max(1_000_000),
+  amount: Amount,
+  itemId: Id,
+  /** Design redeemed offline, or similar. */
+  purpose: Purpose,
+  at: Timestamp,
+});
+export type Voucher = z.infer<typeof Voucher>;
+
+export const SettleBody = z.strictObject({
+  ...base,
+  type: z.literal('settle'),
+  allowanceId: Id,
+  vouchers: z.array(Voucher).min(1).max(1000),
+  amount: Amount,
+  splits: Splits,
+});
+
+export const UnreserveBody = z.strictObject({
+  ...base,
+  type: z.literal('unreserve'),
+  allowanceId: Id,
+  amount: NonNegativeAmount,
+  reason: z.enum(['expired', 'returned']),
+});
+
+export const RejectionBody = z.strictObject({
+  ...base,
+  type: z.literal('rejection'),
+  deviceId: Id,
+  mutationSeq: z.int().min(1),
+  code: z.string().min(1).max(64),
+  message: Reason,
+});
+
+export const EntryBody = z.discriminatedUnion('type', [
+  GrantBody,
+  PurchaseBody,
+  SpendBody,
+  HoldBody,
+  CaptureBody,
+  ReleaseBody,
+  RefundBody,
+  ExpireBody,
+  ReversalBody,
+  ReserveBody,
+  SettleBody,
+  UnreserveBody,
+  RejectionBody,
+]);
+export type EntryBody = z.infer<typeof EntryBody>;
+export type EntryType = EntryBody['type'];
+export type EntryOf<T extends EntryType> = Extract<EntryBody, { type: T }>;
+export type EntryDraft<T extends EntryType = EntryType> = T extends EntryType
+  ? Omit<EntryOf<T>, 'v' | 'accountId' | 'seq' | 'at'>
+  : never;
+
+/** One entry as stored and sent: the exact body text that was hashed, and its hash. */
+export const WireEntry = z.strictObject({
+  seq: z.int().min(1),
+  hash: Hash,
+  body: z.string().min(2).max(1_000_000),
+});
+export type WireEntry = z.infer<typeof WireEntry>;
+
+/** A wire entry whose body has been parsed and schema-checked. */
+export interface LedgerEntry extends WireEntry {
+  data: EntryBody;
+}

@@ -1,0 +1,6 @@
+export * from './primitives';
+export * from './entry';
+export * from './chain';
+export * from './checkpoint';
+export * from './verify';
+export * from './writer';

@@ -1,0 +1,4 @@
+export * from './types';
+export * from './fold';
+export * from './allocate';
+export * from './plan';
