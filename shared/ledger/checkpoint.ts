@@ -41,8 +41,7 @@ export function signCheckpoint(checkpoint: Checkpoint, secretKeyHex: string): Si
 }
 
 export type CheckpointCheck =
-  | { ok: true }
-  | { ok: false; reason: 'unknown-key' | 'bad-signature'; message: string };
+  { ok: true } | { ok: false; reason: 'unknown-key' | 'bad-signature'; message: string };
 
 export function verifyCheckpointSignature(
   signed: SignedCheckpoint,
@@ -50,10 +49,18 @@ export function verifyCheckpointSignature(
 ): CheckpointCheck {
   const key = keys.find((k) => k.keyId === signed.checkpoint.keyId);
   if (!key) {
-    return { ok: false, reason: 'unknown-key', message: `checkpoint is signed with unknown key ${signed.checkpoint.keyId}` };
+    return {
+      ok: false,
+      reason: 'unknown-key',
+      message: `checkpoint is signed with unknown key ${signed.checkpoint.keyId}`,
+    };
   }
   if (!verifyText(checkpointMessage(signed.checkpoint), signed.signature, key.publicKey)) {
-    return { ok: false, reason: 'bad-signature', message: `checkpoint signature does not verify with key ${key.keyId}` };
+    return {
+      ok: false,
+      reason: 'bad-signature',
+      message: `checkpoint signature does not verify with key ${key.keyId}`,
+    };
   }
   return { ok: true };
 }

@@ -16,7 +16,10 @@ export const CreditKind = z
 /** Timestamps are ISO-8601 UTC strings with milliseconds, so they also sort as text. */
 export const Timestamp = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'timestamps look like 2026-11-21T10:00:00.000Z');
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+    'timestamps look like 2026-11-21T10:00:00.000Z',
+  );
 export const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'a hash is 64 lowercase hex digits');
 export const Reason = z.string().min(1).max(500);
 

@@ -1,5 +1,5 @@
-import { type Sha256, portableSha256 } from '../crypto/sha256';
-import { type ChainHead, GENESIS, entryHash } from './chain';
+import { type ChainDigest, portableChainDigest } from '../crypto/sha256';
+import { type ChainHead, GENESIS } from './chain';
 import { type SignedCheckpoint, type PublicKeyInfo, verifyCheckpointSignature } from './checkpoint';
 import type { WireEntry } from './entry';
 
@@ -21,7 +21,7 @@ export interface VerifyOptions {
   /** The head the batch must extend (the client's stored head); genesis by default. */
   from?: ChainHead;
   accountId: string;
-  sha256?: Sha256;
+  digest?: ChainDigest;
 }
 
 const fail = (reason: ChainFailureReason, seq: number | null, message: string): ChainVerdict => ({
@@ -49,15 +49,23 @@ export function verifyChain(
 ): ChainVerdict {
   const cp = signed.checkpoint;
   const from = options.from ?? GENESIS;
-  const sha256 = options.sha256 ?? portableSha256;
+  const digest = options.digest ?? portableChainDigest;
 
   const sig = verifyCheckpointSignature(signed, keys);
   if (!sig.ok) return fail(sig.reason, cp.seq, sig.message);
   if (cp.accountId !== options.accountId) {
-    return fail('wrong-account', cp.seq, `checkpoint is for account ${cp.accountId}, not ${options.accountId}`);
+    return fail(
+      'wrong-account',
+      cp.seq,
+      `checkpoint is for account ${cp.accountId}, not ${options.accountId}`,
+    );
   }
   if (cp.seq < from.seq) {
-    return fail('rollback', cp.seq, `checkpoint seq ${cp.seq} is behind the stored head ${from.seq}`);
+    return fail(
+      'rollback',
+      cp.seq,
+      `checkpoint seq ${cp.seq} is behind the stored head ${from.seq}`,
+    );
   }
 
   let prev = from.hash;
@@ -65,13 +73,24 @@ export function verifyChain(
   const accountNeedle = JSON.stringify(options.accountId);
   for (const entry of entries) {
     if (entry.seq !== expectedSeq) {
-      return fail('seq-gap', expectedSeq, `expected entry ${expectedSeq}, got ${entry.seq} (dropped or reordered entry)`);
+      return fail(
+        'seq-gap',
+        expectedSeq,
+        `expected entry ${expectedSeq}, got ${entry.seq} (dropped or reordered entry)`,
+      );
     }
-    const hash = entryHash(prev, entry.body, sha256);
+    const hash = digest(prev, entry.body);
     if (hash !== entry.hash) {
-      return fail('hash-mismatch', entry.seq, `entry ${entry.seq} does not hash to its recorded hash (edited, or not chained to the previous entry)`);
+      return fail(
+        'hash-mismatch',
+        entry.seq,
+        `entry ${entry.seq} does not hash to its recorded hash (edited, or not chained to the previous entry)`,
+      );
     }
-    if (!entry.body.includes(`"seq":${entry.seq},`) && !entry.body.endsWith(`"seq":${entry.seq}}`)) {
+    if (
+      !entry.body.includes(`"seq":${entry.seq},`) &&
+      !entry.body.endsWith(`"seq":${entry.seq}}`)
+    ) {
       return fail('body-mismatch', entry.seq, `entry ${entry.seq} body carries another seq`);
     }
     const account = ACCOUNT_RE.exec(entry.body);

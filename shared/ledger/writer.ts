@@ -1,4 +1,4 @@
-import { portableSha256, type Sha256 } from '../crypto/sha256';
+import { type ChainDigest, portableChainDigest } from '../crypto/sha256';
 import { WalletFold } from '../wallet/fold';
 import type { WalletState } from '../wallet/types';
 import { type ChainHead, GENESIS, sealEntry } from './chain';
@@ -12,21 +12,22 @@ import type { EntryBody, EntryDraft, LedgerEntry } from './entry';
  */
 export class ChainWriter {
   private head: ChainHead;
-  private readonly wallet: WalletFold;
+  /** The folded state; read it through its methods, never apply entries to it directly. */
+  readonly fold: WalletFold;
 
   constructor(
     readonly accountId: string,
-    options: { head?: ChainHead; fold?: WalletFold; sha256?: Sha256 } = {},
+    options: { head?: ChainHead; fold?: WalletFold; digest?: ChainDigest } = {},
   ) {
     this.head = options.head ?? GENESIS;
-    this.wallet = options.fold ?? new WalletFold();
-    this.sha256 = options.sha256 ?? portableSha256;
-    if (this.wallet.lastSeq !== this.head.seq) {
-      throw new Error(`fold is at seq ${this.wallet.lastSeq}, head at ${this.head.seq}`);
+    this.fold = options.fold ?? new WalletFold();
+    this.digest = options.digest ?? portableChainDigest;
+    if (this.fold.lastSeq !== this.head.seq) {
+      throw new Error(`fold is at seq ${this.fold.lastSeq}, head at ${this.head.seq}`);
     }
   }
 
-  private readonly sha256: Sha256;
+  private readonly digest: ChainDigest;
 
   get current(): ChainHead {
     return this.head;
@@ -34,23 +35,36 @@ export class ChainWriter {
 
   /** Seals and applies one entry. Throws (and changes nothing) if it breaks a rule. */
   append(draft: EntryDraft, at: string): LedgerEntry {
-    const body = { ...draft, v: 1, accountId: this.accountId, seq: this.head.seq + 1, at } as EntryBody;
-    const entry = sealEntry(body, this.head.hash, this.sha256);
-    this.wallet.apply(entry.data); // throws LedgerInvariantError before the head moves
+    const body = {
+      ...draft,
+      v: 1,
+      accountId: this.accountId,
+      seq: this.head.seq + 1,
+      at,
+    } as EntryBody;
+    const entry = sealEntry(body, this.head.hash, this.digest);
+    this.fold.apply(entry.data); // throws LedgerInvariantError before the head moves
     this.head = { seq: entry.seq, hash: entry.hash };
     return entry;
   }
 
   view(now: string): WalletState {
-    return this.wallet.view(now);
+    return this.fold.view(now);
   }
 
   checkpoint(issuedAt: string, key: { keyId: string; secretKey: string }): SignedCheckpoint {
-    const state = this.wallet.view(issuedAt);
+    const state = this.fold.view(issuedAt);
     const balances: Record<string, number> = {};
     for (const [kind, b] of Object.entries(state.balances)) balances[kind] = b.balance;
     return signCheckpoint(
-      { accountId: this.accountId, seq: this.head.seq, head: this.head.hash, balances, issuedAt, keyId: key.keyId },
+      {
+        accountId: this.accountId,
+        seq: this.head.seq,
+        head: this.head.hash,
+        balances,
+        issuedAt,
+        keyId: key.keyId,
+      },
       key.secretKey,
     );
   }

@@ -6,7 +6,10 @@ const Credits = z.int().min(0).max(1_000_000);
 const Side = z.int().min(1).max(65_536);
 
 /** A multiplier as an exact ratio: 1.5× is {num: 3, den: 2}. */
-export const Ratio = z.strictObject({ num: z.int().min(1).max(1000), den: z.int().min(1).max(1000) });
+export const Ratio = z.strictObject({
+  num: z.int().min(1).max(1000),
+  den: z.int().min(1).max(1000),
+});
 export type Ratio = z.infer<typeof Ratio>;
 
 /** How much one output costs, by its size (and steps where the rule looks at them). */
@@ -20,7 +23,9 @@ export const SizeRule = z.discriminatedUnion('type', [
         z.strictObject({
           width: Side,
           height: Side,
-          steps: z.array(z.strictObject({ maxSteps: z.int().min(1).max(10_000), credits: Credits })).min(1),
+          steps: z
+            .array(z.strictObject({ maxSteps: z.int().min(1).max(10_000), credits: Credits }))
+            .min(1),
         }),
       )
       .min(1),
@@ -28,7 +33,15 @@ export const SizeRule = z.discriminatedUnion('type', [
   /** Resolution tiers by pixel count: the first tier whose maxPixels ≥ width × height applies. */
   z.strictObject({
     type: z.literal('tiers'),
-    tiers: z.array(z.strictObject({ name: z.string().min(1).max(20), maxPixels: z.int().min(1), credits: Credits })).min(1),
+    tiers: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).max(20),
+          maxPixels: z.int().min(1),
+          credits: Credits,
+        }),
+      )
+      .min(1),
   }),
 ]);
 export type SizeRule = z.infer<typeof SizeRule>;
@@ -61,12 +74,19 @@ export const PriceBook = z.strictObject({
         counts: z.array(z.int().min(1).max(16)).min(1),
         maxSteps: z.int().min(1).max(10_000),
         /** Model id → multiplier on the per-image price (rounded per image). */
-        models: z.record(Id, z.strictObject({ label: z.string().min(1).max(80), multiplier: Ratio })),
+        models: z.record(
+          Id,
+          z.strictObject({ label: z.string().min(1).max(80), multiplier: Ratio }),
+        ),
       })
       .optional(),
-    filter: z.strictObject({ presets: z.array(z.enum(FilterPresets)).min(1), price: SizeRule }).optional(),
+    filter: z
+      .strictObject({ presets: z.array(z.enum(FilterPresets)).min(1), price: SizeRule })
+      .optional(),
     /** Factor → rule applied to the output size. */
-    upscale: z.strictObject({ factors: z.partialRecord(z.enum(['2', '4', '8']), SizeRule) }).optional(),
+    upscale: z
+      .strictObject({ factors: z.partialRecord(z.enum(['2', '4', '8']), SizeRule) })
+      .optional(),
     cutout: z.strictObject({ price: SizeRule }).optional(),
     faceEnhance: z.strictObject({ price: SizeRule }).optional(),
   }),
@@ -78,7 +98,10 @@ export const PriceBook = z.strictObject({
         z.strictObject({ type: z.literal('fixed'), credits: Credits }),
         z.strictObject({ type: z.literal('image-price') }),
       ]),
-      windowHours: z.int().min(1).max(24 * 30),
+      windowHours: z
+        .int()
+        .min(1)
+        .max(24 * 30),
     })
     .optional(),
   /** Upper bound on input and output pixels the server accepts. */

@@ -10,7 +10,16 @@ import { QuoteRequest } from './request';
 import { divide } from './rounding';
 
 const gen = (over: Partial<Extract<QuoteRequest, { tool: 'generate' }>> = {}) =>
-  ({ tool: 'generate', mode: 'text-to-image', width: 1024, height: 1024, steps: 30, model: 'standard', count: 1, ...over }) as const;
+  ({
+    tool: 'generate',
+    mode: 'text-to-image',
+    width: 1024,
+    height: 1024,
+    steps: 30,
+    model: 'standard',
+    count: 1,
+    ...over,
+  }) as const;
 
 const errorCode = (fn: () => unknown): string => {
   try {
@@ -24,7 +33,14 @@ const errorCode = (fn: () => unknown): string => {
 
 describe('fixture price books', () => {
   it('all validate against the PriceBook schema', () => {
-    for (const book of [flatPerImageBook, resolutionStepsMatrixBook, resolutionTiersBook, flatWithModelsBook, matrixWithModelsBook, defaultPriceBook]) {
+    for (const book of [
+      flatPerImageBook,
+      resolutionStepsMatrixBook,
+      resolutionTiersBook,
+      flatWithModelsBook,
+      matrixWithModelsBook,
+      defaultPriceBook,
+    ]) {
       expect(PriceBook.safeParse(book).success, book.name).toBe(true);
     }
   });
@@ -65,24 +81,70 @@ describe('resolution × steps matrix', () => {
     [1024, 101, 10],
     [1024, 150, 10],
   ])('%i² at %i steps costs %i per image', (side, steps, credits) => {
-    expect(quote(resolutionStepsMatrixBook, gen({ width: side, height: side, steps, model: 'sd-1.5' })).credits).toBe(credits);
-    expect(quote(resolutionStepsMatrixBook, gen({ width: side, height: side, steps, model: 'sd-1.5', count: 4 })).credits).toBe(4 * credits);
+    expect(
+      quote(resolutionStepsMatrixBook, gen({ width: side, height: side, steps, model: 'sd-1.5' }))
+        .credits,
+    ).toBe(credits);
+    expect(
+      quote(
+        resolutionStepsMatrixBook,
+        gen({ width: side, height: side, steps, model: 'sd-1.5', count: 4 }),
+      ).credits,
+    ).toBe(4 * credits);
   });
   it('prices upscale 1–2, face enhance 1 and background removal 1', () => {
-    expect(quote(resolutionStepsMatrixBook, { tool: 'upscale', factor: 2, width: 512, height: 512 }).credits).toBe(1);
-    expect(quote(resolutionStepsMatrixBook, { tool: 'upscale', factor: 4, width: 512, height: 512 }).credits).toBe(2);
-    expect(quote(resolutionStepsMatrixBook, { tool: 'face-enhance', width: 512, height: 512 }).credits).toBe(1);
-    expect(quote(resolutionStepsMatrixBook, { tool: 'cutout', width: 512, height: 512 }).credits).toBe(1);
+    expect(
+      quote(resolutionStepsMatrixBook, { tool: 'upscale', factor: 2, width: 512, height: 512 })
+        .credits,
+    ).toBe(1);
+    expect(
+      quote(resolutionStepsMatrixBook, { tool: 'upscale', factor: 4, width: 512, height: 512 })
+        .credits,
+    ).toBe(2);
+    expect(
+      quote(resolutionStepsMatrixBook, { tool: 'face-enhance', width: 512, height: 512 }).credits,
+    ).toBe(1);
+    expect(
+      quote(resolutionStepsMatrixBook, { tool: 'cutout', width: 512, height: 512 }).credits,
+    ).toBe(1);
   });
   it('refunds the image price when the book says so', () => {
-    expect(dislikeRefund(resolutionStepsMatrixBook, gen({ width: 1024, height: 1024, steps: 120, model: 'sd-1.5', count: 2 }))).toBe(10);
+    expect(
+      dislikeRefund(
+        resolutionStepsMatrixBook,
+        gen({ width: 1024, height: 1024, steps: 120, model: 'sd-1.5', count: 2 }),
+      ),
+    ).toBe(10);
   });
   it('refuses unknown sizes, too many steps, missing factors and tools it does not offer', () => {
-    expect(errorCode(() => quote(resolutionStepsMatrixBook, gen({ width: 768, height: 768, model: 'sd-1.5' })))).toBe('unknown-size');
-    expect(errorCode(() => quote(resolutionStepsMatrixBook, gen({ width: 512, height: 512, steps: 151, model: 'sd-1.5' })))).toBe('steps-out-of-range');
-    expect(errorCode(() => quote(resolutionStepsMatrixBook, { tool: 'upscale', factor: 8, width: 64, height: 64 }))).toBe('unsupported-factor');
-    expect(errorCode(() => quote(resolutionStepsMatrixBook, { tool: 'filter', preset: 'mono', width: 64, height: 64 }))).toBe('tool-not-offered');
-    expect(errorCode(() => quote(resolutionStepsMatrixBook, { tool: 'design', designId: 'd1', priceCents: 100 }))).toBe('tool-not-offered');
+    expect(
+      errorCode(() =>
+        quote(resolutionStepsMatrixBook, gen({ width: 768, height: 768, model: 'sd-1.5' })),
+      ),
+    ).toBe('unknown-size');
+    expect(
+      errorCode(() =>
+        quote(
+          resolutionStepsMatrixBook,
+          gen({ width: 512, height: 512, steps: 151, model: 'sd-1.5' }),
+        ),
+      ),
+    ).toBe('steps-out-of-range');
+    expect(
+      errorCode(() =>
+        quote(resolutionStepsMatrixBook, { tool: 'upscale', factor: 8, width: 64, height: 64 }),
+      ),
+    ).toBe('unsupported-factor');
+    expect(
+      errorCode(() =>
+        quote(resolutionStepsMatrixBook, { tool: 'filter', preset: 'mono', width: 64, height: 64 }),
+      ),
+    ).toBe('tool-not-offered');
+    expect(
+      errorCode(() =>
+        quote(resolutionStepsMatrixBook, { tool: 'design', designId: 'd1', priceCents: 100 }),
+      ),
+    ).toBe('tool-not-offered');
   });
 });
 
@@ -98,12 +160,22 @@ describe('resolution tiers', () => {
     expect(quote(resolutionTiersBook, gen({ width, height })).credits).toBe(credits);
   });
   it('prices upscales by their output size', () => {
-    expect(quote(resolutionTiersBook, { tool: 'upscale', factor: 2, width: 640, height: 360 }).credits).toBe(1);
-    expect(quote(resolutionTiersBook, { tool: 'upscale', factor: 4, width: 960, height: 540 }).credits).toBe(3);
-    expect(quote(resolutionTiersBook, { tool: 'upscale', factor: 8, width: 960, height: 540 }).credits).toBe(4);
+    expect(
+      quote(resolutionTiersBook, { tool: 'upscale', factor: 2, width: 640, height: 360 }).credits,
+    ).toBe(1);
+    expect(
+      quote(resolutionTiersBook, { tool: 'upscale', factor: 4, width: 960, height: 540 }).credits,
+    ).toBe(3);
+    expect(
+      quote(resolutionTiersBook, { tool: 'upscale', factor: 8, width: 960, height: 540 }).credits,
+    ).toBe(4);
   });
   it('refuses outputs above the largest tier', () => {
-    expect(errorCode(() => quote(resolutionTiersBook, { tool: 'upscale', factor: 8, width: 1920, height: 1080 }))).toBe('too-many-pixels');
+    expect(
+      errorCode(() =>
+        quote(resolutionTiersBook, { tool: 'upscale', factor: 8, width: 1920, height: 1080 }),
+      ),
+    ).toBe('too-many-pixels');
   });
 });
 
@@ -121,15 +193,23 @@ describe('model multipliers 1.5× and 2×', () => {
     const req = gen({ width: 512, height: 512, steps: 50 });
     expect(quote(matrixWithModelsBook, { ...req, model: 'pro' }).credits).toBe(2);
     expect(quote(matrixWithModelsBook, { ...req, model: 'pro', count: 4 }).credits).toBe(8);
-    expect(quote(matrixWithModelsBook, { ...req, steps: 150, width: 1024, height: 1024, model: 'pro' }).credits).toBe(15);
-    expect(quote(matrixWithModelsBook, { ...req, steps: 150, width: 1024, height: 1024, model: 'ultra' }).credits).toBe(20);
+    expect(
+      quote(matrixWithModelsBook, { ...req, steps: 150, width: 1024, height: 1024, model: 'pro' })
+        .credits,
+    ).toBe(15);
+    expect(
+      quote(matrixWithModelsBook, { ...req, steps: 150, width: 1024, height: 1024, model: 'ultra' })
+        .credits,
+    ).toBe(20);
   });
   it('explains the price line by line', () => {
     const q = quote(flatWithModelsBook, gen({ model: 'pro', count: 2 }));
     expect(q.lines.map((l) => l.credits)).toEqual([6, 9, 18]);
   });
   it('refuses an unknown model', () => {
-    expect(errorCode(() => quote(flatWithModelsBook, gen({ model: 'mystery' })))).toBe('unknown-model');
+    expect(errorCode(() => quote(flatWithModelsBook, gen({ model: 'mystery' })))).toBe(
+      'unknown-model',
+    );
   });
 });
 
@@ -140,18 +220,29 @@ describe('designs at 100 credits per dollar', () => {
     [1250, 1250],
     [0, 0],
   ])('%i cents cost %i credits', (priceCents, credits) => {
-    expect(quote(defaultPriceBook, { tool: 'design', designId: 'd-1', priceCents }).credits).toBe(credits);
+    expect(quote(defaultPriceBook, { tool: 'design', designId: 'd-1', priceCents }).credits).toBe(
+      credits,
+    );
   });
   it('rounds fractions of a credit by the book rule', () => {
     const book = { ...defaultPriceBook, designs: { creditsPerDollar: 150 } };
     expect(quote(book, { tool: 'design', designId: 'd', priceCents: 1 }).credits).toBe(2); // 1.5 → ceil 2
-    expect(quote({ ...book, rounding: 'floor' }, { tool: 'design', designId: 'd', priceCents: 1 }).credits).toBe(1);
+    expect(
+      quote({ ...book, rounding: 'floor' }, { tool: 'design', designId: 'd', priceCents: 1 })
+        .credits,
+    ).toBe(1);
   });
 });
 
 describe('rounding', () => {
   it('divides with the named rule', () => {
-    expect([divide(7, 2, 'ceil'), divide(7, 2, 'floor'), divide(7, 2, 'half-up'), divide(5, 4, 'half-up'), divide(8, 4, 'ceil')]).toEqual([4, 3, 4, 1, 2]);
+    expect([
+      divide(7, 2, 'ceil'),
+      divide(7, 2, 'floor'),
+      divide(7, 2, 'half-up'),
+      divide(5, 4, 'half-up'),
+      divide(8, 4, 'ceil'),
+    ]).toEqual([4, 3, 4, 1, 2]);
   });
 });
 
@@ -159,12 +250,18 @@ describe('request validation', () => {
   it('rejects unknown tools, fractional sizes, unknown presets and extra fields', () => {
     expect(QuoteRequest.safeParse({ tool: 'teleport' }).success).toBe(false);
     expect(QuoteRequest.safeParse({ ...gen(), width: 512.5 }).success).toBe(false);
-    expect(QuoteRequest.safeParse({ tool: 'filter', preset: 'glitter', width: 1, height: 1 }).success).toBe(false);
+    expect(
+      QuoteRequest.safeParse({ tool: 'filter', preset: 'glitter', width: 1, height: 1 }).success,
+    ).toBe(false);
     expect(QuoteRequest.safeParse({ ...gen(), surprise: 1 }).success).toBe(false);
     expect(QuoteRequest.safeParse(gen()).success).toBe(true);
   });
   it('prices every filter preset of the default book and refuses over-limit images', () => {
-    expect(quote(defaultPriceBook, { tool: 'filter', preset: 'sepia', width: 800, height: 600 }).credits).toBe(1);
-    expect(errorCode(() => quote(defaultPriceBook, { tool: 'cutout', width: 8000, height: 6000 }))).toBe('too-many-pixels');
+    expect(
+      quote(defaultPriceBook, { tool: 'filter', preset: 'sepia', width: 800, height: 600 }).credits,
+    ).toBe(1);
+    expect(
+      errorCode(() => quote(defaultPriceBook, { tool: 'cutout', width: 8000, height: 6000 })),
+    ).toBe('too-many-pixels');
   });
 });

@@ -35,25 +35,35 @@ export function quote(book: PriceBook, request: QuoteRequest): Quote {
   switch (request.tool) {
     case 'generate': {
       const g = book.tools.generate ?? notOffered('generate');
-      if (!g.modes.includes(request.mode)) throw new QuoteError('unsupported-mode', `${request.mode} is not offered`);
+      if (!g.modes.includes(request.mode))
+        throw new QuoteError('unsupported-mode', `${request.mode} is not offered`);
       if (!g.counts.includes(request.count)) {
-        throw new QuoteError('unsupported-count', `${request.count} images per run is not offered (choose ${g.counts.join(', ')})`);
+        throw new QuoteError(
+          'unsupported-count',
+          `${request.count} images per run is not offered (choose ${g.counts.join(', ')})`,
+        );
       }
-      if (request.steps > g.maxSteps) throw new QuoteError('steps-out-of-range', `at most ${g.maxSteps} steps`);
+      if (request.steps > g.maxSteps)
+        throw new QuoteError('steps-out-of-range', `at most ${g.maxSteps} steps`);
       const model = g.models[request.model];
       if (!model) throw new QuoteError('unknown-model', `unknown model "${request.model}"`);
       checkPixels(book, request.width, request.height);
       const base = sizePrice(g.perImage, request.width, request.height, request.steps);
-      lines.push({ label: `${request.width}×${request.height}, ${request.steps} steps`, credits: base });
+      lines.push({
+        label: `${request.width}×${request.height}, ${request.steps} steps`,
+        credits: base,
+      });
       const perImage = applyRatio(base, model.multiplier, book);
-      if (!isOne(model.multiplier)) lines.push({ label: `${model.label} ×${ratioText(model.multiplier)}`, credits: perImage });
+      if (!isOne(model.multiplier))
+        lines.push({ label: `${model.label} ×${ratioText(model.multiplier)}`, credits: perImage });
       credits = perImage * request.count;
       lines.push({ label: `${request.count} image${request.count === 1 ? '' : 's'}`, credits });
       break;
     }
     case 'filter': {
       const f = book.tools.filter ?? notOffered('filter');
-      if (!f.presets.includes(request.preset)) throw new QuoteError('unknown-preset', `unknown filter preset "${request.preset}"`);
+      if (!f.presets.includes(request.preset))
+        throw new QuoteError('unknown-preset', `unknown filter preset "${request.preset}"`);
       checkPixels(book, request.width, request.height);
       credits = sizePrice(f.price, request.width, request.height, 0);
       lines.push({ label: `Filter: ${request.preset}`, credits });
@@ -62,7 +72,8 @@ export function quote(book: PriceBook, request: QuoteRequest): Quote {
     case 'upscale': {
       const u = book.tools.upscale ?? notOffered('upscale');
       const rule = u.factors[String(request.factor) as '2' | '4' | '8'];
-      if (!rule) throw new QuoteError('unsupported-factor', `upscale ×${request.factor} is not offered`);
+      if (!rule)
+        throw new QuoteError('unsupported-factor', `upscale ×${request.factor} is not offered`);
       const w = request.width * request.factor;
       const h = request.height * request.factor;
       checkPixels(book, w, h);
@@ -95,7 +106,10 @@ export function quote(book: PriceBook, request: QuoteRequest): Quote {
 }
 
 /** What disliking one image of a generate run gives back, or null if the book has no refunds. */
-export function dislikeRefund(book: PriceBook, request: Extract<QuoteRequest, { tool: 'generate' }>): number | null {
+export function dislikeRefund(
+  book: PriceBook,
+  request: Extract<QuoteRequest, { tool: 'generate' }>,
+): number | null {
   const rule = book.refunds?.dislikedImage;
   if (!rule) return null;
   const perImage = quote(book, request).credits / request.count;
@@ -108,7 +122,10 @@ function notOffered(tool: string): never {
 
 function checkPixels(book: PriceBook, width: number, height: number): void {
   if (width * height > book.maxPixels) {
-    throw new QuoteError('too-many-pixels', `${width}×${height} is over the ${book.maxPixels} pixel limit`);
+    throw new QuoteError(
+      'too-many-pixels',
+      `${width}×${height} is over the ${book.maxPixels} pixel limit`,
+    );
   }
 }
 
@@ -123,13 +140,18 @@ function sizePrice(rule: SizeRule, width: number, height: number, steps: number)
         throw new QuoteError('unknown-size', `${width}×${height} is not offered (choose ${sizes})`);
       }
       const rung = cell.steps.find((s) => steps <= s.maxSteps);
-      if (!rung) throw new QuoteError('steps-out-of-range', `${width}×${height} allows at most ${cell.steps.at(-1)?.maxSteps ?? 0} steps`);
+      if (!rung)
+        throw new QuoteError(
+          'steps-out-of-range',
+          `${width}×${height} allows at most ${cell.steps.at(-1)?.maxSteps ?? 0} steps`,
+        );
       return rung.credits;
     }
     case 'tiers': {
       const pixels = width * height;
       const tier = rule.tiers.find((t) => pixels <= t.maxPixels);
-      if (!tier) throw new QuoteError('unknown-size', `${width}×${height} is above the largest tier`);
+      if (!tier)
+        throw new QuoteError('unknown-size', `${width}×${height} is above the largest tier`);
       return tier.credits;
     }
   }

@@ -16,11 +16,25 @@ export const GenerateRequest = z.strictObject({
 
 export const QuoteRequest = z.discriminatedUnion('tool', [
   GenerateRequest,
-  z.strictObject({ tool: z.literal('filter'), preset: z.enum(FilterPresets), width: Side, height: Side }),
-  z.strictObject({ tool: z.literal('upscale'), factor: z.union([z.literal(2), z.literal(4), z.literal(8)]), width: Side, height: Side }),
+  z.strictObject({
+    tool: z.literal('filter'),
+    preset: z.enum(FilterPresets),
+    width: Side,
+    height: Side,
+  }),
+  z.strictObject({
+    tool: z.literal('upscale'),
+    factor: z.union([z.literal(2), z.literal(4), z.literal(8)]),
+    width: Side,
+    height: Side,
+  }),
   z.strictObject({ tool: z.literal('cutout'), width: Side, height: Side }),
   z.strictObject({ tool: z.literal('face-enhance'), width: Side, height: Side }),
-  z.strictObject({ tool: z.literal('design'), designId: Id, priceCents: z.int().min(0).max(100_000_000) }),
+  z.strictObject({
+    tool: z.literal('design'),
+    designId: Id,
+    priceCents: z.int().min(0).max(100_000_000),
+  }),
 ]);
 export type QuoteRequest = z.infer<typeof QuoteRequest>;
 export type ToolName = QuoteRequest['tool'];

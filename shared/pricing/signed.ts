@@ -13,12 +13,22 @@ export type SignedPriceBook = z.infer<typeof SignedPriceBook>;
 
 const DOMAIN = 'easel/price-book/v1\n';
 
-export function signPriceBook(book: PriceBook, key: { keyId: string; secretKey: string }): SignedPriceBook {
+export function signPriceBook(
+  book: PriceBook,
+  key: { keyId: string; secretKey: string },
+): SignedPriceBook {
   const parsed = PriceBook.parse(book);
-  return { book: parsed, keyId: key.keyId, signature: signText(DOMAIN + canonicalize(parsed), key.secretKey) };
+  return {
+    book: parsed,
+    keyId: key.keyId,
+    signature: signText(DOMAIN + canonicalize(parsed), key.secretKey),
+  };
 }
 
 export function verifyPriceBook(signed: SignedPriceBook, keys: readonly PublicKeyInfo[]): boolean {
   const key = keys.find((k) => k.keyId === signed.keyId);
-  return key !== undefined && verifyText(DOMAIN + canonicalize(signed.book), signed.signature, key.publicKey);
+  return (
+    key !== undefined &&
+    verifyText(DOMAIN + canonicalize(signed.book), signed.signature, key.publicKey)
+  );
 }

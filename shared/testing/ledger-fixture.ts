@@ -9,7 +9,8 @@ export const testServerKeys: PublicKeyInfo[] = [
 ];
 
 export const T0 = '2026-11-01T00:00:00.000Z';
-export const at = (minutes: number): string => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+export const at = (minutes: number): string =>
+  new Date(Date.parse(T0) + minutes * 60_000).toISOString();
 export const days = (n: number): number => n * 24 * 60;
 
 let counter = 0;

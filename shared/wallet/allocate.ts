@@ -36,7 +36,9 @@ export function allocate(buckets: readonly BucketView[], kind: string, amount: n
   if (!Number.isSafeInteger(amount) || amount <= 0) {
     throw new RangeError(`amount must be a positive integer, got ${amount}`);
   }
-  const candidates = buckets.filter((b) => b.kind === kind && b.free > 0).sort(compareSpendingOrder);
+  const candidates = buckets
+    .filter((b) => b.kind === kind && b.free > 0)
+    .sort(compareSpendingOrder);
   const splits: Split[] = [];
   let left = amount;
   for (const bucket of candidates) {

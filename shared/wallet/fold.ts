@@ -1,5 +1,12 @@
 import type { BucketSpec, EntryBody, EntryOf, Split } from '../ledger/entry';
-import type { BucketView, HoldView, KindBalance, ReserveView, WalletState } from './types';
+import type {
+  BucketView,
+  HoldView,
+  KindBalance,
+  PaymentView,
+  ReserveView,
+  WalletState,
+} from './types';
 
 /** An entry that breaks a ledger rule: the chain is valid but its content is not. */
 export class LedgerInvariantError extends Error {
@@ -32,7 +39,12 @@ interface PaymentRow {
   refundedTotal: number;
 }
 
-const newPayment = (kind: string, splits: Split[]): PaymentRow => ({ kind, splits, refunded: new Map(), refundedTotal: 0 });
+const newPayment = (kind: string, splits: Split[]): PaymentRow => ({
+  kind,
+  splits,
+  refunded: new Map(),
+  refundedTotal: 0,
+});
 
 interface ReserveRow extends Omit<ReserveView, 'earmarks'> {
   earmarks: Map<string, number>;
@@ -49,6 +61,11 @@ export class WalletFold {
   private lastAt = '';
   private readonly buckets = new Map<string, BucketRow>();
   private readonly holds = new Map<string, HoldRow>();
+  // Indexes of what is live, so view() costs O(live state), not O(history).
+  private readonly openHoldIds = new Set<string>();
+  private readonly openReserveIds = new Set<string>();
+  private readonly nonEmptyBuckets = new Set<string>();
+  private readonly kinds = new Set<string>();
   private readonly reserves = new Map<string, ReserveRow>();
   private readonly debt = new Map<string, number>();
   private readonly purchases = new Map<string, string[]>();
@@ -62,12 +79,11 @@ export class WalletFold {
 
   apply(entry: EntryBody): void {
     const { seq } = entry;
-    const fail = (message: string): never => {
-      throw new LedgerInvariantError(seq, message);
-    };
+    const fail = this.failAt(seq);
     if (seq !== this.seq + 1) fail(`out of order: expected seq ${this.seq + 1}`);
     if (this.accountId === null) this.accountId = entry.accountId;
-    else if (entry.accountId !== this.accountId) fail(`belongs to account ${entry.accountId}, not ${this.accountId}`);
+    else if (entry.accountId !== this.accountId)
+      fail(`belongs to account ${entry.accountId}, not ${this.accountId}`);
     if (entry.at < this.lastAt) fail(`time goes backwards (${entry.at} < ${this.lastAt})`);
 
     switch (entry.type) {
@@ -75,9 +91,13 @@ export class WalletFold {
         this.addBucket(entry.bucket, seq, fail);
         break;
       case 'purchase':
-        if (this.purchases.has(entry.purchaseId)) fail(`purchase ${entry.purchaseId} is credited twice`);
+        if (this.purchases.has(entry.purchaseId))
+          fail(`purchase ${entry.purchaseId} is credited twice`);
         for (const bucket of entry.buckets) this.addBucket(bucket, seq, fail);
-        this.purchases.set(entry.purchaseId, entry.buckets.map((b) => b.bucketId));
+        this.purchases.set(
+          entry.purchaseId,
+          entry.buckets.map((b) => b.bucketId),
+        );
         break;
       case 'spend':
         this.checkSplits(entry.splits, entry.amount, entry.kind, entry.at, fail);
@@ -92,9 +112,11 @@ export class WalletFold {
         break;
       case 'release': {
         const hold = this.openHold(entry.holdId, fail);
-        if (entry.amount !== hold.amount) fail(`release of ${entry.amount} but hold ${hold.holdId} holds ${hold.amount}`);
+        if (entry.amount !== hold.amount)
+          fail(`release of ${entry.amount} but hold ${hold.holdId} holds ${hold.amount}`);
         this.unearmark(hold.earmarks, fail);
         hold.status = 'released';
+        this.openHoldIds.delete(hold.holdId);
         break;
       }
       case 'refund':
@@ -102,9 +124,14 @@ export class WalletFold {
         break;
       case 'expire': {
         const bucket = this.bucketOf(entry.bucketId, fail);
-        if (bucket.spec.kind !== entry.kind) fail(`expiry names kind ${entry.kind}, bucket is ${bucket.spec.kind}`);
-        if (bucket.spec.expiresAt === null || entry.at < bucket.spec.expiresAt) fail(`bucket ${entry.bucketId} is not expired yet`);
-        if (entry.amount > bucket.remaining - bucket.held) fail(`expires ${entry.amount} but bucket ${entry.bucketId} has ${bucket.remaining - bucket.held} unheld`);
+        if (bucket.spec.kind !== entry.kind)
+          fail(`expiry names kind ${entry.kind}, bucket is ${bucket.spec.kind}`);
+        if (bucket.spec.expiresAt === null || entry.at < bucket.spec.expiresAt)
+          fail(`bucket ${entry.bucketId} is not expired yet`);
+        if (entry.amount > bucket.remaining - bucket.held)
+          fail(
+            `expires ${entry.amount} but bucket ${entry.bucketId} has ${bucket.remaining - bucket.held} unheld`,
+          );
         bucket.remaining -= entry.amount;
         break;
       }
@@ -119,10 +146,15 @@ export class WalletFold {
         break;
       case 'unreserve': {
         const reserve = this.reserves.get(entry.allowanceId);
-        if (!reserve || reserve.status !== 'open') return fail(`allowance ${entry.allowanceId} is not open`);
-        if (entry.amount !== reserve.amount - reserve.settled) fail(`unreserve of ${entry.amount}, allowance has ${reserve.amount - reserve.settled} left`);
+        if (!reserve || reserve.status !== 'open')
+          return fail(`allowance ${entry.allowanceId} is not open`);
+        if (entry.amount !== reserve.amount - reserve.settled)
+          fail(
+            `unreserve of ${entry.amount}, allowance has ${reserve.amount - reserve.settled} left`,
+          );
         this.unearmark(reserve.earmarks, fail);
         reserve.status = 'closed';
+        this.openReserveIds.delete(reserve.allowanceId);
         break;
       }
       case 'rejection':
@@ -132,14 +164,35 @@ export class WalletFold {
     this.lastAt = entry.at;
   }
 
+  // One throwing function per seq, made only when the seq changes (apply is the hot path).
+  private failSeq = -1;
+  private failFn: (message: string) => never = () => {
+    throw new Error('unreachable');
+  };
+  private failAt(seq: number): (message: string) => never {
+    if (seq !== this.failSeq) {
+      this.failSeq = seq;
+      this.failFn = (message: string): never => {
+        throw new LedgerInvariantError(seq, message);
+      };
+    }
+    return this.failFn;
+  }
+
   /** The wallet as it stands at `now` (ISO timestamp): expiry is applied by time. */
   view(now: string): WalletState {
     const balances: Record<string, KindBalance> = {};
     const balanceOf = (kind: string): KindBalance =>
       (balances[kind] ??= { balance: 0, held: 0, reserved: 0, available: 0, debt: 0 });
 
+    for (const kind of this.kinds) balanceOf(kind); // a kind spent to zero still shows 0
     const buckets: BucketView[] = [];
-    for (const row of this.buckets.values()) {
+    for (const id of this.nonEmptyBuckets) {
+      const row = indexed(this.buckets, id);
+      if (row.remaining === 0) {
+        this.nonEmptyBuckets.delete(id); // lazily pruned: cheaper than tracking every decrement
+        continue;
+      }
       const { spec } = row;
       const live = spec.effectiveAt <= now && (spec.expiresAt === null || now < spec.expiresAt);
       const free = live ? row.remaining - row.held : 0;
@@ -156,8 +209,18 @@ export class WalletFold {
       b.balance += live ? row.remaining : row.held;
       b.available += free;
     }
-    for (const hold of this.holds.values()) if (hold.status === 'open') balanceOf(hold.kind).held += hold.amount;
-    for (const r of this.reserves.values()) if (r.status === 'open') balanceOf(r.kind).reserved += r.amount - r.settled;
+    const openHolds = new Map<string, HoldView>();
+    for (const id of this.openHoldIds) {
+      const h = indexed(this.holds, id);
+      balanceOf(h.kind).held += h.amount;
+      openHolds.set(id, toHoldView(h));
+    }
+    const openReserves = new Map<string, ReserveView>();
+    for (const id of this.openReserveIds) {
+      const r = indexed(this.reserves, id);
+      balanceOf(r.kind).reserved += r.amount - r.settled;
+      openReserves.set(id, toReserveView(r));
+    }
     for (const [kind, owed] of this.debt) {
       const b = balanceOf(kind);
       b.debt = owed;
@@ -171,26 +234,64 @@ export class WalletFold {
       now,
       balances,
       buckets,
-      holds: new Map([...this.holds].map(([id, h]) => [id, toHoldView(h)])),
-      reserves: new Map(
-        [...this.reserves].map(([id, r]) => [
-          id,
-          { ...r, counters: new Map(r.counters), earmarks: [...r.earmarks].map(([bucketId, amount]) => ({ bucketId, amount })) },
-        ]),
-      ),
-      refundedItems: new Set(this.refundedItems),
-      reversedPurchases: new Set(this.reversedPurchases),
-      payments: new Map(
-        [...this.payments].map(([id, p]) => [id, { kind: p.kind, splits: p.splits, refunded: new Map(p.refunded), refundedTotal: p.refundedTotal }]),
-      ),
-      purchases: new Map([...this.purchases].map(([id, b]) => [id, [...b]])),
+      openHolds,
+      openReserves,
     };
+  }
+
+  /** Any hold ever made, open or resolved. */
+  hold(holdId: string): HoldView | undefined {
+    const h = this.holds.get(holdId);
+    return h ? toHoldView(h) : undefined;
+  }
+
+  reserve(allowanceId: string): ReserveView | undefined {
+    const r = this.reserves.get(allowanceId);
+    return r ? toReserveView(r) : undefined;
+  }
+
+  /** What a spend (by operation id), capture (by hold id) paid, and what came back. */
+  payment(paidBy: string): PaymentView | undefined {
+    return this.payments.get(paidBy);
+  }
+
+  /** Whether a bucket exists and may be spent from at `now` (even if it is empty). */
+  isBucketLive(bucketId: string, now: string): boolean {
+    const spec = this.buckets.get(bucketId)?.spec;
+    return (
+      spec !== undefined &&
+      spec.effectiveAt <= now &&
+      (spec.expiresAt === null || now < spec.expiresAt)
+    );
+  }
+
+  isRefunded(itemId: string): boolean {
+    return this.refundedItems.has(itemId);
+  }
+
+  /** The buckets a purchase created, as they stand now; undefined for an unknown purchase. */
+  purchaseBuckets(
+    purchaseId: string,
+  ): Array<BucketSpec & { remaining: number; held: number }> | undefined {
+    const ids = this.purchases.get(purchaseId);
+    if (!ids) return undefined;
+    return ids.map((id) => {
+      const row = indexed(this.buckets, id);
+      return { ...row.spec, remaining: row.remaining, held: row.held };
+    });
+  }
+
+  isReversed(purchaseId: string, kind: string): boolean {
+    return this.reversedPurchases.has(`${purchaseId}/${kind}`);
   }
 
   private addBucket(spec: BucketSpec, seq: number, fail: (m: string) => never): void {
     if (this.buckets.has(spec.bucketId)) fail(`bucket ${spec.bucketId} already exists`);
-    if (spec.expiresAt !== null && spec.expiresAt <= spec.effectiveAt) fail(`bucket ${spec.bucketId} expires before it starts`);
+    if (spec.expiresAt !== null && spec.expiresAt <= spec.effectiveAt)
+      fail(`bucket ${spec.bucketId} expires before it starts`);
     this.buckets.set(spec.bucketId, { spec, createdSeq: seq, remaining: spec.amount, held: 0 });
+    this.nonEmptyBuckets.add(spec.bucketId);
+    this.kinds.add(spec.kind);
   }
 
   private bucketOf(id: string, fail: (m: string) => never): BucketRow {
@@ -198,17 +299,27 @@ export class WalletFold {
   }
 
   /** Splits must sum to the amount, name distinct live buckets of the kind, and fit their free credits. */
-  private checkSplits(splits: readonly Split[], amount: number, kind: string, at: string, fail: (m: string) => never): void {
+  private checkSplits(
+    splits: readonly Split[],
+    amount: number,
+    kind: string,
+    at: string,
+    fail: (m: string) => never,
+  ): void {
     let sum = 0;
-    const seen = new Set<string>();
+    const seen = splits.length > 1 ? new Set<string>() : null;
     for (const s of splits) {
-      if (seen.has(s.bucketId)) fail(`bucket ${s.bucketId} appears twice in one split`);
-      seen.add(s.bucketId);
+      if (seen) {
+        if (seen.has(s.bucketId)) fail(`bucket ${s.bucketId} appears twice in one split`);
+        seen.add(s.bucketId);
+      }
       const bucket = this.bucketOf(s.bucketId, fail);
       const { spec } = bucket;
       if (spec.kind !== kind) fail(`bucket ${s.bucketId} holds ${spec.kind}, not ${kind}`);
-      if (at < spec.effectiveAt || (spec.expiresAt !== null && at >= spec.expiresAt)) fail(`bucket ${s.bucketId} is not live at ${at}`);
-      if (s.amount > bucket.remaining - bucket.held) fail(`bucket ${s.bucketId} would go below zero`);
+      if (at < spec.effectiveAt || (spec.expiresAt !== null && at >= spec.expiresAt))
+        fail(`bucket ${s.bucketId} is not live at ${at}`);
+      if (s.amount > bucket.remaining - bucket.held)
+        fail(`bucket ${s.bucketId} would go below zero`);
       sum += s.amount;
     }
     if (sum !== amount) fail(`splits sum to ${sum}, amount is ${amount}`);
@@ -223,6 +334,7 @@ export class WalletFold {
       this.bucketOf(s.bucketId, fail).held += s.amount;
       earmarks.set(s.bucketId, s.amount);
     }
+    this.openHoldIds.add(entry.holdId);
     this.holds.set(entry.holdId, {
       holdId: entry.holdId,
       kind: entry.kind,
@@ -254,51 +366,73 @@ export class WalletFold {
 
   private applyCapture(entry: EntryOf<'capture'>, fail: (m: string) => never): void {
     const hold = this.openHold(entry.holdId, fail);
-    if (entry.amount > hold.amount) fail(`captures ${entry.amount}, hold ${hold.holdId} holds ${hold.amount}`);
+    if (entry.amount > hold.amount)
+      fail(`captures ${entry.amount}, hold ${hold.holdId} holds ${hold.amount}`);
     let sum = 0;
     for (const s of entry.splits) {
       const earmarked = hold.earmarks.get(s.bucketId) ?? 0;
-      if (s.amount > earmarked) fail(`captures ${s.amount} from bucket ${s.bucketId}, hold earmarks ${earmarked}`);
+      if (s.amount > earmarked)
+        fail(`captures ${s.amount} from bucket ${s.bucketId}, hold earmarks ${earmarked}`);
       sum += s.amount;
     }
     if (sum !== entry.amount) fail(`capture splits sum to ${sum}, amount is ${entry.amount}`);
     this.unearmark(hold.earmarks, fail);
     for (const s of entry.splits) this.bucketOf(s.bucketId, fail).remaining -= s.amount;
     hold.status = 'captured';
+    this.openHoldIds.delete(hold.holdId);
     hold.captured = entry.amount;
     if (entry.amount > 0) this.payments.set(hold.holdId, newPayment(hold.kind, entry.splits));
   }
 
+  // Each apply* checks everything before it changes anything, so a refused entry leaves the
+  // fold exactly as it was.
   private applyRefund(entry: EntryOf<'refund'>, seq: number, fail: (m: string) => never): void {
     if (this.refundedItems.has(entry.itemId)) fail(`item ${entry.itemId} is refunded twice`);
     const payment = this.payments.get(entry.paidBy) ?? fail(`nothing was paid by ${entry.paidBy}`);
-    if (payment.kind !== entry.kind) fail(`refund in ${entry.kind}, payment was in ${payment.kind}`);
+    if (payment.kind !== entry.kind)
+      fail(`refund in ${entry.kind}, payment was in ${payment.kind}`);
     let sum = 0;
+    const seen = new Set<string>();
     for (const s of entry.splits) {
+      if (seen.has(s.bucketId)) fail(`bucket ${s.bucketId} appears twice in one refund`);
+      seen.add(s.bucketId);
       const paid = payment.splits.find((p) => p.bucketId === s.bucketId)?.amount ?? 0;
       const already = payment.refunded.get(s.bucketId) ?? 0;
-      if (s.amount > paid - already) fail(`refunds ${s.amount} to bucket ${s.bucketId}, which paid ${paid} and got ${already} back`);
-      const bucket = this.bucketOf(s.bucketId, fail);
-      bucket.remaining += s.amount;
-      payment.refunded.set(s.bucketId, already + s.amount);
+      if (s.amount > paid - already)
+        fail(
+          `refunds ${s.amount} to bucket ${s.bucketId}, which paid ${paid} and got ${already} back`,
+        );
+      this.bucketOf(s.bucketId, fail);
       sum += s.amount;
     }
     if (entry.newBucket) {
-      if (entry.newBucket.source !== 'refund' || entry.newBucket.kind !== entry.kind) fail('refund bucket must be a refund of the same kind');
-      this.addBucket(entry.newBucket, seq, fail);
-      sum += entry.newBucket.amount;
+      const nb = entry.newBucket;
+      if (nb.source !== 'refund' || nb.kind !== entry.kind)
+        fail('refund bucket must be a refund of the same kind');
+      if (this.buckets.has(nb.bucketId)) fail(`bucket ${nb.bucketId} already exists`);
+      sum += nb.amount;
     }
     if (sum !== entry.amount) fail(`refund parts sum to ${sum}, amount is ${entry.amount}`);
     const paidTotal = payment.splits.reduce((t, p) => t + p.amount, 0);
-    if (payment.refundedTotal + entry.amount > paidTotal) fail(`refunds would exceed the ${paidTotal} paid by ${entry.paidBy}`);
+    if (payment.refundedTotal + entry.amount > paidTotal)
+      fail(`refunds would exceed the ${paidTotal} paid by ${entry.paidBy}`);
+
+    for (const s of entry.splits) {
+      this.bucketOf(s.bucketId, fail).remaining += s.amount;
+      this.nonEmptyBuckets.add(s.bucketId);
+      payment.refunded.set(s.bucketId, (payment.refunded.get(s.bucketId) ?? 0) + s.amount);
+    }
+    if (entry.newBucket) this.addBucket(entry.newBucket, seq, fail);
     payment.refundedTotal += entry.amount;
     this.refundedItems.add(entry.itemId);
   }
 
   private applyReversal(entry: EntryOf<'reversal'>, fail: (m: string) => never): void {
-    const bucketIds = this.purchases.get(entry.purchaseId) ?? fail(`unknown purchase ${entry.purchaseId}`);
+    const bucketIds =
+      this.purchases.get(entry.purchaseId) ?? fail(`unknown purchase ${entry.purchaseId}`);
     const reversalKey = `${entry.purchaseId}/${entry.kind}`;
-    if (this.reversedPurchases.has(reversalKey)) fail(`purchase ${entry.purchaseId} is reversed twice`);
+    if (this.reversedPurchases.has(reversalKey))
+      fail(`purchase ${entry.purchaseId} is reversed twice`);
     let granted = 0;
     for (const id of bucketIds) {
       const bucket = this.bucketOf(id, fail);
@@ -306,27 +440,37 @@ export class WalletFold {
     }
     if (entry.amount !== granted) fail(`reversal of ${entry.amount}, purchase granted ${granted}`);
     let taken = 0;
+    const seen = new Set<string>();
     for (const s of entry.splits) {
-      if (!bucketIds.includes(s.bucketId)) fail(`bucket ${s.bucketId} is not part of purchase ${entry.purchaseId}`);
+      if (seen.has(s.bucketId)) fail(`bucket ${s.bucketId} appears twice in one reversal`);
+      seen.add(s.bucketId);
+      if (!bucketIds.includes(s.bucketId))
+        fail(`bucket ${s.bucketId} is not part of purchase ${entry.purchaseId}`);
       const bucket = this.bucketOf(s.bucketId, fail);
-      if (s.amount > bucket.remaining - bucket.held) fail(`bucket ${s.bucketId} would go below zero`);
-      bucket.remaining -= s.amount;
+      if (s.amount > bucket.remaining - bucket.held)
+        fail(`bucket ${s.bucketId} would go below zero`);
       taken += s.amount;
     }
-    if (taken + entry.shortfall !== entry.amount) fail(`reversal takes ${taken} + owes ${entry.shortfall}, amount is ${entry.amount}`);
-    if (entry.shortfall > 0) this.debt.set(entry.kind, (this.debt.get(entry.kind) ?? 0) + entry.shortfall);
+    if (taken + entry.shortfall !== entry.amount)
+      fail(`reversal takes ${taken} + owes ${entry.shortfall}, amount is ${entry.amount}`);
+
+    for (const s of entry.splits) this.bucketOf(s.bucketId, fail).remaining -= s.amount;
+    if (entry.shortfall > 0)
+      this.debt.set(entry.kind, (this.debt.get(entry.kind) ?? 0) + entry.shortfall);
     this.reversedPurchases.add(reversalKey);
   }
 
   private applyReserve(entry: EntryOf<'reserve'>, fail: (m: string) => never): void {
     if (this.reserves.has(entry.allowanceId)) fail(`allowance ${entry.allowanceId} already exists`);
-    if (entry.expiresAt <= entry.at) fail(`allowance ${entry.allowanceId} expires before it is made`);
+    if (entry.expiresAt <= entry.at)
+      fail(`allowance ${entry.allowanceId} expires before it is made`);
     this.checkSplits(entry.splits, entry.amount, entry.kind, entry.at, fail);
     const earmarks = new Map<string, number>();
     for (const s of entry.splits) {
       this.bucketOf(s.bucketId, fail).held += s.amount;
       earmarks.set(s.bucketId, s.amount);
     }
+    this.openReserveIds.add(entry.allowanceId);
     this.reserves.set(entry.allowanceId, {
       allowanceId: entry.allowanceId,
       deviceId: entry.deviceId,
@@ -343,29 +487,60 @@ export class WalletFold {
 
   private applySettle(entry: EntryOf<'settle'>, fail: (m: string) => never): void {
     const reserve = this.reserves.get(entry.allowanceId);
-    if (!reserve || reserve.status !== 'open') return fail(`allowance ${entry.allowanceId} is not open`);
+    if (!reserve || reserve.status !== 'open')
+      return fail(`allowance ${entry.allowanceId} is not open`);
     let voucherSum = 0;
+    const counters = new Set<number>();
     for (const v of entry.vouchers) {
-      if (v.allowanceId !== entry.allowanceId) fail(`voucher for allowance ${v.allowanceId} settled against ${entry.allowanceId}`);
-      if (reserve.counters.has(v.counter)) fail(`voucher counter ${v.counter} settles twice`);
-      reserve.counters.set(v.counter, v.itemId);
+      if (v.allowanceId !== entry.allowanceId)
+        fail(`voucher for allowance ${v.allowanceId} settled against ${entry.allowanceId}`);
+      if (reserve.counters.has(v.counter) || counters.has(v.counter))
+        fail(`voucher counter ${v.counter} settles twice`);
+      counters.add(v.counter);
       voucherSum += v.amount;
     }
-    if (voucherSum !== entry.amount) fail(`vouchers sum to ${voucherSum}, amount is ${entry.amount}`);
-    if (reserve.settled + entry.amount > reserve.amount) fail(`allowance ${entry.allowanceId} would be overspent`);
+    if (voucherSum !== entry.amount)
+      fail(`vouchers sum to ${voucherSum}, amount is ${entry.amount}`);
+    if (reserve.settled + entry.amount > reserve.amount)
+      fail(`allowance ${entry.allowanceId} would be overspent`);
     let sum = 0;
+    const seen = new Set<string>();
     for (const s of entry.splits) {
+      if (seen.has(s.bucketId)) fail(`bucket ${s.bucketId} appears twice in one settlement`);
+      seen.add(s.bucketId);
       const earmarked = reserve.earmarks.get(s.bucketId) ?? 0;
-      if (s.amount > earmarked) fail(`settles ${s.amount} from bucket ${s.bucketId}, allowance earmarks ${earmarked}`);
-      reserve.earmarks.set(s.bucketId, earmarked - s.amount);
-      const bucket = this.bucketOf(s.bucketId, fail);
-      bucket.held -= s.amount;
-      bucket.remaining -= s.amount;
+      if (s.amount > earmarked)
+        fail(`settles ${s.amount} from bucket ${s.bucketId}, allowance earmarks ${earmarked}`);
       sum += s.amount;
     }
     if (sum !== entry.amount) fail(`settle splits sum to ${sum}, amount is ${entry.amount}`);
+
+    for (const v of entry.vouchers) reserve.counters.set(v.counter, v.itemId);
+    for (const s of entry.splits) {
+      reserve.earmarks.set(s.bucketId, (reserve.earmarks.get(s.bucketId) ?? 0) - s.amount);
+      const bucket = this.bucketOf(s.bucketId, fail);
+      bucket.held -= s.amount;
+      bucket.remaining -= s.amount;
+    }
     reserve.settled += entry.amount;
   }
+}
+
+/** An index names a row that must exist; if not, the fold itself is broken. */
+function indexed<T>(map: ReadonlyMap<string, T>, id: string): T {
+  const row = map.get(id);
+  if (row === undefined) throw new Error(`wallet fold index is corrupt: ${id} is missing`);
+  return row;
+}
+
+function toReserveView(r: ReserveRow): ReserveView {
+  return {
+    ...r,
+    counters: new Map(r.counters),
+    earmarks: [...r.earmarks]
+      .filter(([, amount]) => amount > 0)
+      .map(([bucketId, amount]) => ({ bucketId, amount })),
+  };
 }
 
 function toHoldView(h: HoldRow): HoldView {
@@ -383,9 +558,14 @@ function toHoldView(h: HoldRow): HoldView {
   };
 }
 
-/** Folds a whole chain (from seq 1) into the wallet at `now`. */
-export function fold(entries: Iterable<EntryBody>, now: string): WalletState {
+/** Folds a whole chain (from seq 1). */
+export function foldAll(entries: Iterable<EntryBody>): WalletFold {
   const f = new WalletFold();
   for (const e of entries) f.apply(e);
-  return f.view(now);
+  return f;
+}
+
+/** Folds a whole chain (from seq 1) into the wallet at `now`. */
+export function fold(entries: Iterable<EntryBody>, now: string): WalletState {
+  return foldAll(entries).view(now);
 }

@@ -1,5 +1,5 @@
 import type { BucketSpec, Split } from '../ledger/entry';
-import type { HoldView, ReserveView, WalletState } from './types';
+import type { HoldView, PaymentView, ReserveView, WalletState } from './types';
 
 /**
  * Pure planners: given the folded wallet, they compute the splits an entry must carry. The
@@ -43,24 +43,20 @@ export interface RefundPlan {
 }
 
 /**
- * Plans a refund of `amount` back to the buckets that paid `paidBy`: the last bucket spent is
+ * Plans a refund of `amount` back to the buckets that paid (`payment`): the last bucket spent is
  * refilled first (it is the one that would have been spent last), and whatever belongs to a
  * bucket that is no longer live lands in one new refund bucket.
  */
 export function planRefund(
-  state: WalletState,
-  paidBy: string,
+  payment: PaymentView,
+  isLive: (bucketId: string) => boolean,
   amount: number,
-  now: string,
   newBucket: Omit<BucketSpec, 'amount' | 'kind' | 'source'>,
 ): RefundPlan {
-  const payment = state.payments.get(paidBy);
-  if (!payment) throw new RangeError(`nothing was paid by ${paidBy}`);
   const refundable = payment.splits.reduce((t, s) => t + s.amount, 0) - payment.refundedTotal;
   if (!Number.isSafeInteger(amount) || amount <= 0 || amount > refundable) {
     throw new RangeError(`refund must be between 1 and ${refundable}, got ${amount}`);
   }
-  const byId = new Map(state.buckets.map((b) => [b.bucketId, b]));
   const splits: Split[] = [];
   let toNewBucket = 0;
   let left = amount;
@@ -68,15 +64,16 @@ export function planRefund(
     if (left === 0) break;
     const back = Math.min(left, paid.amount - (payment.refunded.get(paid.bucketId) ?? 0));
     if (back <= 0) continue;
-    const bucket = byId.get(paid.bucketId);
-    const live = bucket !== undefined && bucket.live && (bucket.expiresAt === null || now < bucket.expiresAt);
-    if (live) splits.push({ bucketId: paid.bucketId, amount: back });
+    if (isLive(paid.bucketId)) splits.push({ bucketId: paid.bucketId, amount: back });
     else toNewBucket += back;
     left -= back;
   }
   return {
     splits,
-    newBucket: toNewBucket > 0 ? { ...newBucket, kind: payment.kind, source: 'refund', amount: toNewBucket } : null,
+    newBucket:
+      toNewBucket > 0
+        ? { ...newBucket, kind: payment.kind, source: 'refund', amount: toNewBucket }
+        : null,
   };
 }
 
@@ -90,14 +87,16 @@ export interface ExpiryPlan {
 export function planExpiries(state: WalletState, now: string): ExpiryPlan[] {
   return state.buckets
     .filter((b) => b.expiresAt !== null && b.expiresAt <= now && b.remaining - b.held > 0)
-    .sort((a, b) => (a.expiresAt ?? '').localeCompare(b.expiresAt ?? '') || a.createdSeq - b.createdSeq)
+    .sort(
+      (a, b) => (a.expiresAt ?? '').localeCompare(b.expiresAt ?? '') || a.createdSeq - b.createdSeq,
+    )
     .map((b) => ({ bucketId: b.bucketId, kind: b.kind, amount: b.remaining - b.held }));
 }
 
 /** Open holds past their expiry: each needs a release with reason "expired". */
 export function planHoldExpiries(state: WalletState, now: string): HoldView[] {
-  return [...state.holds.values()]
-    .filter((h) => h.status === 'open' && h.expiresAt <= now)
+  return [...state.openHolds.values()]
+    .filter((h) => h.expiresAt <= now)
     .sort((a, b) => a.seq - b.seq);
 }
 
@@ -109,17 +108,20 @@ export interface ReversalPlan {
 }
 
 /** Takes back everything a purchase granted, per credit kind; what is gone becomes debt. */
-export function planReversal(state: WalletState, purchaseId: string): ReversalPlan[] {
-  const bucketIds = state.purchases.get(purchaseId);
-  if (!bucketIds) throw new RangeError(`unknown purchase ${purchaseId}`);
+export function planReversal(
+  purchaseBuckets: ReadonlyArray<BucketSpec & { remaining: number; held: number }>,
+): ReversalPlan[] {
   const byKind = new Map<string, ReversalPlan>();
-  for (const id of bucketIds) {
-    const bucket = state.buckets.find((b) => b.bucketId === id);
-    if (!bucket) continue;
-    const plan = byKind.get(bucket.kind) ?? { kind: bucket.kind, amount: 0, splits: [], shortfall: 0 };
+  for (const bucket of purchaseBuckets) {
+    const plan = byKind.get(bucket.kind) ?? {
+      kind: bucket.kind,
+      amount: 0,
+      splits: [],
+      shortfall: 0,
+    };
     const take = Math.max(0, bucket.remaining - bucket.held);
     plan.amount += bucket.amount;
-    if (take > 0) plan.splits.push({ bucketId: id, amount: take });
+    if (take > 0) plan.splits.push({ bucketId: bucket.bucketId, amount: take });
     plan.shortfall += bucket.amount - take;
     byKind.set(bucket.kind, plan);
   }

@@ -56,27 +56,21 @@ export interface KindBalance {
   debt: number;
 }
 
+/** The wallet at one instant: what is live. History lookups are methods of WalletFold. */
 export interface WalletState {
   accountId: string | null;
   seq: number;
   now: string;
   balances: Record<string, KindBalance>;
+  /** Buckets that still have credits (remaining > 0), live or kept by a hold. */
   buckets: BucketView[];
-  holds: Map<string, HoldView>;
-  reserves: Map<string, ReserveView>;
-  /** Items already refunded (once per item). */
-  refundedItems: Set<string>;
-  /** Purchases already reversed, as `purchaseId/kind` (once per purchase and kind). */
-  reversedPurchases: Set<string>;
-  /** Spends, captures and settlements by the id that paid: for refunds back to the payers. */
-  payments: Map<string, PaymentView>;
-  /** Purchase id → the buckets it created (for reversals). */
-  purchases: Map<string, string[]>;
+  openHolds: Map<string, HoldView>;
+  openReserves: Map<string, ReserveView>;
 }
 
 export interface PaymentView {
   kind: string;
   splits: Split[];
-  refunded: Map<string, number>;
+  refunded: ReadonlyMap<string, number>;
   refundedTotal: number;
 }
