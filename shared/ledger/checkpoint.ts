@@ -7,7 +7,7 @@ export const Checkpoint = z.strictObject({
   accountId: Id,
   seq: z.int().min(0),
   head: Hash,
-  /** Balance per credit kind as of `issuedAt` (may be negative after a reversal). */
+  /** Balance per credit kind as of the time of entry `seq` (may be negative after a reversal). */
   balances: z.record(CreditKind, z.int().min(-MAX_AMOUNT).max(MAX_AMOUNT)),
   issuedAt: Timestamp,
   keyId: z.string().regex(/^[0-9a-f]{16}$/),

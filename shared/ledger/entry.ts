@@ -190,7 +190,8 @@ export const RejectionBody = z.strictObject({
   ...base,
   type: z.literal('rejection'),
   deviceId: Id,
-  mutationSeq: z.int().min(1),
+  /** The device mutation refused, or null when the refusal came from a direct request. */
+  mutationSeq: z.int().min(1).nullable(),
   code: z.string().min(1).max(64),
   message: Reason,
 });

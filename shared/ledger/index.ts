@@ -4,3 +4,4 @@ export * from './chain';
 export * from './checkpoint';
 export * from './verify';
 export * from './writer';
+export * from './voucher';

@@ -1,9 +1,11 @@
 import { type ChainDigest, portableChainDigest } from '../crypto/sha256';
-import { WalletFold } from '../wallet/fold';
+import { WalletFold, balancesOf } from '../wallet/fold';
 import type { WalletState } from '../wallet/types';
 import { type ChainHead, GENESIS, sealEntry } from './chain';
 import { signCheckpoint, type SignedCheckpoint } from './checkpoint';
 import type { EntryBody, EntryDraft, LedgerEntry } from './entry';
+
+const GENESIS_TIME = '1970-01-01T00:00:00.000Z';
 
 /**
  * Appends entries to one account's chain: numbers them, stamps them, seals them into the
@@ -52,10 +54,13 @@ export class ChainWriter {
     return this.fold.view(now);
   }
 
+  /** Balances as of the head entry's own time: what a checkpoint at the head signs. */
+  headBalances(): Record<string, number> {
+    return balancesOf(this.fold.view(this.fold.lastAt || GENESIS_TIME));
+  }
+
   checkpoint(issuedAt: string, key: { keyId: string; secretKey: string }): SignedCheckpoint {
-    const state = this.fold.view(issuedAt);
-    const balances: Record<string, number> = {};
-    for (const [kind, b] of Object.entries(state.balances)) balances[kind] = b.balance;
+    const balances = this.headBalances();
     return signCheckpoint(
       {
         accountId: this.accountId,

@@ -58,7 +58,7 @@ interface ReserveRow extends Omit<ReserveView, 'earmarks'> {
 export class WalletFold {
   private accountId: string | null = null;
   private seq = 0;
-  private lastAt = '';
+  private lastAt_ = '';
   private readonly buckets = new Map<string, BucketRow>();
   private readonly holds = new Map<string, HoldRow>();
   // Indexes of what is live, so view() costs O(live state), not O(history).
@@ -77,6 +77,11 @@ export class WalletFold {
     return this.seq;
   }
 
+  /** The time of the last entry applied ('' before the first). */
+  get lastAt(): string {
+    return this.lastAt_;
+  }
+
   apply(entry: EntryBody): void {
     const { seq } = entry;
     const fail = this.failAt(seq);
@@ -84,7 +89,7 @@ export class WalletFold {
     if (this.accountId === null) this.accountId = entry.accountId;
     else if (entry.accountId !== this.accountId)
       fail(`belongs to account ${entry.accountId}, not ${this.accountId}`);
-    if (entry.at < this.lastAt) fail(`time goes backwards (${entry.at} < ${this.lastAt})`);
+    if (entry.at < this.lastAt_) fail(`time goes backwards (${entry.at} < ${this.lastAt_})`);
 
     switch (entry.type) {
       case 'grant':
@@ -161,7 +166,7 @@ export class WalletFold {
         break;
     }
     this.seq = seq;
-    this.lastAt = entry.at;
+    this.lastAt_ = entry.at;
   }
 
   // One throwing function per seq, made only when the seq changes (apply is the hot path).
@@ -556,6 +561,13 @@ function toHoldView(h: HoldRow): HoldView {
     status: h.status,
     captured: h.captured,
   };
+}
+
+/** Balance per kind: what a checkpoint signs. */
+export function balancesOf(state: WalletState): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [kind, b] of Object.entries(state.balances)) out[kind] = b.balance;
+  return out;
 }
 
 /** Folds a whole chain (from seq 1). */

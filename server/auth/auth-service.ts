@@ -1,0 +1,192 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { GENESIS_HASH } from '../../shared/ledger/primitives';
+import { type Clock, DAY, MINUTE, plusMs } from '../clock';
+import type { Database } from '../db/database';
+import { isUniqueViolation } from '../db/database';
+import { HttpError, conflict, notFound } from '../http/errors';
+import type { LedgerService } from '../ledger/ledger-service';
+import { sha256Hex } from '../node-digest';
+import { hashPassword, verifyPassword } from './passwords';
+
+export interface AuthConfig {
+  sessionTtlMs: number;
+  /** Failed sign-ins per email allowed within the window before 429. */
+  signInAttempts: number;
+  signInWindowMs: number;
+  signupBonus: { amount: number; ttlMs: number } | null;
+}
+
+export const defaultAuthConfig: AuthConfig = {
+  sessionTtlMs: 30 * DAY,
+  signInAttempts: 5,
+  signInWindowMs: 15 * MINUTE,
+  signupBonus: { amount: 50, ttlMs: 30 * DAY },
+};
+
+export interface Session {
+  accountId: string;
+  email: string;
+  token: string;
+  expiresAt: string;
+}
+
+const unauthorized = (message = 'sign in again: the session is missing, expired or revoked') =>
+  new HttpError(401, 'unauthorized', message);
+
+/** Accounts, sessions and devices. Tokens are random and stored only as their SHA-256. */
+export class AuthService {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly ledger: LedgerService,
+    private readonly config: AuthConfig = defaultAuthConfig,
+  ) {}
+
+  async signUp(email: string, password: string): Promise<Session> {
+    const accountId = `acct_${randomUUID()}`;
+    const passwordHash = await hashPassword(password);
+    try {
+      await this.db.query(
+        'insert into accounts (id, email, password_hash, created_at, head_hash) values ($1, $2, $3, $4, $5)',
+        [accountId, email, passwordHash, this.clock.now(), GENESIS_HASH],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw conflict('email-taken', 'an account with this email already exists');
+      throw error;
+    }
+    const bonus = this.config.signupBonus;
+    if (bonus) {
+      await this.ledger.grant(accountId, {
+        operationId: 'signup-bonus',
+        amount: bonus.amount,
+        source: 'signup',
+        reason: 'welcome to Easel',
+        expiresAt: plusMs(this.clock.now(), bonus.ttlMs),
+      });
+    } else {
+      await this.ledger.touch(accountId);
+    }
+    return this.newSession(accountId, email);
+  }
+
+  async signIn(email: string, password: string): Promise<Session> {
+    const now = this.clock.now();
+    const since = plusMs(now, -this.config.signInWindowMs);
+    const { rows: attempts } = await this.db.query<{ n: string | number }>(
+      'select count(*) as n from signin_attempts where email = $1 and at > $2',
+      [email, since],
+    );
+    if (Number(attempts[0]?.n ?? 0) >= this.config.signInAttempts) {
+      throw new HttpError(
+        429,
+        'too-many-attempts',
+        'too many failed sign-ins for this email; try again in a few minutes',
+      );
+    }
+    const { rows } = await this.db.query<{ id: string; password_hash: string }>(
+      'select id, password_hash from accounts where email = $1',
+      [email],
+    );
+    const account = rows[0];
+    // Hash even for unknown emails so timing does not reveal which emails exist.
+    const ok = await verifyPassword(
+      password,
+      account?.password_hash ??
+        'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    );
+    if (!account || !ok) {
+      await this.db.query('insert into signin_attempts (email, at) values ($1, $2)', [email, now]);
+      throw unauthorized('wrong email or password');
+    }
+    return this.newSession(account.id, email);
+  }
+
+  private async newSession(accountId: string, email: string): Promise<Session> {
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const expiresAt = plusMs(now, this.config.sessionTtlMs);
+    await this.db.query(
+      'insert into sessions (token_hash, account_id, created_at, expires_at) values ($1, $2, $3, $4)',
+      [sha256Hex(token), accountId, now, expiresAt],
+    );
+    return { accountId, email, token, expiresAt };
+  }
+
+  /** The account a bearer token belongs to, or 401. */
+  async authenticate(
+    authorization: string | undefined,
+  ): Promise<{ accountId: string; tokenHash: string }> {
+    const match = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(authorization ?? '');
+    if (!match?.[1]) throw unauthorized();
+    const tokenHash = sha256Hex(match[1]);
+    const { rows } = await this.db.query<{
+      account_id: string;
+      expires_at: string;
+      revoked_at: string | null;
+    }>('select account_id, expires_at, revoked_at from sessions where token_hash = $1', [
+      tokenHash,
+    ]);
+    const s = rows[0];
+    if (!s || s.revoked_at !== null || s.expires_at <= this.clock.now()) throw unauthorized();
+    return { accountId: s.account_id, tokenHash };
+  }
+
+  async signOut(tokenHash: string): Promise<void> {
+    await this.db.query(
+      'update sessions set revoked_at = $2 where token_hash = $1 and revoked_at is null',
+      [tokenHash, this.clock.now()],
+    );
+  }
+
+  async registerDevice(accountId: string, name: string, publicKey: string) {
+    const deviceId = `dev_${randomUUID()}`;
+    const createdAt = this.clock.now();
+    await this.db.query(
+      'insert into devices (id, account_id, name, public_key, created_at) values ($1, $2, $3, $4, $5)',
+      [deviceId, accountId, name, publicKey, createdAt],
+    );
+    return { deviceId, name, publicKey, createdAt, lastMutationSeq: 0 };
+  }
+
+  async device(accountId: string, deviceId: string) {
+    const { rows } = await this.db.query<{
+      id: string;
+      name: string;
+      public_key: string;
+      created_at: string;
+      last_mutation_seq: number;
+    }>(
+      'select id, name, public_key, created_at, last_mutation_seq from devices where id = $1 and account_id = $2',
+      [deviceId, accountId],
+    );
+    const d = rows[0];
+    if (!d) throw notFound('device');
+    return {
+      deviceId: d.id,
+      name: d.name,
+      publicKey: d.public_key,
+      createdAt: d.created_at,
+      lastMutationSeq: d.last_mutation_seq,
+    };
+  }
+
+  async account(accountId: string) {
+    const { rows } = await this.db.query<{ email: string; plan: string }>(
+      'select email, plan from accounts where id = $1',
+      [accountId],
+    );
+    const a = rows[0];
+    if (!a) throw notFound('account');
+    const { rows: devices } = await this.db.query<{ id: string }>(
+      'select id from devices where account_id = $1 order by created_at',
+      [accountId],
+    );
+    return {
+      accountId,
+      email: a.email,
+      plan: a.plan,
+      devices: await Promise.all(devices.map((d) => this.device(accountId, d.id))),
+    };
+  }
+}

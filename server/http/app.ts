@@ -1,0 +1,401 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  AccountResponse,
+  DeviceResponse,
+  RegisterDeviceRequest,
+  SessionResponse,
+  SignInRequest,
+  SignUpRequest,
+} from '../../shared/api/auth';
+import { AddDesignRequest, Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
+import { OperationId } from '../../shared/api/common';
+import {
+  AllowanceRequest,
+  AllowanceResponse,
+  BalanceResponse,
+  CaptureRequest,
+  EntryResult,
+  HoldRequest,
+  HoldResponse,
+  PullQuery,
+  PullResponse,
+  PushRequest,
+  PushResponse,
+  ReleaseRequest,
+  SignedVoucher,
+} from '../../shared/api/ledger';
+import { PublicKeyInfo } from '../../shared/ledger/checkpoint';
+import { SignedPriceBook } from '../../shared/pricing/signed';
+import { LedgerInvariantError } from '../../shared/wallet/fold';
+import type { Services } from '../services';
+import { HttpError } from './errors';
+import { type RouteDoc, makeRouter, openApiDocument } from './route';
+
+export interface AppOptions {
+  /** JSON logs to stdout; off in tests. */
+  logger?: boolean;
+  bodyLimit?: number;
+  /** Extra routes (purchases, jobs) registered by later modules. */
+  extend?: (
+    app: FastifyInstance,
+    route: ReturnType<typeof makeRouter>,
+    auth: (r: FastifyRequest) => Promise<string>,
+  ) => void;
+}
+
+const Dislike = z.strictObject({ operationId: OperationId });
+const ReturnAllowance = z.strictObject({ operationId: OperationId });
+const Settle = z.strictObject({
+  operationId: OperationId,
+  vouchers: z.array(SignedVoucher).min(1).max(500),
+});
+
+export function buildApp(services: Services, options: AppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+  });
+  const docs: RouteDoc[] = [];
+  const route = makeRouter(app, docs);
+  const { auth, ledger, sync, catalog, allowances, refunds, mutations } = services;
+  const accountOf = async (request: FastifyRequest) =>
+    (await auth.authenticate(request.headers.authorization)).accountId;
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply
+        .code(error.status)
+        .send({
+          error: {
+            code: error.code,
+            message: error.message,
+            ...(error.details === undefined ? {} : { details: error.details }),
+          },
+        });
+    }
+    const fe = error as { statusCode?: number; code?: string; message?: string };
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const code =
+        fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'body-too-large'
+          : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'unsupported-media-type'
+            : 'invalid-request';
+      const message =
+        code === 'body-too-large'
+          ? 'the request body is too large'
+          : (fe.message ?? 'invalid request');
+      return reply.code(fe.statusCode).send({ error: { code, message } });
+    }
+    if (error instanceof LedgerInvariantError)
+      request.log.error({ err: error }, 'ledger invariant refused an entry');
+    else request.log.error({ err: error }, 'unexpected error');
+    return reply
+      .code(500)
+      .send({
+        error: {
+          code: 'internal',
+          message: 'something went wrong on the server; nothing was charged twice, try again',
+        },
+      });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({
+        error: {
+          code: 'not-found',
+          message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        },
+      }),
+  );
+
+  app.get('/healthz', async () => ({ ok: true, database: services.db.kind }));
+  app.get('/v1/openapi.json', async () => openApiDocument(docs));
+
+  route(
+    {
+      method: 'GET',
+      path: '/v1/keys',
+      summary: 'Published server signing keys',
+      auth: false,
+      response: z.object({ keys: z.array(PublicKeyInfo) }),
+    },
+    async () => ({ body: { keys: catalog.publicKeys() } }),
+  );
+
+  route(
+    {
+      method: 'POST',
+      path: '/v1/auth/signup',
+      summary: 'Create an account and sign in',
+      auth: false,
+      body: SignUpRequest,
+      response: SessionResponse,
+    },
+    async ({ body }) => ({
+      status: 201,
+      body: await auth.signUp(body.email, body.password),
+    }),
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/auth/signin',
+      summary: 'Sign in (rate-limited per email)',
+      auth: false,
+      body: SignInRequest,
+      response: SessionResponse,
+    },
+    async ({ body }) => ({
+      body: await auth.signIn(body.email, body.password),
+    }),
+  );
+  route(
+    { method: 'POST', path: '/v1/auth/signout', summary: 'Revoke this session', auth: true },
+    async ({ request }) => {
+      const { tokenHash } = await auth.authenticate(request.headers.authorization);
+      await auth.signOut(tokenHash);
+      return { body: { ok: true } };
+    },
+  );
+  route(
+    {
+      method: 'GET',
+      path: '/v1/account',
+      summary: 'This account and its devices',
+      auth: true,
+      response: AccountResponse,
+    },
+    async ({ request }) => ({
+      body: await auth.account(await accountOf(request)),
+    }),
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/devices',
+      summary: 'Register a desktop install and its Ed25519 key',
+      auth: true,
+      body: RegisterDeviceRequest,
+      response: DeviceResponse,
+    },
+    async ({ request, body }) => ({
+      status: 201,
+      body: await auth.registerDevice(await accountOf(request), body.name, body.publicKey),
+    }),
+  );
+
+  route(
+    {
+      method: 'GET',
+      path: '/v1/ledger/entries',
+      summary: 'Entries after a cursor, with a checkpoint signed at the batch end',
+      auth: true,
+      query: PullQuery,
+      response: PullResponse,
+    },
+    async ({ request, query }) => ({
+      body: await sync.pull(await accountOf(request), query.after, query.limit),
+    }),
+  );
+  route(
+    {
+      method: 'GET',
+      path: '/v1/ledger/balance',
+      summary: 'Balances now, per credit kind',
+      auth: true,
+      response: BalanceResponse,
+    },
+    async ({ request }) => {
+      const state = await ledger.wallet(await accountOf(request));
+      return { body: { seq: state.seq, balances: state.balances } };
+    },
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/ledger/holds',
+      summary: 'Hold credits (expires after 15 minutes by default)',
+      auth: true,
+      body: HoldRequest,
+      response: HoldResponse,
+    },
+    async ({ request, body }) => {
+      const r = await ledger.hold(await accountOf(request), body);
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/ledger/holds/{holdId}/capture',
+      summary: 'Capture at most the held amount; the rest returns',
+      auth: true,
+      body: CaptureRequest,
+      response: HoldResponse,
+    },
+    async ({ request, body, params }) => {
+      const r = await ledger.capture(await accountOf(request), params.holdId ?? '', body);
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/ledger/holds/{holdId}/release',
+      summary: 'Release a hold',
+      auth: true,
+      body: ReleaseRequest,
+      response: HoldResponse,
+    },
+    async ({ request, body, params }) => {
+      const r = await ledger.release(await accountOf(request), params.holdId ?? '', body);
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/items/{itemId}/dislike',
+      summary: 'Refund a disliked image (once, within the window)',
+      auth: true,
+      body: Dislike,
+    },
+    async ({ request, body, params }) => {
+      const r = await refunds.dislike(
+        await accountOf(request),
+        params.itemId ?? '',
+        body.operationId,
+      );
+      return { status: r.status, body: r.body };
+    },
+  );
+
+  route(
+    {
+      method: 'POST',
+      path: '/v1/allowances',
+      summary: 'Reserve an offline allowance for a device',
+      auth: true,
+      body: AllowanceRequest,
+      response: AllowanceResponse,
+    },
+    async ({ request, body }) => {
+      const r = await allowances.create(await accountOf(request), body);
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'GET',
+      path: '/v1/allowances/{allowanceId}',
+      summary: 'An allowance and what is settled',
+      auth: true,
+      response: AllowanceResponse,
+    },
+    async ({ request, params }) => ({
+      body: (await allowances.status(await accountOf(request), params.allowanceId ?? '')).body,
+    }),
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/allowances/{allowanceId}/settle',
+      summary: 'Settle signed offline vouchers (idempotent per counter)',
+      auth: true,
+      body: Settle,
+    },
+    async ({ request, body, params }) => {
+      const r = await allowances.settle(await accountOf(request), params.allowanceId ?? '', body);
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/allowances/{allowanceId}/return',
+      summary: 'Give back what is left of an allowance',
+      auth: true,
+      body: ReturnAllowance,
+      response: AllowanceResponse,
+    },
+    async ({ request, body, params }) => {
+      const r = await allowances.giveBack(
+        await accountOf(request),
+        params.allowanceId ?? '',
+        body.operationId,
+      );
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/sync/mutations',
+      summary: 'Push device mutations in order',
+      auth: true,
+      body: PushRequest,
+      response: PushResponse,
+    },
+    async ({ request, body }) => ({
+      body: await mutations.push(await accountOf(request), body.deviceId, body.mutations),
+    }),
+  );
+
+  route(
+    {
+      method: 'GET',
+      path: '/v1/price-book',
+      summary: 'The current signed price book',
+      auth: false,
+      response: SignedPriceBook,
+    },
+    async () => ({ body: await catalog.priceBook() }),
+  );
+  route(
+    {
+      method: 'GET',
+      path: '/v1/designs',
+      summary: 'The design catalog, with what this account owns',
+      auth: true,
+      response: z.object({ designs: z.array(Design) }),
+    },
+    async ({ request }) => ({
+      body: { designs: await catalog.designs(await accountOf(request)) },
+    }),
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/designs/{designId}/redeem',
+      summary: 'Redeem a design for its quoted credits',
+      auth: true,
+      body: RedeemRequest,
+      response: RedeemResponse,
+    },
+    async ({ request, body, params }) => {
+      const r = await catalog.redeem(await accountOf(request), params.designId ?? '', body);
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'GET',
+      path: '/v1/designs/{designId}/file',
+      summary: "A design's file (owners only)",
+      auth: true,
+    },
+    async ({ request, params, reply }) => {
+      const file = await catalog.file(await accountOf(request), params.designId ?? '');
+      reply.header('content-type', file.mime).header('cache-control', 'private, max-age=0');
+      return { body: file.bytes };
+    },
+  );
+
+  options.extend?.(app, route, accountOf);
+  return app;
+}
+
+export { AddDesignRequest, EntryResult };

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import { canonicalize } from '../../shared/canonical/jcs';
+import type { Voucher } from '../../shared/ledger/entry';
+import { verifyVoucher } from '../../shared/ledger/voucher';
+import type { SignedVoucher, VoucherOutcome } from '../../shared/api/ledger';
+import { planSettle } from '../../shared/wallet/plan';
+import { plusMs } from '../clock';
+import { notFound } from '../http/errors';
+import { sha256Hex } from '../node-digest';
+import { type LedgerService, type WriteContext, allocateOr402, throwIt } from './ledger-service';
+
+/**
+ * Offline allowances (DESIGN section 5): a reserve for one device, spent offline with vouchers
+ * the device signs, settled here once per (allowance, counter). Reserves lower `available`
+ * under the account lock, so devices together can never overdraw the account.
+ */
+export class AllowanceService {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly checkPurpose: VoucherPurposeCheck,
+  ) {}
+
+  async create(
+    accountId: string,
+    req: {
+      operationId: string;
+      deviceId: string;
+      kind: string;
+      amount: number;
+      ttlSeconds: number;
+    },
+  ) {
+    return this.ledger.write(
+      accountId,
+      { operationId: req.operationId, request: { op: 'allowance', ...req } },
+      async (ctx) => {
+        const { rows } = await ctx.tx.query<{ public_key: string }>(
+          'select public_key from devices where id = $1 and account_id = $2',
+          [req.deviceId, accountId],
+        );
+        const device = rows[0] ?? throwIt(notFound('device'));
+        const allowanceId = `al_${randomUUID()}`;
+        const splits = allocateOr402(ctx.state(), req.kind, req.amount);
+        const expiresAt = plusMs(ctx.now, req.ttlSeconds * 1000);
+        const entry = ctx.append({
+          type: 'reserve',
+          operationId: req.operationId,
+          allowanceId,
+          deviceId: req.deviceId,
+          devicePublicKey: device.public_key,
+          kind: req.kind,
+          amount: req.amount,
+          splits,
+          expiresAt,
+        });
+        ctx.setTimer(allowanceId, expiresAt);
+        return {
+          status: 201,
+          body: {
+            allowanceId,
+            deviceId: req.deviceId,
+            kind: req.kind,
+            amount: req.amount,
+            settled: 0,
+            expiresAt,
+            status: 'open' as const,
+            seq: entry.seq,
+          },
+        };
+      },
+    );
+  }
+
+  async status(accountId: string, allowanceId: string) {
+    return this.ledger.write(accountId, null, async (ctx) => {
+      const r = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
+      return {
+        status: 200,
+        body: {
+          allowanceId,
+          deviceId: r.deviceId,
+          kind: r.kind,
+          amount: r.amount,
+          settled: r.settled,
+          expiresAt: r.expiresAt,
+          status: r.status,
+          seq: ctx.fold.lastSeq,
+        },
+      };
+    });
+  }
+
+  async settle(
+    accountId: string,
+    allowanceId: string,
+    req: { operationId: string; vouchers: SignedVoucher[] },
+    mutationSeq: number | null = null,
+  ) {
+    return this.ledger.write(
+      accountId,
+      {
+        operationId: req.operationId,
+        request: { op: 'settle', allowanceId, vouchers: req.vouchers },
+      },
+      async (ctx) => {
+        const outcomes = await settleInto(
+          ctx,
+          allowanceId,
+          req.vouchers,
+          mutationSeq,
+          this.checkPurpose,
+        );
+        return { status: 200, body: { allowanceId, vouchers: outcomes } };
+      },
+    );
+  }
+
+  async giveBack(accountId: string, allowanceId: string, operationId: string) {
+    return this.ledger.write(
+      accountId,
+      { operationId, request: { op: 'return-allowance', allowanceId } },
+      async (ctx) => {
+        await returnInto(ctx, allowanceId, operationId);
+        const r = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
+        return {
+          status: 200,
+          body: {
+            allowanceId,
+            deviceId: r.deviceId,
+            kind: r.kind,
+            amount: r.amount,
+            settled: r.settled,
+            expiresAt: r.expiresAt,
+            status: r.status,
+            seq: ctx.fold.lastSeq,
+          },
+        };
+      },
+    );
+  }
+}
+
+const voucherHash = (v: Voucher): string => sha256Hex(canonicalize(v));
+
+/** Settles what is valid, refuses the rest with a reason, flags reused counters on the ledger. */
+/** Checks what a voucher bought (e.g. the design exists and costs what was paid); a reason or null. */
+export type VoucherPurposeCheck = (ctx: WriteContext, voucher: Voucher) => Promise<string | null>;
+
+export async function settleInto(
+  ctx: WriteContext,
+  allowanceId: string,
+  vouchers: SignedVoucher[],
+  mutationSeq: number | null,
+  checkPurpose: VoucherPurposeCheck,
+): Promise<VoucherOutcome[]> {
+  const reserve = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
+  const outcomes: VoucherOutcome[] = [];
+  const accepted: Voucher[] = [];
+  let left = reserve.amount - reserve.settled;
+  const reject = (counter: number, code: string, message: string) =>
+    outcomes.push({ counter, status: 'rejected', code, message });
+  for (const { voucher, signature } of [...vouchers].sort(
+    (a, b) => a.voucher.counter - b.voucher.counter,
+  )) {
+    const { counter } = voucher;
+    if (voucher.allowanceId !== allowanceId) {
+      reject(
+        counter,
+        'wrong-allowance',
+        `voucher ${counter} belongs to allowance ${voucher.allowanceId}`,
+      );
+      continue;
+    }
+    if (!verifyVoucher(voucher, signature, reserve.devicePublicKey)) {
+      reject(
+        counter,
+        'bad-signature',
+        `voucher ${counter} is not signed by the allowance's device`,
+      );
+      continue;
+    }
+    const { rows } = await ctx.tx.query<{ content_hash: string }>(
+      'select content_hash from voucher_settlements where allowance_id = $1 and counter = $2',
+      [allowanceId, counter],
+    );
+    const seen = rows[0] ?? accepted.find((a) => a.counter === counter);
+    if (seen) {
+      const sameContent =
+        'content_hash' in seen
+          ? seen.content_hash === voucherHash(voucher)
+          : voucherHash(seen) === voucherHash(voucher);
+      if (sameContent) {
+        outcomes.push({ counter, status: 'already-settled' });
+      } else {
+        reject(
+          counter,
+          'counter-reused',
+          `voucher counter ${counter} was already used with other content`,
+        );
+        ctx.append({
+          type: 'rejection',
+          operationId: `flag:${allowanceId}:${counter}:${voucherHash(voucher).slice(0, 16)}`,
+          deviceId: reserve.deviceId,
+          mutationSeq,
+          code: 'voucher-counter-reused',
+          message: `allowance ${allowanceId}: counter ${counter} reused with other content`,
+        });
+      }
+      continue;
+    }
+    if (reserve.status !== 'open') {
+      reject(
+        counter,
+        'allowance-closed',
+        `allowance ${allowanceId} is closed (${reserve.expiresAt <= ctx.now ? 'expired' : 'returned'})`,
+      );
+      continue;
+    }
+    if (voucher.at > reserve.expiresAt) {
+      reject(counter, 'after-expiry', `voucher ${counter} was made after the allowance expired`);
+      continue;
+    }
+    const purposeProblem = await checkPurpose(ctx, voucher);
+    if (purposeProblem) {
+      reject(counter, 'bad-purpose', purposeProblem);
+      continue;
+    }
+    if (voucher.amount > left) {
+      reject(
+        counter,
+        'over-allowance',
+        `voucher ${counter} for ${voucher.amount} is more than the ${left} left on the allowance`,
+      );
+      continue;
+    }
+    left -= voucher.amount;
+    accepted.push(voucher);
+    outcomes.push({ counter, status: 'settled' });
+  }
+  if (accepted.length > 0) {
+    const amount = accepted.reduce((t, v) => t + v.amount, 0);
+    const entry = ctx.append({
+      type: 'settle',
+      operationId: `settle:${allowanceId}:${accepted.map((v) => v.counter).join('.')}`.slice(
+        0,
+        128,
+      ),
+      allowanceId,
+      vouchers: accepted,
+      amount,
+      splits: planSettle(reserve, amount),
+    });
+    for (const v of accepted) {
+      await ctx.tx.query(
+        'insert into voucher_settlements (allowance_id, counter, content_hash, seq) values ($1, $2, $3, $4)',
+        [allowanceId, v.counter, voucherHash(v), entry.seq],
+      );
+      if (v.purpose.kind === 'design') {
+        await ctx.tx.query(
+          'insert into entitlements (account_id, design_id, seq, created_at) values ($1, $2, $3, $4) on conflict do nothing',
+          [ctx.accountId, v.purpose.designId, entry.seq, ctx.now],
+        );
+      }
+    }
+  }
+  return outcomes;
+}
+
+export async function returnInto(
+  ctx: WriteContext,
+  allowanceId: string,
+  operationId: string,
+): Promise<void> {
+  const r = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
+  if (r.status === 'open') {
+    ctx.append({
+      type: 'unreserve',
+      operationId,
+      allowanceId,
+      amount: r.amount - r.settled,
+      reason: 'returned',
+    });
+    ctx.clearTimer(allowanceId);
+  }
+}

@@ -1,0 +1,126 @@
+import { parseEntry } from '../../shared/ledger/chain';
+import type { LedgerEntry } from '../../shared/ledger/entry';
+import { WalletFold } from '../../shared/wallet/fold';
+import type { Sql } from '../db/database';
+
+export interface AccountHead {
+  seq: number;
+  hash: string;
+  lastDailyDate: string | null;
+  plan: string;
+}
+
+/** Row-level access to the ledger tables. Every function runs inside the caller's transaction. */
+export const ledgerStore = {
+  /** Locks the account row until the transaction ends (DESIGN: writes serialise per account). */
+  async lockAccount(tx: Sql, accountId: string): Promise<AccountHead | null> {
+    const { rows } = await tx.query<{
+      head_seq: number;
+      head_hash: string;
+      last_daily_date: string | null;
+      plan: string;
+    }>('select head_seq, head_hash, last_daily_date, plan from accounts where id = $1 for update', [
+      accountId,
+    ]);
+    const row = rows[0];
+    return row
+      ? {
+          seq: row.head_seq,
+          hash: row.head_hash,
+          lastDailyDate: row.last_daily_date,
+          plan: row.plan,
+        }
+      : null;
+  },
+
+  /** Folds stored entries after `fold.lastSeq` into `fold`, re-checking each body's schema. */
+  async catchUp(tx: Sql, accountId: string, fold: WalletFold, headSeq: number): Promise<void> {
+    let after = fold.lastSeq;
+    while (after < headSeq) {
+      const { rows } = await tx.query<{ seq: number; hash: string; body: string }>(
+        'select seq, hash, body from entries where account_id = $1 and seq > $2 order by seq limit 5000',
+        [accountId, after],
+      );
+      if (rows.length === 0)
+        throw new Error(`ledger of ${accountId} ends at ${after}, head says ${headSeq}`);
+      for (const row of rows) fold.apply(parseEntry(row).data);
+      after = fold.lastSeq;
+    }
+  },
+
+  async insertEntries(
+    tx: Sql,
+    accountId: string,
+    entries: ReadonlyArray<{ entry: LedgerEntry; balancesAfter: Record<string, number> }>,
+  ): Promise<void> {
+    for (const { entry, balancesAfter } of entries) {
+      await tx.query(
+        'insert into entries (account_id, seq, hash, body, type, at, operation_id, balances_after) values ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [
+          accountId,
+          entry.seq,
+          entry.hash,
+          entry.body,
+          entry.data.type,
+          entry.data.at,
+          entry.data.operationId,
+          JSON.stringify(balancesAfter),
+        ],
+      );
+    }
+  },
+
+  async moveHead(
+    tx: Sql,
+    accountId: string,
+    seq: number,
+    hash: string,
+    lastDailyDate: string | null,
+  ): Promise<void> {
+    await tx.query(
+      'update accounts set head_seq = $2, head_hash = $3, last_daily_date = $4 where id = $1',
+      [accountId, seq, hash, lastDailyDate],
+    );
+  },
+
+  async findOperation(tx: Sql, accountId: string, operationId: string) {
+    const { rows } = await tx.query<{ request_hash: string; status: number; result: string }>(
+      'select request_hash, status, result from operations where account_id = $1 and operation_id = $2',
+      [accountId, operationId],
+    );
+    return rows[0] ?? null;
+  },
+
+  async recordOperation(
+    tx: Sql,
+    accountId: string,
+    operationId: string,
+    requestHash: string,
+    status: number,
+    result: unknown,
+  ): Promise<void> {
+    await tx.query(
+      'insert into operations (account_id, operation_id, request_hash, status, result) values ($1, $2, $3, $4, $5)',
+      [accountId, operationId, requestHash, status, JSON.stringify(result)],
+    );
+  },
+
+  async setTimer(tx: Sql, accountId: string, refId: string, dueAt: string): Promise<void> {
+    await tx.query(
+      'insert into timers (account_id, ref_id, due_at) values ($1, $2, $3) on conflict (account_id, ref_id) do update set due_at = excluded.due_at',
+      [accountId, refId, dueAt],
+    );
+  },
+
+  async clearTimer(tx: Sql, accountId: string, refId: string): Promise<void> {
+    await tx.query('delete from timers where account_id = $1 and ref_id = $2', [accountId, refId]);
+  },
+
+  async dueAccounts(db: Sql, now: string, limit = 100): Promise<string[]> {
+    const { rows } = await db.query<{ account_id: string }>(
+      'select distinct account_id from timers where due_at <= $1 limit $2',
+      [now, limit],
+    );
+    return rows.map((r) => r.account_id);
+  },
+};

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { planRefund } from '../../shared/wallet/plan';
+import { HOUR, plusMs } from '../clock';
+import type { Sql } from '../db/database';
+import { conflict, notFound } from '../http/errors';
+import { type LedgerService, type WriteContext, throwIt } from './ledger-service';
+
+/** A paid output (e.g. one generated image) that may be refunded once. */
+export async function recordItem(
+  tx: Sql,
+  item: {
+    itemId: string;
+    accountId: string;
+    paidBy: string;
+    tool: string;
+    refundCredits: number;
+    createdAt: string;
+  },
+) {
+  await tx.query(
+    'insert into items (id, account_id, paid_by, tool, refund_credits, created_at) values ($1, $2, $3, $4, $5, $6)',
+    [item.itemId, item.accountId, item.paidBy, item.tool, item.refundCredits, item.createdAt],
+  );
+}
+
+/**
+ * "Dislike" refunds: within the window (24 h by default) a generated image gives back the price
+ * book's refund amount, once, to the buckets that paid for it.
+ */
+export class RefundService {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly windowHours: () => Promise<number>,
+  ) {}
+
+  async dislike(accountId: string, itemId: string, operationId: string) {
+    const windowHours = await this.windowHours();
+    return this.ledger.write(
+      accountId,
+      { operationId, request: { op: 'dislike', itemId } },
+      (ctx) =>
+        dislikeInto(ctx, itemId, operationId, windowHours, this.ledger.config.refundBucketTtlMs),
+    );
+  }
+}
+
+export async function dislikeInto(
+  ctx: WriteContext,
+  itemId: string,
+  operationId: string,
+  windowHours: number,
+  refundBucketTtlMs: number,
+) {
+  const { rows } = await ctx.tx.query<{
+    paid_by: string;
+    refund_credits: number;
+    created_at: string;
+    account_id: string;
+  }>('select paid_by, refund_credits, created_at, account_id from items where id = $1', [itemId]);
+  const item = rows[0];
+  // Another account's item is "not found": never confirm that it exists.
+  if (!item || item.account_id !== ctx.accountId) throw notFound('item');
+  if (ctx.fold.isRefunded(itemId))
+    throw conflict('already-refunded', 'this image was already refunded');
+  const closesAt = plusMs(item.created_at, windowHours * HOUR);
+  if (ctx.now >= closesAt)
+    throw conflict(
+      'refund-window-closed',
+      `refunds are possible for ${windowHours} hours after an image is made`,
+    );
+  const payment =
+    ctx.fold.payment(item.paid_by) ??
+    throwIt(conflict('not-paid', 'nothing was paid for this item'));
+  const left = payment.splits.reduce((t, s) => t + s.amount, 0) - payment.refundedTotal;
+  const amount = Math.min(item.refund_credits, left);
+  if (amount <= 0)
+    throw conflict('nothing-to-refund', 'there is nothing left to refund for this image');
+  const plan = planRefund(payment, (id) => ctx.fold.isBucketLive(id, ctx.now), amount, {
+    bucketId: `refund_${randomUUID()}`,
+    costBasisCents: 0,
+    effectiveAt: ctx.now,
+    expiresAt: plusMs(ctx.now, refundBucketTtlMs),
+    priority: 100,
+  });
+  const entry = ctx.append({
+    type: 'refund',
+    operationId,
+    itemId,
+    paidBy: item.paid_by,
+    kind: payment.kind,
+    amount,
+    splits: plan.splits,
+    newBucket: plan.newBucket,
+    reason: 'disliked image',
+  });
+  return { status: 201, body: { itemId, credits: amount, seq: entry.seq } };
+}

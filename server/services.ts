@@ -1,0 +1,48 @@
+import { AuthService, type AuthConfig, defaultAuthConfig } from './auth/auth-service';
+import { CatalogService } from './catalog/catalog-service';
+import type { Clock } from './clock';
+import type { Database } from './db/database';
+import type { SigningKeys } from './keys';
+import { AllowanceService } from './ledger/allowance-service';
+import { type LedgerConfig, LedgerService, defaultLedgerConfig } from './ledger/ledger-service';
+import { MutationService } from './ledger/mutation-service';
+import { RefundService } from './ledger/refund-service';
+import { SyncService } from './ledger/sync-service';
+
+export interface Services {
+  db: Database;
+  clock: Clock;
+  keys: SigningKeys;
+  ledger: LedgerService;
+  auth: AuthService;
+  sync: SyncService;
+  allowances: AllowanceService;
+  catalog: CatalogService;
+  refunds: RefundService;
+  mutations: MutationService;
+}
+
+export function createServices(opts: {
+  db: Database;
+  clock: Clock;
+  keys: SigningKeys;
+  ledger?: Partial<LedgerConfig>;
+  auth?: Partial<AuthConfig>;
+}): Services {
+  const { db, clock, keys } = opts;
+  const ledger = new LedgerService(db, clock, { ...defaultLedgerConfig, ...opts.ledger });
+  const catalog = new CatalogService(db, ledger, keys, clock);
+  const refundWindowHours = async () => (await catalog.priceBook()).book.refunds?.windowHours ?? 24;
+  return {
+    db,
+    clock,
+    keys,
+    ledger,
+    catalog,
+    auth: new AuthService(db, clock, ledger, { ...defaultAuthConfig, ...opts.auth }),
+    sync: new SyncService(db, ledger, keys, clock),
+    allowances: new AllowanceService(ledger, catalog.checkVoucherPurpose),
+    refunds: new RefundService(ledger, refundWindowHours),
+    mutations: new MutationService(db, ledger, catalog.checkVoucherPurpose, refundWindowHours),
+  };
+}

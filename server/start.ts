@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from './clock';
+import type { ServerConfig } from './config';
+import type { Database } from './db/database';
+import { migrate } from './db/migrations';
+import { openPglite } from './db/pglite';
+import { openPostgres } from './db/postgres';
+import { buildApp, type AppOptions } from './http/app';
+import { loadSigningKeys } from './keys';
+import { createServices, type Services } from './services';
+
+export async function openDatabase(
+  config: Pick<ServerConfig, 'DATABASE_URL' | 'EASEL_DATA_DIR'>,
+): Promise<Database> {
+  return config.DATABASE_URL
+    ? openPostgres(config.DATABASE_URL)
+    : openPglite(join(config.EASEL_DATA_DIR, 'pglite'));
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates, seeds, and listens. Used by `npm run server` and tests. */
+export async function startServer(
+  config: ServerConfig,
+  opts: { clock?: Clock; db?: Database; app?: AppOptions } = {},
+): Promise<RunningServer> {
+  const db = opts.db ?? (await openDatabase(config));
+  await migrate(db);
+  const keys = loadSigningKeys(
+    config.EASEL_SIGNING_KEYS,
+    join(config.EASEL_DATA_DIR, 'signing-keys.json'),
+  );
+  const services = createServices({ db, clock: opts.clock ?? systemClock, keys });
+  await services.catalog.seed();
+  const app = buildApp(services, { logger: config.EASEL_LOG === 'json', ...opts.app });
+  await app.listen({ port: config.EASEL_PORT, host: config.EASEL_HOST });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.EASEL_PORT;
+  const url = `http://${config.EASEL_HOST}:${port}`;
+  // Materialise hold and allowance expiries even when nobody touches the account.
+  const sweeper = setInterval(() => {
+    services.ledger
+      .sweep()
+      .catch((error: unknown) => app.log.error({ err: error }, 'sweep failed'));
+  }, 30_000);
+  sweeper.unref();
+  return {
+    app,
+    services,
+    url,
+    async close() {
+      clearInterval(sweeper);
+      await app.close();
+      await db.close();
+    },
+  };
+}
