@@ -1,0 +1,117 @@
+/**
+ * Messages between the pool (main thread) and its workers, and the helpers both sides use to
+ * move byte arrays as transferables and errors as plain data.
+ */
+import { EngineAbortError, EngineError, type EngineErrorCode } from './errors';
+import { ProviderError, type ProviderErrorCode } from './generate/types';
+import { ImageInputError, type ImageInputErrorCode } from './image-input';
+import type { TaskKind } from './tasks';
+
+export interface RunMessage {
+  type: 'run';
+  id: number;
+  kind: TaskKind;
+  input: Uint8Array | null;
+  params: unknown;
+}
+
+/** Asks the worker to abort task `id`; it answers with the task's 'error' (AbortError). */
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; id: number; fraction: number }
+  | { type: 'done'; id: number; output: unknown }
+  | { type: 'error'; id: number; error: SerializedError };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  status?: number;
+}
+
+export interface WorkerInit {
+  /** Threads the worker's native engines (onnxruntime) may use. */
+  threads: number;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const out: SerializedError = { name: error.name, message: error.message };
+    const code: unknown = 'code' in error ? error.code : undefined;
+    if (typeof code === 'string') out.code = code;
+    const status: unknown = 'status' in error ? error.status : undefined;
+    if (typeof status === 'number') out.status = status;
+    return out;
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+/** Rebuilds the error classes callers test with instanceof; anything else is engine-failed. */
+export function reviveError(e: SerializedError): Error {
+  switch (e.name) {
+    case 'AbortError':
+      return new EngineAbortError(e.message);
+    case 'ImageInputError':
+      return new ImageInputError(e.code as ImageInputErrorCode, e.message);
+    case 'ProviderError':
+      return new ProviderError(e.code as ProviderErrorCode, e.message, e.status);
+    case 'EngineError':
+      return new EngineError(e.code as EngineErrorCode, e.message);
+    default:
+      return new EngineError('engine-failed', `${e.name}: ${e.message}`);
+  }
+}
+
+/**
+ * Returns `value` with every Uint8Array made transferable (owning its whole ArrayBuffer, copied
+ * when it is a view into a larger or shared buffer) and the list of buffers to transfer.
+ */
+export function transferable<T>(value: T): { value: T; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const seen = new Set<ArrayBuffer>();
+  const walk = (v: unknown): unknown => {
+    if (v instanceof Uint8Array) {
+      let bytes: Uint8Array = v;
+      const whole =
+        v.byteOffset === 0 &&
+        v.buffer instanceof ArrayBuffer &&
+        v.byteLength === v.buffer.byteLength;
+      if (!whole || seen.has(v.buffer as ArrayBuffer)) bytes = new Uint8Array(v);
+      const buffer = bytes.buffer as ArrayBuffer;
+      seen.add(buffer);
+      transfer.push(buffer);
+      return bytes;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return { value: walk(value) as T, transfer };
+}
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !('type' in value) ||
+    !('id' in value) ||
+    typeof value.id !== 'number'
+  )
+    return false;
+  switch (value.type) {
+    case 'progress':
+      return 'fraction' in value && typeof value.fraction === 'number';
+    case 'done':
+      return 'output' in value;
+    case 'error':
+      return 'error' in value && typeof value.error === 'object' && value.error !== null;
+    default:
+      return false;
+  }
+}

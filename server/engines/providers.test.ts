@@ -1,0 +1,705 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EngineError, isAbortError } from './errors';
+import {
+  Automatic1111Provider,
+  ComfyUIProvider,
+  EaselPreviewProvider,
+  type GenerationRequest,
+  OpenAIImagesProvider,
+  ProviderError,
+  createProvider,
+  previewLabel,
+} from './generate/index';
+import { gradientPng, meanAbsDiff, rgbPixels } from './test-images';
+
+interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+type Handler = (req: Recorded, res: ServerResponse) => unknown;
+
+const servers: Server[] = [];
+
+/** A loopback server answering like the real API; records every request. */
+async function serve(handler: Handler): Promise<{ baseUrl: string; requests: Recorded[] }> {
+  const requests: Recorded[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const recorded: Recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
+      requests.push(recorded);
+      void Promise.resolve(handler(recorded, res)).catch((error: unknown) => {
+        res.statusCode = 599;
+        res.end(String(error));
+      });
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { baseUrl: `http://127.0.0.1:${port}`, requests };
+}
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function pngB64(w: number, h: number, colour: string): Promise<string> {
+  return (
+    await sharp({ create: { width: w, height: h, channels: 3, background: colour } })
+      .png()
+      .toBuffer()
+  ).toString('base64');
+}
+
+async function size(png: Uint8Array): Promise<[string | undefined, number, number]> {
+  const meta = await sharp(png).metadata();
+  return [meta.format, meta.width, meta.height];
+}
+
+function bodyJson(r: Recorded): Record<string, unknown> {
+  return JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
+}
+
+const request: GenerationRequest = {
+  prompt: 'a lighthouse at dusk',
+  width: 64,
+  height: 48,
+  steps: 20,
+  seed: 1234,
+  count: 3,
+  model: 'test-model',
+};
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e,
+  );
+}
+
+describe('OpenAI-compatible images adapter', () => {
+  it('text-to-image: posts to /v1/images/generations and returns count PNGs of the requested size', async () => {
+    const { baseUrl, requests } = await serve(async (req, res) => {
+      const body = bodyJson(req);
+      const n = Number(body.n);
+      const [w, h] = String(body.size).split('x').map(Number);
+      const data = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          pngB64(w ?? 1, h ?? 1, i % 2 ? '#204080' : '#804020').then((b64_json) => ({
+            b64_json,
+            revised_prompt: body.prompt,
+          })),
+        ),
+      );
+      json(res, 200, { created: 1_700_000_000, data });
+    });
+    const provider = new OpenAIImagesProvider({
+      baseUrl: `${baseUrl}/`,
+      apiKey: 'sk-test',
+      maxImagesPerRequest: 2,
+    });
+    const progress: number[] = [];
+    const result = await provider.generate(request, (f) => progress.push(f));
+    expect(result.images).toHaveLength(3);
+    for (const image of result.images) expect(await size(image)).toEqual(['png', 64, 48]);
+    expect(requests.map((r) => [r.method, r.url])).toEqual([
+      ['POST', '/v1/images/generations'],
+      ['POST', '/v1/images/generations'],
+    ]);
+    expect(requests[0]?.headers.authorization).toBe('Bearer sk-test');
+    expect(bodyJson(requests[0] as Recorded)).toEqual({
+      model: 'test-model',
+      prompt: 'a lighthouse at dusk',
+      n: 2,
+      size: '64x48',
+      response_format: 'b64_json',
+    });
+    expect(bodyJson(requests[1] as Recorded).n).toBe(1);
+    expect(progress.at(-1)).toBe(1);
+  });
+
+  it('sends seed, steps and negative prompt only when extensions are on', async () => {
+    const { baseUrl, requests } = await serve(async (_req, res) =>
+      json(res, 200, { data: [{ b64_json: await pngB64(64, 48, '#000') }] }),
+    );
+    await new OpenAIImagesProvider({ baseUrl, apiKey: 'k', sendExtensions: true }).generate(
+      { ...request, count: 1, negativePrompt: 'fog' },
+      () => {},
+    );
+    expect(bodyJson(requests[0] as Recorded)).toMatchObject({
+      seed: 1234,
+      steps: 20,
+      negative_prompt: 'fog',
+    });
+  });
+
+  it('image-to-image: posts multipart to /v1/images/edits with the init image', async () => {
+    const { baseUrl, requests } = await serve(async (_req, res) =>
+      json(res, 200, { data: [{ b64_json: await pngB64(64, 48, '#123456') }] }),
+    );
+    const init = await sharp(await gradientPng(64, 48))
+      .jpeg()
+      .toBuffer();
+    const result = await new OpenAIImagesProvider({ baseUrl, apiKey: 'k' }).generate(
+      { ...request, count: 1, initImage: init, strength: 0.4 },
+      () => {},
+    );
+    expect(result.images).toHaveLength(1);
+    const sent = requests[0] as Recorded;
+    expect(sent.url).toBe('/v1/images/edits');
+    expect(sent.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    const form = await new Response(new Uint8Array(sent.body), {
+      headers: { 'content-type': String(sent.headers['content-type']) },
+    }).formData();
+    expect(form.get('prompt')).toBe('a lighthouse at dusk');
+    expect(form.get('n')).toBe('1');
+    expect(form.get('size')).toBe('64x48');
+    const file = form.get('image');
+    expect(file).toBeInstanceOf(Blob);
+    // The JPEG init image was sent as PNG.
+    expect((await sharp(Buffer.from(await (file as Blob).arrayBuffer())).metadata()).format).toBe(
+      'png',
+    );
+  });
+
+  it('resizes an image of another size to the requested size', async () => {
+    const { baseUrl } = await serve(async (_req, res) =>
+      json(res, 200, { data: [{ b64_json: await pngB64(128, 128, '#00ff00') }] }),
+    );
+    const result = await new OpenAIImagesProvider({ baseUrl, apiKey: 'k' }).generate(
+      { ...request, count: 1 },
+      () => {},
+    );
+    expect(await size(result.images[0] as Uint8Array)).toEqual(['png', 64, 48]);
+  });
+
+  it('maps a 500 to http-error with the provider message', async () => {
+    const { baseUrl } = await serve((_req, res) =>
+      json(res, 500, {
+        error: {
+          message: 'The server had an error while processing your request.',
+          type: 'server_error',
+        },
+      }),
+    );
+    const error = await failure(
+      new OpenAIImagesProvider({ baseUrl, apiKey: 'k' }).generate(request, () => {}),
+    );
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ code: 'http-error', status: 500 });
+    expect((error as Error).message).toContain('The server had an error');
+  });
+
+  it('maps malformed JSON and a wrong shape to bad-response', async () => {
+    const broken = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data": [ {"b64_json": "iVBOR');
+    });
+    expect(
+      await failure(
+        new OpenAIImagesProvider({ baseUrl: broken.baseUrl, apiKey: 'k' }).generate(
+          request,
+          () => {},
+        ),
+      ),
+    ).toMatchObject({ code: 'bad-response' });
+    const wrong = await serve((_req, res) =>
+      json(res, 200, { data: [{ url: 'https://example.invalid/x.png' }] }),
+    );
+    expect(
+      await failure(
+        new OpenAIImagesProvider({ baseUrl: wrong.baseUrl, apiKey: 'k' }).generate(
+          request,
+          () => {},
+        ),
+      ),
+    ).toMatchObject({ code: 'bad-response' });
+    const notImage = await serve((_req, res) =>
+      json(res, 200, { data: [{ b64_json: Buffer.from('hello').toString('base64') }] }),
+    );
+    expect(
+      await failure(
+        new OpenAIImagesProvider({ baseUrl: notImage.baseUrl, apiKey: 'k' }).generate(
+          { ...request, count: 1 },
+          () => {},
+        ),
+      ),
+    ).toMatchObject({ code: 'bad-response' });
+    const tooFew = await serve(async (_req, res) =>
+      json(res, 200, { data: [{ b64_json: await pngB64(64, 48, '#000') }] }),
+    );
+    expect(
+      await failure(
+        new OpenAIImagesProvider({ baseUrl: tooFew.baseUrl, apiKey: 'k' }).generate(
+          request,
+          () => {},
+        ),
+      ),
+    ).toMatchObject({ code: 'bad-response' });
+  });
+
+  it('times out on a slow server', async () => {
+    const { baseUrl } = await serve(async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      json(res, 200, { data: [] });
+    });
+    const started = Date.now();
+    const error = await failure(
+      new OpenAIImagesProvider({ baseUrl, apiKey: 'k', timeoutMs: 300 }).generate(
+        request,
+        () => {},
+      ),
+    );
+    expect(error).toMatchObject({ code: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('honours the abort signal mid-request', async () => {
+    const { baseUrl } = await serve(async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      json(res, 200, { data: [] });
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const error = await failure(
+      new OpenAIImagesProvider({ baseUrl, apiKey: 'k', timeoutMs: 10_000 }).generate(
+        request,
+        () => {},
+        controller.signal,
+      ),
+    );
+    expect(isAbortError(error)).toBe(true);
+    expect(error).not.toBeInstanceOf(ProviderError);
+  });
+
+  it('reports an unreachable server', async () => {
+    const { baseUrl } = await serve((_req, res) => {
+      res.end();
+    });
+    for (const server of servers.splice(0))
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    const error = await failure(
+      new OpenAIImagesProvider({ baseUrl, apiKey: 'k' }).generate(request, () => {}),
+    );
+    expect(error).toMatchObject({ code: 'unreachable' });
+    expect((error as Error).message).toContain('ECONNREFUSED');
+  });
+
+  it('refuses bad requests before calling anyone', async () => {
+    const provider = new OpenAIImagesProvider({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k' });
+    await expect(provider.generate({ ...request, count: 0 }, () => {})).rejects.toBeInstanceOf(
+      EngineError,
+    );
+    await expect(provider.generate({ ...request, prompt: '  ' }, () => {})).rejects.toBeInstanceOf(
+      EngineError,
+    );
+  });
+});
+
+describe('Automatic1111 adapter', () => {
+  it('txt2img: batches, seeds, model override and progress polling', async () => {
+    let progressCalls = 0;
+    const { baseUrl, requests } = await serve(async (req, res) => {
+      if (req.url.startsWith('/sdapi/v1/progress')) {
+        progressCalls++;
+        return json(res, 200, {
+          progress: Math.min(0.9, progressCalls * 0.3),
+          eta_relative: 1,
+          state: { job_count: 1 },
+          current_image: null,
+        });
+      }
+      const body = bodyJson(req);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const images = await Promise.all(
+        Array.from({ length: Number(body.batch_size) }, () =>
+          pngB64(Number(body.width), Number(body.height), '#446688'),
+        ),
+      );
+      json(res, 200, { images, parameters: body, info: JSON.stringify({ seed: body.seed }) });
+    });
+    const provider = new Automatic1111Provider({
+      baseUrl,
+      maxBatch: 2,
+      progressIntervalMs: 40,
+      auth: { username: 'u', password: 'p' },
+    });
+    const progress: number[] = [];
+    const result = await provider.generate({ ...request, negativePrompt: 'blurry' }, (f) =>
+      progress.push(f),
+    );
+    expect(result.images).toHaveLength(3);
+    for (const image of result.images) expect(await size(image)).toEqual(['png', 64, 48]);
+    const calls = requests.filter((r) => r.url === '/sdapi/v1/txt2img').map(bodyJson);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatchObject({
+      prompt: 'a lighthouse at dusk',
+      negative_prompt: 'blurry',
+      width: 64,
+      height: 48,
+      steps: 20,
+      seed: 1234,
+      batch_size: 2,
+      override_settings: { sd_model_checkpoint: 'test-model' },
+    });
+    expect(calls[1]).toMatchObject({ seed: 1236, batch_size: 1 });
+    expect(requests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from('u:p').toString('base64')}`,
+    );
+    expect(progressCalls).toBeGreaterThan(0);
+    expect(progress.some((f) => f > 0 && f < 1)).toBe(true);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+    expect(progress.at(-1)).toBe(1);
+  });
+
+  it('img2img: sends the init image and denoising strength', async () => {
+    const { baseUrl, requests } = await serve(async (req, res) => {
+      const body = bodyJson(req);
+      json(res, 200, {
+        images: [await pngB64(Number(body.width), Number(body.height), '#000000')],
+        parameters: {},
+        info: '{}',
+      });
+    });
+    const init = await gradientPng(64, 48);
+    await new Automatic1111Provider({ baseUrl, progressIntervalMs: 0 }).generate(
+      { ...request, count: 1, initImage: init, strength: 0.35 },
+      () => {},
+    );
+    const sent = requests[0] as Recorded;
+    expect(sent.url).toBe('/sdapi/v1/img2img');
+    const body = bodyJson(sent);
+    expect(body.denoising_strength).toBe(0.35);
+    expect(Buffer.from((body.init_images as string[])[0] ?? '', 'base64').equals(init)).toBe(true);
+  });
+
+  it('maps errors: 500, malformed JSON, missing images, time-out, abort', async () => {
+    const failing = await serve((_req, res) =>
+      json(res, 500, {
+        error: 'OutOfMemoryError',
+        detail: 'CUDA out of memory',
+        body: '',
+        errors: '',
+      }),
+    );
+    expect(
+      await failure(
+        new Automatic1111Provider({ baseUrl: failing.baseUrl, progressIntervalMs: 0 }).generate(
+          request,
+          () => {},
+        ),
+      ),
+    ).toMatchObject({ code: 'http-error', status: 500 });
+    const malformed = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('<html>Bad Gateway</html>');
+    });
+    expect(
+      await failure(
+        new Automatic1111Provider({ baseUrl: malformed.baseUrl, progressIntervalMs: 0 }).generate(
+          request,
+          () => {},
+        ),
+      ),
+    ).toMatchObject({ code: 'bad-response' });
+    const empty = await serve((_req, res) =>
+      json(res, 200, { images: [], parameters: {}, info: '' }),
+    );
+    expect(
+      await failure(
+        new Automatic1111Provider({ baseUrl: empty.baseUrl, progressIntervalMs: 0 }).generate(
+          request,
+          () => {},
+        ),
+      ),
+    ).toMatchObject({ code: 'bad-response' });
+    const slow = await serve(async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      json(res, 200, { images: [] });
+    });
+    expect(
+      await failure(
+        new Automatic1111Provider({
+          baseUrl: slow.baseUrl,
+          timeoutMs: 250,
+          progressIntervalMs: 0,
+        }).generate(request, () => {}),
+      ),
+    ).toMatchObject({ code: 'timeout' });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    expect(
+      isAbortError(
+        await failure(
+          new Automatic1111Provider({ baseUrl: slow.baseUrl, progressIntervalMs: 50 }).generate(
+            request,
+            () => {},
+            controller.signal,
+          ),
+        ),
+      ),
+    ).toBe(true);
+  });
+});
+
+/** A fake ComfyUI: prompts finish after `pollsUntilDone` history polls. */
+async function fakeComfy(
+  options: { pollsUntilDone?: number; fail?: string; never?: boolean } = {},
+) {
+  const graphs = new Map<
+    string,
+    Record<string, { class_type: string; inputs: Record<string, unknown> }>
+  >();
+  const polls = new Map<string, number>();
+  const uploads: string[] = [];
+  const server = await serve(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (req.method === 'POST' && url.pathname === '/prompt') {
+      const id = `p${graphs.size + 1}`;
+      graphs.set(
+        id,
+        (
+          bodyJson(req) as {
+            prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+          }
+        ).prompt,
+      );
+      return json(res, 200, { prompt_id: id, number: graphs.size, node_errors: {} });
+    }
+    if (req.method === 'POST' && url.pathname === '/upload/image') {
+      const form = await new Response(new Uint8Array(req.body), {
+        headers: { 'content-type': String(req.headers['content-type']) },
+      }).formData();
+      const file = form.get('image') as File;
+      uploads.push(file.name);
+      return json(res, 200, { name: file.name, subfolder: '', type: 'input' });
+    }
+    if (url.pathname.startsWith('/history/')) {
+      const id = url.pathname.slice('/history/'.length);
+      const n = (polls.get(id) ?? 0) + 1;
+      polls.set(id, n);
+      if (options.never || n < (options.pollsUntilDone ?? 2)) return json(res, 200, {});
+      if (options.fail) {
+        return json(res, 200, {
+          [id]: {
+            outputs: {},
+            status: {
+              status_str: 'error',
+              completed: false,
+              messages: [['execution_error', { exception_message: options.fail }]],
+            },
+          },
+        });
+      }
+      return json(res, 200, {
+        [id]: {
+          prompt: [],
+          outputs: { '9': { images: [{ filename: `${id}.png`, subfolder: '', type: 'output' }] } },
+          status: { status_str: 'success', completed: true, messages: [] },
+        },
+      });
+    }
+    if (url.pathname === '/view') {
+      const id = (url.searchParams.get('filename') ?? '').replace('.png', '');
+      const graph = graphs.get(id);
+      const latent = graph?.['5']?.inputs;
+      const [w, h] = latent ? [Number(latent.width), Number(latent.height)] : [64, 48];
+      res.writeHead(200, { 'content-type': 'image/png' });
+      return res.end(
+        await sharp({ create: { width: w, height: h, channels: 3, background: '#335577' } })
+          .png()
+          .toBuffer(),
+      );
+    }
+    if (req.method === 'POST' && (url.pathname === '/queue' || url.pathname === '/interrupt')) {
+      res.writeHead(200);
+      return res.end();
+    }
+    res.writeHead(404);
+    res.end('not found');
+  });
+  return { ...server, graphs, uploads };
+}
+
+describe('ComfyUI adapter', () => {
+  it('queues one prompt per image with seed + i, polls the history and fetches the images', async () => {
+    const comfy = await fakeComfy();
+    const progress: number[] = [];
+    const result = await new ComfyUIProvider({
+      baseUrl: comfy.baseUrl,
+      pollIntervalMs: 20,
+    }).generate({ ...request, count: 2, negativePrompt: 'blur' }, (f) => progress.push(f));
+    expect(result.images).toHaveLength(2);
+    for (const image of result.images) expect(await size(image)).toEqual(['png', 64, 48]);
+    const graphs = [...comfy.graphs.values()];
+    expect(graphs.map((g) => g['3']?.inputs.seed)).toEqual([1234, 1235]);
+    expect(graphs[0]?.['4']?.inputs.ckpt_name).toBe('test-model');
+    expect(graphs[0]?.['6']?.inputs.text).toBe('a lighthouse at dusk');
+    expect(graphs[0]?.['7']?.inputs.text).toBe('blur');
+    expect(graphs[0]?.['3']?.inputs.steps).toBe(20);
+    expect(graphs[0]?.['5']?.inputs).toMatchObject({ width: 64, height: 48, batch_size: 1 });
+    expect(progress).toEqual([0, 0.5, 1]);
+  });
+
+  it('image-to-image uploads the init image and encodes it', async () => {
+    const comfy = await fakeComfy();
+    await new ComfyUIProvider({ baseUrl: comfy.baseUrl, pollIntervalMs: 20 }).generate(
+      { ...request, count: 1, initImage: await gradientPng(80, 60), strength: 0.45 },
+      () => {},
+    );
+    expect(comfy.uploads).toHaveLength(1);
+    const graph = [...comfy.graphs.values()][0];
+    expect(graph?.['5']).toBeUndefined();
+    expect(graph?.['10']?.inputs.image).toBe(comfy.uploads[0]);
+    expect(graph?.['3']?.inputs).toMatchObject({ denoise: 0.45, latent_image: ['11', 0] });
+  });
+
+  it('maps an execution error, a time-out and a missing checkpoint', async () => {
+    const failing = await fakeComfy({ fail: 'CUDA out of memory' });
+    const error = await failure(
+      new ComfyUIProvider({ baseUrl: failing.baseUrl, pollIntervalMs: 20 }).generate(
+        { ...request, count: 1 },
+        () => {},
+      ),
+    );
+    expect(error).toMatchObject({ code: 'bad-response' });
+    expect((error as Error).message).toContain('CUDA out of memory');
+    const stuck = await fakeComfy({ never: true });
+    expect(
+      await failure(
+        new ComfyUIProvider({
+          baseUrl: stuck.baseUrl,
+          pollIntervalMs: 20,
+          timeoutMs: 300,
+        }).generate({ ...request, count: 1 }, () => {}),
+      ),
+    ).toMatchObject({ code: 'timeout' });
+    await expect(
+      new ComfyUIProvider({ baseUrl: stuck.baseUrl }).generate({ ...request, model: '' }, () => {}),
+    ).rejects.toBeInstanceOf(EngineError);
+  });
+
+  it('on abort deletes its queued prompts and interrupts the running one', async () => {
+    const comfy = await fakeComfy({ never: true });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const error = await failure(
+      new ComfyUIProvider({ baseUrl: comfy.baseUrl, pollIntervalMs: 20 }).generate(
+        request,
+        () => {},
+        controller.signal,
+      ),
+    );
+    expect(isAbortError(error)).toBe(true);
+    const deleted = comfy.requests.find((r) => r.url === '/queue');
+    expect(deleted && bodyJson(deleted)).toEqual({ delete: ['p1', 'p2', 'p3'] });
+    expect(comfy.requests.some((r) => r.url === '/interrupt')).toBe(true);
+  });
+});
+
+describe('Easel Preview (offline, not AI)', () => {
+  const provider = new EaselPreviewProvider();
+
+  it('is labelled honestly', () => {
+    expect(provider.id).toBe('easel-preview');
+    expect(previewLabel).toMatch(/not AI/);
+    expect(provider.label).toBe(previewLabel);
+    expect(createProvider({ kind: 'preview' }).label).toBe(previewLabel);
+  });
+
+  it('honours count and size; same prompt and seed give identical bytes; another seed differs', async () => {
+    const a = await provider.generate({ ...request, width: 96, height: 64 }, () => {});
+    const b = await provider.generate({ ...request, width: 96, height: 64 }, () => {});
+    expect(a.images).toHaveLength(3);
+    for (const image of a.images) expect(await size(image)).toEqual(['png', 96, 64]);
+    a.images.forEach((image, i) =>
+      expect(Buffer.from(image).equals(Buffer.from(b.images[i] as Uint8Array))).toBe(true),
+    );
+    // Images of a batch differ from each other (seed + i)…
+    expect(
+      Buffer.from(a.images[0] as Uint8Array).equals(Buffer.from(a.images[1] as Uint8Array)),
+    ).toBe(false);
+    // …and image i of seed s is image 0 of seed s + i.
+    const shifted = await provider.generate(
+      { ...request, width: 96, height: 64, seed: 1235, count: 1 },
+      () => {},
+    );
+    expect(
+      Buffer.from(shifted.images[0] as Uint8Array).equals(Buffer.from(a.images[1] as Uint8Array)),
+    ).toBe(true);
+    const other = await provider.generate(
+      { ...request, width: 96, height: 64, seed: 99, count: 1 },
+      () => {},
+    );
+    const [x, y] = [
+      await rgbPixels(other.images[0] as Uint8Array),
+      await rgbPixels(a.images[0] as Uint8Array),
+    ];
+    expect(meanAbsDiff(x.data, y.data)).toBeGreaterThan(5);
+    const otherPrompt = await provider.generate(
+      { ...request, width: 96, height: 64, prompt: 'a forest', count: 1 },
+      () => {},
+    );
+    expect(
+      Buffer.from(otherPrompt.images[0] as Uint8Array).equals(
+        Buffer.from(a.images[0] as Uint8Array),
+      ),
+    ).toBe(false);
+  });
+
+  it('steps change the amount of detail', async () => {
+    const few = await provider.generate({ ...request, count: 1, steps: 2 }, () => {});
+    const many = await provider.generate({ ...request, count: 1, steps: 60 }, () => {});
+    expect(
+      Buffer.from(few.images[0] as Uint8Array).equals(Buffer.from(many.images[0] as Uint8Array)),
+    ).toBe(false);
+  });
+
+  it('image-to-image blends the init image by strength', async () => {
+    const init = await gradientPng(64, 48);
+    const initPx = await rgbPixels(init);
+    const diff = async (strength: number): Promise<number> => {
+      const out = await provider.generate(
+        { ...request, count: 1, initImage: init, strength },
+        () => {},
+      );
+      return meanAbsDiff((await rgbPixels(out.images[0] as Uint8Array)).data, initPx.data);
+    };
+    expect(await diff(0)).toBeLessThan(1);
+    const light = await diff(0.3);
+    const strong = await diff(0.9);
+    expect(light).toBeGreaterThan(1);
+    expect(strong).toBeGreaterThan(light);
+  });
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(
+      isAbortError(await failure(provider.generate(request, () => {}, controller.signal))),
+    ).toBe(true);
+  });
+});
