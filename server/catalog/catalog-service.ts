@@ -5,7 +5,7 @@ import { defaultPriceBook } from '../../shared/pricing/fixtures/default';
 import { quote } from '../../shared/pricing/quote';
 import { SignedPriceBook, signPriceBook } from '../../shared/pricing/signed';
 import type { Clock } from '../clock';
-import type { Database } from '../db/database';
+import type { Database, Sql } from '../db/database';
 import { HttpError, conflict, notFound } from '../http/errors';
 import type { SigningKeys } from '../keys';
 import type { WriteContext } from '../ledger/ledger-service';
@@ -56,8 +56,8 @@ export class CatalogService {
     }
   }
 
-  async priceBook(): Promise<SignedPriceBook> {
-    const { rows } = await this.db.query<{ version: number; signed: string }>(
+  async priceBook(sql: Sql = this.db): Promise<SignedPriceBook> {
+    const { rows } = await sql.query<{ version: number; signed: string }>(
       'select version, signed from price_books order by version desc limit 1',
     );
     const row = rows[0];
@@ -217,7 +217,7 @@ export class CatalogService {
     );
     const design = rows[0];
     if (!design) return `design ${voucher.purpose.designId} does not exist`;
-    const { book } = await this.priceBook();
+    const { book } = await this.priceBook(ctx.tx);
     const price = quote(book, {
       tool: 'design',
       designId: voucher.purpose.designId,

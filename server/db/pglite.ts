@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { Database, Sql } from './database';
+import { type Database, type Sql, assertOutsideTransaction, markTransaction } from './database';
 
 /**
  * PGlite: PostgreSQL compiled to WASM, in-process. `dataDir` keeps it on disk (the embedded
@@ -11,6 +11,7 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   const query: Sql['query'] = async <R extends object>(text: string, params?: unknown[]) => {
+    assertOutsideTransaction();
     const r = await db.query<R>(text, params);
     return { rows: r.rows };
   };
@@ -18,13 +19,14 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     kind: 'pglite',
     query,
     async transaction(fn) {
+      assertOutsideTransaction();
       return db.transaction(async (t) => {
         const tx: Sql = {
           query: async <R extends object>(text: string, params?: unknown[]) => ({
             rows: (await t.query<R>(text, params)).rows,
           }),
         };
-        return fn(tx);
+        return markTransaction(() => fn(tx));
       });
     },
     async exec(text) {

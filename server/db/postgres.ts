@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Sql } from './database';
+import { type Database, type Sql, assertOutsideTransaction, markTransaction } from './database';
 
 /**
  * PostgreSQL through a `pg` pool. `schema`, when given, is created if missing and used as the
@@ -27,6 +27,7 @@ export async function openPostgres(
     /* an idle client died (e.g. server restart); the pool replaces it */
   });
   const query: Sql['query'] = async (text, params) => {
+    assertOutsideTransaction();
     const r = await pool.query(text, params as unknown[] | undefined);
     return { rows: r.rows };
   };
@@ -34,6 +35,7 @@ export async function openPostgres(
     kind: 'postgres',
     query,
     async transaction(fn) {
+      assertOutsideTransaction();
       const client = await pool.connect();
       try {
         await client.query('begin');
@@ -42,7 +44,7 @@ export async function openPostgres(
             rows: (await client.query(text, params as unknown[] | undefined)).rows,
           }),
         };
-        const result = await fn(tx);
+        const result = await markTransaction(() => fn(tx));
         await client.query('commit');
         return result;
       } catch (error) {

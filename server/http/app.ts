@@ -64,15 +64,13 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof HttpError) {
-      return reply
-        .code(error.status)
-        .send({
-          error: {
-            code: error.code,
-            message: error.message,
-            ...(error.details === undefined ? {} : { details: error.details }),
-          },
-        });
+      return reply.code(error.status).send({
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        },
+      });
     }
     const fe = error as { statusCode?: number; code?: string; message?: string };
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -91,24 +89,20 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     if (error instanceof LedgerInvariantError)
       request.log.error({ err: error }, 'ledger invariant refused an entry');
     else request.log.error({ err: error }, 'unexpected error');
-    return reply
-      .code(500)
-      .send({
-        error: {
-          code: 'internal',
-          message: 'something went wrong on the server; nothing was charged twice, try again',
-        },
-      });
+    return reply.code(500).send({
+      error: {
+        code: 'internal',
+        message: 'something went wrong on the server; nothing was charged twice, try again',
+      },
+    });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({
-        error: {
-          code: 'not-found',
-          message: `no route ${request.method} ${request.url.split('?')[0]}`,
-        },
-      }),
+    reply.code(404).send({
+      error: {
+        code: 'not-found',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      },
+    }),
   );
 
   app.get('/healthz', async () => ({ ok: true, database: services.db.kind }));

@@ -1,6 +1,6 @@
 import { parseEntry } from '../../shared/ledger/chain';
 import type { LedgerEntry } from '../../shared/ledger/entry';
-import { WalletFold } from '../../shared/wallet/fold';
+import type { WalletFold } from '../../shared/wallet/fold';
 import type { Sql } from '../db/database';
 
 export interface AccountHead {
