@@ -1,4 +1,6 @@
 import type { Database } from './database';
+import { purchasesMigration } from './migrations/003-purchases';
+import { jobsMigration } from './migrations/004-jobs';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
@@ -122,6 +124,8 @@ export const migrations: Array<{ version: number; name: string; sql: string }> =
       );
     `,
   },
+  purchasesMigration,
+  jobsMigration,
 ];
 
 export async function migrate(db: Database): Promise<number[]> {
