@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import {
+  AllowanceState,
+  ChainHeadParam,
+  Credentials,
+  Design,
+  Empty,
+  FileData,
+  JobView,
+  PublicKeyInfo,
+  PurchaseStatus,
+  RedeemResult,
+  SessionInfo,
+  Settings,
+  SettingsPatch,
+  SignedPriceBook,
+  StoreCatalog,
+  SubmitJob,
+  SyncState,
+  Upload,
+  UploadResult,
+  VerificationFailure,
+  VerifiedBatch,
+} from './types';
+
+/**
+ * The one typed IPC contract between main and renderer (DESIGN section 1). Each call names its
+ * params and result schemas; main validates every payload against them before a handler runs,
+ * and the same table is served over Electron IPC and over browser mode's loopback HTTP.
+ * There is no generic `invoke(channel, any)`: the preload exposes one function per call.
+ */
+export const ipcCalls = {
+  getSession: { params: Empty, result: SessionInfo },
+  signUp: { params: Credentials, result: SessionInfo },
+  signIn: { params: Credentials, result: SessionInfo },
+  signOut: { params: Empty, result: SessionInfo },
+
+  getSettings: { params: Empty, result: Settings },
+  updateSettings: { params: SettingsPatch, result: Settings },
+
+  getSyncState: { params: Empty, result: SyncState },
+  syncNow: { params: Empty, result: SyncState },
+  /** Next verified batch after the renderer's stored head; refuses a broken or forged chain. */
+  pullBatch: {
+    params: z.strictObject({ after: ChainHeadParam, limit: z.int().min(1).max(5000).optional() }),
+    result: VerifiedBatch,
+  },
+  /** The renderer confirms a batch is stored (its new head), so main can report progress. */
+  batchStored: { params: ChainHeadParam, result: SyncState },
+  getKeys: { params: Empty, result: z.array(PublicKeyInfo) },
+  getPriceBook: { params: Empty, result: SignedPriceBook },
+
+  listDesigns: { params: Empty, result: z.array(Design) },
+  redeemDesign: {
+    params: z.strictObject({
+      designId: z.string().min(1).max(128),
+      expectedCredits: z.int().min(0),
+      priceBookVersion: z.int().min(1),
+    }),
+    result: RedeemResult,
+  },
+  designFile: {
+    params: z.strictObject({ designId: z.string().min(1).max(128) }),
+    result: FileData,
+  },
+
+  getAllowance: { params: Empty, result: AllowanceState.nullable() },
+  takeAllowance: {
+    params: z.strictObject({
+      amount: z.int().min(1).max(100_000).optional(),
+      days: z.int().min(1).max(30).optional(),
+    }),
+    result: AllowanceState,
+  },
+  returnAllowance: { params: Empty, result: AllowanceState.nullable() },
+
+  getStoreCatalog: { params: Empty, result: StoreCatalog },
+  startCheckout: {
+    params: z.strictObject({ itemId: z.string().min(1).max(128) }),
+    result: PurchaseStatus,
+  },
+  getPurchase: {
+    params: z.strictObject({ sessionId: z.string().min(1).max(256) }),
+    result: PurchaseStatus,
+  },
+
+  uploadImage: { params: Upload, result: UploadResult },
+  submitJob: { params: SubmitJob, result: JobView },
+  listJobs: { params: Empty, result: z.array(JobView) },
+  cancelJob: { params: z.strictObject({ jobId: z.string().min(1).max(128) }), result: JobView },
+  confirmJob: { params: z.strictObject({ jobId: z.string().min(1).max(128) }), result: JobView },
+  discardJob: { params: z.strictObject({ jobId: z.string().min(1).max(128) }), result: JobView },
+  dislikeItem: {
+    params: z.strictObject({ itemId: z.string().min(1).max(128) }),
+    result: z.strictObject({ itemId: z.string(), credits: z.int() }),
+  },
+  getFile: {
+    params: z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+    result: FileData,
+  },
+
+  openExternal: {
+    params: z.strictObject({ url: z.string().url().max(2000) }),
+    result: z.strictObject({ opened: z.boolean() }),
+  },
+} as const;
+
+/** Events main pushes to the renderer. */
+export const ipcEvents = {
+  syncState: SyncState,
+  /** New entries exist on the server: pull. */
+  ledgerChanged: z.strictObject({ headSeq: z.int() }),
+  verificationFailed: VerificationFailure,
+  jobUpdate: JobView,
+  purchaseUpdate: PurchaseStatus,
+  allowanceUpdate: AllowanceState.nullable(),
+} as const;
+
+export type IpcCall = keyof typeof ipcCalls;
+export type IpcEvent = keyof typeof ipcEvents;
+export type IpcParams<C extends IpcCall> = z.input<(typeof ipcCalls)[C]['params']>;
+export type IpcResult<C extends IpcCall> = z.output<(typeof ipcCalls)[C]['result']>;
+export type IpcEventPayload<E extends IpcEvent> = z.output<(typeof ipcEvents)[E]>;
+
+/** Errors cross the bridge as data (Electron mangles thrown errors), then become EaselError again. */
+export const IpcEnvelope = z.union([
+  z.strictObject({ ok: z.literal(true), value: z.unknown() }),
+  z.strictObject({
+    ok: z.literal(false),
+    error: z.strictObject({
+      code: z.string(),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  }),
+]);
+export type IpcEnvelope = z.infer<typeof IpcEnvelope>;
+
+export class EaselError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'EaselError';
+  }
+}
+
+/** `window.easel`: one typed function per call, plus event subscriptions. */
+export type EaselApi = {
+  [C in IpcCall]: (params: IpcParams<C>) => Promise<IpcResult<C>>;
+} & {
+  on<E extends IpcEvent>(event: E, listener: (payload: IpcEventPayload<E>) => void): () => void;
+  /** 'electron' or 'browser' (loopback HTTP + SSE). */
+  readonly transport: 'electron' | 'browser';
+};
+
+export const ipcCallNames = Object.keys(ipcCalls) as IpcCall[];
+export const ipcEventNames = Object.keys(ipcEvents) as IpcEvent[];
+/** Electron channel names are namespaced so no other IPC can collide with them. */
+export const channelOf = (call: IpcCall | IpcEvent): string => `easel:${call}`;

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { Design } from '../api/catalog';
+import { Email } from '../api/common';
+import { PublicKeyInfo, SignedCheckpoint } from '../ledger/checkpoint';
+import { WireEntry } from '../ledger/entry';
+import { SignedPriceBook } from '../pricing/signed';
+
+/** Shapes that cross between main and renderer. Main validates every payload it receives. */
+
+export const Empty = z.strictObject({});
+
+export const SessionInfo = z.strictObject({
+  signedIn: z.boolean(),
+  accountId: z.string().nullable(),
+  email: z.string().nullable(),
+  deviceId: z.string().nullable(),
+  serverUrl: z.string(),
+  /** Set when the session token could only be stored in plain text (Linux without a keyring). */
+  insecureStorage: z.boolean(),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+export const Credentials = z.strictObject({ email: Email, password: z.string().min(1).max(200) });
+
+export const Settings = z.strictObject({
+  serverUrl: z.string().url(),
+  allowanceAmount: z.int().min(0).max(100_000),
+  allowanceDays: z.int().min(1).max(30),
+  galleryDir: z.string(),
+});
+export type Settings = z.infer<typeof Settings>;
+export const SettingsPatch = Settings.partial().strict();
+
+export const SyncState = z.strictObject({
+  status: z.enum(['idle', 'syncing', 'offline', 'error']),
+  progress: z.strictObject({ done: z.int(), total: z.int() }).nullable(),
+  offlineSince: z.string().nullable(),
+  lastSyncedAt: z.string().nullable(),
+  error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+  /** Device mutations persisted but not yet acknowledged by the server. */
+  pendingMutations: z.int(),
+});
+export type SyncState = z.infer<typeof SyncState>;
+
+export const ChainHeadParam = z.strictObject({
+  seq: z.int().min(0),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** A batch main has verified (chain extends `after`, checkpoint signature good). */
+export const VerifiedBatch = z.strictObject({
+  entries: z.array(WireEntry),
+  checkpoint: SignedCheckpoint,
+  headSeq: z.int(),
+});
+export type VerifiedBatch = z.infer<typeof VerifiedBatch>;
+
+export const AllowanceState = z.strictObject({
+  allowanceId: z.string(),
+  kind: z.string(),
+  amount: z.int(),
+  /** Spent offline with vouchers signed on this device (settled or not). */
+  spentOffline: z.int(),
+  settled: z.int(),
+  expiresAt: z.string(),
+  status: z.enum(['open', 'closed']),
+  pendingVouchers: z.int(),
+  rejected: z.array(z.strictObject({ counter: z.int(), code: z.string(), message: z.string() })),
+});
+export type AllowanceState = z.infer<typeof AllowanceState>;
+
+export const RedeemResult = z.strictObject({
+  designId: z.string(),
+  credits: z.int(),
+  mode: z.enum(['online', 'offline']),
+  /** Offline: the voucher counter signed for it. */
+  voucherCounter: z.int().nullable(),
+});
+
+export const FileData = z.strictObject({ mime: z.string(), base64: z.string() });
+
+export const StoreCatalog = z.strictObject({
+  packs: z.array(
+    z.strictObject({
+      itemId: z.string(),
+      title: z.string(),
+      credits: z.int(),
+      bonusCredits: z.int(),
+      priceCents: z.int(),
+      currency: z.string(),
+      expiresInDays: z.int(),
+    }),
+  ),
+  plans: z.array(
+    z.strictObject({
+      itemId: z.string(),
+      title: z.string(),
+      monthlyCredits: z.int(),
+      priceCents: z.int(),
+      currency: z.string(),
+      dailyCredits: z.int(),
+    }),
+  ),
+  provider: z.enum(['stripe', 'sandbox']),
+});
+export type StoreCatalog = z.infer<typeof StoreCatalog>;
+
+export const PurchaseStatus = z.strictObject({
+  sessionId: z.string(),
+  status: z.enum(['pending', 'paid', 'credited', 'cancelled', 'failed', 'timed-out']),
+  message: z.string().nullable(),
+});
+export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
+
+export const ToolName = z.enum(['generate', 'filter', 'upscale', 'cutout']);
+export const JobState = z.enum([
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'awaiting-confirm',
+  'confirmed',
+  'discarded',
+  'expired',
+]);
+export type JobState = z.infer<typeof JobState>;
+
+export const JobOutput = z.strictObject({
+  itemId: z.string(),
+  sha256: z.string(),
+  width: z.int(),
+  height: z.int(),
+  mime: z.string(),
+  /** Credits a dislike gives back (0: not refundable). */
+  refundCredits: z.int(),
+  disliked: z.boolean(),
+  /** Where main saved it in the local gallery folder, once downloaded. */
+  localPath: z.string().nullable(),
+});
+
+export const JobView = z.strictObject({
+  jobId: z.string(),
+  operationId: z.string(),
+  tool: ToolName,
+  state: JobState,
+  progress: z.number().min(0).max(1),
+  heldCredits: z.int(),
+  capturedCredits: z.int().nullable(),
+  error: z.string().nullable(),
+  outputs: z.array(JobOutput),
+  createdAt: z.string(),
+  /** The tool parameters as submitted (for "reuse" in the gallery). */
+  params: z.record(z.string(), z.unknown()),
+});
+export type JobView = z.infer<typeof JobView>;
+
+export const SubmitJob = z.strictObject({
+  operationId: z.string().min(8).max(128),
+  tool: ToolName,
+  params: z.record(z.string(), z.unknown()),
+  quote: z.strictObject({ credits: z.int().min(0), priceBookVersion: z.int().min(1) }),
+});
+
+export const Upload = z.strictObject({
+  mime: z.enum(['image/png', 'image/jpeg', 'image/webp']),
+  base64: z.string().max(35_000_000),
+});
+export const UploadResult = z.strictObject({
+  uploadId: z.string(),
+  width: z.int(),
+  height: z.int(),
+  format: z.string(),
+});
+
+export const VerificationFailure = z.strictObject({
+  reason: z.string(),
+  seq: z.int().nullable(),
+  message: z.string(),
+});
+
+export { Design, PublicKeyInfo, SignedPriceBook };
