@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { Email, Password } from '../../shared/api/common';
+import { parseEntry } from '../../shared/ledger/chain';
+import type { SignedCheckpoint } from '../../shared/ledger/checkpoint';
+import { BucketSource, type EntryBody } from '../../shared/ledger/entry';
+import { verifyChain } from '../../shared/ledger/verify';
+import { WalletFold } from '../../shared/wallet/fold';
+import { notFound } from '../http/errors';
+import { nodeChainDigest } from '../node-digest';
+import type { Services } from '../services';
+
+/** Parses `--name value` flags; unknown or missing flags are a clear error. */
+export function flags(args: string[], schema: z.ZodObject): Record<string, unknown> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"`);
+    const value = args[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`${a} needs a value`);
+    out[a.slice(2)] = value;
+    i++;
+  }
+  const parsed = schema.strict().safeParse(out);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`--${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data as Record<string, unknown>;
+}
+
+async function accountIdOf(s: Services, who: string): Promise<string> {
+  const { rows } = await s.db.query<{ id: string }>(
+    'select id from accounts where id = $1 or email = $1',
+    [who],
+  );
+  const row = rows[0];
+  if (!row) throw notFound(`account ${who}`);
+  return row.id;
+}
+
+async function allEntries(s: Services, accountId: string) {
+  const { rows } = await s.db.query<{ seq: number; hash: string; body: string }>(
+    'select seq, hash, body from entries where account_id = $1 order by seq',
+    [accountId],
+  );
+  return rows;
+}
+
+const csvCell = (v: unknown): string => {
+  const text = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+function amountOf(b: EntryBody): number | string {
+  switch (b.type) {
+    case 'grant':
+      return b.bucket.amount;
+    case 'purchase':
+      return b.buckets.reduce((t, x) => t + x.amount, 0);
+    case 'rejection':
+      return '';
+    default:
+      return b.amount;
+  }
+}
+
+export type Command = (s: Services, args: string[]) => Promise<string>;
+
+/** The operator commands of `npm run admin -- <command>`. */
+export const commands: Record<string, { usage: string; run: Command }> = {
+  'create-account': {
+    usage: 'create-account --email <email> --password <password>',
+    run: async (s, args) => {
+      const f = flags(args, z.object({ email: Email, password: Password }));
+      const session = await s.auth.signUp(String(f.email), String(f.password));
+      return `created account ${session.accountId} (${session.email})`;
+    },
+  },
+  grant: {
+    usage:
+      'grant --account <id|email> --amount <n> --reason <text> [--source promo|adjustment|plan|signup] [--expires-days <n>] [--kind image]',
+    run: async (s, args) => {
+      const f = flags(
+        args,
+        z.object({
+          account: z.string(),
+          amount: z.coerce.number().int().min(1).max(1e9),
+          reason: z.string().min(3).max(500),
+          source: BucketSource.default('adjustment'),
+          'expires-days': z.coerce.number().int().min(1).max(3650).optional(),
+          kind: z.string().default('image'),
+        }),
+      );
+      const accountId = await accountIdOf(s, String(f.account));
+      const days = f['expires-days'] as number | undefined;
+      const r = await s.ledger.grant(accountId, {
+        operationId: `admin:${randomUUID()}`,
+        amount: f.amount as number,
+        reason: String(f.reason),
+        source: f.source as z.infer<typeof BucketSource>,
+        kind: String(f.kind),
+        expiresAt: days
+          ? new Date(Date.parse(s.clock.now()) + days * 86_400_000).toISOString()
+          : null,
+      });
+      return `granted ${String(f.amount)} to ${accountId}: entry ${r.body.seq}`;
+    },
+  },
+  revoke: {
+    usage: 'revoke --account <id|email> --amount <n> --reason <text> [--kind image]',
+    run: async (s, args) => {
+      const f = flags(
+        args,
+        z.object({
+          account: z.string(),
+          amount: z.coerce.number().int().min(1).max(1e9),
+          reason: z.string().min(3).max(500),
+          kind: z.string().default('image'),
+        }),
+      );
+      const accountId = await accountIdOf(s, String(f.account));
+      const r = await s.ledger.revoke(accountId, {
+        operationId: `admin:${randomUUID()}`,
+        amount: f.amount as number,
+        reason: String(f.reason),
+        kind: String(f.kind),
+      });
+      return `revoked ${String(f.amount)} from ${accountId}: entry ${r.body.seq}`;
+    },
+  },
+  'publish-price-book': {
+    usage: 'publish-price-book --file <price-book.json>',
+    run: async (s, args) => {
+      const f = flags(args, z.object({ file: z.string() }));
+      const signed = await s.catalog.publishPriceBook(
+        JSON.parse(readFileSync(String(f.file), 'utf8')) as unknown,
+      );
+      return `published price book version ${signed.book.version}, signed with key ${signed.keyId}`;
+    },
+  },
+  'add-design': {
+    usage:
+      'add-design --id <id> --title <title> --price-cents <n> --file <path> [--preview <svg path>] [--description <text>]',
+    run: async (s, args) => {
+      const f = flags(
+        args,
+        z.object({
+          id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
+          title: z.string().min(1).max(120),
+          'price-cents': z.coerce.number().int().min(0).max(1e8),
+          file: z.string(),
+          preview: z.string().optional(),
+          description: z.string().max(2000).default(''),
+        }),
+      );
+      const file = readFileSync(String(f.file));
+      const path = String(f.file);
+      const mime = path.endsWith('.svg')
+        ? 'image/svg+xml'
+        : path.endsWith('.png')
+          ? 'image/png'
+          : path.endsWith('.jpg') || path.endsWith('.jpeg')
+            ? 'image/jpeg'
+            : 'application/octet-stream';
+      const preview = f.preview
+        ? readFileSync(String(f.preview), 'utf8')
+        : mime === 'image/svg+xml'
+          ? file.toString('utf8')
+          : '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>';
+      await s.catalog.addDesign({
+        designId: String(f.id),
+        title: String(f.title),
+        description: String(f.description),
+        priceCents: f['price-cents'] as number,
+        previewSvg: preview,
+        file,
+        fileMime: mime,
+      });
+      return `added design ${String(f.id)}`;
+    },
+  },
+  verify: {
+    usage: 'verify --account <id|email>',
+    run: async (s, args) => {
+      const f = flags(args, z.object({ account: z.string() }));
+      const accountId = await accountIdOf(s, String(f.account));
+      const pulled = await s.sync.pull(accountId, 0, 1);
+      const rows = await allEntries(s, accountId);
+      const last = rows.at(-1);
+      const head: SignedCheckpoint = last
+        ? (await s.sync.pull(accountId, last.seq - 1, 1)).checkpoint
+        : pulled.checkpoint;
+      const verdict = verifyChain(rows, head, s.keys.published, {
+        accountId,
+        digest: nodeChainDigest,
+      });
+      if (!verdict.ok)
+        return `FAILED at entry ${verdict.seq ?? '?'}: ${verdict.reason}: ${verdict.message}`;
+      const fold = new WalletFold();
+      for (const r of rows) fold.apply(parseEntry(r).data);
+      const balances = fold.view(s.clock.now()).balances;
+      return `ok: ${rows.length} entries, head ${verdict.head.hash.slice(0, 16)}…, every ledger rule holds; balances ${JSON.stringify(Object.fromEntries(Object.entries(balances).map(([k, b]) => [k, b.balance])))}`;
+    },
+  },
+  export: {
+    usage: 'export --account <id|email> [--format csv|json]',
+    run: async (s, args) => {
+      const f = flags(
+        args,
+        z.object({ account: z.string(), format: z.enum(['csv', 'json']).default('csv') }),
+      );
+      const accountId = await accountIdOf(s, String(f.account));
+      const rows = await allEntries(s, accountId);
+      if (f.format === 'json')
+        return JSON.stringify(
+          rows.map((r) => ({ seq: r.seq, hash: r.hash, body: JSON.parse(r.body) as unknown })),
+          null,
+          2,
+        );
+      const lines = ['seq,at,type,operation_id,kind,amount,detail,hash'];
+      for (const r of rows) {
+        const b = parseEntry(r).data;
+        const kind = 'kind' in b ? b.kind : b.type === 'grant' ? b.bucket.kind : '';
+        lines.push(
+          [r.seq, b.at, b.type, b.operationId, kind, amountOf(b), b, r.hash].map(csvCell).join(','),
+        );
+      }
+      return lines.join('\n');
+    },
+  },
+};
