@@ -24,7 +24,10 @@ async function freePort(): Promise<number> {
 }
 
 function startServer(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, ...env, EASEL_LOG: 'off' }, stdio: 'ignore' });
+  return spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, ...env, EASEL_LOG: 'off' },
+    stdio: 'ignore',
+  });
 }
 
 async function waitHealthy(base: string): Promise<void> {
@@ -77,12 +80,23 @@ describe.each(['postgres', 'pglite'] as const)('crash recovery on %s', (backend)
     await waitHealthy(base);
 
     const call = async (path: string, token: string, body: Record<string, unknown>) => {
-      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, response: (await res.json()) as unknown };
     };
     const accounts: Array<{ accountId: string; token: string }> = [];
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${base}/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `crash${i}-${schema}@example.com`, password: 'correct horse battery' }) });
+      const res = await fetch(`${base}/v1/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: `crash${i}-${schema}@example.com`,
+          password: 'correct horse battery',
+        }),
+      });
       accounts.push((await res.json()) as { accountId: string; token: string });
     }
 
@@ -91,7 +105,11 @@ describe.each(['postgres', 'pglite'] as const)('crash recovery on %s', (backend)
     let killed = false;
     const stream = async (token: string, n: number) => {
       for (let i = 0; i < 60 && !killed; i++) {
-        const holdBody = { operationId: `crash-${n}-${i}-hold`, amount: 1, purpose: { kind: 'job', jobId: `j${n}-${i}`, tool: 'generate' } };
+        const holdBody = {
+          operationId: `crash-${n}-${i}-hold`,
+          amount: 1,
+          purpose: { kind: 'job', jobId: `j${n}-${i}`, tool: 'generate' },
+        };
         attempted.push({ path: '/v1/ledger/holds', body: holdBody, token });
         try {
           const hold = await call('/v1/ledger/holds', token, holdBody);
@@ -132,9 +150,14 @@ describe.each(['postgres', 'pglite'] as const)('crash recovery on %s', (backend)
       const entries: WireEntry[] = [];
       let after = 0;
       for (;;) {
-        const res = await fetch(`${base}/v1/ledger/entries?after=${after}&limit=1000`, { headers: { authorization: `Bearer ${account.token}` } });
+        const res = await fetch(`${base}/v1/ledger/entries?after=${after}&limit=1000`, {
+          headers: { authorization: `Bearer ${account.token}` },
+        });
         const batch = PullResponse.parse(await res.json());
-        const verdict = verifyChain(batch.entries, batch.checkpoint, published, { accountId: account.accountId, from: after === 0 ? undefined : { seq: after, hash: entries.at(-1)?.hash ?? '' } });
+        const verdict = verifyChain(batch.entries, batch.checkpoint, published, {
+          accountId: account.accountId,
+          from: after === 0 ? undefined : { seq: after, hash: entries.at(-1)?.hash ?? '' },
+        });
         expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
         entries.push(...batch.entries);
         after = batch.checkpoint.checkpoint.seq;
@@ -143,7 +166,8 @@ describe.each(['postgres', 'pglite'] as const)('crash recovery on %s', (backend)
       const bodies = entries.map((e) => parseEntry(e).data);
       const ops = bodies.map((b) => b.operationId);
       expect(new Set(ops).size).toBe(ops.length); // no operation twice
-      for (const a of acked.filter((x) => x.token === account.token)) expect(ops).toContain(a.body.operationId);
+      for (const a of acked.filter((x) => x.token === account.token))
+        expect(ops).toContain(a.body.operationId);
       expect(() => fold(bodies, new Date().toISOString())).not.toThrow();
     }
     // Attempted-but-unacknowledged operations are either absent or present once (never twice).
