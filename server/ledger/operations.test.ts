@@ -405,6 +405,35 @@ describe.each(backends)('ledger operations on %s', (backend) => {
     expect(flags[0].code).toBe('voucher-counter-reused');
   });
 
+  it('releases what is left of an allowance when it expires', async () => {
+    const u = await funded(100);
+    const dev = (
+      await post('/v1/devices', u.headers, { name: 'pc', publicKey: generateKeyPair().publicKey })
+    ).json();
+    const before = await balance(u.headers);
+    const al = (
+      await post('/v1/allowances', u.headers, {
+        operationId: opId(),
+        deviceId: dev.deviceId,
+        amount: 50,
+        ttlSeconds: 3600,
+      })
+    ).json();
+    expect((await balance(u.headers)).available).toBe(before.available - 50);
+    t.clock.advance(2 * HOUR);
+    await t.services.ledger.sweep();
+    expect(await balance(u.headers)).toMatchObject({ reserved: 0 });
+    const status = (await get(`/v1/allowances/${al.allowanceId}`, u.headers)).json();
+    expect(status).toMatchObject({ status: 'closed', settled: 0 });
+    const last = (await get('/v1/ledger/entries?after=0', u.headers))
+      .json()
+      .entries.map((e: { body: string }) => JSON.parse(e.body))
+      .filter((b: { type: string }) => b.type === 'unreserve');
+    expect(last).toEqual([
+      expect.objectContaining({ allowanceId: al.allowanceId, amount: 50, reason: 'expired' }),
+    ]);
+  });
+
   it('applies device mutations in order, replays, waits on gaps, and records permanent refusals', async () => {
     const u = await funded(50);
     const k = generateKeyPair();
