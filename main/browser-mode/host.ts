@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { createCore } from '../core/app-core';
+import { createHandlers } from '../core/handlers';
+import { originPolicy } from '../core/sender';
+import { PlainFileSecretStore } from '../secrets/file-store';
+import { startTransport } from './transport';
+
+export interface BrowserHost {
+  /** http://127.0.0.1:PORT/#token=… — open this in a browser. */
+  url: string;
+  baseUrl: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Browser mode (no Electron binary, and the end-to-end tests): main's handler table served on
+ * loopback with a random per-launch token, plus the built renderer.
+ */
+export async function startBrowserHost(opts: {
+  serverUrl: string;
+  dataDir: string;
+  rendererDir: string;
+  port?: number;
+}): Promise<BrowserHost> {
+  const token = randomBytes(32).toString('base64url');
+  const core = await createCore({
+    dataDir: opts.dataDir,
+    serverUrl: opts.serverUrl,
+    secrets: new PlainFileSecretStore(opts.dataDir),
+  });
+  let allowedOrigin = '';
+  const handlers = createHandlers(core.impl, (sender) =>
+    originPolicy({ browser: [allowedOrigin] })(sender),
+  );
+  const transport = await startTransport({
+    handlers,
+    events: core.events,
+    token,
+    rendererDir: opts.rendererDir,
+    port: opts.port,
+  });
+  allowedOrigin = transport.origin;
+  return {
+    url: `${transport.origin}/#token=${token}`,
+    baseUrl: transport.origin,
+    token,
+    async close() {
+      await transport.close();
+      await core.close();
+    },
+  };
+}

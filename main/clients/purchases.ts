@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { type PurchaseStatus, StoreCatalog } from '../../shared/ipc/types';
+import type { HttpClient } from './http';
+
+// The server's purchase routes were being written alongside this client (shared/api/purchases.ts
+// did not exist yet), so these schemas follow the IPC types and accept extra fields.
+const CheckoutResponse = z.object({ sessionId: z.string().min(1), url: z.string().url() });
+const ServerPurchase = z.object({
+  sessionId: z.string().min(1),
+  status: z.string(),
+  message: z.string().nullable().optional(),
+  seq: z.int().nullable().optional(),
+});
+
+const statusOf = (raw: string): PurchaseStatus['status'] => {
+  switch (raw) {
+    case 'paid':
+    case 'complete':
+      return 'paid';
+    case 'credited':
+    case 'fulfilled':
+      return 'credited';
+    case 'cancelled':
+    case 'canceled':
+    case 'expired':
+      return 'cancelled';
+    case 'failed':
+      return 'failed';
+    default:
+      return 'pending';
+  }
+};
+
+export interface PurchasesDeps {
+  http: HttpClient;
+  openExternal: (url: string) => Promise<boolean>;
+  onUpdate: (status: PurchaseStatus) => void;
+  /** The purchase entry may have arrived: tell the renderer to pull. */
+  onCredited: () => Promise<void>;
+  pollMs?: number;
+  /** How long to keep checking before saying the purchase has not arrived. */
+  giveUpMs?: number;
+}
+
+/**
+ * Checkout in the system browser (DESIGN section 7): the server makes a checkout session, we
+ * open it, then keep checking until the purchase is credited. The `easel://` return link is
+ * only a hint to check now.
+ */
+export class PurchasesClient {
+  private readonly watching = new Map<string, { timer: NodeJS.Timeout; until: number }>();
+
+  constructor(private readonly deps: PurchasesDeps) {}
+
+  async catalog(): Promise<StoreCatalog> {
+    return this.deps.http.json('GET', '/v1/catalog', { schema: StoreCatalog });
+  }
+
+  async startCheckout(itemId: string): Promise<PurchaseStatus> {
+    const res = await this.deps.http.json('POST', '/v1/purchases/checkout', {
+      schema: CheckoutResponse,
+      body: { itemId, operationId: `checkout-${randomUUID()}` },
+    });
+    const opened = await this.deps.openExternal(res.url);
+    const status: PurchaseStatus = {
+      sessionId: res.sessionId,
+      status: 'pending',
+      message: opened
+        ? 'Complete the payment in your browser.'
+        : `Open this page to pay: ${res.url}`,
+    };
+    this.watch(res.sessionId);
+    this.deps.onUpdate(status);
+    return status;
+  }
+
+  async status(sessionId: string): Promise<PurchaseStatus> {
+    const res = await this.deps.http.json('GET', `/v1/purchases/${encodeURIComponent(sessionId)}`, {
+      schema: ServerPurchase,
+    });
+    return { sessionId: res.sessionId, status: statusOf(res.status), message: res.message ?? null };
+  }
+
+  /** The `easel://purchase/…` return link: check at once. */
+  async handleReturn(sessionId: string | null): Promise<void> {
+    const ids = sessionId ? [sessionId] : [...this.watching.keys()];
+    if (sessionId && !this.watching.has(sessionId)) this.watch(sessionId);
+    await Promise.all(ids.map((id) => this.check(id)));
+    await this.deps.onCredited();
+  }
+
+  private watch(sessionId: string): void {
+    if (this.watching.has(sessionId)) return;
+    const timer = setInterval(() => void this.check(sessionId), this.deps.pollMs ?? 2000);
+    timer.unref();
+    this.watching.set(sessionId, { timer, until: Date.now() + (this.deps.giveUpMs ?? 180_000) });
+  }
+
+  private async check(sessionId: string): Promise<void> {
+    const w = this.watching.get(sessionId);
+    if (!w) return;
+    let status: PurchaseStatus;
+    try {
+      status = await this.status(sessionId);
+    } catch {
+      status = { sessionId, status: 'pending', message: 'Waiting for the server…' };
+    }
+    if (status.status === 'credited') await this.deps.onCredited();
+    if (status.status === 'pending' || status.status === 'paid') {
+      if (Date.now() < w.until) return;
+      status = {
+        sessionId,
+        status: 'timed-out',
+        message:
+          'The purchase has not reached your wallet after a few minutes. If you paid, it will appear once the payment provider confirms it; nothing is charged twice.',
+      };
+    }
+    this.stop(sessionId);
+    this.deps.onUpdate(status);
+  }
+
+  private stop(sessionId: string): void {
+    const w = this.watching.get(sessionId);
+    if (w) clearInterval(w.timer);
+    this.watching.delete(sessionId);
+  }
+
+  close(): void {
+    for (const id of [...this.watching.keys()]) this.stop(id);
+  }
+}

@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { RedeemResponse } from '../../shared/api/catalog';
+import type { KeyPair } from '../../shared/crypto/ed25519';
+import { quote } from '../../shared/pricing/quote';
+import { CatalogClient } from '../clients/catalog';
+import { HttpClient } from '../clients/http';
+import { JobsClient } from '../clients/jobs';
+import { PurchasesClient } from '../clients/purchases';
+import { loadDeviceKey } from '../offline/device-key';
+import type { SecretStore } from '../secrets/secret-store';
+import { Session } from '../session/session';
+import { Connectivity } from '../sync/connectivity';
+import { KeyRing } from '../sync/key-ring';
+import { LedgerSync } from '../sync/ledger-sync';
+import { SyncTracker } from '../sync/sync-tracker';
+import { type DeviceScope, openDeviceScope } from './device-scope';
+import { easelError, isOfflineError } from './errors';
+import { EventHub } from './events';
+import { isAllowedExternalUrl } from './external-url';
+import type { CallImpl } from './handlers';
+import { parseEaselLink } from './links';
+import { SettingsStore } from './settings';
+
+export interface CoreOptions {
+  dataDir: string;
+  serverUrl: string;
+  secrets: SecretStore;
+  /** Opens a URL in the system browser; browser mode has none (the renderer shows the link). */
+  openExternal?: (url: string) => Promise<boolean>;
+  now?: () => Date;
+  fetch?: typeof fetch;
+  /** How often to ask the server whether the ledger moved (0: never). */
+  ledgerPollMs?: number;
+  probeMs?: number;
+  retry?: { baseMs?: number; maxMs?: number };
+  purchases?: { pollMs?: number; giveUpMs?: number };
+  jobsPollMs?: number;
+}
+
+export interface Core {
+  impl: CallImpl;
+  events: EventHub;
+  /** An `easel://` link reached the app (open-url or second-instance). */
+  handleLink(url: string): Promise<void>;
+  close(): Promise<void>;
+  /** Test hooks, in the spirit of Signal Desktop's: poke the internals without the UI. */
+  testing: {
+    connectivity: Connectivity;
+    device(): Promise<DeviceScope>;
+    ledger: LedgerSync;
+    keys: KeyRing;
+  };
+}
+
+/** Builds main's services and the implementation of every IPC call. Plain Node, no Electron. */
+export async function createCore(opts: CoreOptions): Promise<Core> {
+  const now = opts.now ?? (() => new Date());
+  await mkdir(opts.dataDir, { recursive: true });
+  const events = new EventHub();
+  const settings = new SettingsStore(opts.dataDir, opts.serverUrl);
+  await settings.load();
+  const connectivity = new Connectivity({ probeMs: opts.probeMs, now });
+  let session: Session | null = null;
+  const http = new HttpClient({
+    baseUrl: () => settings.current.serverUrl,
+    token: async () => (session ? session.currentToken() : null),
+    fetch: opts.fetch,
+    onReachability: (ok) => connectivity.report(ok),
+  });
+  connectivity.attach(http);
+  let deviceKey: KeyPair | null = null;
+  const key = async () => (deviceKey ??= await loadDeviceKey(opts.secrets));
+  session = new Session({
+    http,
+    secrets: opts.secrets,
+    dataDir: opts.dataDir,
+    serverUrl: () => settings.current.serverUrl,
+    deviceKey: key,
+  });
+  await session.load();
+  const signedIn = session;
+
+  let scope: DeviceScope | null = null;
+  const tracker = new SyncTracker(events, connectivity, () => scope?.outbox.pendingCount ?? 0, now);
+  const device = async (): Promise<DeviceScope> => {
+    const deviceId = signedIn.deviceId;
+    if (!deviceId) throw easelError('not-signed-in', 'sign in first');
+    if (scope?.deviceId === deviceId) return scope;
+    scope?.outbox.close();
+    scope = await openDeviceScope({
+      http,
+      dataDir: opts.dataDir,
+      deviceId,
+      key: await key(),
+      now,
+      onAllowance: (state) => events.emit('allowanceUpdate', state),
+      onQueueChange: () => {
+        tracker.publish();
+        void ledger.checkHead().catch(() => undefined);
+      },
+      retry: opts.retry,
+    });
+    return scope;
+  };
+
+  const keys = new KeyRing(http, opts.dataDir);
+  const ledger = new LedgerSync({
+    http,
+    keys,
+    events,
+    tracker,
+    accountId: () => signedIn.accountId,
+  });
+  const catalog = new CatalogClient(http, keys, opts.dataDir);
+  const refreshHead = async () => {
+    await ledger.checkHead().catch(() => undefined);
+  };
+  const openExternal = async (url: string) =>
+    isAllowedExternalUrl(url, settings.current.serverUrl) && opts.openExternal
+      ? opts.openExternal(url)
+      : false;
+  const purchases = new PurchasesClient({
+    http,
+    openExternal,
+    onUpdate: (s) => events.emit('purchaseUpdate', s),
+    onCredited: refreshHead,
+    ...opts.purchases,
+  });
+  const jobs = new JobsClient({
+    http,
+    dataDir: opts.dataDir,
+    galleryDir: () => settings.current.galleryDir,
+    onUpdate: (j) => events.emit('jobUpdate', j),
+    onLedgerMoved: refreshHead,
+    pollMs: opts.jobsPollMs,
+  });
+
+  // Back online: send what is queued, and look for entries written meanwhile.
+  connectivity.onChange((online) => {
+    if (!online || !signedIn.deviceId) return;
+    void device()
+      .then((d) => d.outbox.kick())
+      .catch(() => undefined);
+    void refreshHead();
+  });
+  if (signedIn.deviceId) await device().then((d) => d.outbox.kick());
+
+  const poll =
+    opts.ledgerPollMs === 0
+      ? null
+      : setInterval(() => {
+          if (signedIn.accountId && connectivity.online) void refreshHead();
+        }, opts.ledgerPollMs ?? 30_000);
+  poll?.unref();
+
+  const afterSignIn = async () => {
+    ledger.reset();
+    if (signedIn.deviceId) (await device()).outbox.kick();
+    await refreshHead();
+  };
+
+  const impl: CallImpl = {
+    getSession: async () => signedIn.info(),
+    signUp: async ({ email, password }) => {
+      const info = await signedIn.signIn('signup', email, password);
+      await afterSignIn();
+      return info;
+    },
+    signIn: async ({ email, password }) => {
+      const info = await signedIn.signIn('signin', email, password);
+      await afterSignIn();
+      return info;
+    },
+    signOut: async () => {
+      scope?.outbox.close();
+      scope = null;
+      ledger.reset();
+      return signedIn.signOut();
+    },
+
+    getSettings: async () => settings.current,
+    updateSettings: async (patch) => {
+      if (patch.serverUrl !== undefined && patch.serverUrl !== settings.current.serverUrl) {
+        throw easelError('invalid-params', 'the server URL is chosen when the app starts');
+      }
+      return settings.update(patch);
+    },
+
+    getSyncState: async () => tracker.state,
+    syncNow: async () => {
+      if (!signedIn.accountId) throw easelError('not-signed-in', 'sign in to sync');
+      const d = await device();
+      await d.outbox.flush().catch(() => undefined);
+      await ledger.checkHead().catch((error: unknown) => {
+        if (!isOfflineError(error)) throw error;
+      });
+      return tracker.state;
+    },
+    pullBatch: async ({ after, limit }) => ledger.pullBatch(after, limit),
+    batchStored: async (head) => ledger.batchStored(head),
+    getKeys: async () => keys.current(),
+    getPriceBook: async () => catalog.priceBook(),
+
+    listDesigns: async () => catalog.designs(),
+    redeemDesign: async ({ designId, expectedCredits, priceBookVersion }) => {
+      if (connectivity.online) {
+        try {
+          const res = await http.json(
+            'POST',
+            `/v1/designs/${encodeURIComponent(designId)}/redeem`,
+            {
+              schema: RedeemResponse,
+              body: { operationId: `redeem-${randomUUID()}`, expectedCredits, priceBookVersion },
+            },
+          );
+          await catalog.markOwned(designId);
+          ledger.noteHead(res.seq);
+          return { designId, credits: res.credits, mode: 'online' as const, voucherCounter: null };
+        } catch (error) {
+          if (!isOfflineError(error)) throw error;
+        }
+      }
+      // Offline: price it from the cached signed price book, exactly as the server would.
+      const book = await catalog.cachedPriceBook();
+      const design = (await catalog.cachedDesigns()).find((d) => d.designId === designId);
+      if (!design) throw easelError('not-available-offline', `design ${designId} is not cached`);
+      const fresh = quote(book.book, { tool: 'design', designId, priceCents: design.priceCents });
+      if (fresh.credits !== expectedCredits || fresh.priceBookVersion !== priceBookVersion) {
+        throw easelError('quote-changed', `the price is now ${fresh.credits} credits`, fresh);
+      }
+      const counter = await (await device()).allowances.spend(designId, fresh.credits);
+      await catalog.markOwned(designId);
+      return {
+        designId,
+        credits: fresh.credits,
+        mode: 'offline' as const,
+        voucherCounter: counter,
+      };
+    },
+    designFile: async ({ designId }) => catalog.designFile(designId),
+
+    getAllowance: async () => (await device()).allowances.state(),
+    takeAllowance: async ({ amount, days }) => {
+      const s = settings.current;
+      const book = await catalog.priceBook();
+      const state = await (
+        await device()
+      ).allowances.take(book.book.currency, amount ?? s.allowanceAmount, days ?? s.allowanceDays);
+      await refreshHead();
+      return state;
+    },
+    returnAllowance: async () => (await device()).allowances.giveBack(),
+
+    getStoreCatalog: async () => purchases.catalog(),
+    startCheckout: async ({ itemId }) => purchases.startCheckout(itemId),
+    getPurchase: async ({ sessionId }) => purchases.status(sessionId),
+
+    uploadImage: async ({ mime, base64 }) => jobs.upload(mime, base64),
+    submitJob: async (job) => jobs.submit(job),
+    listJobs: async () => jobs.list(),
+    cancelJob: async ({ jobId }) => jobs.action(jobId, 'cancel'),
+    confirmJob: async ({ jobId }) => jobs.action(jobId, 'confirm'),
+    discardJob: async ({ jobId }) => jobs.action(jobId, 'discard'),
+    dislikeItem: async ({ itemId }) => jobs.dislike(itemId),
+    getFile: async ({ sha256 }) => jobs.fetchFile(sha256),
+
+    openExternal: async ({ url }) => ({ opened: await openExternal(url) }),
+  };
+
+  return {
+    impl,
+    events,
+    async handleLink(url) {
+      const link = parseEaselLink(url);
+      if (link?.kind === 'purchase-return') await purchases.handleReturn(link.sessionId);
+      else if (link?.kind === 'sync') await refreshHead();
+    },
+    async close() {
+      if (poll) clearInterval(poll);
+      scope?.outbox.close();
+      purchases.close();
+      jobs.close();
+      connectivity.close();
+    },
+    testing: { connectivity, device, ledger, keys },
+  };
+}

@@ -1,0 +1,24 @@
+import { type IpcEvent, type IpcEventPayload, ipcEvents } from '../../shared/ipc/contract';
+
+export type EventListener = (event: IpcEvent, payload: unknown) => void;
+
+/** Events main pushes to the renderer; payloads are checked against the contract on emit. */
+export class EventHub {
+  private readonly listeners = new Set<EventListener>();
+
+  emit<E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void {
+    const checked = ipcEvents[event].parse(payload);
+    for (const listener of this.listeners) {
+      try {
+        listener(event, checked);
+      } catch {
+        // One broken transport must not stop the others from hearing the event.
+      }
+    }
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,97 @@
+import { BrowserWindow, app, session, shell } from 'electron';
+import { join } from 'node:path';
+import { createCore } from '../core/app-core';
+import { isAllowedExternalUrl } from '../core/external-url';
+import { createHandlers } from '../core/handlers';
+import { linkInArgs } from '../core/links';
+import { originPolicy } from '../core/sender';
+import { APP_ORIGIN, APP_URL, LINK_SCHEME } from './app-origin';
+import { forwardEvents, serveIpc } from './ipc';
+import { registerAppScheme, serveRenderer } from './protocol';
+import { SafeStorageSecretStore } from './safe-storage';
+import { hardenContents, hardenSession } from './security';
+import { buildWindowOptions } from './window-options';
+
+/**
+ * The Electron main process: one hardened window, the handler table over IPC, `easel://` links.
+ * Started by scripts/start.ts with EASEL_SERVER_URL and EASEL_RENDERER_DIR set; the bundle sits
+ * next to preload.cjs (scripts/build-main.ts).
+ */
+const serverUrl = process.env.EASEL_SERVER_URL ?? 'http://127.0.0.1:4780';
+const rendererDir = process.env.EASEL_RENDERER_DIR ?? join(process.cwd(), 'renderer', 'dist');
+const here = typeof __dirname === 'string' ? __dirname : process.cwd();
+
+registerAppScheme();
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void start();
+}
+
+async function start(): Promise<void> {
+  if (process.defaultApp && process.argv[1]) {
+    app.setAsDefaultProtocolClient(LINK_SCHEME, process.execPath, [process.argv[1]]);
+  } else {
+    app.setAsDefaultProtocolClient(LINK_SCHEME);
+  }
+  const pendingLinks: string[] = [];
+  let onLink: (url: string) => void = (url) => pendingLinks.push(url);
+  // macOS delivers links with open-url (possibly before ready); Windows/Linux start a second instance.
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    onLink(url);
+  });
+  const initial = linkInArgs(process.argv);
+  if (initial) pendingLinks.push(initial);
+
+  await app.whenReady();
+  hardenSession(session.defaultSession);
+  serveRenderer(rendererDir);
+  const dataDir = join(app.getPath('userData'), 'easel');
+  const core = await createCore({
+    dataDir,
+    serverUrl,
+    secrets: new SafeStorageSecretStore(dataDir),
+    openExternal: async (url) => {
+      if (!isAllowedExternalUrl(url, serverUrl)) return false;
+      await shell.openExternal(url);
+      return true;
+    },
+  });
+
+  let win: BrowserWindow | null = null;
+  const contents = () => (win && !win.isDestroyed() ? win.webContents : null);
+  const handlers = createHandlers(core.impl, originPolicy({ electron: [APP_ORIGIN] }));
+  serveIpc(handlers, contents);
+  forwardEvents(core.events, contents);
+
+  const focus = () => {
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  };
+  onLink = (url) => {
+    focus();
+    void core.handleLink(url);
+  };
+  for (const url of pendingLinks.splice(0)) onLink(url);
+  app.on('second-instance', (_event, argv) => {
+    const link = linkInArgs(argv);
+    if (link) onLink(link);
+    else focus();
+  });
+  app.on('web-contents-created', (_event, created) => {
+    hardenContents(
+      created,
+      (url) => void shell.openExternal(url),
+      () => serverUrl,
+    );
+  });
+
+  win = new BrowserWindow(buildWindowOptions(join(here, 'preload.cjs')));
+  win.once('ready-to-show', () => win?.show());
+  await win.loadURL(APP_URL);
+  app.on('window-all-closed', () => {
+    void core.close().finally(() => app.quit());
+  });
+}

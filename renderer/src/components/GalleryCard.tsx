@@ -1,0 +1,56 @@
+import { useState } from 'react';
+import type { GalleryRow } from '../db/db';
+import { useCatalog, useStores } from '../app/context';
+import { credits, duration } from '../util/format';
+import { useImageUrl } from './useImageUrl';
+
+export function GalleryCard(props: { item: GalleryRow; now: number; onReuse: () => void }) {
+  const { jobs } = useStores();
+  const { item, now } = props;
+  const url = useImageUrl(item.sha256);
+  const book = useCatalog((s) => s.priceBook)?.book;
+  const [note, setNote] = useState<string | null>(null);
+  const windowMs = (book?.refunds?.windowHours ?? 24) * 3_600_000;
+  const left = Date.parse(item.createdAt) + windowMs - now;
+  const canDislike =
+    item.tool === 'generate' && item.refundCredits > 0 && !item.disliked && left > 0;
+  const prompt = typeof item.params.prompt === 'string' ? item.params.prompt : item.tool;
+  return (
+    <li className="card" data-testid="gallery-item">
+      {url ? (
+        <img src={url} alt={prompt} className="thumb" />
+      ) : (
+        <div className="thumb placeholder" />
+      )}
+      <div className="card-body">
+        <p className="card-title">{prompt}</p>
+        <p className="muted">
+          {item.width} × {item.height} · {item.tool}
+        </p>
+        <div className="row wrap">
+          {url && (
+            <a className="button secondary" href={url} download={`easel-${item.itemId}.png`}>
+              Download
+            </a>
+          )}
+          <button type="button" className="secondary" onClick={props.onReuse}>
+            Reuse as input
+          </button>
+          {canDislike && (
+            <button
+              type="button"
+              className="secondary"
+              onClick={async () => {
+                const back = await jobs.getState().dislike(item.itemId);
+                if (back !== null) setNote(`${credits(back)} credits returned`);
+              }}
+            >
+              Dislike (+{credits(item.refundCredits)} credits, {duration(left)} left)
+            </button>
+          )}
+        </div>
+        {item.disliked && <p className="muted">Disliked{note ? ` · ${note}` : ''}</p>}
+      </div>
+    </li>
+  );
+}

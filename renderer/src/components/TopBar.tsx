@@ -1,0 +1,30 @@
+import { useLedger } from '../app/context';
+import { KIND, shownBalance } from '../app/balance';
+import { credits } from '../util/format';
+import { SyncBadge } from './SyncBadge';
+
+/** Always visible: balance, offline allowance left and sync state. */
+export function TopBar() {
+  const wallet = useLedger((s) => s.wallet);
+  const allowance = useLedger((s) => s.allowance);
+  const balance = shownBalance(wallet, allowance);
+  const left =
+    allowance && allowance.status === 'open' ? allowance.amount - allowance.spentOffline : null;
+  return (
+    <header className="topbar">
+      <div className="balance" aria-live="polite">
+        <span className="balance-label">Balance</span>
+        <strong className="balance-value" data-testid="balance">
+          {balance === null ? '…' : credits(balance)}
+        </strong>
+        <span className="balance-kind">{KIND} credits</span>
+      </div>
+      {left !== null && (
+        <div className="allowance-chip" data-testid="allowance-left">
+          Offline allowance: {credits(left)} left
+        </div>
+      )}
+      <SyncBadge />
+    </header>
+  );
+}

@@ -1,0 +1,32 @@
+import { useEffect, useState } from 'react';
+import { useStores } from '../app/context';
+
+// Object URLs by file hash: each image is fetched through main once per session.
+const cache = new Map<string, Promise<string | null>>();
+
+export function useImageUrl(sha256: string | null): string | null {
+  const { api } = useStores();
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!sha256) return;
+    let live = true;
+    let p = cache.get(sha256);
+    if (!p) {
+      p = api.getFile({ sha256 }).then(
+        (f) => {
+          const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+          return URL.createObjectURL(new Blob([bytes], { type: f.mime }));
+        },
+        () => null,
+      );
+      cache.set(sha256, p);
+    }
+    void p.then((u) => {
+      if (live) setUrl(u);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, sha256]);
+  return url;
+}

@@ -1,0 +1,106 @@
+import { Dexie, type Table } from 'dexie';
+import type { JobView, StoreCatalog } from '../../../shared/ipc/types';
+import type { Design } from '../../../shared/api/catalog';
+import type { SignedCheckpoint, PublicKeyInfo } from '../../../shared/ledger/checkpoint';
+import type { SignedPriceBook } from '../../../shared/pricing/signed';
+import type { WalletSnapshot } from './snapshot';
+
+/** One stored ledger entry: the exact wire entry plus fields derived once, at store time. */
+export interface EntryRow {
+  seq: number;
+  hash: string;
+  body: string;
+  type: string;
+  at: string;
+  kind: string;
+  /** Tool or purpose ("generate", "design"…); '' when the entry is not about one. */
+  tool: string;
+  /** Signed change of the balance of `kind`; holds and reserves change nothing. */
+  delta: number;
+  /** Credits the entry moves, shown even when delta is 0 (a hold, a release). */
+  amount: number;
+  label: string;
+  /** Set only on hold rows, so captures and releases can find their tool. */
+  holdId?: string;
+}
+
+/** The sync cursor: the stored head and the checkpoint that verified it, in one row. */
+export interface CursorRow {
+  id: 'head';
+  accountId: string;
+  seq: number;
+  hash: string;
+  checkpoint: SignedCheckpoint | null;
+  keys: PublicKeyInfo[];
+}
+
+export interface SnapshotRow extends WalletSnapshot {
+  id: 'wallet';
+}
+
+export interface PriceBookRow {
+  id: 'current';
+  signed: SignedPriceBook;
+}
+
+export interface CatalogRow {
+  id: 'store';
+  catalog: StoreCatalog;
+}
+
+export interface DesignRow extends Design {
+  /** base64 file of an owned design, kept so it is available offline. */
+  file?: { mime: string; base64: string };
+}
+
+export interface GalleryRow {
+  itemId: string;
+  jobId: string;
+  tool: JobView['tool'];
+  sha256: string;
+  width: number;
+  height: number;
+  mime: string;
+  refundCredits: number;
+  disliked: boolean;
+  createdAt: string;
+  params: Record<string, unknown>;
+}
+
+/** Actions made offline that wait for the server (e.g. a design redeemed with a voucher). */
+export interface OutboxRow {
+  id?: number;
+  kind: 'redeem';
+  designId: string;
+  credits: number;
+  at: string;
+  voucherCounter: number | null;
+}
+
+export class EaselDb extends Dexie {
+  entries!: Table<EntryRow, number>;
+  cursor!: Table<CursorRow, string>;
+  snapshots!: Table<SnapshotRow, string>;
+  priceBooks!: Table<PriceBookRow, string>;
+  catalog!: Table<CatalogRow, string>;
+  designs!: Table<DesignRow, string>;
+  gallery!: Table<GalleryRow, string>;
+  outbox!: Table<OutboxRow, number>;
+
+  constructor(name = 'easel') {
+    super(name);
+    // Versioned schema: add a version(n + 1) with an upgrade when a table or index changes.
+    this.version(1).stores({
+      entries: 'seq, holdId',
+      cursor: 'id',
+      snapshots: 'id',
+      priceBooks: 'id',
+      catalog: 'id',
+      designs: 'designId',
+      gallery: 'itemId, createdAt',
+      outbox: '++id',
+    });
+  }
+}
+
+export const openDb = (name?: string): EaselDb => new EaselDb(name);

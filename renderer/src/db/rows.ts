@@ -1,0 +1,139 @@
+import type { WireEntry } from '../../../shared/ledger/entry';
+import type { EntryRow } from './db';
+
+/** The fields of an entry body the history needs; read with JSON.parse only (hot path). */
+interface LooseBody {
+  type?: string;
+  at?: string;
+  kind?: string;
+  amount?: number;
+  holdId?: string;
+  paidBy?: string;
+  reason?: string;
+  itemId?: string;
+  purpose?: { kind?: string; tool?: string; designId?: string };
+  bucket?: { kind?: string; amount?: number; source?: string };
+  buckets?: { kind?: string; amount?: number }[];
+  newBucket?: unknown;
+  code?: string;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+function purposeTool(p: LooseBody['purpose']): string {
+  if (!p) return '';
+  if (p.kind === 'job') return str(p.tool);
+  if (p.kind === 'design') return 'design';
+  return str(p.kind);
+}
+
+/**
+ * Derives history rows from wire entries. `holdTools` maps hold ids to their tool; it is filled
+ * as holds pass, and the caller preloads it with older holds a batch refers to.
+ */
+export function toRows(entries: readonly WireEntry[], holdTools: Map<string, string>): EntryRow[] {
+  const rows: EntryRow[] = new Array<EntryRow>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (!e) continue;
+    const b = JSON.parse(e.body) as LooseBody;
+    const type = str(b.type);
+    let kind = str(b.kind);
+    let tool = '';
+    let delta = 0;
+    let amount = num(b.amount);
+    let label = type;
+    let holdId: string | undefined;
+    switch (type) {
+      case 'grant':
+        kind = str(b.bucket?.kind);
+        amount = num(b.bucket?.amount);
+        delta = amount;
+        label = `${str(b.bucket?.source)} credits: ${str(b.reason)}`;
+        break;
+      case 'purchase':
+        kind = str(b.buckets?.[0]?.kind);
+        amount = (b.buckets ?? []).reduce((t, x) => t + num(x.amount), 0);
+        delta = amount;
+        tool = 'store';
+        label = 'Purchase';
+        break;
+      case 'spend':
+        delta = -amount;
+        tool = purposeTool(b.purpose);
+        label = tool === 'design' ? `Design ${str(b.purpose?.designId)}` : `Spend on ${tool}`;
+        break;
+      case 'hold':
+        tool = purposeTool(b.purpose);
+        holdId = str(b.holdId);
+        holdTools.set(holdId, tool);
+        label = `Hold for ${tool}`;
+        break;
+      case 'capture':
+        tool = holdTools.get(str(b.holdId)) ?? '';
+        delta = -amount;
+        label = `Charged for ${tool || 'job'}`;
+        break;
+      case 'release':
+        tool = holdTools.get(str(b.holdId)) ?? '';
+        label = `Hold released (${str(b.reason)})`;
+        break;
+      case 'refund':
+        tool = holdTools.get(str(b.paidBy)) ?? '';
+        delta = amount;
+        label = `Refund: ${str(b.reason)}`;
+        break;
+      case 'expire':
+        delta = -amount;
+        label = 'Credits expired';
+        break;
+      case 'reversal':
+        delta = -amount;
+        tool = 'store';
+        label = `Purchase ${str(b.reason)}`;
+        break;
+      case 'reserve':
+        label = 'Offline allowance reserved';
+        break;
+      case 'settle':
+        delta = -amount;
+        tool = 'design';
+        label = 'Offline spending settled';
+        break;
+      case 'unreserve':
+        label = `Offline allowance ${str(b.reason)}`;
+        break;
+      case 'rejection':
+        label = `Rejected: ${str(b.code)}`;
+        break;
+    }
+    const row: EntryRow = {
+      seq: e.seq,
+      hash: e.hash,
+      body: e.body,
+      type,
+      at: str(b.at),
+      kind,
+      tool,
+      delta,
+      amount,
+      label,
+    };
+    if (holdId) row.holdId = holdId;
+    rows[i] = row;
+  }
+  return rows;
+}
+
+/** Hold ids a batch refers to but does not contain. */
+export function referencedHolds(entries: readonly WireEntry[]): string[] {
+  const ids = new Set<string>();
+  const re = /"(?:holdId|paidBy)":"([^"\\]*)"/;
+  for (const e of entries) {
+    if (e.body.includes('"type":"hold"')) continue;
+    const m = re.exec(e.body);
+    if (m?.[1]) ids.add(m[1]);
+  }
+  return [...ids];
+}

@@ -1,0 +1,27 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app/App';
+import { StoresContext } from './app/context';
+import { resolveApi } from './boot/api';
+import { openDb } from './db/db';
+import { workerEngine } from './ledger/worker-engine';
+import { createAppStores } from './stores/app-stores';
+import './styles/app.css';
+
+const root = createRoot(document.getElementById('root') ?? document.body);
+const resolved = resolveApi();
+if ('error' in resolved) {
+  root.render(<p className="loading-screen">Easel cannot start: {resolved.error}</p>);
+} else {
+  const { api } = resolved;
+  const DB_NAME = 'easel';
+  const stores = createAppStores(api, openDb(DB_NAME), workerEngine(DB_NAME));
+  void stores.session.getState().load();
+  root.render(
+    <StrictMode>
+      <StoresContext.Provider value={stores}>
+        <App />
+      </StoresContext.Provider>
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,120 @@
+// @vitest-environment jsdom
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFakeEasel } from '../../testing/fake-easel';
+import { openDb } from '../db/db';
+import { createAppStores, type AppStores } from './app-stores';
+
+let stores: AppStores | null = null;
+let n = 0;
+const fresh = (): string => `test-ledger-${++n}`;
+
+afterEach(() => {
+  stores?.stop();
+  stores = null;
+});
+
+const until = async (check: () => boolean, ms = 3000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('ledger store', () => {
+  it('pulls batches, stores them with their cursor, and folds the balance', async () => {
+    const api = createFakeEasel();
+    api.grant(20, 'daily');
+    api.grant(50, 'bonus', 30);
+    const db = openDb(fresh());
+    stores = createAppStores(api, db);
+    await stores.startAccount('acct-1');
+    await until(() => stores?.ledger.getState().wallet?.balances.image?.balance === 70);
+    const cursor = await db.cursor.get('head');
+    expect(cursor?.seq).toBe(2);
+    expect(await db.entries.count()).toBe(2);
+    expect(stores.ledger.getState().verification.status).toBe('ok');
+    expect(api.calls).toContain('batchStored');
+  });
+
+  it('pulls in several batches until the head and follows ledgerChanged', async () => {
+    const api = createFakeEasel();
+    api.bulkGrant(4500);
+    const db = openDb(fresh());
+    stores = createAppStores(api, db);
+    await stores.startAccount('acct-1');
+    expect(await db.entries.count()).toBe(4500);
+    expect(api.calls.filter((c) => c === 'pullBatch').length).toBe(3);
+    api.grant(7, 'daily');
+    api.emit('ledgerChanged', { headSeq: 4501 });
+    await until(() => stores?.ledger.getState().wallet?.balances.image?.balance === 4507);
+  });
+
+  it('shows the stored snapshot on a cold start and re-verifies the stored chain', async () => {
+    const api = createFakeEasel();
+    api.grant(20, 'daily');
+    const name = fresh();
+    const first = createAppStores(api, openDb(name));
+    await first.startAccount('acct-1');
+    first.stop();
+
+    api.online = false;
+    stores = createAppStores(api, openDb(name));
+    await stores.startAccount('acct-1');
+    await until(() => stores?.ledger.getState().wallet !== null);
+    const s = stores.ledger.getState();
+    expect(s.wallet?.balances.image?.balance).toBe(20);
+    expect(s.verification).toMatchObject({ status: 'ok', seq: 1 });
+  });
+
+  it('reports a tampered cache as a failed verification', async () => {
+    const api = createFakeEasel();
+    api.grant(20, 'daily');
+    api.grant(30, 'bonus', 30);
+    const name = fresh();
+    const db = openDb(name);
+    const first = createAppStores(api, db);
+    await first.startAccount('acct-1');
+    first.stop();
+    const row = await db.entries.get(1);
+    await db.entries.update(1, { body: (row?.body ?? '').replace('"amount":20', '"amount":2000') });
+
+    api.online = false;
+    stores = createAppStores(api, openDb(name));
+    await stores.startAccount('acct-1');
+    const v = stores.ledger.getState().verification;
+    expect(v).toMatchObject({ status: 'failed', reason: 'hash-mismatch', seq: 1 });
+    expect(stores.ledger.getState().verifiedThrough).toBe(0);
+  });
+
+  it('charges a generate run exactly its quote and refunds a dislike', async () => {
+    const api = createFakeEasel();
+    api.grant(20, 'daily');
+    api.grant(50, 'bonus', 30);
+    const db = openDb(fresh());
+    stores = createAppStores(api, db);
+    await stores.startAccount('acct-1');
+    const { quote } = await import('../../../shared/pricing/quote');
+    const book = (await api.getPriceBook({})).book;
+    const req = {
+      tool: 'generate',
+      mode: 'text-to-image',
+      width: 512,
+      height: 512,
+      steps: 20,
+      model: 'standard',
+      count: 2,
+    } as const;
+    const q = quote(book, req);
+    const job = await stores.jobs.getState().submit('generate', { ...req, prompt: 'a cat' }, q);
+    expect(job?.state).toBe('succeeded');
+    await until(() => stores?.ledger.getState().wallet?.balances.image?.balance === 70 - q.credits);
+    await until(() => (stores?.jobs.getState().gallery.length ?? 0) === 2);
+    const item = stores.jobs.getState().gallery[0];
+    expect(await stores.jobs.getState().dislike(item?.itemId ?? '')).toBe(4);
+    await until(
+      () => stores?.ledger.getState().wallet?.balances.image?.balance === 70 - q.credits + 4,
+    );
+  });
+});

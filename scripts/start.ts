@@ -1,0 +1,77 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBrowserHost } from '../main/browser-mode/host';
+import { readConfig } from '../server/config';
+import { startServer } from '../server/start';
+import { buildMain, outDir } from './build-main';
+
+/**
+ * `npm start`: the embedded server (PGlite in the user's data folder) unless EASEL_SERVER_URL
+ * points elsewhere, the renderer built if missing, then Electron when its binary is installed,
+ * else browser mode at a printed local URL.
+ */
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const rendererDir = join(root, 'renderer', 'dist');
+const appDataDir = process.env.EASEL_APP_DATA_DIR ?? join(homedir(), '.easel', 'app');
+
+/**
+ * The Electron binary path, without calling require('electron') (which tries to download it
+ * when missing). Mirrors electron/index.js: path.txt names the executable inside dist/.
+ */
+function electronBinary(): string | null {
+  const pkg = join(root, 'node_modules', 'electron');
+  const pathFile = join(pkg, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const exe = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(exe) ? exe : null;
+}
+
+async function main() {
+  let serverUrl = process.env.EASEL_SERVER_URL;
+  let stopServer: (() => Promise<void>) | null = null;
+  if (!serverUrl) {
+    const server = await startServer(
+      readConfig({ ...process.env, EASEL_LOG: process.env.EASEL_LOG ?? 'off' }),
+    );
+    serverUrl = server.url;
+    stopServer = () => server.close();
+    console.log(`easel: embedded server at ${serverUrl}`);
+  }
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    console.log('easel: building the renderer…');
+    const r = spawnSync('npm', ['run', 'build:renderer'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) console.warn('easel: the renderer build failed; the window will say so.');
+  }
+
+  const shutdown = async (close: () => Promise<void>) => {
+    await close().catch(() => undefined);
+    await stopServer?.().catch(() => undefined);
+    process.exit(0);
+  };
+
+  const electron = electronBinary();
+  if (electron) {
+    await buildMain();
+    const child = spawn(electron, [join(outDir, 'main.cjs')], {
+      stdio: 'inherit',
+      env: { ...process.env, EASEL_SERVER_URL: serverUrl, EASEL_RENDERER_DIR: rendererDir },
+    });
+    child.on('exit', () => void shutdown(async () => undefined));
+    return;
+  }
+  const host = await startBrowserHost({
+    serverUrl,
+    dataDir: appDataDir,
+    rendererDir,
+    port: process.env.EASEL_BROWSER_PORT ? Number(process.env.EASEL_BROWSER_PORT) : undefined,
+  });
+  console.log('easel: no Electron binary here, so Easel runs in browser mode.');
+  console.log(`easel: open ${host.url}`);
+  process.on('SIGINT', () => void shutdown(() => host.close()));
+  process.on('SIGTERM', () => void shutdown(() => host.close()));
+}
+
+await main();
