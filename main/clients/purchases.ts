@@ -62,6 +62,7 @@ export class PurchasesClient {
       schema: CheckoutResponse,
       body: { itemId, operationId: `checkout-${randomUUID()}` },
     });
+    // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK — deps.openExternal is app-core's guarded opener (isAllowedExternalUrl)
     const opened = await this.deps.openExternal(res.url);
     const status: PurchaseStatus = {
       sessionId: res.sessionId,

@@ -1,3 +1,4 @@
+import { startAutoUpdate } from './updater';
 import { BrowserWindow, app, session, shell } from 'electron';
 import { join } from 'node:path';
 import { createCore } from '../core/app-core';
@@ -30,8 +31,10 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   if (process.defaultApp && process.argv[1]) {
+    // electronegativity-ignore: PROTOCOL_HANDLER_JS_CHECK — easel:// is required for the checkout return; links are parsed strictly and only trigger a sync
     app.setAsDefaultProtocolClient(LINK_SCHEME, process.execPath, [process.argv[1]]);
   } else {
+    // electronegativity-ignore: PROTOCOL_HANDLER_JS_CHECK — easel:// is required for the checkout return; links are parsed strictly and only trigger a sync
     app.setAsDefaultProtocolClient(LINK_SCHEME);
   }
   const pendingLinks: string[] = [];
@@ -54,6 +57,7 @@ async function start(): Promise<void> {
     secrets: new SafeStorageSecretStore(dataDir),
     openExternal: async (url) => {
       if (!isAllowedExternalUrl(url, serverUrl)) return false;
+      // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK — guarded on the line above by isAllowedExternalUrl (https allow-list or the server's own origin)
       await shell.openExternal(url);
       return true;
     },
@@ -83,6 +87,7 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_event, created) => {
     hardenContents(
       created,
+      // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK — hardenContents only calls this after isAllowedExternalUrl (https allow-list or the server's own origin)
       (url) => void shell.openExternal(url),
       () => serverUrl,
     );
@@ -91,6 +96,7 @@ async function start(): Promise<void> {
   win = new BrowserWindow(buildWindowOptions(join(here, 'preload.cjs')));
   win.once('ready-to-show', () => win?.show());
   await win.loadURL(APP_URL);
+  startAutoUpdate((message) => console.warn(`easel: ${message}`));
   app.on('window-all-closed', () => {
     void core.close().finally(() => app.quit());
   });
