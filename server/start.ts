@@ -9,6 +9,14 @@ import { openPostgres } from './db/postgres';
 import { buildApp, type AppOptions } from './http/app';
 import { loadSigningKeys } from './keys';
 import { createServices, type Services } from './services';
+import {
+  createPurchases,
+  dailyCreditsByPlan,
+  defaultCatalogData,
+  parseCatalog,
+  purchasesConfigFromEnv,
+  registerPurchaseRoutes,
+} from './purchases';
 
 export async function openDatabase(
   config: Pick<ServerConfig, 'DATABASE_URL' | 'EASEL_DATA_DIR'>,
@@ -28,7 +36,7 @@ export interface RunningServer {
 /** Opens the database, migrates, seeds, and listens. Used by `npm run server` and tests. */
 export async function startServer(
   config: ServerConfig,
-  opts: { clock?: Clock; db?: Database; app?: AppOptions } = {},
+  opts: { clock?: Clock; db?: Database; app?: AppOptions; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunningServer> {
   const db = opts.db ?? (await openDatabase(config));
   await migrate(db);
@@ -36,9 +44,24 @@ export async function startServer(
     config.EASEL_SIGNING_KEYS,
     join(config.EASEL_DATA_DIR, 'signing-keys.json'),
   );
-  const services = createServices({ db, clock: opts.clock ?? systemClock, keys });
+  const purchasesConfig = purchasesConfigFromEnv(opts.env ?? process.env, config.publicUrl);
+  const catalog = parseCatalog(purchasesConfig.catalog ?? defaultCatalogData);
+  const services = createServices({
+    db,
+    clock: opts.clock ?? systemClock,
+    keys,
+    ledger: { dailyCreditsByPlan: dailyCreditsByPlan(catalog) },
+  });
   await services.catalog.seed();
-  const app = buildApp(services, { logger: config.EASEL_LOG === 'json', ...opts.app });
+  const purchases = createPurchases(services, purchasesConfig);
+  const app = buildApp(services, {
+    logger: config.EASEL_LOG === 'json',
+    ...opts.app,
+    extend: (instance, route, accountOf) => {
+      registerPurchaseRoutes(instance, route, accountOf, purchases);
+      opts.app?.extend?.(instance, route, accountOf);
+    },
+  });
   await app.listen({ port: config.EASEL_PORT, host: config.EASEL_HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.EASEL_PORT;

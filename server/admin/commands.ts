@@ -10,6 +10,12 @@ import { WalletFold } from '../../shared/wallet/fold';
 import { notFound } from '../http/errors';
 import { nodeChainDigest } from '../node-digest';
 import type { Services } from '../services';
+import {
+  createPurchases,
+  formatReconcileReport,
+  purchasesConfigFromEnv,
+  reconcile,
+} from '../purchases';
 
 /** Parses `--name value` flags; unknown or missing flags are a clear error. */
 export function flags(args: string[], schema: z.ZodObject): Record<string, unknown> {
@@ -202,6 +208,17 @@ export const commands: Record<string, { usage: string; run: Command }> = {
       for (const r of rows) fold.apply(parseEntry(r).data);
       const balances = fold.view(s.clock.now()).balances;
       return `ok: ${rows.length} entries, head ${verdict.head.hash.slice(0, 16)}…, every ledger rule holds; balances ${JSON.stringify(Object.fromEntries(Object.entries(balances).map(([k, b]) => [k, b.balance])))}`;
+    },
+  },
+  reconcile: {
+    usage: 'reconcile --since <date>',
+    run: async (s, args) => {
+      const f = flags(
+        args,
+        z.object({ since: z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'a date such as 2026-11-01') }),
+      );
+      const purchases = createPurchases(s, purchasesConfigFromEnv(process.env));
+      return formatReconcileReport(await reconcile(purchases, String(f.since)));
     },
   },
   export: {

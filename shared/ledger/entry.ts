@@ -142,8 +142,10 @@ export const ReversalBody = z.strictObject({
   amount: Amount,
   /** Taken from the purchase's own buckets while they have credits left. */
   splits: z.array(Split).max(10_000),
-  /** What those buckets no longer had: owed, so the balance goes below zero. */
+  /** What those buckets no longer had because it was spent: owed, so the balance goes below zero. */
   shortfall: NonNegativeAmount,
+  /** What those buckets lost to expiry: gone already, so not owed. */
+  forfeited: NonNegativeAmount.default(0),
 });
 
 export const ReserveBody = z.strictObject({

@@ -291,6 +291,51 @@ describe('reversals', () => {
   });
 });
 
+describe('reversal after expiry', () => {
+  it('forfeits credits that expired unused instead of turning them into debt', () => {
+    const { w, add, spendDraft } = wallet();
+    add({
+      type: 'purchase',
+      operationId: uid('op'),
+      purchaseId: 'p2',
+      provider: 'sandbox',
+      paymentRef: 'cs_2',
+      itemId: 'pack-100',
+      priceCents: 990,
+      currency: 'usd',
+      buckets: [
+        bucket(100, { bucketId: 'pk2', source: 'pack', costBasisCents: 990, expiresAt: at(60) }),
+      ],
+    });
+    add(spendDraft(30));
+    add(
+      { type: 'expire', operationId: uid('op'), bucketId: 'pk2', kind: 'image', amount: 70 },
+      at(61),
+    );
+    const [plan] = planReversal(w.fold.purchaseBuckets('p2')!);
+    expect(plan).toMatchObject({ amount: 100, shortfall: 30, forfeited: 70, splits: [] });
+    expect(() =>
+      add(
+        {
+          type: 'reversal',
+          operationId: uid('op'),
+          purchaseId: 'p2',
+          reason: 'refunded',
+          ...plan!,
+          forfeited: 71,
+          shortfall: 29,
+        },
+        at(62),
+      ),
+    ).toThrow(/forfeits 71/);
+    add(
+      { type: 'reversal', operationId: uid('op'), purchaseId: 'p2', reason: 'refunded', ...plan! },
+      at(62),
+    );
+    expect(w.view(at(63)).balances.image).toMatchObject({ balance: -30, debt: 30 });
+  });
+});
+
 describe('offline allowances', () => {
   it('reserve → settle vouchers once → unreserve the rest', () => {
     const { w, add, now } = wallet();

@@ -24,6 +24,8 @@ interface BucketRow {
   createdSeq: number;
   remaining: number;
   held: number;
+  /** Credits this bucket lost to expiry entries. */
+  expired: number;
 }
 
 interface HoldRow extends Omit<HoldView, 'splits'> {
@@ -138,6 +140,7 @@ export class WalletFold {
             `expires ${entry.amount} but bucket ${entry.bucketId} has ${bucket.remaining - bucket.held} unheld`,
           );
         bucket.remaining -= entry.amount;
+        bucket.expired += entry.amount;
         break;
       }
       case 'reversal':
@@ -277,12 +280,12 @@ export class WalletFold {
   /** The buckets a purchase created, as they stand now; undefined for an unknown purchase. */
   purchaseBuckets(
     purchaseId: string,
-  ): Array<BucketSpec & { remaining: number; held: number }> | undefined {
+  ): Array<BucketSpec & { remaining: number; held: number; expired: number }> | undefined {
     const ids = this.purchases.get(purchaseId);
     if (!ids) return undefined;
     return ids.map((id) => {
       const row = indexed(this.buckets, id);
-      return { ...row.spec, remaining: row.remaining, held: row.held };
+      return { ...row.spec, remaining: row.remaining, held: row.held, expired: row.expired };
     });
   }
 
@@ -294,7 +297,13 @@ export class WalletFold {
     if (this.buckets.has(spec.bucketId)) fail(`bucket ${spec.bucketId} already exists`);
     if (spec.expiresAt !== null && spec.expiresAt <= spec.effectiveAt)
       fail(`bucket ${spec.bucketId} expires before it starts`);
-    this.buckets.set(spec.bucketId, { spec, createdSeq: seq, remaining: spec.amount, held: 0 });
+    this.buckets.set(spec.bucketId, {
+      spec,
+      createdSeq: seq,
+      remaining: spec.amount,
+      held: 0,
+      expired: 0,
+    });
     this.nonEmptyBuckets.add(spec.bucketId);
     this.kinds.add(spec.kind);
   }
@@ -439,11 +448,17 @@ export class WalletFold {
     if (this.reversedPurchases.has(reversalKey))
       fail(`purchase ${entry.purchaseId} is reversed twice`);
     let granted = 0;
+    let expired = 0;
     for (const id of bucketIds) {
       const bucket = this.bucketOf(id, fail);
-      if (bucket.spec.kind === entry.kind) granted += bucket.spec.amount;
+      if (bucket.spec.kind === entry.kind) {
+        granted += bucket.spec.amount;
+        expired += bucket.expired;
+      }
     }
     if (entry.amount !== granted) fail(`reversal of ${entry.amount}, purchase granted ${granted}`);
+    if (entry.forfeited > expired)
+      fail(`reversal forfeits ${entry.forfeited}, only ${expired} expired`);
     let taken = 0;
     const seen = new Set<string>();
     for (const s of entry.splits) {
@@ -456,8 +471,11 @@ export class WalletFold {
         fail(`bucket ${s.bucketId} would go below zero`);
       taken += s.amount;
     }
-    if (taken + entry.shortfall !== entry.amount)
-      fail(`reversal takes ${taken} + owes ${entry.shortfall}, amount is ${entry.amount}`);
+    if (taken + entry.shortfall + entry.forfeited !== entry.amount) {
+      fail(
+        `reversal takes ${taken} + owes ${entry.shortfall} + forfeits ${entry.forfeited}, amount is ${entry.amount}`,
+      );
+    }
 
     for (const s of entry.splits) this.bucketOf(s.bucketId, fail).remaining -= s.amount;
     if (entry.shortfall > 0)

@@ -105,11 +105,15 @@ export interface ReversalPlan {
   amount: number;
   splits: Split[];
   shortfall: number;
+  forfeited: number;
 }
 
-/** Takes back everything a purchase granted, per credit kind; what is gone becomes debt. */
+/**
+ * Takes back everything a purchase granted, per credit kind: what is left is taken, what
+ * expired unused is forfeited (never owed), and only what was spent becomes debt.
+ */
 export function planReversal(
-  purchaseBuckets: ReadonlyArray<BucketSpec & { remaining: number; held: number }>,
+  purchaseBuckets: ReadonlyArray<BucketSpec & { remaining: number; held: number; expired: number }>,
 ): ReversalPlan[] {
   const byKind = new Map<string, ReversalPlan>();
   for (const bucket of purchaseBuckets) {
@@ -118,11 +122,13 @@ export function planReversal(
       amount: 0,
       splits: [],
       shortfall: 0,
+      forfeited: 0,
     };
     const take = Math.max(0, bucket.remaining - bucket.held);
     plan.amount += bucket.amount;
     if (take > 0) plan.splits.push({ bucketId: bucket.bucketId, amount: take });
-    plan.shortfall += bucket.amount - take;
+    plan.forfeited += bucket.expired;
+    plan.shortfall += bucket.amount - take - bucket.expired;
     byKind.set(bucket.kind, plan);
   }
   return [...byKind.values()];

@@ -1,0 +1,74 @@
+import type { Catalog, CatalogResponse, PaymentProviderName } from '../../shared/api/purchases';
+import { DAY } from '../clock';
+import type { Services } from '../services';
+import { defaultCatalogData, parseCatalog } from './catalog';
+import { Checkouts } from './checkouts';
+import type { PurchasesConfig } from './config';
+import { Fulfilment } from './fulfilment';
+import { type PurchaseLog, stderrLog } from './log';
+import { SandboxProvider } from './sandbox';
+import { StripeGateway } from './stripe-gateway';
+import { StripeWebhook } from './stripe-webhook';
+
+/** Purchases assembled for one server: catalog, provider, fulfilment, and their HTTP faces. */
+export class Purchases {
+  readonly catalog: Catalog;
+  /** Who takes payments: Stripe when configured, else the sandbox (null: purchases are off). */
+  readonly provider: PaymentProviderName | null;
+  readonly publicUrl: string;
+  readonly log: PurchaseLog;
+  readonly fulfilment: Fulfilment;
+  readonly stripe: StripeGateway | null;
+  readonly stripeWebhook: StripeWebhook | null;
+  /** Always present: its records are reconciled even after a switch to Stripe. */
+  readonly sandbox: SandboxProvider;
+  readonly checkouts: Checkouts;
+
+  constructor(
+    readonly services: Services,
+    readonly config: PurchasesConfig,
+  ) {
+    this.catalog = parseCatalog(config.catalog ?? defaultCatalogData);
+    this.log = config.log ?? stderrLog;
+    this.publicUrl = new URL(config.publicUrl).toString().replace(/\/+$/, '');
+    this.provider = config.stripe ? 'stripe' : config.sandbox === false ? null : 'sandbox';
+    this.fulfilment = new Fulfilment(services, this.log);
+    this.stripe = config.stripe ? new StripeGateway(config.stripe) : null;
+    this.stripeWebhook = this.stripe
+      ? new StripeWebhook(services, this.stripe, this.fulfilment, this.log)
+      : null;
+    this.sandbox = new SandboxProvider(services, this.fulfilment);
+    const base = this.publicUrl;
+    this.checkouts = new Checkouts(
+      services,
+      this.catalog,
+      this.provider,
+      this.stripe,
+      {
+        success: (id) => `${base}/purchases/${id}/success`,
+        cancel: (id) => `${base}/purchases/${id}/cancelled`,
+        sandbox: (id) => `${base}/sandbox/checkout/${id}`,
+      },
+      config.checkoutTtlMs ?? DAY,
+      this.log,
+    );
+    if (this.provider === 'sandbox' && !isLoopback(this.publicUrl))
+      this.log.warn(
+        'the sandbox payment provider is on at a non-local address: anyone can "buy" credits without paying. Configure Stripe or set EASEL_SANDBOX_PAYMENTS=off',
+        { publicUrl: this.publicUrl },
+      );
+  }
+
+  catalogResponse(): CatalogResponse {
+    return { version: this.catalog.version, provider: this.provider, items: this.catalog.items };
+  }
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+}
+
+export function createPurchases(services: Services, config: PurchasesConfig): Purchases {
+  return new Purchases(services, config);
+}

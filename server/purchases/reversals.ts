@@ -1,0 +1,119 @@
+import type { PaymentProviderName } from '../../shared/api/purchases';
+import { planReversal } from '../../shared/wallet/plan';
+import type { WriteContext } from '../ledger/ledger-service';
+import type { Services } from '../services';
+import type { PurchaseLog } from './log';
+import { type FulfilmentRow, purchaseStore as store } from './store';
+
+/** A refund or dispute of one provider payment. */
+export interface ProviderReversal {
+  provider: PaymentProviderName;
+  /** The refunded charge, or the dispute: one reversal per ref. */
+  ref: string;
+  paymentRef: string;
+  reason: 'refunded' | 'disputed';
+  amountCents: number | null;
+  currency: string | null;
+}
+
+/**
+ * Takes back what a payment credited (the only way a balance goes below zero). Remembered first,
+ * under the payment's lock, so that a refund arriving before the completion it refunds is applied
+ * by that completion (see applyPendingReversals) instead of being lost.
+ */
+export async function reversePayment(
+  services: Services,
+  log: PurchaseLog,
+  rev: ProviderReversal,
+): Promise<string> {
+  const now = services.clock.now();
+  const targets = await services.db.transaction(async (tx) => {
+    await store.lockPayment(tx, rev.provider, rev.paymentRef);
+    await store.rememberReversal(tx, { ...rev, now });
+    return store.fulfilmentsByPayment(tx, rev.provider, rev.paymentRef);
+  });
+  if (targets.length === 0) {
+    log.info('refund or dispute before its payment was credited: remembered', {
+      provider: rev.provider,
+      ref: rev.ref,
+      paymentRef: rev.paymentRef,
+    });
+    return 'remembered';
+  }
+  const byAccount = new Map<string, FulfilmentRow[]>();
+  for (const f of targets) byAccount.set(f.account_id, [...(byAccount.get(f.account_id) ?? []), f]);
+  const operationId = reversalOperation(rev.provider, rev.reason, rev.ref);
+  let reversed = 0;
+  for (const [accountId, fulfilments] of byAccount) {
+    const r = await services.ledger.write(
+      accountId,
+      { operationId, request: { op: 'reverse', ref: rev.ref, reason: rev.reason } },
+      async (ctx) => {
+        let entries = 0;
+        for (const f of fulfilments)
+          entries += reverseInto(ctx, f.purchase_id, rev.reason, operationId);
+        const first = fulfilments[0];
+        if (first)
+          await store.markReversalApplied(
+            ctx.tx,
+            rev.provider,
+            rev.ref,
+            first.purchase_id,
+            ctx.now,
+          );
+        return { status: 200, body: { entries } };
+      },
+    );
+    if (!r.replayed) reversed += r.body.entries;
+  }
+  return reversed > 0 ? 'reversed' : 'already-reversed';
+}
+
+/** Refunds and disputes that came before this credit: applied in the same write. */
+export async function applyPendingReversals(
+  ctx: WriteContext,
+  provider: PaymentProviderName,
+  paymentRef: string,
+  purchaseId: string,
+): Promise<boolean> {
+  const pending = await store.pendingReversals(ctx.tx, provider, paymentRef);
+  for (const p of pending) {
+    reverseInto(ctx, purchaseId, p.reason, reversalOperation(provider, p.reason, p.ref));
+    await store.markReversalApplied(ctx.tx, provider, p.ref, purchaseId, ctx.now);
+  }
+  return pending.length > 0;
+}
+
+/** One reversal entry per credit kind the purchase granted, unless that kind is reversed already. */
+function reverseInto(
+  ctx: WriteContext,
+  purchaseId: string,
+  reason: 'refunded' | 'disputed',
+  operationId: string,
+): number {
+  const buckets = ctx.fold.purchaseBuckets(purchaseId);
+  if (!buckets) return 0;
+  let appended = 0;
+  for (const plan of planReversal(buckets)) {
+    if (ctx.fold.isReversed(purchaseId, plan.kind)) continue;
+    ctx.append({
+      type: 'reversal',
+      operationId,
+      purchaseId,
+      reason,
+      kind: plan.kind,
+      amount: plan.amount,
+      splits: plan.splits,
+      shortfall: plan.shortfall,
+      forfeited: plan.forfeited,
+    });
+    appended++;
+  }
+  return appended;
+}
+
+const reversalOperation = (
+  provider: PaymentProviderName,
+  reason: 'refunded' | 'disputed',
+  ref: string,
+): string => `${provider}:${reason === 'refunded' ? 'refund' : 'dispute'}:${ref}`;

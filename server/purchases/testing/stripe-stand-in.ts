@@ -1,0 +1,375 @@
+import { randomBytes } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for the part of the Stripe API Easel calls, for tests: the real SDK is pointed
+ * at it (host/port/protocol), so nothing reaches the internet. It keeps sessions, invoices and
+ * charges in memory, and test helpers play the customer (pay, refund, dispute, renew, cancel),
+ * returning the objects that go into the webhook events the tests sign.
+ */
+type Obj = Record<string, unknown>;
+
+export interface StandInRequest {
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  authorization: string | null;
+  params: Obj;
+}
+
+export class StripeStandIn {
+  readonly requests: StandInRequest[] = [];
+  readonly sessions = new Map<string, Obj>();
+  readonly invoices = new Map<string, Obj>();
+  readonly invoicePayments = new Map<string, Obj>();
+  readonly charges = new Map<string, Obj>();
+  readonly subscriptions = new Map<string, Obj>();
+  private readonly idempotent = new Map<string, Obj>();
+  private readonly server: Server;
+  private seq = 0;
+  port = 0;
+
+  /** `now` gives Unix seconds (the tests' manual clock). */
+  constructor(private readonly now: () => number) {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        send(res, 500, { error: { type: 'api_error', message: String(error) } });
+      });
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve, reject) =>
+      this.server.close((e) => (e ? reject(e) : resolve())),
+    );
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** Listens again on the same port (after `stop`, to play an outage). */
+  async restart(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  // ---- the customer's side ---------------------------------------------------------------
+
+  /**
+   * The customer pays a session: a payment intent and charge (and for a subscription, the
+   * subscription and its first paid invoice). `async`: the payment method settles later.
+   */
+  pay(
+    sessionId: string,
+    opts: { async?: boolean; amountTotal?: number; currency?: string } = {},
+  ): Obj {
+    const s = this.must(this.sessions, sessionId);
+    if (opts.amountTotal !== undefined) s.amount_total = opts.amountTotal;
+    if (opts.currency !== undefined) s.currency = opts.currency;
+    s.status = 'complete';
+    if (s.mode === 'subscription') {
+      const sub = this.newSubscription(s);
+      const invoice = this.newInvoice(sub, 'subscription_create', num(s.amount_total));
+      s.subscription = sub.id;
+      s.invoice = invoice.id;
+      s.payment_status = 'paid';
+    } else {
+      s.payment_intent = this.newPayment(num(s.amount_total), String(s.currency));
+      s.payment_status = opts.async ? 'unpaid' : 'paid';
+    }
+    return structuredClone(s);
+  }
+
+  /** An asynchronous payment settles (or fails). */
+  settle(sessionId: string, succeeded: boolean): Obj {
+    const s = this.must(this.sessions, sessionId);
+    s.payment_status = succeeded ? 'paid' : 'unpaid';
+    if (!succeeded) {
+      const charge = this.chargeOf(String(s.payment_intent));
+      if (charge) charge.status = 'failed';
+    }
+    return structuredClone(s);
+  }
+
+  /** The next month of a subscription is paid; returns the invoice. */
+  renew(subscriptionId: string, amount?: number): Obj {
+    const sub = this.must(this.subscriptions, subscriptionId);
+    return structuredClone(this.newInvoice(sub, 'subscription_cycle', amount ?? num(sub.amount)));
+  }
+
+  cancel(subscriptionId: string): Obj {
+    const sub = this.must(this.subscriptions, subscriptionId);
+    sub.status = 'canceled';
+    return structuredClone(sub);
+  }
+
+  /** Refunds a payment (all of it unless `amount`); returns the charge. */
+  refund(paymentIntent: string, amount?: number): Obj {
+    const charge = this.chargeOf(paymentIntent);
+    if (!charge) throw new Error(`no charge for ${paymentIntent}`);
+    const total = num(charge.amount);
+    charge.amount_refunded = Math.min(total, num(charge.amount_refunded) + (amount ?? total));
+    charge.refunded = charge.amount_refunded === total;
+    return structuredClone(charge);
+  }
+
+  /** The cardholder disputes a payment; returns the dispute. */
+  dispute(paymentIntent: string): Obj {
+    const charge = this.chargeOf(paymentIntent);
+    if (!charge) throw new Error(`no charge for ${paymentIntent}`);
+    charge.disputed = true;
+    return {
+      id: this.id('dp'),
+      object: 'dispute',
+      amount: charge.amount,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: paymentIntent,
+      reason: 'fraudulent',
+      status: 'needs_response',
+      created: this.now(),
+    };
+  }
+
+  /** A Stripe event as delivered to a webhook endpoint. */
+  event(type: string, object: Obj, id = this.id('evt')): { id: string; payload: string } {
+    const payload = JSON.stringify(
+      {
+        id,
+        object: 'event',
+        api_version: '2026-10-28.endive',
+        created: this.now(),
+        data: { object },
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        type,
+      },
+      null,
+      2,
+    );
+    return { id, payload };
+  }
+
+  chargeOf(paymentIntent: string): Obj | undefined {
+    return [...this.charges.values()].find((c) => c.payment_intent === paymentIntent);
+  }
+
+  // ---- the API ------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const body = await readBody(req);
+    const params = req.method === 'GET' ? parseForm(url.searchParams.toString()) : parseForm(body);
+    const idempotencyKey = header(req, 'idempotency-key');
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      idempotencyKey,
+      authorization: header(req, 'authorization'),
+      params,
+    });
+    const path = url.pathname;
+    if (req.method === 'POST' && path === '/v1/checkout/sessions') {
+      const key = idempotencyKey ?? '';
+      const replay = key ? this.idempotent.get(key) : undefined;
+      if (replay) return send(res, 200, replay);
+      const session = this.createSession(params);
+      if (key) this.idempotent.set(key, session);
+      return send(res, 200, session);
+    }
+    if (req.method === 'GET') {
+      const list = (map: Map<string, Obj>, filter: (o: Obj) => boolean = () => true) =>
+        send(res, 200, page(path, [...map.values()].filter(filter), params));
+      if (path === '/v1/checkout/sessions') return list(this.sessions);
+      if (path === '/v1/invoices')
+        return list(this.invoices, (i) => !params.status || i.status === params.status);
+      if (path === '/v1/invoice_payments')
+        return list(this.invoicePayments, (p) => !params.invoice || p.invoice === params.invoice);
+      if (path === '/v1/charges') return list(this.charges);
+      const charge = /^\/v1\/charges\/([A-Za-z0-9_]+)$/.exec(path);
+      if (charge) {
+        const found = this.charges.get(charge[1] ?? '');
+        if (found) return send(res, 200, found);
+      }
+    }
+    send(res, 404, {
+      error: { type: 'invalid_request_error', message: `stand-in: no ${req.method} ${path}` },
+    });
+  }
+
+  private createSession(params: Obj): Obj {
+    const items = Object.values(asObj(params.line_items));
+    let total = 0;
+    let currency = '';
+    for (const raw of items) {
+      const item = asObj(raw);
+      const price = asObj(item.price_data);
+      total += Number(price.unit_amount) * Number(item.quantity ?? 1);
+      currency = String(price.currency);
+    }
+    const id = `cs_test_${randomBytes(20).toString('hex')}`;
+    const session: Obj = {
+      id,
+      object: 'checkout.session',
+      mode: params.mode,
+      amount_total: total,
+      amount_subtotal: total,
+      currency,
+      client_reference_id: params.client_reference_id ?? null,
+      metadata: asObj(params.metadata),
+      payment_status: 'unpaid',
+      status: 'open',
+      url: `https://checkout.stripe.test/c/pay/${id}`,
+      success_url: params.success_url,
+      cancel_url: params.cancel_url,
+      created: this.now(),
+      expires_at: this.now() + 86_400,
+      payment_intent: null,
+      subscription: null,
+      invoice: null,
+      livemode: false,
+      // What the SDK was asked to copy onto the payment intent or subscription.
+      _payment_intent_metadata: asObj(asObj(params.payment_intent_data).metadata),
+      _subscription_metadata: asObj(asObj(params.subscription_data).metadata),
+    };
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  private newPayment(amount: number, currency: string): string {
+    const intent = this.id('pi');
+    const charge: Obj = {
+      id: this.id('ch'),
+      object: 'charge',
+      amount,
+      amount_captured: amount,
+      amount_refunded: 0,
+      refunded: false,
+      disputed: false,
+      currency,
+      payment_intent: intent,
+      paid: true,
+      status: 'succeeded',
+      created: this.now(),
+    };
+    this.charges.set(String(charge.id), charge);
+    return intent;
+  }
+
+  private newSubscription(session: Obj): Obj {
+    const sub: Obj = {
+      id: this.id('sub'),
+      object: 'subscription',
+      status: 'active',
+      metadata: asObj(session._subscription_metadata),
+      amount: session.amount_total,
+      currency: session.currency,
+      created: this.now(),
+    };
+    this.subscriptions.set(String(sub.id), sub);
+    return sub;
+  }
+
+  private newInvoice(sub: Obj, reason: string, amount: number): Obj {
+    const currency = String(sub.currency);
+    const intent = this.newPayment(amount, currency);
+    const invoice: Obj = {
+      id: this.id('in'),
+      object: 'invoice',
+      amount_due: amount,
+      amount_paid: amount,
+      amount_remaining: 0,
+      currency,
+      billing_reason: reason,
+      status: 'paid',
+      created: this.now(),
+      parent: {
+        type: 'subscription_details',
+        quote_details: null,
+        subscription_details: { subscription: sub.id, metadata: sub.metadata },
+      },
+    };
+    this.invoices.set(String(invoice.id), invoice);
+    const payment: Obj = {
+      id: this.id('inpay'),
+      object: 'invoice_payment',
+      invoice: invoice.id,
+      status: 'paid',
+      amount_paid: amount,
+      currency,
+      created: this.now(),
+      payment: { type: 'payment_intent', payment_intent: intent },
+    };
+    this.invoicePayments.set(String(payment.id), payment);
+    return invoice;
+  }
+
+  private id(prefix: string): string {
+    return `${prefix}_test${(++this.seq).toString().padStart(4, '0')}${randomBytes(6).toString('hex')}`;
+  }
+
+  private must(map: Map<string, Obj>, id: string): Obj {
+    const o = map.get(id);
+    if (!o) throw new Error(`stand-in: unknown ${id}`);
+    return o;
+  }
+}
+
+/** A Stripe list page: newest first, `created[gte]`, `limit` and `starting_after` honoured. */
+function page(url: string, all: Obj[], params: Obj) {
+  const gte = Number(asObj(params.created).gte ?? 0);
+  const sorted = all.filter((o) => num(o.created) >= gte).reverse();
+  const after = typeof params.starting_after === 'string' ? params.starting_after : null;
+  const start = after ? sorted.findIndex((o) => o.id === after) + 1 : 0;
+  const limit = Number(params.limit ?? 10);
+  const data = sorted.slice(start, start + limit);
+  return { object: 'list', url, has_more: start + limit < sorted.length, data };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'request-id': `req_${randomBytes(6).toString('hex')}`,
+  });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function header(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : null;
+}
+
+/** Parses Stripe's form encoding (`a[b][0][c]=v`) into nested objects. */
+export function parseForm(text: string): Obj {
+  const out: Obj = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const parts = key.replace(/\]/g, '').split('[');
+    let node = out;
+    parts.forEach((part, i) => {
+      if (i === parts.length - 1) node[part] = value;
+      else node = (node[part] ??= {}) as Obj;
+    });
+  }
+  return out;
+}
+
+function asObj(v: unknown): Obj {
+  return typeof v === 'object' && v !== null ? (v as Obj) : {};
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}
