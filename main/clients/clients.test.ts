@@ -14,6 +14,7 @@ import { PurchasesClient } from './purchases';
 const png = Buffer.from('89504e470d0a1a0a-not-really-a-png');
 const sha = createHash('sha256').update(png).digest('hex');
 let purchaseState = 'pending';
+const CHECKOUT = `chk_${'a'.repeat(32)}`;
 let polls = 0;
 
 function route(req: IncomingMessage, res: ServerResponse) {
@@ -22,9 +23,27 @@ function route(req: IncomingMessage, res: ServerResponse) {
     res.end(JSON.stringify(body));
   };
   const url = req.url ?? '';
+  // Shapes of shared/api/purchases.ts (CreateCheckoutResponse, CheckoutStatusResponse).
   if (url === '/v1/purchases/checkout')
-    return send(201, { sessionId: 'cs_1', url: 'https://checkout.stripe.com/c/pay/cs_1' });
-  if (url === '/v1/purchases/cs_1') return send(200, { sessionId: 'cs_1', status: purchaseState });
+    return send(201, {
+      sessionId: CHECKOUT,
+      provider: 'stripe',
+      url: 'https://checkout.stripe.com/c/pay/cs_1',
+      status: 'open',
+      expiresAt: '2026-11-22T00:00:00.000Z',
+    });
+  if (url === `/v1/purchases/${CHECKOUT}`)
+    return send(200, {
+      sessionId: CHECKOUT,
+      provider: 'stripe',
+      itemId: 'pack-500',
+      status: purchaseState === 'credited' ? 'complete' : 'open',
+      purchaseId: purchaseState === 'credited' ? 'pur_1' : null,
+      seq: purchaseState === 'credited' ? 7 : null,
+      reversed: false,
+      createdAt: '2026-11-21T00:00:00.000Z',
+      expiresAt: '2026-11-22T00:00:00.000Z',
+    });
   const job = (state: string) => ({
     jobId: 'job_1',
     operationId: 'op-job-0001',
@@ -88,10 +107,10 @@ describe('purchases and jobs clients (stand-in server)', () => {
       pollMs: 60_000,
     });
     const started = await purchases.startCheckout('pack-500');
-    expect(started).toMatchObject({ sessionId: 'cs_1', status: 'pending' });
+    expect(started).toMatchObject({ sessionId: CHECKOUT, status: 'pending' });
     expect(opened).toEqual(['https://checkout.stripe.com/c/pay/cs_1']);
     purchaseState = 'credited';
-    await purchases.handleReturn('cs_1');
+    await purchases.handleReturn(CHECKOUT);
     expect(updates.at(-1)).toMatchObject({ status: 'credited' });
     expect(pulls).toBeGreaterThan(0);
     purchases.close();

@@ -1,36 +1,64 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { type PurchaseStatus, StoreCatalog } from '../../shared/ipc/types';
+import {
+  CatalogResponse,
+  type CheckoutStatusResponse,
+  CheckoutStatusResponse as CheckoutStatusSchema,
+  CreateCheckoutResponse,
+} from '../../shared/api/purchases';
+import type { PurchaseStatus, StoreCatalog } from '../../shared/ipc/types';
 import type { HttpClient } from './http';
 
-// The server's purchase routes were being written alongside this client (shared/api/purchases.ts
-// did not exist yet), so these schemas follow the IPC types and accept extra fields.
-const CheckoutResponse = z.object({ sessionId: z.string().min(1), url: z.string().url() });
-const ServerPurchase = z.object({
-  sessionId: z.string().min(1),
-  status: z.string(),
-  message: z.string().nullable().optional(),
-  seq: z.int().nullable().optional(),
-});
-
-const statusOf = (raw: string): PurchaseStatus['status'] => {
-  switch (raw) {
-    case 'paid':
+/** The server's checkout state, as the app shows it: credited once the ledger entry exists. */
+const statusOf = (r: CheckoutStatusResponse): PurchaseStatus['status'] => {
+  switch (r.status) {
     case 'complete':
-      return 'paid';
-    case 'credited':
-    case 'fulfilled':
-      return 'credited';
-    case 'cancelled':
+      return r.seq !== null ? 'credited' : 'paid';
     case 'canceled':
     case 'expired':
       return 'cancelled';
     case 'failed':
+    case 'refused':
       return 'failed';
     default:
       return 'pending';
   }
 };
+
+const messageOf = (r: CheckoutStatusResponse): string | null =>
+  r.reversed
+    ? 'This payment was refunded or disputed, so its credits were taken back.'
+    : r.status === 'refused'
+      ? 'The payment did not match the catalog and was not credited.'
+      : null;
+
+/** The server's catalog, shaped for the Store screen. */
+export function storeCatalogOf(c: CatalogResponse): StoreCatalog {
+  const packs: StoreCatalog['packs'] = [];
+  const plans: StoreCatalog['plans'] = [];
+  for (const item of c.items) {
+    if (item.type === 'pack') {
+      packs.push({
+        itemId: item.itemId,
+        title: item.title,
+        credits: item.credits,
+        bonusCredits: item.bonusCredits,
+        priceCents: item.priceCents,
+        currency: item.currency,
+        expiresInDays: item.expiresAfterDays,
+      });
+    } else {
+      plans.push({
+        itemId: item.itemId,
+        title: item.title,
+        monthlyCredits: item.monthlyCredits,
+        priceCents: item.priceCents,
+        currency: item.currency,
+        dailyCredits: item.dailyCredits,
+      });
+    }
+  }
+  return { packs, plans, provider: c.provider ?? 'sandbox' };
+}
 
 export interface PurchasesDeps {
   http: HttpClient;
@@ -54,12 +82,14 @@ export class PurchasesClient {
   constructor(private readonly deps: PurchasesDeps) {}
 
   async catalog(): Promise<StoreCatalog> {
-    return this.deps.http.json('GET', '/v1/catalog', { schema: StoreCatalog });
+    return storeCatalogOf(
+      await this.deps.http.json('GET', '/v1/catalog', { schema: CatalogResponse }),
+    );
   }
 
   async startCheckout(itemId: string): Promise<PurchaseStatus> {
     const res = await this.deps.http.json('POST', '/v1/purchases/checkout', {
-      schema: CheckoutResponse,
+      schema: CreateCheckoutResponse,
       body: { itemId, operationId: `checkout-${randomUUID()}` },
     });
     // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK — deps.openExternal is app-core's guarded opener (isAllowedExternalUrl)
@@ -78,9 +108,9 @@ export class PurchasesClient {
 
   async status(sessionId: string): Promise<PurchaseStatus> {
     const res = await this.deps.http.json('GET', `/v1/purchases/${encodeURIComponent(sessionId)}`, {
-      schema: ServerPurchase,
+      schema: CheckoutStatusSchema,
     });
-    return { sessionId: res.sessionId, status: statusOf(res.status), message: res.message ?? null };
+    return { sessionId: res.sessionId, status: statusOf(res), message: messageOf(res) };
   }
 
   /** The `easel://purchase/…` return link: check at once. */
