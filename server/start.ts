@@ -9,6 +9,7 @@ import { openPostgres } from './db/postgres';
 import { buildApp, type AppOptions } from './http/app';
 import { loadSigningKeys } from './keys';
 import { createServices, type Services } from './services';
+import { createJobs, jobsConfigFromEnv, registerJobRoutes } from './jobs';
 import {
   createPurchases,
   dailyCreditsByPlan,
@@ -54,11 +55,17 @@ export async function startServer(
   });
   await services.catalog.seed();
   const purchases = createPurchases(services, purchasesConfig);
+  const jobs = createJobs(
+    services,
+    jobsConfigFromEnv(opts.env ?? process.env, config.EASEL_DATA_DIR),
+  );
+  await jobs.recoverJobs(); // jobs a previous process left queued or running: failed, released
   const app = buildApp(services, {
     logger: config.EASEL_LOG === 'json',
     ...opts.app,
     extend: (instance, route, accountOf) => {
       registerPurchaseRoutes(instance, route, accountOf, purchases);
+      registerJobRoutes(instance, route, accountOf, jobs);
       opts.app?.extend?.(instance, route, accountOf);
     },
   });
@@ -80,6 +87,7 @@ export async function startServer(
     async close() {
       clearInterval(sweeper);
       await app.close();
+      await jobs.close();
       await db.close();
     },
   };

@@ -3,3 +3,4 @@ export * from './auth';
 export * from './ledger';
 export * from './catalog';
 export * from './purchases';
+export * from './jobs';

@@ -1,0 +1,26 @@
+/**
+ * Tool jobs (issue 5): uploads, jobs held against the ledger and run on the engine pool, their
+ * results as content-addressed files. Wiring, in server/start.ts (after `services.catalog.seed()`):
+ *
+ *   const jobs = createJobs(services, jobsConfigFromEnv(opts.env ?? process.env, config.EASEL_DATA_DIR));
+ *   await jobs.recoverJobs(); // jobs a previous process left queued or running: failed, released
+ *   const app = buildApp(services, {
+ *     extend: (instance, route, accountOf) => registerJobRoutes(instance, route, accountOf, jobs),
+ *   });
+ *   …
+ *   close: await app.close(); await jobs.close(); await db.close();
+ */
+import type { Services } from '../services';
+import type { JobsConfig } from './config';
+import { JobsService } from './jobs-service';
+
+export type Jobs = JobsService;
+
+export function createJobs(services: Services, config: JobsConfig): Jobs {
+  return new JobsService(services, config);
+}
+
+export { registerJobRoutes, type AccountOf, type Router } from './routes';
+export { jobsConfigFromEnv, type GenerateConfig, type JobsConfig } from './config';
+export { JobsService } from './jobs-service';
+export { jobIdFor } from './intake';

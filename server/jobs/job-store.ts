@@ -1,0 +1,331 @@
+/**
+ * Row-level access to the jobs tables (uploads, jobs, job_outputs). Every function takes the
+ * SQL handle to use: inside a ledger write that is the write's transaction.
+ */
+import type { ImageFormat, JobState, JobTool } from '../../shared/api/jobs';
+import type { Sql } from '../db/database';
+
+export interface JobRow {
+  n: number;
+  id: string;
+  account_id: string;
+  operation_id: string;
+  request_hash: string;
+  tool: JobTool;
+  params: string;
+  quote_request: string;
+  credits: number;
+  price_book_version: number;
+  refund_credits: number | null;
+  provider_id: string | null;
+  provider_label: string | null;
+  hold_id: string | null;
+  hold_expires_at: string | null;
+  state: JobState;
+  progress: number;
+  charged: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  notice: string | null;
+  runner_id: string | null;
+  heartbeat_at: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface OutputRow {
+  job_id: string;
+  idx: number;
+  role: 'image' | 'mask';
+  account_id: string;
+  sha256: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  bytes: number;
+  item_id: string | null;
+  refund_credits: number | null;
+}
+
+export interface UploadRow {
+  id: string;
+  account_id: string;
+  sha256: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  bytes: number;
+  created_at: string;
+}
+
+export type NewJob = Omit<
+  JobRow,
+  | 'n'
+  | 'progress'
+  | 'charged'
+  | 'error_code'
+  | 'error_message'
+  | 'notice'
+  | 'heartbeat_at'
+  | 'started_at'
+  | 'finished_at'
+  | 'updated_at'
+>;
+
+/** Fields a state change may set. */
+export interface JobChange {
+  state: JobState;
+  progress?: number;
+  charged?: number;
+  error?: { code: string; message: string };
+  notice?: string;
+  finished?: boolean;
+}
+
+/** States in which a job is still the engine's business. */
+export const activeStates: readonly JobState[] = ['queued', 'running'];
+
+export const jobStore = {
+  async insertJob(tx: Sql, job: NewJob): Promise<void> {
+    await tx.query(
+      `insert into jobs (id, account_id, operation_id, request_hash, tool, params, quote_request, credits,
+         price_book_version, refund_credits, provider_id, provider_label, hold_id, hold_expires_at, state,
+         runner_id, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)`,
+      [
+        job.id,
+        job.account_id,
+        job.operation_id,
+        job.request_hash,
+        job.tool,
+        job.params,
+        job.quote_request,
+        job.credits,
+        job.price_book_version,
+        job.refund_credits,
+        job.provider_id,
+        job.provider_label,
+        job.hold_id,
+        job.hold_expires_at,
+        job.state,
+        job.runner_id,
+        job.created_at,
+      ],
+    );
+  },
+
+  async find(sql: Sql, jobId: string): Promise<JobRow | null> {
+    const { rows } = await sql.query<JobRow>('select * from jobs where id = $1', [jobId]);
+    return rows[0] ?? null;
+  },
+
+  /** The job, locked until the transaction ends (state changes serialise on it). */
+  async lock(tx: Sql, jobId: string): Promise<JobRow | null> {
+    const { rows } = await tx.query<JobRow>('select * from jobs where id = $1 for update', [jobId]);
+    return rows[0] ?? null;
+  },
+
+  async list(
+    sql: Sql,
+    accountId: string,
+    limit: number,
+    before: string | undefined,
+  ): Promise<JobRow[]> {
+    const { rows } = before
+      ? await sql.query<JobRow>(
+          `select * from jobs where account_id = $1
+             and n < (select n from jobs where id = $2 and account_id = $1)
+           order by n desc limit $3`,
+          [accountId, before, limit],
+        )
+      : await sql.query<JobRow>(
+          'select * from jobs where account_id = $1 order by n desc limit $2',
+          [accountId, limit],
+        );
+    return rows;
+  },
+
+  async outputs(sql: Sql, jobIds: readonly string[]): Promise<Map<string, OutputRow[]>> {
+    const byJob = new Map<string, OutputRow[]>();
+    if (jobIds.length === 0) return byJob;
+    const { rows } = await sql.query<OutputRow>(
+      'select * from job_outputs where job_id = any($1) order by job_id, idx',
+      [jobIds],
+    );
+    for (const row of rows) {
+      const list = byJob.get(row.job_id) ?? [];
+      list.push(row);
+      byJob.set(row.job_id, list);
+    }
+    return byJob;
+  },
+
+  async insertOutputs(tx: Sql, outputs: readonly OutputRow[]): Promise<void> {
+    for (const o of outputs) {
+      await tx.query(
+        `insert into job_outputs (job_id, idx, role, account_id, sha256, format, width, height, bytes, item_id, refund_credits)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          o.job_id,
+          o.idx,
+          o.role,
+          o.account_id,
+          o.sha256,
+          o.format,
+          o.width,
+          o.height,
+          o.bytes,
+          o.item_id,
+          o.refund_credits,
+        ],
+      );
+    }
+  },
+
+  async change(tx: Sql, jobId: string, change: JobChange, now: string): Promise<void> {
+    await tx.query(
+      `update jobs set state = $2, updated_at = $3,
+         progress = coalesce($4, progress),
+         charged = coalesce($5, charged),
+         error_code = coalesce($6, error_code),
+         error_message = coalesce($7, error_message),
+         notice = coalesce($8, notice),
+         finished_at = case when $9 then $3 else finished_at end
+       where id = $1`,
+      [
+        jobId,
+        change.state,
+        now,
+        change.progress ?? null,
+        change.charged ?? null,
+        change.error?.code ?? null,
+        change.error?.message ?? null,
+        change.notice ?? null,
+        change.finished ?? false,
+      ],
+    );
+  },
+
+  /** queued → running; false when the job has left 'queued' meanwhile (cancelled). */
+  async markRunning(sql: Sql, jobId: string, runnerId: string, now: string): Promise<boolean> {
+    const { rows } = await sql.query<{ id: string }>(
+      `update jobs set state = 'running', started_at = $3, updated_at = $3, heartbeat_at = $3, runner_id = $2
+       where id = $1 and state = 'queued' returning id`,
+      [jobId, runnerId, now],
+    );
+    return rows.length > 0;
+  },
+
+  async setProgress(sql: Sql, jobId: string, progress: number, now: string): Promise<void> {
+    await sql.query(
+      `update jobs set progress = $2, updated_at = $3 where id = $1 and state = 'running'`,
+      [jobId, progress, now],
+    );
+  },
+
+  /** Refreshes this instance's jobs' heartbeat; returns the state each is in now. */
+  async heartbeat(
+    sql: Sql,
+    jobIds: readonly string[],
+    now: string,
+  ): Promise<Array<{ id: string; state: JobState }>> {
+    if (jobIds.length === 0) return [];
+    const { rows } = await sql.query<{ id: string; state: JobState }>(
+      `update jobs set heartbeat_at = $2 where id = any($1) returning id, state`,
+      [jobIds, now],
+    );
+    return rows;
+  },
+
+  /** Cutouts still awaiting confirmation whose hold has lapsed. */
+  async lapsedConfirmations(
+    sql: Sql,
+    now: string,
+  ): Promise<Array<{ id: string; account_id: string }>> {
+    const { rows } = await sql.query<{ id: string; account_id: string }>(
+      `select id, account_id from jobs where state = 'awaiting-confirm' and hold_expires_at <= $1 order by n limit 500`,
+      [now],
+    );
+    return rows;
+  },
+
+  /**
+   * Queued or running jobs no live instance is working on: not this instance's, and either every
+   * such job (`all`, when this process is the only one) or those whose heartbeat is older than `staleBefore`.
+   */
+  async orphans(
+    sql: Sql,
+    runnerId: string,
+    staleBefore: string,
+    all: boolean,
+  ): Promise<Array<{ id: string; account_id: string }>> {
+    const { rows } = await sql.query<{ id: string; account_id: string }>(
+      `select id, account_id from jobs
+       where state in ('queued', 'running') and (runner_id is null or runner_id <> $1)
+         and ($3 or coalesce(heartbeat_at, created_at) <= $2)
+       order by n limit 500`,
+      [runnerId, staleBefore, all],
+    );
+    return rows;
+  },
+
+  async ownActive(sql: Sql, runnerId: string): Promise<Array<{ id: string }>> {
+    const { rows } = await sql.query<{ id: string }>(
+      `select id from jobs where runner_id = $1 and state in ('queued', 'running') order by n limit 500`,
+      [runnerId],
+    );
+    return rows;
+  },
+
+  // ---- uploads ----------------------------------------------------------------------------
+
+  /** Records an upload; the same bytes uploaded again by the same account give the first record. */
+  async upload(sql: Sql, upload: UploadRow): Promise<UploadRow> {
+    await sql.query(
+      `insert into uploads (id, account_id, sha256, format, width, height, bytes, created_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (account_id, sha256) do nothing`,
+      [
+        upload.id,
+        upload.account_id,
+        upload.sha256,
+        upload.format,
+        upload.width,
+        upload.height,
+        upload.bytes,
+        upload.created_at,
+      ],
+    );
+    const { rows } = await sql.query<UploadRow>(
+      'select * from uploads where account_id = $1 and sha256 = $2',
+      [upload.account_id, upload.sha256],
+    );
+    return rows[0] ?? upload;
+  },
+
+  async findUpload(sql: Sql, accountId: string, uploadId: string): Promise<UploadRow | null> {
+    const { rows } = await sql.query<UploadRow>(
+      'select * from uploads where id = $1 and account_id = $2',
+      [uploadId, accountId],
+    );
+    return rows[0] ?? null;
+  },
+
+  /**
+   * The format of a file the account may read: one it uploaded, or an output of its job that is
+   * not failed, cancelled, discarded or expired. Null for anyone else.
+   */
+  async readableFormat(sql: Sql, accountId: string, sha256: string): Promise<ImageFormat | null> {
+    const { rows } = await sql.query<{ format: ImageFormat }>(
+      `select format from uploads where account_id = $1 and sha256 = $2
+       union all
+       select o.format from job_outputs o join jobs j on j.id = o.job_id
+        where o.account_id = $1 and o.sha256 = $2
+          and j.state in ('succeeded', 'awaiting-confirm', 'confirmed')
+       limit 1`,
+      [accountId, sha256],
+    );
+    return rows[0]?.format ?? null;
+  },
+};

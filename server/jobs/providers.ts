@@ -1,0 +1,57 @@
+/**
+ * Which generate provider serves which price-book model. 'easel-preview' is the offline preview
+ * engine whatever is configured; every other model goes to the configured provider, with its
+ * name mapped when the operator says so. With only the preview configured, other models are
+ * not offered: charging a "Pro" price for a non-AI preview would be charging for nothing.
+ */
+import { PREVIEW_PROVIDER_ID, type ProviderConfig, createProvider } from '../engines/index';
+import type { GenerateConfig } from './config';
+
+export interface ProviderChoice {
+  config: ProviderConfig;
+  id: string;
+  label: string;
+  /** The model name sent to the provider. */
+  model: string;
+}
+
+const preview: ProviderConfig = { kind: 'preview' };
+
+function describe(config: ProviderConfig): { id: string; label: string } {
+  const provider = createProvider(config);
+  return { id: provider.id, label: provider.label };
+}
+
+export class GenerateProviders {
+  private readonly configured: ProviderConfig;
+  private readonly models: Record<string, string>;
+
+  constructor(config: GenerateConfig | undefined) {
+    this.configured = config?.provider ?? preview;
+    this.models = config?.models ?? {};
+  }
+
+  /** The provider for a model id, or null when this server cannot serve it. */
+  choose(model: string): ProviderChoice | null {
+    if (model === PREVIEW_PROVIDER_ID) return { config: preview, ...describe(preview), model };
+    if (this.configured.kind === 'preview') return null;
+    return {
+      config: this.configured,
+      ...describe(this.configured),
+      model: this.models[model] ?? model,
+    };
+  }
+
+  /** Of the price book's model ids, those this server can serve. */
+  available(bookModels: readonly string[]): string[] {
+    return bookModels.filter((m) => this.choose(m) !== null);
+  }
+
+  get configuredInfo(): { id: string; label: string } {
+    return describe(this.configured);
+  }
+
+  get previewInfo(): { id: string; label: string } {
+    return describe(preview);
+  }
+}
