@@ -143,15 +143,16 @@ export class Automatic1111Provider implements GenerateProvider {
     const poll = async (): Promise<void> => {
       while (!stopped) {
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, interval);
-          stop.signal.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(t);
-              resolve();
-            },
-            { once: true },
-          );
+          // One listener per wait, removed when the wait ends: polls must not pile them up.
+          const onAbort = () => {
+            clearTimeout(t);
+            resolve();
+          };
+          const t = setTimeout(() => {
+            stop.signal.removeEventListener('abort', onAbort);
+            resolve();
+          }, interval);
+          stop.signal.addEventListener('abort', onAbort, { once: true });
         });
         if (stopped || signal?.aborted) return;
         try {
