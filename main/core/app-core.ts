@@ -118,8 +118,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
   const openExternal = async (url: string) =>
     isAllowedExternalUrl(url, settings.current.serverUrl) && opts.openExternal
-      // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK — only reached when isAllowedExternalUrl (line above) accepts the URL
-      ? opts.openExternal(url)
+      ? // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK — only reached when isAllowedExternalUrl (line above) accepts the URL
+        opts.openExternal(url)
       : false;
   const purchases = new PurchasesClient({
     http,
