@@ -5,17 +5,31 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerateJobParams, Job, JobEvent, JobListResponse } from '../../shared/api/jobs';
 import type { JobView, PurchaseStatus } from '../../shared/ipc/types';
 import { HttpClient } from './http';
 import { JobsClient } from './jobs';
 import { PurchasesClient } from './purchases';
 
-// A small stand-in for the purchase and job routes being written on the server right now.
+// A small stand-in for the server's purchase and job routes, speaking their real shapes.
 const png = Buffer.from('89504e470d0a1a0a-not-really-a-png');
 const sha = createHash('sha256').update(png).digest('hex');
 let purchaseState = 'pending';
 const CHECKOUT = `chk_${'a'.repeat(32)}`;
 let polls = 0;
+let streamEvents = true;
+const submitted: unknown[] = [];
+const uploaded: { type: string; bytes: Buffer }[] = [];
+const generateParams: GenerateJobParams = {
+  mode: 'text-to-image',
+  prompt: 'a fox',
+  model: 'easel-preview',
+  width: 512,
+  height: 512,
+  steps: 20,
+  seed: 7,
+  count: 1,
+};
 
 function route(req: IncomingMessage, res: ServerResponse) {
   const send = (status: number, body: unknown) => {
@@ -44,33 +58,81 @@ function route(req: IncomingMessage, res: ServerResponse) {
       createdAt: '2026-11-21T00:00:00.000Z',
       expiresAt: '2026-11-22T00:00:00.000Z',
     });
-  const job = (state: string) => ({
+  // Shapes of shared/api/jobs.ts (Job, JobEvent, UploadResponse).
+  const job = (state: Job['state']): Job => ({
     jobId: 'job_1',
     operationId: 'op-job-0001',
     tool: 'generate',
     state,
     progress: state === 'running' ? 0.5 : 1,
-    heldCredits: 6,
-    capturedCredits: state === 'succeeded' ? 6 : null,
+    params: generateParams,
+    quote: { credits: 6, priceBookVersion: 1 },
+    holdId: 'hold_1',
+    holdExpiresAt: '2026-11-21T11:00:00.000Z',
+    charged: state === 'succeeded' ? 6 : null,
     error: null,
+    notice: null,
+    provider: { id: 'easel-preview', label: 'Easel Preview (not AI)' },
     outputs:
       state === 'succeeded'
         ? [
             {
-              itemId: 'item_1',
+              index: 0,
+              role: 'image',
               sha256: sha,
+              url: `/v1/files/${sha}`,
+              format: 'png',
               width: 8,
               height: 8,
-              mime: 'image/png',
+              bytes: png.length,
+              itemId: 'item_1',
               refundCredits: 6,
-              disliked: false,
             },
           ]
         : [],
     createdAt: '2026-11-21T10:00:00.000Z',
-    params: { prompt: 'a fox' },
+    updatedAt: '2026-11-21T10:00:01.000Z',
+    startedAt: '2026-11-21T10:00:00.500Z',
+    finishedAt: state === 'succeeded' ? '2026-11-21T10:00:01.000Z' : null,
   });
-  if (url === '/v1/jobs') return send(201, job('running'));
+  if (url === '/v1/uploads' && req.method === 'POST') {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      uploaded.push({ type: req.headers['content-type'] ?? '', bytes: Buffer.concat(chunks) });
+      send(201, {
+        uploadId: 'up_1',
+        sha256: sha,
+        format: 'png',
+        width: 8,
+        height: 8,
+        bytes: Buffer.concat(chunks).length,
+      });
+    });
+    return;
+  }
+  if (url === '/v1/jobs' && req.method === 'POST') {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      submitted.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      send(201, job('queued'));
+    });
+    return;
+  }
+  if (url === '/v1/jobs/job_1/events') {
+    if (!streamEvents) return send(404, { error: { code: 'not-found', message: url } });
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const events: JobEvent[] = [
+      { type: 'state', job: job('running') },
+      { type: 'progress', jobId: 'job_1', progress: 0.75 },
+      { type: 'state', job: job('succeeded') },
+    ];
+    for (const e of events) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    return res.end();
+  }
+  if (url.startsWith('/v1/jobs?'))
+    return send(200, { jobs: [job('succeeded')], next: null } satisfies JobListResponse);
   if (url === '/v1/jobs/job_1') return send(200, job(++polls > 1 ? 'succeeded' : 'running'));
   if (url === `/v1/files/${sha}`) {
     res.writeHead(200, { 'content-type': 'image/png' });
@@ -134,9 +196,8 @@ describe('purchases and jobs clients (stand-in server)', () => {
     purchases.close();
   });
 
-  it('submits a job with its operation id stored first, follows it and downloads the result', async () => {
-    const updates: JobView[] = [];
-    const jobs = new JobsClient({
+  const jobsClient = (updates: JobView[]) =>
+    new JobsClient({
       http,
       dataDir: dir,
       galleryDir: () => join(dir, 'gallery'),
@@ -144,19 +205,81 @@ describe('purchases and jobs clients (stand-in server)', () => {
       onLedgerMoved: async () => undefined,
       pollMs: 20,
     });
+  const waitFor = async (updates: JobView[], state: JobView['state']) => {
+    for (let i = 0; i < 100 && updates.at(-1)?.state !== state; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    return updates.at(-1)!;
+  };
+
+  it('submits a job in the server schema, follows its event stream and downloads the result', async () => {
+    const updates: JobView[] = [];
+    const jobs = jobsClient(updates);
     const job = await jobs.submit({
       operationId: 'op-job-0001',
       tool: 'generate',
-      params: { prompt: 'a fox' },
+      params: generateParams,
       quote: { credits: 6, priceBookVersion: 1 },
     });
-    expect(job.state).toBe('running');
-    for (let i = 0; i < 100 && updates.at(-1)?.state !== 'succeeded'; i++)
-      await new Promise((r) => setTimeout(r, 20));
-    const done = updates.at(-1)!;
-    expect(done.state).toBe('succeeded');
-    const path = done.outputs[0]!.localPath!;
-    expect(await readFile(path)).toEqual(png);
+    expect(submitted.at(-1)).toEqual({
+      operationId: 'op-job-0001',
+      tool: 'generate',
+      params: generateParams,
+      quote: { credits: 6, priceBookVersion: 1 },
+    });
+    expect(job).toMatchObject({ state: 'queued', heldCredits: 6, capturedCredits: null });
+    const done = await waitFor(updates, 'succeeded');
+    expect(done).toMatchObject({ state: 'succeeded', heldCredits: 6, capturedCredits: 6 });
+    expect(updates.some((u) => u.progress === 0.75)).toBe(true);
+    expect(done.outputs[0]).toMatchObject({
+      itemId: 'item_1',
+      mime: 'image/png',
+      refundCredits: 6,
+      disliked: false,
+    });
+    expect(await readFile(done.outputs[0]!.localPath!)).toEqual(png);
+    jobs.close();
+  });
+
+  it('polls the job when its event stream is not available', async () => {
+    streamEvents = false;
+    polls = 0;
+    const updates: JobView[] = [];
+    const jobs = jobsClient(updates);
+    await jobs.submit({
+      operationId: 'op-job-0001',
+      tool: 'generate',
+      params: generateParams,
+      quote: { credits: 6, priceBookVersion: 1 },
+    });
+    expect((await waitFor(updates, 'succeeded')).state).toBe('succeeded');
+    expect(polls).toBeGreaterThan(1);
+    jobs.close();
+  });
+
+  it('refuses params the server would refuse, before sending', async () => {
+    const jobs = jobsClient([]);
+    const before = submitted.length;
+    await expect(
+      jobs.submit({
+        operationId: 'op-job-0002',
+        tool: 'generate',
+        params: { ...generateParams, tool: 'generate' },
+        quote: { credits: 6, priceBookVersion: 1 },
+      }),
+    ).rejects.toMatchObject({ code: 'invalid-params' });
+    expect(submitted.length).toBe(before);
+    jobs.close();
+  });
+
+  it('uploads the raw image bytes and lists jobs as IPC views', async () => {
+    const jobs = jobsClient([]);
+    const r = await jobs.upload('image/png', png.toString('base64'));
+    expect(r).toEqual({ uploadId: 'up_1', width: 8, height: 8, format: 'png' });
+    expect(uploaded.at(-1)).toEqual({ type: 'image/png', bytes: png });
+    const list = await jobs.list();
+    expect(list.map((j) => [j.jobId, j.state, j.capturedCredits])).toEqual([
+      ['job_1', 'succeeded', 6],
+    ]);
     jobs.close();
   });
 });

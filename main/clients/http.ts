@@ -15,6 +15,8 @@ export interface HttpClientOptions {
 export interface RequestOptions<S extends z.ZodType> {
   schema: S;
   body?: unknown;
+  /** Bytes sent as they are (e.g. an image upload) instead of a JSON body. */
+  rawBody?: { contentType: string; data: Uint8Array<ArrayBuffer> };
   query?: Record<string, string | number>;
   auth?: boolean;
   timeoutMs?: number;
@@ -68,11 +70,22 @@ export class HttpClient {
     }
   }
 
+  /**
+   * A streaming GET (Server-Sent Events): the open response, whose body the caller reads until
+   * it ends or `signal` aborts. No time-out beyond the connection itself.
+   */
+  async stream(path: string, signal: AbortSignal): Promise<Response> {
+    return this.send('GET', path, { accept: 'text/event-stream', signal });
+  }
+
   private async send(
     method: string,
     path: string,
     opts: {
       body?: unknown;
+      rawBody?: { contentType: string; data: Uint8Array<ArrayBuffer> };
+      accept?: string;
+      signal?: AbortSignal;
       query?: Record<string, string | number>;
       auth?: boolean;
       timeoutMs?: number;
@@ -80,8 +93,9 @@ export class HttpClient {
   ): Promise<Response> {
     const url = new URL(path, this.options.baseUrl());
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' };
+    if (opts.rawBody) headers['content-type'] = opts.rawBody.contentType;
+    else if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.auth !== false) {
       const token = await this.options.token();
       if (!token) throw easelError('not-signed-in', 'sign in first');
@@ -93,8 +107,12 @@ export class HttpClient {
       res = await this.fetchImpl(url, {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(timeoutMs),
+        body: opts.rawBody
+          ? opts.rawBody.data
+          : opts.body === undefined
+            ? undefined
+            : JSON.stringify(opts.body),
+        signal: opts.signal ?? AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       this.options.onReachability?.(false);

@@ -2,19 +2,27 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { JobOutput, JobView, SubmitJob, UploadResult } from '../../shared/ipc/types';
+import {
+  CreateJobRequest,
+  type ImageFormat,
+  Job,
+  JobEvent,
+  JobListResponse,
+  UploadResponse,
+  isFinalJobState,
+} from '../../shared/api/jobs';
+import {
+  type JobView,
+  SubmitJob,
+  JobView as JobViewSchema,
+  type UploadResult,
+} from '../../shared/ipc/types';
 import { easelError } from '../core/errors';
 import { JsonFile } from '../storage/json-file';
 import type { HttpClient } from './http';
 
-// shared/api/jobs.ts did not exist when this was written: the server's job shape is taken to be
-// the IPC JobView without the local path, and extra fields are accepted.
-const ServerOutput = JobOutput.omit({ localPath: true }).extend({
-  localPath: z.string().nullable().optional(),
-});
-const ServerJob = z.object({ ...JobView.shape, outputs: z.array(ServerOutput) });
-const ServerJobs = z.object({ jobs: z.array(ServerJob) });
-const Dislike = z.object({ itemId: z.string(), credits: z.int(), seq: z.int().optional() });
+/** POST /v1/items/{itemId}/dislike (server/http/app.ts). */
+const DislikeResponse = z.object({ itemId: z.string(), credits: z.int(), seq: z.int() });
 
 const LocalJobs = z.strictObject({
   /** Submissions written before they are sent: a retry reuses the same operation id. */
@@ -23,12 +31,19 @@ const LocalJobs = z.strictObject({
   files: z.record(z.string(), z.string()),
 });
 
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'confirmed', 'discarded', 'expired']);
+const MIME: Record<ImageFormat, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+};
 const EXT: Record<string, string> = {
   'image/png': 'png',
   'image/jpeg': 'jpg',
   'image/webp': 'webp',
 };
+
+/** States whose outputs are the user's to see (and so worth downloading). */
+const SHOWS_OUTPUTS = new Set(['succeeded', 'awaiting-confirm', 'confirmed']);
 
 export interface JobsDeps {
   http: HttpClient;
@@ -36,50 +51,95 @@ export interface JobsDeps {
   galleryDir: () => string;
   onUpdate: (job: JobView) => void;
   onLedgerMoved: () => Promise<void>;
+  /** How often to re-read a job when its event stream cannot be used. */
   pollMs?: number;
+}
+
+/**
+ * The server's job as the renderer sees it: the quote becomes the held credits, the capture the
+ * charged credits, and only images (not a cutout's mask) are outputs. An output without an item
+ * (cutout, filter, upscale) is keyed by its job and index, since the gallery needs a key.
+ */
+export function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | null>): JobView {
+  return JobViewSchema.parse({
+    jobId: job.jobId,
+    operationId: job.operationId,
+    tool: job.tool,
+    state: job.state,
+    progress: job.progress,
+    heldCredits: job.quote.credits,
+    capturedCredits: job.charged,
+    error: job.error?.message ?? null,
+    outputs: job.outputs
+      .filter((o) => o.role === 'image')
+      .map((o) => ({
+        itemId: o.itemId ?? `${job.jobId}:${o.index}`,
+        sha256: o.sha256,
+        width: o.width,
+        height: o.height,
+        mime: MIME[o.format],
+        refundCredits: o.refundCredits ?? 0,
+        disliked: false,
+        localPath: localPaths.get(o.sha256) ?? null,
+      })),
+    createdAt: job.createdAt,
+    params: { ...job.params },
+  });
 }
 
 /** Tool jobs (DESIGN section 8): submit, follow, download results to the gallery folder. */
 export class JobsClient {
   private readonly file: JsonFile<typeof LocalJobs>;
-  private readonly following = new Map<string, NodeJS.Timeout>();
+  private readonly following = new Map<string, AbortController>();
 
   constructor(private readonly deps: JobsDeps) {
     this.file = new JsonFile(join(deps.dataDir, 'jobs.json'), LocalJobs);
   }
 
-  async upload(mime: string, base64: string) {
-    return this.deps.http.json('POST', '/v1/uploads', {
-      schema: UploadResult,
-      body: { mime, base64 },
+  async upload(mime: string, base64: string): Promise<z.output<typeof UploadResult>> {
+    const res = await this.deps.http.json('POST', '/v1/uploads', {
+      schema: UploadResponse,
+      rawBody: { contentType: mime, data: Buffer.from(base64, 'base64') },
       timeoutMs: 120_000,
     });
+    return { uploadId: res.uploadId, width: res.width, height: res.height, format: res.format };
   }
 
   async submit(job: z.output<typeof SubmitJob>): Promise<JobView> {
+    const request = CreateJobRequest.safeParse({
+      operationId: job.operationId,
+      tool: job.tool,
+      params: job.params,
+      quote: job.quote,
+    });
+    if (!request.success) {
+      const issue = request.error.issues[0];
+      throw easelError(
+        'invalid-params',
+        `the ${job.tool} settings are not valid (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''})`,
+      );
+    }
     const local = await this.local();
     if (!local.submitted.some((s) => s.operationId === job.operationId)) {
       await this.file.write({ ...local, submitted: [...local.submitted, job] });
     }
     const res = await this.deps.http.json('POST', '/v1/jobs', {
-      schema: ServerJob,
-      body: {
-        operationId: job.operationId,
-        tool: job.tool,
-        params: job.params,
-        expectedCredits: job.quote.credits,
-        priceBookVersion: job.quote.priceBookVersion,
-      },
+      schema: Job,
+      body: request.data,
     });
     const view = await this.withPaths(res);
     await this.forget(job.operationId);
-    this.follow(view.jobId);
+    if (!isFinalJobState(res.state)) this.follow(res.jobId);
     await this.deps.onLedgerMoved();
     return view;
   }
 
   async list(): Promise<JobView[]> {
-    const { jobs } = await this.deps.http.json('GET', '/v1/jobs', { schema: ServerJobs });
+    const { jobs } = await this.deps.http.json('GET', '/v1/jobs', {
+      schema: JobListResponse,
+      query: { limit: 100 },
+    });
+    for (const j of jobs) if (j.state === 'queued' || j.state === 'running') this.follow(j.jobId);
     return Promise.all(jobs.map((j) => this.withPaths(j)));
   }
 
@@ -87,7 +147,7 @@ export class JobsClient {
     const res = await this.deps.http.json(
       'POST',
       `/v1/jobs/${encodeURIComponent(jobId)}/${action}`,
-      { schema: ServerJob, body: { operationId: `${action}-${jobId}`.slice(0, 128) } },
+      { schema: Job },
     );
     await this.deps.onLedgerMoved();
     return this.withPaths(res);
@@ -97,7 +157,7 @@ export class JobsClient {
     const res = await this.deps.http.json(
       'POST',
       `/v1/items/${encodeURIComponent(itemId)}/dislike`,
-      { schema: Dislike, body: { operationId: `dislike-${itemId}`.slice(0, 128) } },
+      { schema: DislikeResponse, body: { operationId: `dislike-${itemId}`.slice(0, 128) } },
     );
     await this.deps.onLedgerMoved();
     return { itemId: res.itemId, credits: res.credits };
@@ -109,46 +169,101 @@ export class JobsClient {
     return { mime: bytes.mime, base64: bytes.data.toString('base64') };
   }
 
+  /** Follows a job over its event stream; falls back to polling when the stream fails. */
   private follow(jobId: string): void {
     if (this.following.has(jobId)) return;
-    const timer = setInterval(() => void this.poll(jobId), this.deps.pollMs ?? 1000);
-    timer.unref();
-    this.following.set(jobId, timer);
+    const abort = new AbortController();
+    this.following.set(jobId, abort);
+    void this.streamThenPoll(jobId, abort.signal).finally(() => {
+      if (this.following.get(jobId) === abort) this.following.delete(jobId);
+    });
   }
 
-  private async poll(jobId: string): Promise<void> {
+  private async streamThenPoll(jobId: string, signal: AbortSignal): Promise<void> {
+    const path = `/v1/jobs/${encodeURIComponent(jobId)}`;
     try {
-      const job = await this.deps.http.json('GET', `/v1/jobs/${encodeURIComponent(jobId)}`, {
-        schema: ServerJob,
-      });
-      const view = await this.withPaths(job);
-      this.deps.onUpdate(view);
-      if (TERMINAL.has(view.state) || view.state === 'awaiting-confirm') {
-        clearInterval(this.following.get(jobId));
-        this.following.delete(jobId);
-        await this.deps.onLedgerMoved();
-      }
+      const res = await this.deps.http.stream(`${path}/events`, signal);
+      if (res.body && (await this.readEvents(res.body, signal))) return;
     } catch {
-      // offline or a server hiccup: the next tick tries again
+      // the stream is not available: poll instead
+    }
+    while (!signal.aborted) {
+      await new Promise((r) => setTimeout(r, this.deps.pollMs ?? 1000).unref());
+      if (signal.aborted) return;
+      try {
+        const job = await this.deps.http.json('GET', path, { schema: Job });
+        if (await this.deliver(job)) return;
+      } catch {
+        // offline or a server hiccup: the next tick tries again
+      }
     }
   }
 
-  private async withPaths(job: z.output<typeof ServerJob>): Promise<JobView> {
-    const outputs = [];
-    for (const o of job.outputs) {
-      let localPath: string | null = null;
-      if (
-        job.state === 'succeeded' ||
-        job.state === 'awaiting-confirm' ||
-        job.state === 'confirmed'
-      ) {
-        localPath = await this.download(o.sha256)
-          .then((d) => d.path)
-          .catch(() => null);
+  /** Reads SSE events until a final (or awaiting-confirm) state; true once one was seen. */
+  private async readEvents(
+    body: ReadableStream<Uint8Array>,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const decoder = new TextDecoder();
+    const reader = body.getReader();
+    let buffer = '';
+    const seen: { job: Job | null } = { job: null };
+    try {
+      while (!signal.aborted) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trimStart())
+            .join('\n');
+          if (!data) continue;
+          const event = JobEvent.safeParse(JSON.parse(data));
+          if (!event.success) continue;
+          if (event.data.type === 'state') {
+            seen.job = event.data.job;
+            if (await this.deliver(event.data.job)) return true;
+          } else if (seen.job) {
+            seen.job = { ...seen.job, progress: event.data.progress };
+            this.deps.onUpdate(await this.withPaths(seen.job));
+          }
+        }
       }
-      outputs.push({ ...o, localPath });
+    } finally {
+      reader.releaseLock();
     }
-    return JobView.parse({ ...job, outputs });
+    return false;
+  }
+
+  /** Tells the renderer; true when the job will not change by itself any more. */
+  private async deliver(job: Job): Promise<boolean> {
+    this.deps.onUpdate(await this.withPaths(job));
+    if (isFinalJobState(job.state) || job.state === 'awaiting-confirm') {
+      await this.deps.onLedgerMoved();
+      return true;
+    }
+    return false;
+  }
+
+  private async withPaths(job: Job): Promise<JobView> {
+    const paths = new Map<string, string | null>();
+    if (SHOWS_OUTPUTS.has(job.state)) {
+      for (const o of job.outputs) {
+        if (o.role !== 'image') continue;
+        paths.set(
+          o.sha256,
+          await this.download(o.sha256)
+            .then((d) => d.path)
+            .catch(() => null),
+        );
+      }
+    }
+    return jobViewOf(job, paths);
   }
 
   private async download(sha256: string): Promise<{ path: string; mime: string; data: Buffer }> {
@@ -184,7 +299,7 @@ export class JobsClient {
   }
 
   close(): void {
-    for (const t of this.following.values()) clearInterval(t);
+    for (const a of this.following.values()) a.abort();
     this.following.clear();
   }
 }

@@ -6,6 +6,7 @@ import {
 } from '../../shared/ipc/contract';
 import type { AllowanceState, JobView, PurchaseStatus, SyncState } from '../../shared/ipc/types';
 import type { Design } from '../../shared/api/catalog';
+import { CreateJobRequest } from '../../shared/api/jobs';
 import type { LedgerEntry } from '../../shared/ledger/entry';
 import { ChainWriter } from '../../shared/ledger/writer';
 import { signCheckpoint } from '../../shared/ledger/checkpoint';
@@ -316,7 +317,15 @@ export function createFakeEasel(
     },
     async submitJob({ operationId, tool, params, quote: q }) {
       needOnline();
-      const fresh = quote(book, params as unknown as QuoteRequest);
+      // The server's own request schema: params the server would refuse fail here too.
+      const request = CreateJobRequest.parse({ operationId, tool, params, quote: q });
+      // Uploads here are all 512 × 512.
+      const fresh = quote(
+        book,
+        request.tool === 'generate'
+          ? { tool: 'generate', ...request.params }
+          : ({ tool: request.tool, ...request.params, width: 512, height: 512 } as QuoteRequest),
+      );
       if (fresh.credits !== q.credits) throw new EaselError('quote-changed', 'fresh quote', fresh);
       const holdId = uid('hold');
       const jobId = uid('job');

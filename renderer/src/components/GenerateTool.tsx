@@ -51,10 +51,24 @@ export function GenerateTool(props: { onTopUp: () => void }) {
 
   const run = (): void => {
     if (!quote) return;
-    const params: Record<string, unknown> = { ...request, prompt, style };
+    // The server's GenerateJobParams (shared/api/jobs.ts): no `tool`, no 'none' style.
+    const params: Record<string, unknown> = {
+      mode,
+      prompt: prompt.trim(),
+      model: chosenModel,
+      width,
+      height,
+      steps,
+      count,
+    };
+    if (style !== 'none') params.style = style;
     if (negative.trim()) params.negativePrompt = negative;
     const seedNumber = Number.parseInt(seed, 10);
-    params.seed = Number.isFinite(seedNumber) ? seedNumber : Math.floor(Math.random() * 2 ** 31);
+    // An unsigned 32-bit seed; a random one when the field is empty (or out of range).
+    params.seed =
+      Number.isFinite(seedNumber) && seedNumber <= 4_294_967_295
+        ? seedNumber
+        : Math.floor(Math.random() * 2 ** 32);
     if (mode === 'image-to-image' && input) params.inputUploadId = input.uploadId;
     void jobs.getState().submit('generate', params, quote);
   };

@@ -33,7 +33,15 @@ export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
   };
   const run = (): void => {
     if (!quote || !request || !input) return;
-    void jobs.getState().submit(props.tool, { ...request, inputUploadId: input.uploadId }, quote);
+    // The server's params (shared/api/jobs.ts): the upload, plus the preset or the factor.
+    const uploadId = input.uploadId;
+    const params =
+      props.tool === 'filter'
+        ? { uploadId, preset }
+        : props.tool === 'upscale'
+          ? { uploadId, factor }
+          : { uploadId };
+    void jobs.getState().submit(props.tool, params, quote);
   };
   return (
     <form

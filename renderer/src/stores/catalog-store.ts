@@ -27,6 +27,7 @@ const FINAL = new Set(['credited', 'cancelled', 'failed', 'timed-out']);
 
 /** Price book, store catalog and designs: cached in Dexie so quotes and owned designs work offline. */
 export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => void): CatalogStore {
+  let offline = false;
   const cleanups: Array<() => void> = [];
   return createStore<CatalogState>()((set, get) => ({
     priceBook: null,
@@ -59,6 +60,16 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
           if (get().purchase?.sessionId !== p.sessionId) return;
           set({ purchase: p });
           if (p.status === 'credited') onChange();
+        }),
+        // Back online, or offline spends settled: the server now lists what was redeemed
+        // offline, so refresh (which also clears the settled outbox rows).
+        api.on('allowanceUpdate', (a) => {
+          if (get().outbox.length > 0 && a?.pendingVouchers === 0) void get().refresh();
+        }),
+        api.on('syncState', (state) => {
+          const wasOffline = offline;
+          offline = state.status === 'offline';
+          if (wasOffline && !offline) void get().refresh();
         }),
       );
       await get().refresh();

@@ -37,8 +37,10 @@ export function createJobsStore(api: EaselApi, db: EaselDb, onChange: () => void
     const track = async (job: JobView): Promise<void> => {
       set({ jobs: { ...get().jobs, [job.jobId]: job } });
       if (DONE.has(job.state)) {
+        // The server does not say which images were disliked: keep what this device recorded.
+        const known = await db.gallery.bulkGet(job.outputs.map((o) => o.itemId));
         await db.gallery.bulkPut(
-          job.outputs.map((o) => ({
+          job.outputs.map((o, i) => ({
             itemId: o.itemId,
             jobId: job.jobId,
             tool: job.tool,
@@ -47,7 +49,7 @@ export function createJobsStore(api: EaselApi, db: EaselDb, onChange: () => void
             height: o.height,
             mime: o.mime,
             refundCredits: o.refundCredits,
-            disliked: o.disliked,
+            disliked: o.disliked || known[i]?.disliked === true,
             createdAt: job.createdAt,
             params: job.params,
           })),

@@ -107,7 +107,9 @@ describe('ledger store', () => {
       count: 2,
     } as const;
     const q = quote(book, req);
-    const job = await stores.jobs.getState().submit('generate', { ...req, prompt: 'a cat' }, q);
+    const { tool: _tool, ...shape } = req;
+    const params = { ...shape, prompt: 'a cat', seed: 42 };
+    const job = await stores.jobs.getState().submit('generate', params, q);
     expect(job?.state).toBe('succeeded');
     await until(() => stores?.ledger.getState().wallet?.balances.image?.balance === 70 - q.credits);
     await until(() => (stores?.jobs.getState().gallery.length ?? 0) === 2);

@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const root = join(import.meta.dirname, '..', '..');
+export const screensDir = join(root, 'test-results', 'screens');
+
+export const chromiumArgs = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+}
+
+const newest = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce((t, d) => {
+    const p = join(dir, d.name);
+    if (d.isDirectory()) return d.name === 'dist' ? t : Math.max(t, newest(p));
+    return Math.max(t, statSync(p).mtimeMs);
+  }, 0);
+
+/** Builds the renderer when renderer/dist is missing or older than its sources. */
+export function buildRendererIfStale(): string {
+  const dist = join(root, 'renderer', 'dist');
+  const index = join(dist, 'index.html');
+  const sources = Math.max(newest(join(root, 'renderer')), newest(join(root, 'shared')));
+  if (!existsSync(index) || statSync(index).mtimeMs < sources) {
+    execFileSync(
+      process.execPath,
+      [
+        join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+        'build',
+        '--config',
+        'renderer/vite.config.ts',
+        '--logLevel',
+        'error',
+      ],
+      // The production React build, as users get it (vitest runs with NODE_ENV=test).
+      { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
+    );
+  }
+  return dist;
+}
+
+export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(screensDir, { recursive: true });
+  await page.screenshot({ path: join(screensDir, `${name}.png`), fullPage: false });
+}
+
+const axeSource = (): string => {
+  const require = createRequire(import.meta.url);
+  return (require('axe-core') as { source: string }).source;
+};
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** Serious and critical accessibility violations on the page as it is now. */
+export async function axeSerious(page: Page): Promise<AxeViolation[]> {
+  const hasAxe = await page.evaluate(() => 'axe' in window);
+  if (!hasAxe) await page.evaluate(axeSource());
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } })
+      .axe;
+    return (await axe.run()).violations;
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}

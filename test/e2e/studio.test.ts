@@ -1,0 +1,314 @@
+import { rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { SessionResponse } from '../../shared/api/auth';
+import { PullResponse } from '../../shared/api/ledger';
+import { CatalogResponse } from '../../shared/api/purchases';
+import { startBrowserHost } from '../../main/browser-mode/host';
+import { defaultPriceBook } from '../../shared/pricing/fixtures/default';
+import { quote } from '../../shared/pricing/quote';
+import { readConfig } from '../../server/config';
+import { startServer, type RunningServer } from '../../server/start';
+import { axeSerious, buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+
+let server: RunningServer | null = null;
+let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const serverDir = tempDir('easel-e2e-server-');
+const appDir = tempDir('easel-e2e-app-');
+const email = `ada-${Date.now()}@example.com`;
+const password = 'correct horse battery';
+let port = 0;
+let redeemed = { before: 0, cost: 0 };
+
+/** A free loopback port: the server restarts on the same one (and its checkout URLs name it). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const p = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(p));
+    });
+  });
+
+const launchServer = () =>
+  startServer(
+    readConfig({ EASEL_PORT: String(port), EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off' }),
+  );
+
+/** Asks the server itself (a separate session): the balance in its latest signed checkpoint. */
+async function serverCheckpointBalance(): Promise<number> {
+  const base = server?.url ?? '';
+  const signIn = await fetch(`${base}/v1/auth/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const { token } = SessionResponse.parse(await signIn.json());
+  let after = 0;
+  for (;;) {
+    const res = await fetch(`${base}/v1/ledger/entries?after=${after}&limit=5000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const pull = PullResponse.parse(await res.json());
+    after = pull.checkpoint.checkpoint.seq;
+    if (after >= pull.headSeq) return pull.checkpoint.checkpoint.balances.image ?? 0;
+  }
+}
+
+/** A small PNG: a clear red disc on a plain white background. */
+const subjectPng = (): Promise<Buffer> =>
+  sharp({ create: { width: 96, height: 96, channels: 3, background: '#ffffff' } })
+    .composite([
+      {
+        input: Buffer.from(
+          '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96"><circle cx="48" cy="48" r="28" fill="#d02020"/></svg>',
+        ),
+      },
+    ])
+    .png()
+    .toBuffer();
+
+const balance = async (): Promise<number> =>
+  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+
+async function go(label: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: label }).waitFor();
+}
+
+beforeAll(async () => {
+  const rendererDir = buildRendererIfStale();
+  port = await freePort();
+  server = await launchServer();
+  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(host.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await server?.close();
+  rmSync(serverDir, { recursive: true, force: true });
+  rmSync(appDir, { recursive: true, force: true });
+});
+
+describe('renderer end to end (browser mode, real server on PGlite)', () => {
+  it('signs up and shows the free credits', async () => {
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await shot(page, '00-sign-up');
+    expect(await axeSerious(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Studio' }).waitFor();
+    await expect.poll(balance, { timeout: 20_000 }).toBeGreaterThanOrEqual(20);
+  });
+
+  it('quotes 1, 2 and 4 images exactly as the price book does', async () => {
+    for (const count of [1, 2, 4]) {
+      await page.getByTestId(`count-${count}`).check();
+      const expected = quote(defaultPriceBook, {
+        tool: 'generate',
+        mode: 'text-to-image',
+        width: 512,
+        height: 512,
+        steps: 20,
+        model: 'easel-preview',
+        count,
+      }).credits;
+      expect(await page.getByTestId('quote-credits').textContent()).toBe(String(expected));
+      expect(Number(await page.getByTestId('after-credits').textContent())).toBe(
+        (await balance()) - expected,
+      );
+    }
+    await page.getByTestId('count-1').check();
+    await shot(page, '01-studio');
+    expect(await axeSerious(page)).toEqual([]);
+  });
+
+  it('generates and the balance falls by exactly the quote', async () => {
+    const before = await balance();
+    await page.getByLabel('Prompt', { exact: true }).fill('a calm harbour at dawn');
+    const q = Number(await page.getByTestId('quote-credits').textContent());
+    await page.getByRole('button', { name: 'Generate 1 image' }).click();
+    await page.waitForTimeout(3000);
+    await shot(page, '02-studio-generating');
+    await expect.poll(balance, { timeout: 40_000 }).toBe(before - q);
+    await shot(page, '02-studio-after-generate');
+  });
+
+  it('refunds a disliked image in the Gallery', async () => {
+    await go('Gallery');
+    const dislike = page.getByRole('button', { name: /^Dislike/ }).first();
+    await dislike.waitFor({ timeout: 20_000 });
+    const refund = Number(/\(\+([\d,]+) credits/.exec((await dislike.textContent()) ?? '')?.[1]);
+    expect(refund).toBe(4);
+    const before = await balance();
+    await shot(page, '03-gallery-before-dislike');
+    await dislike.click();
+    await page.getByText(`Disliked · ${refund} credits returned`).waitFor();
+    await expect.poll(balance, { timeout: 20_000 }).toBe(before + refund);
+    await shot(page, '03-gallery-disliked');
+  });
+
+  it('cuts out a subject: Confirm charges the quote, Discard charges nothing', async () => {
+    await go('Studio');
+    await page.getByRole('tab', { name: 'Cutout' }).click();
+    await page.getByLabel('Input image').setInputFiles({
+      name: 'subject.png',
+      mimeType: 'image/png',
+      buffer: await subjectPng(),
+    });
+    await page.getByTestId('input-info').getByText('Using a 96 × 96 image').waitFor();
+    const q = Number(await page.getByTestId('quote-credits').textContent());
+    expect(q).toBeGreaterThan(0);
+
+    const before = await balance();
+    await page.getByRole('button', { name: 'Remove background' }).click();
+    const waiting = page.getByTestId('job-awaiting-confirm');
+    await waiting.waitFor({ timeout: 30_000 });
+    await waiting.getByRole('img', { name: 'Cutout result' }).waitFor();
+    await shot(page, '10-cutout-awaiting-confirm');
+    await waiting.getByRole('button', { name: /^Confirm/ }).click();
+    await page.getByTestId('job-confirmed').first().waitFor({ timeout: 20_000 });
+    await expect.poll(balance, { timeout: 20_000 }).toBe(before - q);
+
+    const beforeDiscard = await balance();
+    await page.getByRole('button', { name: 'Remove background' }).click();
+    await page.getByTestId('job-awaiting-confirm').waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('job-awaiting-confirm')
+      .getByRole('button', { name: 'Discard (free)' })
+      .click();
+    await page.getByTestId('job-discarded').first().waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(1500);
+    expect(await balance()).toBe(beforeDiscard);
+    await shot(page, '10-cutout-after-discard');
+  });
+
+  it('buys a pack in the sandbox checkout and the balance rises by the pack', async () => {
+    const catalog = CatalogResponse.parse(
+      await (await fetch(`${server?.url ?? ''}/v1/catalog`)).json(),
+    );
+    expect(catalog.provider).toBe('sandbox');
+    const pack = catalog.items.find((i) => i.type === 'pack');
+    if (pack?.type !== 'pack') throw new Error('the catalog has no pack');
+    await go('Store');
+    const before = await balance();
+    await page
+      .locator('li.pack')
+      .filter({ hasText: pack.title })
+      .getByRole('button', { name: /^Buy for/ })
+      .click();
+    const status = page.getByTestId('purchase-status');
+    await status.getByText(/Open this page to pay: http/).waitFor({ timeout: 15_000 });
+    const checkoutUrl = /Open this page to pay: (\S+)/.exec(
+      (await status.textContent()) ?? '',
+    )?.[1];
+    expect(checkoutUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/`));
+    await shot(page, '06-store-checkout-pending');
+    const checkout = await browser!.newPage();
+    await checkout.goto(checkoutUrl ?? '');
+    await shot(checkout, '06-sandbox-checkout');
+    await checkout.getByRole('button', { name: /^Pay/ }).click();
+    await checkout.waitForLoadState();
+    await shot(checkout, '06-sandbox-checkout-paid');
+    await checkout.close();
+    await status.getByText('Credits added to your wallet.').waitFor({ timeout: 30_000 });
+    await expect.poll(balance, { timeout: 20_000 }).toBe(before + pack.credits + pack.bonusCredits);
+    await shot(page, '06-store-credited');
+  });
+
+  it('shows every screen, accessible (axe: no serious or critical violations)', async () => {
+    for (const [label, name] of [
+      ['Gallery', '03-gallery'],
+      ['Wallet', '04-wallet'],
+      ['History', '05-history'],
+      ['Store', '06-store'],
+      ['Designs', '07-designs'],
+      ['Settings', '08-settings'],
+    ] as const) {
+      await go(label);
+      await page.waitForTimeout(300);
+      await shot(page, name);
+      const violations = await axeSerious(page);
+      expect(violations.map((v) => `${label}: ${v.id} ${v.help}`)).toEqual([]);
+    }
+  });
+
+  it('takes an offline allowance in Settings while online', async () => {
+    await go('Settings');
+    await page.getByLabel('Amount').fill('120');
+    await page.getByLabel('Days').fill('7');
+    await page.getByRole('button', { name: 'Take allowance' }).click();
+    await page
+      .getByTestId('allowance-state')
+      .getByText(/^120 of 120 left/)
+      .waitFor();
+    await shot(page, '08-settings-allowance');
+  });
+
+  it('keeps balance and history from the cache when the server is gone', async () => {
+    await go('Wallet');
+    const before = await balance();
+    await server?.close();
+    server = null;
+    await page.reload();
+    await page.getByTestId('balance').waitFor();
+    await expect.poll(balance, { timeout: 20_000 }).toBe(before);
+    await go('History');
+    await expect
+      .poll(async () => page.getByText('✓ Verified').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(async () => page.getByTestId('sync-state').textContent(), { timeout: 30_000 })
+      .toMatch(/Offline/);
+    await shot(page, '09-history-offline');
+  });
+  it('redeems a design offline within the allowance', async () => {
+    await go('Designs');
+    const before = await balance();
+    const buttons = page.getByRole('button', { name: /^Redeem offline/ });
+    await buttons.first().waitFor({ timeout: 10_000 });
+    // The cheapest design: within the allowance and the balance.
+    const costs = (await buttons.allTextContents()).map((t) =>
+      Number(/\(([\d,]+)\)/.exec(t)?.[1]?.replace(/,/g, '')),
+    );
+    const cost = Math.min(...costs);
+    const redeem = buttons.nth(costs.indexOf(cost));
+    expect(cost).toBeGreaterThan(0);
+    expect(cost).toBeLessThanOrEqual(Math.min(120, before));
+    const cardId = await redeem.locator('xpath=ancestor::li[1]').getAttribute('data-testid');
+    const card = page.getByTestId(cardId ?? 'no-card');
+    await redeem.click();
+    await card.getByText('Owned · settles when back online').waitFor({ timeout: 10_000 });
+    await expect.poll(balance, { timeout: 10_000 }).toBe(before - cost);
+    await page
+      .getByTestId('offline-left')
+      .getByText(`${120 - cost} credits left`)
+      .waitFor();
+    redeemed = { before, cost };
+    await shot(page, '11-designs-redeemed-offline');
+  });
+
+  it('settles the offline redemption when the server is back, agreeing with its checkpoint', async () => {
+    server = await launchServer();
+    await expect
+      .poll(async () => page.getByTestId('sync-state').textContent(), { timeout: 45_000 })
+      .toMatch(/Up to date/);
+    await page.getByText('Owned · available offline').first().waitFor({ timeout: 30_000 });
+    expect(await page.getByText('Owned · settles when back online').count()).toBe(0);
+    const expected = redeemed.before - redeemed.cost;
+    await expect.poll(balance, { timeout: 20_000 }).toBe(expected);
+    expect(await serverCheckpointBalance()).toBe(expected);
+    await shot(page, '12-designs-settled');
+  });
+});
