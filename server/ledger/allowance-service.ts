@@ -73,20 +73,7 @@ export class AllowanceService {
 
   async status(accountId: string, allowanceId: string) {
     return this.ledger.write(accountId, null, async (ctx) => {
-      const r = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
-      return {
-        status: 200,
-        body: {
-          allowanceId,
-          deviceId: r.deviceId,
-          kind: r.kind,
-          amount: r.amount,
-          settled: r.settled,
-          expiresAt: r.expiresAt,
-          status: r.status,
-          seq: ctx.fold.lastSeq,
-        },
-      };
+      return { status: 200, body: allowanceView(ctx, allowanceId) };
     });
   }
 
@@ -121,23 +108,25 @@ export class AllowanceService {
       { operationId, request: { op: 'return-allowance', allowanceId } },
       async (ctx) => {
         await returnInto(ctx, allowanceId, operationId);
-        const r = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
-        return {
-          status: 200,
-          body: {
-            allowanceId,
-            deviceId: r.deviceId,
-            kind: r.kind,
-            amount: r.amount,
-            settled: r.settled,
-            expiresAt: r.expiresAt,
-            status: r.status,
-            seq: ctx.fold.lastSeq,
-          },
-        };
+        return { status: 200, body: allowanceView(ctx, allowanceId) };
       },
     );
   }
+}
+
+/** An allowance as the API shows it, read from the fold inside the write. */
+function allowanceView(ctx: WriteContext, allowanceId: string) {
+  const r = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
+  return {
+    allowanceId,
+    deviceId: r.deviceId,
+    kind: r.kind,
+    amount: r.amount,
+    settled: r.settled,
+    expiresAt: r.expiresAt,
+    status: r.status,
+    seq: ctx.fold.lastSeq,
+  };
 }
 
 const voucherHash = (v: Voucher): string => sha256Hex(canonicalize(v));
