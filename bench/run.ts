@@ -41,6 +41,8 @@ for (const bench of chosen) {
         ratio,
       }),
     );
+    // Details go to stderr so stdout stays one JSON line per benchmark.
+    if (r.extra) console.error(`  ${bench.id}: ${JSON.stringify(r.extra)}`);
     const extra = r.extra
       ? Object.entries(r.extra)
           .map(([k, v]) => `${k}: ${v}`)

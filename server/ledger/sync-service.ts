@@ -29,25 +29,22 @@ export class SyncService {
         `the device is at entry ${after} but the ledger ends at ${head.head_seq}; its copy is not this server's history`,
       );
     }
-    const { rows } = await this.db.query<{
-      seq: number;
-      hash: string;
-      body: string;
-      balances_after: string;
-    }>(
-      'select seq, hash, body, balances_after from entries where account_id = $1 and seq > $2 and seq <= $3 order by seq limit $4',
+    const { rows } = await this.db.query<{ seq: number; hash: string; body: string }>(
+      'select seq, hash, body from entries where account_id = $1 and seq > $2 and seq <= $3 order by seq limit $4',
       [accountId, after, head.head_seq, limit],
     );
-    let anchor = rows.at(-1);
-    if (!anchor && after > 0) {
+    // The checkpoint signs the balances after the batch's last entry (or at the cursor when
+    // the batch is empty): one row's, so the batch itself does not read that column.
+    const anchorSeq = rows.at(-1)?.seq ?? after;
+    let anchor: { seq: number; hash: string; balances_after: string } | undefined;
+    if (anchorSeq > 0) {
       const { rows: at } = await this.db.query<{
         seq: number;
         hash: string;
-        body: string;
         balances_after: string;
-      }>('select seq, hash, body, balances_after from entries where account_id = $1 and seq = $2', [
+      }>('select seq, hash, balances_after from entries where account_id = $1 and seq = $2', [
         accountId,
-        after,
+        anchorSeq,
       ]);
       anchor = at[0];
     }
