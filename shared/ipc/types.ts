@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Design } from '../api/catalog';
+import { JobState, JobTool } from '../api/jobs';
 import { Email } from '../api/common';
 import { PublicKeyInfo, SignedCheckpoint } from '../ledger/checkpoint';
 import { WireEntry } from '../ledger/entry';
@@ -112,19 +113,8 @@ export const PurchaseStatus = z.strictObject({
 });
 export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
 
-export const ToolName = z.enum(['generate', 'filter', 'upscale', 'cutout']);
-export const JobState = z.enum([
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'awaiting-confirm',
-  'confirmed',
-  'discarded',
-  'expired',
-]);
-export type JobState = z.infer<typeof JobState>;
+// The job vocabulary is the server's (shared/api/jobs.ts): one definition for HTTP and IPC.
+export const ToolName = JobTool;
 
 export const JobOutput = z.strictObject({
   itemId: z.string(),
@@ -179,4 +169,4 @@ export const VerificationFailure = z.strictObject({
   message: z.string(),
 });
 
-export { Design, PublicKeyInfo, SignedPriceBook };
+export { Design, JobState, PublicKeyInfo, SignedPriceBook };
