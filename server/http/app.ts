@@ -30,7 +30,8 @@ import { SignedPriceBook } from '../../shared/pricing/signed';
 import { LedgerInvariantError } from '../../shared/wallet/fold';
 import type { Services } from '../services';
 import { HttpError } from './errors';
-import { type RouteDoc, makeRouter, openApiDocument } from './route';
+import { JsonText, type RouteDoc, makeRouter, openApiDocument } from './route';
+import { pullResponseJson } from '../ledger/sync-service';
 
 export interface AppOptions {
   /** JSON logs to stdout; off in tests. */
@@ -191,7 +192,9 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
       response: PullResponse,
     },
     async ({ request, query }) => ({
-      body: await sync.pull(await accountOf(request), query.after, query.limit),
+      body: new JsonText(
+        pullResponseJson(await sync.pull(await accountOf(request), query.after, query.limit)),
+      ),
     }),
   );
   route(

@@ -17,6 +17,11 @@ export interface Handled {
   body: unknown;
 }
 
+/** A response body that is already JSON text (sent as is, never re-serialised). */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** Parses with a zod schema, turning failures into a 400 that says which field and why. */
 export function parseOr400<S extends z.ZodType>(
   schema: S,
@@ -63,7 +68,11 @@ export function makeRouter(app: FastifyInstance, docs: RouteDoc[]) {
         const params = (request.params ?? {}) as Record<string, string>;
         const result = await handler({ body, query, params, request, reply });
         if (reply.sent) return reply;
-        return reply.code(result.status ?? 200).send(result.body);
+        reply.code(result.status ?? 200);
+        if (result.body instanceof JsonText) {
+          return reply.type('application/json; charset=utf-8').send(result.body.text);
+        }
+        return reply.send(result.body);
       },
     });
   };

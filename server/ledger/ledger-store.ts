@@ -3,6 +3,9 @@ import type { LedgerEntry } from '../../shared/ledger/entry';
 import type { WalletFold } from '../../shared/wallet/fold';
 import type { Sql } from '../db/database';
 
+/** Entries read per query while folding a stored chain. */
+const CATCH_UP_BATCH = 5000;
+
 export interface AccountHead {
   seq: number;
   hash: string;
@@ -37,9 +40,11 @@ export const ledgerStore = {
   async catchUp(tx: Sql, accountId: string, fold: WalletFold, headSeq: number): Promise<void> {
     let after = fold.lastSeq;
     while (after < headSeq) {
+      // Bounded on both ends (seqs are dense) so stale statistics cannot turn each batch into a
+      // sort of every remaining row.
       const { rows } = await tx.query<{ seq: number; hash: string; body: string }>(
-        'select seq, hash, body from entries where account_id = $1 and seq > $2 order by seq limit 5000',
-        [accountId, after],
+        'select seq, hash, body from entries where account_id = $1 and seq > $2 and seq <= $3 order by seq',
+        [accountId, after, Math.min(headSeq, after + CATCH_UP_BATCH)],
       );
       if (rows.length === 0)
         throw new Error(`ledger of ${accountId} ends at ${after}, head says ${headSeq}`);

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../shared/crypto/ed25519';
+import { PullResponse } from '../../shared/api/ledger';
+import { GENESIS, type ChainHead } from '../../shared/ledger/chain';
 import type { Voucher } from '../../shared/ledger/entry';
+import { verifyChain } from '../../shared/ledger/verify';
 import { signVoucher } from '../../shared/ledger/voucher';
 import { DAY, HOUR, MINUTE } from '../clock';
 import { type TestServer, backends, headSeq, opId, signUp, testServer } from '../testing/harness';
@@ -468,6 +471,57 @@ describe.each(backends)('ledger operations on %s', (backend) => {
       mutationSeq: 1,
       code: 'not-found',
     });
+  });
+
+  it('pages the chain in dense batches whose bodies arrive byte for byte, whatever text they hold', async () => {
+    const u = await signUp(t.app);
+    const reasons = [
+      'quote " backslash \\ slash / newline \n tab \t bell \u0007',
+      'unicode é ß 漢字 😀 and separators \u2028 \u2029',
+      '</script><!-- {"seq":1,"accountId":"someone-else"} -->',
+    ];
+    for (const reason of reasons) {
+      await t.services.ledger.grant(u.accountId, {
+        operationId: opId(),
+        amount: 1,
+        source: 'promo',
+        reason,
+      });
+    }
+    const { rows } = await t.db.query<{ seq: number; hash: string; body: string }>(
+      'select seq, hash, body from entries where account_id = $1 order by seq',
+      [u.accountId],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    const keys = (await get('/v1/keys', {})).json().keys;
+    const pulled: Array<{ seq: number; hash: string; body: string }> = [];
+    let from: ChainHead = GENESIS;
+    for (;;) {
+      const res = await get(`/v1/ledger/entries?after=${from.seq}&limit=2`, u.headers);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const page = PullResponse.parse(res.json());
+      expect(page.entries.length).toBe(Math.min(2, rows.length - from.seq));
+      const verdict = verifyChain(page.entries, page.checkpoint, keys, {
+        from,
+        accountId: u.accountId,
+      });
+      expect(verdict).toMatchObject({ ok: true });
+      if (!verdict.ok) break;
+      pulled.push(...page.entries);
+      from = verdict.head;
+      if (from.seq >= page.headSeq) break;
+    }
+    expect(pulled).toEqual(rows);
+    const decoded = pulled.map((e) => JSON.parse(e.body) as { reason?: string });
+    expect(
+      decoded.filter((b) => b.reason !== undefined && reasons.includes(b.reason)),
+    ).toHaveLength(3);
+    // At the head the page is empty and its checkpoint signs the head itself.
+    const empty = PullResponse.parse(
+      (await get(`/v1/ledger/entries?after=${from.seq}`, u.headers)).json(),
+    );
+    expect(empty.entries).toEqual([]);
+    expect(empty.checkpoint.checkpoint).toMatchObject({ seq: from.seq, head: from.hash });
   });
 
   it('publishes its keys, and signs every pull with the active one', async () => {
