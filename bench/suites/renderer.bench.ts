@@ -410,14 +410,16 @@ const storedHead = (page: Page): Promise<{ seq: number; rows: number }> =>
       req.onerror = () => resolve({ seq: -1, rows: -1 });
       req.onsuccess = () => {
         const db = req.result;
-        const tx = db.transaction(['cursor', 'entries'], 'readonly');
+        // Entries are stored 100 to a record (renderer/src/db/entry-pages.ts): count page rows.
+        const tx = db.transaction(['cursor', 'pages'], 'readonly');
         const head = tx.objectStore('cursor').get('head');
-        const count = tx.objectStore('entries').count();
+        const pages = tx.objectStore('pages').getAll();
         tx.oncomplete = () => {
           db.close();
+          const all = pages.result as Array<{ rows: unknown[] }>;
           resolve({
             seq: (head.result as { seq?: number } | undefined)?.seq ?? 0,
-            rows: count.result,
+            rows: all.reduce((n, p) => n + p.rows.length, 0),
           });
         };
         tx.onerror = () => {
@@ -676,7 +678,7 @@ async function store100k(): Promise<BenchResult> {
       unit: 'ms',
       baseline: 3000,
       better: 'lower',
-      note: `the renderer's storeBatch (renderer/src/db/store-batch.ts: rows derived + bulkPut + cursor, one transaction a batch) for 100k main-verified entries in ${batches.length} batches of ${BATCH}, Chromium, IndexedDB on disk; target < 3 s`,
+      note: `the renderer's storeBatch (renderer/src/db/store-batch.ts: rows derived, written 100 to a page record, + cursor, one transaction a batch) for 100k main-verified entries in ${batches.length} batches of ${BATCH}, Chromium, IndexedDB on disk; target < 3 s`,
       extra: {
         'entries/s': Math.round((result.entries / result.ms) * 1000),
         'median batch ms': r1(result.medianBatchMs),

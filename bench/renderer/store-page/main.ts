@@ -1,4 +1,5 @@
 import { openDb } from '../../../renderer/src/db/db';
+import { countRows } from '../../../renderer/src/db/entry-pages';
 import { storeBatch } from '../../../renderer/src/db/store-batch';
 import type { StoreInput, StorePageApi, StoreResult } from './api';
 
@@ -33,7 +34,7 @@ const api: StorePageApi = {
     await new Promise((r) => setTimeout(r, 100));
     for (const e of observer.takeRecords()) longTasks.push(e.duration);
     observer.disconnect();
-    const stored = await db.entries.count();
+    const stored = await countRows(db);
     const cursor = await db.cursor.get('head');
     db.close();
     perBatch.sort((a, b) => a - b);

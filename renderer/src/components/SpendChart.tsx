@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useLedger, useStores } from '../app/context';
+import { readNewestUntil } from '../db/entry-pages';
 import { dayKey } from '../util/format';
 import { BarChart, type BarSeries } from './BarChart';
 
@@ -27,22 +28,17 @@ export function SpendChart() {
   useEffect(() => {
     let live = true;
     const cutoff = new Date(Date.now() - 30 * 86_400_000).toISOString();
-    void db.entries
-      .reverse()
-      .until((r) => r.at < cutoff)
-      .toArray()
-      .then((rows) => {
-        const out = new Map<string, Map<string, number>>();
-        for (const r of rows) {
-          if (r.delta >= 0 || r.type === 'expire' || r.type === 'reversal' || r.at < cutoff)
-            continue;
-          const key = KNOWN.has(r.tool) ? r.tool : 'other';
-          const day = out.get(dayKey(r.at)) ?? new Map<string, number>();
-          day.set(key, (day.get(key) ?? 0) - r.delta);
-          out.set(dayKey(r.at), day);
-        }
-        if (live) setValues(out);
-      });
+    void readNewestUntil(db, (r) => r.at < cutoff).then((rows) => {
+      const out = new Map<string, Map<string, number>>();
+      for (const r of rows) {
+        if (r.delta >= 0 || r.type === 'expire' || r.type === 'reversal' || r.at < cutoff) continue;
+        const key = KNOWN.has(r.tool) ? r.tool : 'other';
+        const day = out.get(dayKey(r.at)) ?? new Map<string, number>();
+        day.set(key, (day.get(key) ?? 0) - r.delta);
+        out.set(dayKey(r.at), day);
+      }
+      if (live) setValues(out);
+    });
     return () => {
       live = false;
     };

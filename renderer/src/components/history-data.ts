@@ -1,4 +1,5 @@
 import type { EaselDb, EntryRow } from '../db/db';
+import { readRows } from '../db/entry-pages';
 
 export type HistoryRow = Omit<EntryRow, 'body'>;
 
@@ -47,7 +48,7 @@ export class PageCache {
         this.loading.add(p);
         const hi = this.head - p * PAGE;
         const lo = Math.max(1, hi - PAGE + 1);
-        const rows = await this.db.entries.where('seq').between(lo, hi, true, true).toArray();
+        const rows = await readRows(this.db, lo, hi);
         this.pages.set(p, rows.reverse().map(strip));
         this.loading.delete(p);
       }),
@@ -75,10 +76,7 @@ export async function loadAll(db: EaselDb, head: number): Promise<HistoryRow[]> 
   const out: HistoryRow[] = [];
   const CHUNK = 2000;
   for (let hi = head; hi >= 1; hi -= CHUNK) {
-    const rows = await db.entries
-      .where('seq')
-      .between(Math.max(1, hi - CHUNK + 1), hi, true, true)
-      .toArray();
+    const rows = await readRows(db, Math.max(1, hi - CHUNK + 1), hi);
     for (let i = rows.length - 1; i >= 0; i--) {
       const r = rows[i];
       if (r) out.push(strip(r));

@@ -3,6 +3,7 @@ import type { JobView, StoreCatalog } from '../../../shared/ipc/types';
 import type { Design } from '../../../shared/api/catalog';
 import type { SignedCheckpoint, PublicKeyInfo } from '../../../shared/ledger/checkpoint';
 import type { SignedPriceBook } from '../../../shared/pricing/signed';
+import { paginate } from './entry-pages';
 import type { WalletSnapshot } from './snapshot';
 
 /** One stored ledger entry: the exact wire entry plus fields derived once, at store time. */
@@ -22,6 +23,17 @@ export interface EntryRow {
   label: string;
   /** Set only on hold rows, so captures and releases can find their tool. */
   holdId?: string;
+}
+
+/**
+ * A page of stored entries: rows with seq in [page * 100 + 1, page * 100 + 100], in seq order
+ * (the newest page may be partial). IndexedDB's cost is per record, so 100 rows share one.
+ */
+export interface EntryPage {
+  page: number;
+  rows: EntryRow[];
+  /** The hold ids among the rows (a multi-entry index: captures find their hold's tool). */
+  holdIds: string[];
 }
 
 /** The sync cursor: the stored head and the checkpoint that verified it, in one row. */
@@ -78,7 +90,7 @@ export interface OutboxRow {
 }
 
 export class EaselDb extends Dexie {
-  entries!: Table<EntryRow, number>;
+  pages!: Table<EntryPage, number>;
   cursor!: Table<CursorRow, string>;
   snapshots!: Table<SnapshotRow, string>;
   priceBooks!: Table<PriceBookRow, string>;
@@ -100,6 +112,15 @@ export class EaselDb extends Dexie {
       gallery: 'itemId, createdAt',
       outbox: '++id',
     });
+    // v2: entries move into pages of 100 rows (one record per row cost ~70 µs in Chromium).
+    this.version(2)
+      .stores({ pages: 'page, *holdIds' })
+      .upgrade(async (tx) => {
+        const rows = await tx.table<EntryRow, number>('entries').orderBy('seq').toArray();
+        await tx.table<EntryPage, number>('pages').bulkPut(paginate(rows));
+      });
+    // v3: the per-row table is gone (Dexie can only drop it a version after the upgrade read it).
+    this.version(3).stores({ entries: null });
   }
 }
 

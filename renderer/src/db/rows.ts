@@ -126,14 +126,16 @@ export function toRows(entries: readonly WireEntry[], holdTools: Map<string, str
   return rows;
 }
 
-/** Hold ids a batch refers to but does not contain. */
+/** Hold ids a batch refers to but does not contain (those must be looked up in the store). */
 export function referencedHolds(entries: readonly WireEntry[]): string[] {
-  const ids = new Set<string>();
+  const referenced = new Set<string>();
+  const contained = new Set<string>();
   const re = /"(?:holdId|paidBy)":"([^"\\]*)"/;
   for (const e of entries) {
-    if (e.body.includes('"type":"hold"')) continue;
-    const m = re.exec(e.body);
-    if (m?.[1]) ids.add(m[1]);
+    const id = re.exec(e.body)?.[1];
+    if (!id) continue;
+    if (e.body.includes('"type":"hold"')) contained.add(id);
+    else referenced.add(id);
   }
-  return [...ids];
+  return [...referenced].filter((id) => !contained.has(id));
 }

@@ -1,6 +1,7 @@
 import type { SignedCheckpoint, PublicKeyInfo } from '../../../shared/ledger/checkpoint';
 import type { WireEntry } from '../../../shared/ledger/entry';
 import type { EaselDb, CursorRow } from './db';
+import { appendRows, holdTools } from './entry-pages';
 import { referencedHolds, toRows } from './rows';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -21,15 +22,9 @@ export async function storeBatch(
   keys: PublicKeyInfo[],
 ): Promise<{ seq: number; hash: string }> {
   const head = { seq: checkpoint.checkpoint.seq, hash: checkpoint.checkpoint.head };
-  await db.transaction('rw', db.entries, db.cursor, async () => {
-    const holdTools = new Map<string, string>();
-    const missing = referencedHolds(entries);
-    if (missing.length > 0) {
-      const holds = await db.entries.where('holdId').anyOf(missing).toArray();
-      for (const h of holds) if (h.holdId) holdTools.set(h.holdId, h.tool);
-    }
-    const rows = toRows(entries, holdTools);
-    if (rows.length > 0) await db.entries.bulkPut(rows);
+  await db.transaction('rw', db.pages, db.cursor, async () => {
+    const tools = await holdTools(db, referencedHolds(entries));
+    await appendRows(db, toRows(entries, tools));
     await db.cursor.put({ id: 'head', accountId, ...head, checkpoint, keys });
   });
   return head;
@@ -39,10 +34,10 @@ export async function storeBatch(
 export async function clearAccount(db: EaselDb): Promise<void> {
   await db.transaction(
     'rw',
-    [db.entries, db.cursor, db.snapshots, db.gallery, db.outbox, db.designs],
+    [db.pages, db.cursor, db.snapshots, db.gallery, db.outbox, db.designs],
     async () => {
       await Promise.all([
-        db.entries.clear(),
+        db.pages.clear(),
         db.cursor.clear(),
         db.snapshots.clear(),
         db.gallery.clear(),

@@ -4,6 +4,7 @@ import { verifyChain, type ChainVerdict } from '../../../shared/ledger/verify';
 import { WalletFold } from '../../../shared/wallet/fold';
 import type { WalletState } from '../../../shared/wallet/types';
 import type { EaselDb } from '../db/db';
+import { readRows } from '../db/entry-pages';
 
 export type Verification =
   { ok: true; seq: number } | { ok: false; reason: string; seq: number | null; message: string };
@@ -38,10 +39,7 @@ export class LedgerCore {
     }
     const wires: WireEntry[] = [];
     for (let lo = 1; lo <= count; lo += CHUNK) {
-      const rows = await this.db.entries
-        .where('seq')
-        .between(lo, lo + CHUNK, true, false)
-        .toArray();
+      const rows = await readRows(this.db, lo, Math.min(count, lo + CHUNK - 1));
       for (const r of rows) wires.push({ seq: r.seq, hash: r.hash, body: r.body });
     }
     const verdict: ChainVerdict = verifyChain(wires, cursor.checkpoint, cursor.keys, {

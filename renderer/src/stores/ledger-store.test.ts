@@ -3,6 +3,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeEasel } from '../../testing/fake-easel';
 import { openDb } from '../db/db';
+import { countRows } from '../db/entry-pages';
 import { createAppStores, type AppStores } from './app-stores';
 
 let stores: AppStores | null = null;
@@ -33,7 +34,7 @@ describe('ledger store', () => {
     await until(() => stores?.ledger.getState().wallet?.balances.image?.balance === 70);
     const cursor = await db.cursor.get('head');
     expect(cursor?.seq).toBe(2);
-    expect(await db.entries.count()).toBe(2);
+    expect(await countRows(db)).toBe(2);
     expect(stores.ledger.getState().verification.status).toBe('ok');
     expect(api.calls).toContain('batchStored');
   });
@@ -44,7 +45,8 @@ describe('ledger store', () => {
     const db = openDb(fresh());
     stores = createAppStores(api, db);
     await stores.startAccount('acct-1');
-    expect(await db.entries.count()).toBe(4500);
+    expect(await countRows(db)).toBe(4500);
+    expect(await db.pages.count()).toBe(45);
     expect(api.calls.filter((c) => c === 'pullBatch').length).toBe(3);
     api.grant(7, 'daily');
     api.emit('ledgerChanged', { headSeq: 4501 });
@@ -77,8 +79,11 @@ describe('ledger store', () => {
     const first = createAppStores(api, db);
     await first.startAccount('acct-1');
     first.stop();
-    const row = await db.entries.get(1);
-    await db.entries.update(1, { body: (row?.body ?? '').replace('"amount":20', '"amount":2000') });
+    const page = await db.pages.get(0);
+    const row = page?.rows[0];
+    if (!page || !row) throw new Error('entry 1 is not stored');
+    row.body = row.body.replace('"amount":20', '"amount":2000');
+    await db.pages.put(page);
 
     api.online = false;
     stores = createAppStores(api, openDb(name));

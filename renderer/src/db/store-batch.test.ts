@@ -1,0 +1,102 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { EntryDraft, LedgerEntry, WireEntry } from '../../../shared/ledger/entry';
+import { ChainWriter } from '../../../shared/ledger/writer';
+import {
+  T0,
+  at,
+  bucket,
+  grant,
+  testServerKey,
+  testServerKeys,
+} from '../../../shared/testing/ledger-fixture';
+import { allocate } from '../../../shared/wallet/allocate';
+import { planCapture } from '../../../shared/wallet/plan';
+import { openDb } from './db';
+import { countRows, readRows } from './entry-pages';
+import { referencedHolds } from './rows';
+import { storeBatch } from './store-batch';
+
+const ACCOUNT = 'acct-store';
+const wire = (e: LedgerEntry): WireEntry => ({ seq: e.seq, hash: e.hash, body: e.body });
+
+function chain() {
+  const writer = new ChainWriter(ACCOUNT);
+  let minute = 0;
+  const add = (draft: EntryDraft) => wire(writer.append(draft, at(++minute)));
+  const hold = (holdId: string, tool: string, amount: number) =>
+    add({
+      type: 'hold',
+      operationId: `op-${holdId}`,
+      holdId,
+      kind: 'image',
+      amount,
+      splits: allocate(writer.view(at(minute)).buckets, 'image', amount),
+      expiresAt: at(minute + 15),
+      purpose: { kind: 'job', jobId: `job-${holdId}`, tool },
+    });
+  const capture = (holdId: string, amount: number) => {
+    const held = writer.fold.hold(holdId);
+    if (!held) throw new Error(`no hold ${holdId}`);
+    return add({
+      type: 'capture',
+      operationId: `op-capture-${holdId}`,
+      holdId,
+      amount,
+      splits: planCapture(held, amount),
+    });
+  };
+  const checkpoint = () => writer.checkpoint(T0, testServerKey);
+  return { add, hold, capture, checkpoint };
+}
+
+describe('storeBatch', () => {
+  it('names the tool of a capture whose hold was stored in an earlier batch', async () => {
+    const c = chain();
+    const first = [c.add(grant(bucket(100))), c.hold('hold-a', 'upscale', 2)];
+    const cp1 = c.checkpoint();
+    const second = [
+      c.capture('hold-a', 2),
+      c.hold('hold-b', 'generate', 6),
+      c.capture('hold-b', 6),
+    ];
+    const cp2 = c.checkpoint();
+
+    // Only the hold from the earlier batch needs a lookup in the store.
+    expect(referencedHolds(second)).toEqual(['hold-a']);
+
+    const db = openDb('test-store-batch-holds');
+    await storeBatch(db, ACCOUNT, first, cp1, testServerKeys);
+    const head = await storeBatch(db, ACCOUNT, second, cp2, testServerKeys);
+    expect(head).toEqual({ seq: 5, hash: cp2.checkpoint.head });
+    const rows = await readRows(db, 1, 5);
+    expect(rows.map((r) => [r.seq, r.type, r.tool, r.delta])).toEqual([
+      [1, 'grant', '', 100],
+      [2, 'hold', 'upscale', 0],
+      [3, 'capture', 'upscale', -2],
+      [4, 'hold', 'generate', 0],
+      [5, 'capture', 'generate', -6],
+    ]);
+    expect(rows.map((r) => r.body)).toEqual([...first, ...second].map((e) => e.body));
+    expect((await db.cursor.get('head'))?.seq).toBe(5);
+    db.close();
+  });
+
+  it('stores nothing, cursor included, when a batch does not continue the stored chain', async () => {
+    const c = chain();
+    const first = [c.add(grant(bucket(100)))];
+    const cp1 = c.checkpoint();
+    c.add(grant(bucket(5))); // never stored: the next batch skips it
+    const third = [c.add(grant(bucket(7)))];
+    const cp3 = c.checkpoint();
+
+    const db = openDb('test-store-batch-gap');
+    await storeBatch(db, ACCOUNT, first, cp1, testServerKeys);
+    await expect(storeBatch(db, ACCOUNT, third, cp3, testServerKeys)).rejects.toThrow(
+      /do not reach 2/,
+    );
+    expect(await countRows(db)).toBe(1);
+    expect((await db.cursor.get('head'))?.seq).toBe(1);
+    db.close();
+  });
+});
