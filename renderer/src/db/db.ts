@@ -4,6 +4,7 @@ import type { Design } from '../../../shared/api/catalog';
 import type { SignedCheckpoint, PublicKeyInfo } from '../../../shared/ledger/checkpoint';
 import type { SignedPriceBook } from '../../../shared/pricing/signed';
 import { paginate } from './entry-pages';
+import { toRows } from './rows';
 import type { WalletSnapshot } from './snapshot';
 
 /** One stored ledger entry: the exact wire entry plus fields derived once, at store time. */
@@ -116,7 +117,10 @@ export class EaselDb extends Dexie {
     this.version(2)
       .stores({ pages: 'page, *holdIds' })
       .upgrade(async (tx) => {
-        const rows = await tx.table<EntryRow, number>('entries').orderBy('seq').toArray();
+        // Rows are re-derived from the bodies (the signed source): v1 left captures and
+        // releases without their hold's credit kind.
+        const old = await tx.table<EntryRow, number>('entries').orderBy('seq').toArray();
+        const rows = toRows(old, new Map());
         await tx.table<EntryPage, number>('pages').bulkPut(paginate(rows));
       });
     // v3: the per-row table is gone (Dexie can only drop it a version after the upgrade read it).

@@ -1,12 +1,11 @@
 import 'fake-indexeddb/auto';
-import { Dexie } from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { openDb, type EaselDb, type EntryRow } from './db';
 import {
   PAGE_SIZE,
   appendRows,
   countRows,
-  holdTools,
+  storedHolds,
   paginate,
   readNewestUntil,
   readRows,
@@ -80,12 +79,12 @@ describe('entry pages', () => {
     batch[4] = row(5, { type: 'hold', holdId: 'hold-a', tool: 'upscale' });
     batch[180] = row(181, { type: 'hold', holdId: 'hold-b', tool: 'cutout' });
     await append(db, batch);
-    const tools = await holdTools(db, ['hold-a', 'hold-b', 'hold-missing']);
+    const tools = await storedHolds(db, ['hold-a', 'hold-b', 'hold-missing']);
     expect([...tools].sort()).toEqual([
-      ['hold-a', 'upscale'],
-      ['hold-b', 'cutout'],
+      ['hold-a', { tool: 'upscale', kind: 'image' }],
+      ['hold-b', { tool: 'cutout', kind: 'image' }],
     ]);
-    expect(await holdTools(db, [])).toEqual(new Map());
+    expect(await storedHolds(db, [])).toEqual(new Map());
     db.close();
   });
 
@@ -102,35 +101,6 @@ describe('entry pages', () => {
         .reverse(),
     );
     expect(newest.at(-1)?.seq).toBe(201);
-    db.close();
-  });
-
-  it('moves a version 1 cache (one record per entry) into pages on upgrade', async () => {
-    const name = fresh();
-    const v1 = new Dexie(name);
-    v1.version(1).stores({
-      entries: 'seq, holdId',
-      cursor: 'id',
-      snapshots: 'id',
-      priceBooks: 'id',
-      catalog: 'id',
-      designs: 'designId',
-      gallery: 'itemId, createdAt',
-      outbox: '++id',
-    });
-    const old = rows(1, 205);
-    old[9] = row(10, { type: 'hold', holdId: 'hold-old', tool: 'filter' });
-    await v1.table('entries').bulkPut(old);
-    await v1.table('cursor').put({ id: 'head', accountId: 'acct-1', seq: 205 });
-    v1.close();
-
-    const db = openDb(name);
-    await db.open();
-    expect(db.tables.map((t) => t.name)).not.toContain('entries');
-    expect(await db.pages.count()).toBe(3);
-    expect(await readRows(db, 1, 205)).toEqual(old);
-    expect(await holdTools(db, ['hold-old'])).toEqual(new Map([['hold-old', 'filter']]));
-    expect((await db.cursor.get('head'))?.seq).toBe(205);
     db.close();
   });
 });

@@ -1,4 +1,5 @@
 import type { EaselDb, EntryPage, EntryRow } from './db';
+import type { HoldInfo } from './rows';
 
 /**
  * Stored entries live in pages of PAGE_SIZE rows, one IndexedDB record each: IndexedDB's cost is
@@ -89,21 +90,24 @@ export async function readNewestUntil(
   return out;
 }
 
-/** The tool of each hold id found among the stored rows. */
-export async function holdTools(
+/** The tool and credit kind of each hold id found among the stored rows. */
+export async function storedHolds(
   db: EaselDb,
   holdIds: readonly string[],
-): Promise<Map<string, string>> {
-  const tools = new Map<string, string>();
-  if (holdIds.length === 0) return tools;
+): Promise<Map<string, HoldInfo>> {
+  const holds = new Map<string, HoldInfo>();
+  if (holdIds.length === 0) return holds;
   const wanted = new Set(holdIds);
-  const pages = await db.pages
+  // Page numbers first (index only), then each page once: a page holds many holds.
+  const keys = await db.pages
     .where('holdIds')
     .anyOf([...wanted])
-    .toArray();
+    .primaryKeys();
+  const pages = (await db.pages.bulkGet([...new Set(keys)])).filter((p) => p !== undefined);
   for (const p of pages)
-    for (const r of p.rows) if (r.holdId && wanted.has(r.holdId)) tools.set(r.holdId, r.tool);
-  return tools;
+    for (const r of p.rows)
+      if (r.holdId && wanted.has(r.holdId)) holds.set(r.holdId, { tool: r.tool, kind: r.kind });
+  return holds;
 }
 
 /** How many rows are stored. */

@@ -28,11 +28,17 @@ function purposeTool(p: LooseBody['purpose']): string {
   return str(p.kind);
 }
 
+/** What a capture, release or refund learns from the hold it resolves. */
+export interface HoldInfo {
+  tool: string;
+  kind: string;
+}
+
 /**
- * Derives history rows from wire entries. `holdTools` maps hold ids to their tool; it is filled
- * as holds pass, and the caller preloads it with older holds a batch refers to.
+ * Derives history rows from wire entries. `holds` maps hold ids to their tool and credit kind;
+ * it is filled as holds pass, and the caller preloads it with older holds a batch refers to.
  */
-export function toRows(entries: readonly WireEntry[], holdTools: Map<string, string>): EntryRow[] {
+export function toRows(entries: readonly WireEntry[], holds: Map<string, HoldInfo>): EntryRow[] {
   const rows: EntryRow[] = new Array<EntryRow>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
@@ -67,20 +73,20 @@ export function toRows(entries: readonly WireEntry[], holdTools: Map<string, str
       case 'hold':
         tool = purposeTool(b.purpose);
         holdId = str(b.holdId);
-        holdTools.set(holdId, tool);
+        holds.set(holdId, { tool, kind });
         label = `Hold for ${tool}`;
         break;
       case 'capture':
-        tool = holdTools.get(str(b.holdId)) ?? '';
+        ({ tool, kind } = holds.get(str(b.holdId)) ?? { tool: '', kind });
         delta = -amount;
         label = `Charged for ${tool || 'job'}`;
         break;
       case 'release':
-        tool = holdTools.get(str(b.holdId)) ?? '';
+        ({ tool, kind } = holds.get(str(b.holdId)) ?? { tool: '', kind });
         label = `Hold released (${str(b.reason)})`;
         break;
       case 'refund':
-        tool = holdTools.get(str(b.paidBy)) ?? '';
+        tool = holds.get(str(b.paidBy))?.tool ?? '';
         delta = amount;
         label = `Refund: ${str(b.reason)}`;
         break;

@@ -1,7 +1,7 @@
 import type { SignedCheckpoint, PublicKeyInfo } from '../../../shared/ledger/checkpoint';
 import type { WireEntry } from '../../../shared/ledger/entry';
 import type { EaselDb, CursorRow } from './db';
-import { appendRows, holdTools } from './entry-pages';
+import { appendRows, storedHolds } from './entry-pages';
 import { referencedHolds, toRows } from './rows';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -23,7 +23,7 @@ export async function storeBatch(
 ): Promise<{ seq: number; hash: string }> {
   const head = { seq: checkpoint.checkpoint.seq, hash: checkpoint.checkpoint.head };
   await db.transaction('rw', db.pages, db.cursor, async () => {
-    const tools = await holdTools(db, referencedHolds(entries));
+    const tools = await storedHolds(db, referencedHolds(entries));
     await appendRows(db, toRows(entries, tools));
     await db.cursor.put({ id: 'head', accountId, ...head, checkpoint, keys });
   });
