@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Benchmark, ratioOf } from './harness';
 
-/** `npm run bench` runs every benchmark; `npm run bench -- --only <id>` runs one. */
+/** `npm run bench` runs every benchmark; `npm run bench -- --only <id>[,<id>…]` runs those. */
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const onlyAt = args.indexOf('--only');
@@ -19,11 +19,15 @@ for (const file of readdirSync(suiteDir)
   };
   all.push(...(mod.benchmarks ?? []));
 }
-const chosen = only ? all.filter((b) => b.id === only) : all;
-if (only && chosen.length === 0) {
-  console.error(`no benchmark "${only}"; known: ${all.map((b) => b.id).join(', ')}`);
+const wanted = only?.split(',').filter(Boolean) ?? [];
+const unknown = wanted.filter((id) => !all.some((b) => b.id === id));
+if (only !== undefined && (wanted.length === 0 || unknown.length > 0)) {
+  console.error(
+    `no benchmark "${unknown.join(', ') || only}"; known: ${all.map((b) => b.id).join(', ')}`,
+  );
   process.exit(2);
 }
+const chosen = wanted.length > 0 ? all.filter((b) => wanted.includes(b.id)) : all;
 
 const rows: string[] = [];
 let failed = false;
