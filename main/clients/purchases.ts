@@ -54,6 +54,7 @@ export function storeCatalogOf(c: CatalogResponse): StoreCatalog {
         priceCents: item.priceCents,
         currency: item.currency,
         dailyCredits: item.dailyCredits,
+        expiresInDays: item.expiresAfterDays,
       });
     }
   }

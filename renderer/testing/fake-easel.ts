@@ -296,6 +296,7 @@ export function createFakeEasel(
             priceCents: 1500,
             currency: 'usd',
             dailyCredits: 50,
+            expiresInDays: 30,
           },
         ],
         provider: 'sandbox',

@@ -100,6 +100,8 @@ export const StoreCatalog = z.strictObject({
       priceCents: z.int(),
       currency: z.string(),
       dailyCredits: z.int(),
+      /** Each month's credits expire this many days after they are credited. */
+      expiresInDays: z.int(),
     }),
   ),
   provider: z.enum(['stripe', 'sandbox']),

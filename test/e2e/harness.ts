@@ -82,3 +82,44 @@ export async function axeSerious(page: Page): Promise<AxeViolation[]> {
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+/**
+ * Walks the page with the Tab key and returns the visible, enabled controls it never reached
+ * (described by role and name). A radio group counts as reached when one of its radios is, as
+ * arrow keys move within it.
+ */
+export async function unreachableByKeyboard(page: Page): Promise<string[]> {
+  const controls = await page.evaluate(() => {
+    const selector =
+      'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+    const all = [...document.querySelectorAll<HTMLElement>(selector)].filter(
+      (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden',
+    );
+    all.forEach((el, i) => el.setAttribute('data-kb', String(i)));
+    (document.activeElement as HTMLElement | null)?.blur();
+    return all.map((el) => ({
+      key:
+        el instanceof HTMLInputElement && el.type === 'radio'
+          ? `radio:${el.name}`
+          : `#${el.getAttribute('data-kb')}`,
+      label: `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') ?? el.textContent ?? (el as HTMLInputElement).name ?? '').trim().slice(0, 40)}"`,
+    }));
+  });
+  const reached = new Set<string>();
+  for (let i = 0; i < controls.length * 4 + 10; i++) {
+    await page.keyboard.press('Tab');
+    const key = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return null;
+      return el instanceof HTMLInputElement && el.type === 'radio'
+        ? `radio:${el.name}`
+        : `#${el.getAttribute('data-kb') ?? '?'}`;
+    });
+    if (key) reached.add(key);
+    if (controls.every((c) => reached.has(c.key))) break;
+  }
+  await page.evaluate(() => {
+    for (const el of document.querySelectorAll('[data-kb]')) el.removeAttribute('data-kb');
+  });
+  return [...new Set(controls.filter((c) => !reached.has(c.key)).map((c) => c.label))];
+}

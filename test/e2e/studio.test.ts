@@ -11,7 +11,14 @@ import { defaultPriceBook } from '../../shared/pricing/fixtures/default';
 import { quote } from '../../shared/pricing/quote';
 import { readConfig } from '../../server/config';
 import { startServer, type RunningServer } from '../../server/start';
-import { axeSerious, buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+import {
+  axeSerious,
+  buildRendererIfStale,
+  launchChromium,
+  shot,
+  tempDir,
+  unreachableByKeyboard,
+} from './harness';
 
 let server: RunningServer | null = null;
 let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
@@ -227,8 +234,9 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
     await shot(page, '06-store-credited');
   });
 
-  it('shows every screen, accessible (axe: no serious or critical violations)', async () => {
+  it('shows every screen, accessible (axe: no serious or critical violations, every control reachable by Tab)', async () => {
     for (const [label, name] of [
+      ['Studio', '01-studio-keyboard'],
       ['Gallery', '03-gallery'],
       ['Wallet', '04-wallet'],
       ['History', '05-history'],
@@ -241,6 +249,7 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
       await shot(page, name);
       const violations = await axeSerious(page);
       expect(violations.map((v) => `${label}: ${v.id} ${v.help}`)).toEqual([]);
+      expect((await unreachableByKeyboard(page)).map((c) => `${label}: ${c}`)).toEqual([]);
     }
   });
 

@@ -122,5 +122,23 @@ describe('App', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Redeem offline (50)' }));
     await waitFor(() => expect(screen.getByText(/settles when back online/)).toBeTruthy());
     await waitFor(() => expect(balance()).toBe('20'));
+
+    // Back online: the redemption settles, and nothing still says it is waiting.
+    api.online = true;
+    act(() =>
+      api.emit('syncState', {
+        status: 'idle',
+        progress: null,
+        offlineSince: null,
+        lastSyncedAt: '2026-11-20T10:00:00.000Z',
+        error: null,
+        pendingMutations: 0,
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.getByText('Your offline redemption has settled with the server.')).toBeTruthy(),
+    );
+    expect(screen.queryByText(/settles when/)).toBeNull();
+    expect(screen.getByText('Owned · available offline')).toBeTruthy();
   });
 });

@@ -1,4 +1,4 @@
-import { credits } from '../util/format';
+import { creditsText } from '../util/format';
 
 export interface BarSeries {
   key: string;
@@ -27,7 +27,7 @@ export function BarChart(props: {
       <svg
         viewBox={`0 0 ${W} ${H + 20}`}
         role="img"
-        aria-label={`${props.title}: ${credits(sum)} credits in total`}
+        aria-label={`${props.title}: ${creditsText(sum)} in total`}
       >
         <line x1={pad} x2={W - pad} y1={H} y2={H} className="axis" />
         {days.map((d, i) => {

@@ -1,5 +1,5 @@
 import type { Quote } from '../../../shared/pricing/request';
-import { credits } from '../util/format';
+import { creditWord, credits } from '../util/format';
 
 /**
  * The exact cost of a run and what is left after, right under its button. The quote comes from
@@ -22,7 +22,8 @@ export function CostLine(props: {
   const after = balance === null ? null : balance - quote.credits;
   return (
     <p className="cost" data-testid="cost-line" aria-live="polite">
-      Costs <strong data-testid="quote-credits">{credits(quote.credits)}</strong> credits
+      Costs <strong data-testid="quote-credits">{credits(quote.credits)}</strong>{' '}
+      {creditWord(quote.credits)}
       {after !== null && (
         <>
           {' '}

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { DesignRow } from '../db/db';
-import { credits } from '../util/format';
+import { creditWord, credits } from '../util/format';
 
 export function DesignCard(props: {
   design: DesignRow;
@@ -24,7 +24,7 @@ export function DesignCard(props: {
         <p className="card-title">{d.title}</p>
         <p className="muted">{d.description}</p>
         <p>
-          <strong>{credits(d.credits)}</strong> credits
+          <strong>{credits(d.credits)}</strong> {creditWord(d.credits)}
         </p>
         {d.owned ? (
           <p className="owned">

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { GalleryRow } from '../db/db';
 import { useCatalog, useStores } from '../app/context';
-import { credits, duration } from '../util/format';
+import { creditsText, duration } from '../util/format';
 import { useImageUrl } from './useImageUrl';
 
 export function GalleryCard(props: { item: GalleryRow; now: number; onReuse: () => void }) {
@@ -42,10 +42,10 @@ export function GalleryCard(props: { item: GalleryRow; now: number; onReuse: () 
               className="secondary"
               onClick={async () => {
                 const back = await jobs.getState().dislike(item.itemId);
-                if (back !== null) setNote(`${credits(back)} credits returned`);
+                if (back !== null) setNote(`${creditsText(back)} returned`);
               }}
             >
-              Dislike (+{credits(item.refundCredits)} credits, {duration(left)} left)
+              Dislike (+{creditsText(item.refundCredits)}, {duration(left)} left)
             </button>
           )}
         </div>

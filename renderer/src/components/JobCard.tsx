@@ -1,6 +1,6 @@
 import type { JobView } from '../../../shared/ipc/types';
 import { useStores } from '../app/context';
-import { credits } from '../util/format';
+import { creditsText } from '../util/format';
 import { useImageUrl } from './useImageUrl';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -12,8 +12,8 @@ export function JobCard(props: { job: JobView }) {
   const url = useImageUrl(job.state === 'awaiting-confirm' && first ? first.sha256 : null);
   const charged =
     job.capturedCredits !== null
-      ? `${credits(job.capturedCredits)} credits charged`
-      : `${credits(job.heldCredits)} credits held`;
+      ? `${creditsText(job.capturedCredits)} charged`
+      : `${creditsText(job.heldCredits)} held`;
   return (
     <li className="job" data-testid={`job-${job.state}`}>
       <div className="job-head">
@@ -43,7 +43,7 @@ export function JobCard(props: { job: JobView }) {
               className="primary"
               onClick={() => void jobs.getState().confirm(job.jobId)}
             >
-              Confirm ({credits(job.heldCredits)} credits)
+              Confirm ({creditsText(job.heldCredits)})
             </button>
             <button
               type="button"

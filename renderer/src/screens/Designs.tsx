@@ -1,6 +1,6 @@
 import { useCatalog, useLedger, useStores } from '../app/context';
 import { DesignCard } from '../components/DesignCard';
-import { credits } from '../util/format';
+import { creditsText } from '../util/format';
 
 export function Designs() {
   const { catalog } = useStores();
@@ -19,7 +19,7 @@ export function Designs() {
       <p className="muted" data-testid="offline-left">
         {left === null
           ? 'No offline allowance: take one in Settings to redeem without a connection.'
-          : `Offline allowance: ${credits(left)} credits left to spend offline.`}
+          : `Offline allowance: ${creditsText(left)} left to spend offline.`}
       </p>
       {message && (
         <p className="banner banner-info" role="status">

@@ -48,7 +48,9 @@ export function Store() {
             {store.packs.map((p) => (
               <li className="card pack" key={p.itemId}>
                 <div className="card-body">
-                  <p className="card-title">{p.title}</p>
+                  {p.title !== `${credits(p.credits)} credits` && (
+                    <p className="card-title">{p.title}</p>
+                  )}
                   <p className="big">{credits(p.credits)} credits</p>
                   {p.bonusCredits > 0 && <p className="muted">+{credits(p.bonusCredits)} bonus</p>}
                   <p className="muted">Valid {p.expiresInDays} days</p>
@@ -70,16 +72,33 @@ export function Store() {
               <li className="card" key={p.itemId}>
                 <div className="card-body">
                   <p className="card-title">{p.title}</p>
-                  <p className="big">{credits(p.monthlyCredits)} credits / month</p>
-                  <p className="muted">+{credits(p.dailyCredits)} daily credits</p>
-                  <button
-                    type="button"
-                    className="primary"
-                    disabled={busy}
-                    onClick={() => buy(p.itemId)}
-                  >
-                    Subscribe for {money(p.priceCents, p.currency)} / month
-                  </button>
+                  {p.priceCents === 0 ? (
+                    <>
+                      <p className="big">{credits(p.dailyCredits)} credits / day</p>
+                      <p className="muted">
+                        Free, on every day you use Easel; they expire at midnight UTC.
+                      </p>
+                      <p className="muted">Included with every account.</p>
+                    </>
+                  ) : (
+                    <>
+                      <p className="big">{credits(p.monthlyCredits)} credits / month</p>
+                      {p.dailyCredits > 0 && (
+                        <p className="muted">+{credits(p.dailyCredits)} daily credits</p>
+                      )}
+                      <p className="muted">
+                        Each month&apos;s credits last {p.expiresInDays} days.
+                      </p>
+                      <button
+                        type="button"
+                        className="primary"
+                        disabled={busy}
+                        onClick={() => buy(p.itemId)}
+                      >
+                        Subscribe for {money(p.priceCents, p.currency)} / month
+                      </button>
+                    </>
+                  )}
                 </div>
               </li>
             ))}

@@ -4,6 +4,7 @@ import type { PurchaseStatus, StoreCatalog } from '../../../shared/ipc/types';
 import type { SignedPriceBook } from '../../../shared/pricing/signed';
 import type { DesignRow, EaselDb, OutboxRow } from '../db/db';
 import { messageOf } from '../util/errors';
+import { creditsText } from '../util/format';
 import { watch } from '../util/live';
 
 export interface CatalogState {
@@ -103,8 +104,16 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
       if (
         settled.length > 0 &&
         (await api.getAllowance({}).catch(() => null))?.pendingVouchers === 0
-      )
+      ) {
         await db.outbox.bulkDelete(settled.flatMap((o) => (o.id === undefined ? [] : [o.id])));
+        // Replaces "…settles when you are back online", which is no longer true.
+        set({
+          message:
+            settled.length === 1
+              ? 'Your offline redemption has settled with the server.'
+              : `${settled.length} offline redemptions have settled with the server.`,
+        });
+      }
     },
 
     async buy(itemId) {
@@ -154,8 +163,8 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         set({
           message:
             result.mode === 'offline'
-              ? `Redeemed offline for ${result.credits} credits; it settles when you are back online.`
-              : `Redeemed for ${result.credits} credits.`,
+              ? `Redeemed offline for ${creditsText(result.credits)}; it settles when you are back online.`
+              : `Redeemed for ${creditsText(result.credits)}.`,
         });
         onChange();
       } catch (error) {
