@@ -29,22 +29,27 @@ interface BucketRow {
 }
 
 interface HoldRow extends Omit<HoldView, 'splits'> {
-  earmarks: Map<string, number>;
+  /** What the hold earmarks per bucket: its splits (distinct buckets, checked when made). */
   splits: Split[];
+  /** What its capture paid (kept here, not in `payments`: one Map insert fewer per job). */
+  payment: PaymentRow | null;
 }
 
 interface PaymentRow {
   kind: string;
   splits: Split[];
-  /** Already refunded, per bucket and in new refund buckets. */
-  refunded: Map<string, number>;
+  /** Already refunded, per bucket (replaced, never mutated: most payments share NO_REFUNDS). */
+  refunded: ReadonlyMap<string, number>;
   refundedTotal: number;
 }
+
+// Most payments are never refunded: they share one empty map instead of allocating their own.
+const NO_REFUNDS: ReadonlyMap<string, number> = new Map();
 
 const newPayment = (kind: string, splits: Split[]): PaymentRow => ({
   kind,
   splits,
-  refunded: new Map(),
+  refunded: NO_REFUNDS,
   refundedTotal: 0,
 });
 
@@ -121,7 +126,7 @@ export class WalletFold {
         const hold = this.openHold(entry.holdId, fail);
         if (entry.amount !== hold.amount)
           fail(`release of ${entry.amount} but hold ${hold.holdId} holds ${hold.amount}`);
-        this.unearmark(hold.earmarks, fail);
+        this.unearmarkSplits(hold.splits, fail);
         hold.status = 'released';
         this.openHoldIds.delete(hold.holdId);
         break;
@@ -172,18 +177,14 @@ export class WalletFold {
     this.lastAt_ = entry.at;
   }
 
-  // One throwing function per seq, made only when the seq changes (apply is the hot path).
+  // One throwing function for the fold's life, reading the seq being applied (apply is the hot
+  // path: a closure per entry would be 100k allocations per 100k entries).
   private failSeq = -1;
-  private failFn: (message: string) => never = () => {
-    throw new Error('unreachable');
+  private readonly failFn = (message: string): never => {
+    throw new LedgerInvariantError(this.failSeq, message);
   };
   private failAt(seq: number): (message: string) => never {
-    if (seq !== this.failSeq) {
-      this.failSeq = seq;
-      this.failFn = (message: string): never => {
-        throw new LedgerInvariantError(seq, message);
-      };
-    }
+    this.failSeq = seq;
     return this.failFn;
   }
 
@@ -260,7 +261,11 @@ export class WalletFold {
 
   /** What a spend (by operation id), capture (by hold id) paid, and what came back. */
   payment(paidBy: string): PaymentView | undefined {
-    return this.payments.get(paidBy);
+    return this.paymentRow(paidBy);
+  }
+
+  private paymentRow(paidBy: string): PaymentRow | undefined {
+    return this.payments.get(paidBy) ?? this.holds.get(paidBy)?.payment ?? undefined;
   }
 
   /** Whether a bucket exists and may be spent from at `now` (even if it is empty). */
@@ -321,11 +326,18 @@ export class WalletFold {
     fail: (m: string) => never,
   ): void {
     let sum = 0;
-    const seen = splits.length > 1 ? new Set<string>() : null;
-    for (const s of splits) {
+    // Splits name one to a few buckets: a pairwise check beats allocating a Set per entry.
+    const seen = splits.length > 8 ? new Set<string>() : null;
+    for (let i = 0; i < splits.length; i++) {
+      const s = splits[i];
+      if (s === undefined) continue;
       if (seen) {
         if (seen.has(s.bucketId)) fail(`bucket ${s.bucketId} appears twice in one split`);
         seen.add(s.bucketId);
+      } else {
+        for (let j = 0; j < i; j++)
+          if (splits[j]?.bucketId === s.bucketId)
+            fail(`bucket ${s.bucketId} appears twice in one split`);
       }
       const bucket = this.bucketOf(s.bucketId, fail);
       const { spec } = bucket;
@@ -343,24 +355,21 @@ export class WalletFold {
     if (this.holds.has(entry.holdId)) fail(`hold ${entry.holdId} already exists`);
     if (entry.expiresAt <= entry.at) fail(`hold ${entry.holdId} expires before it is made`);
     this.checkSplits(entry.splits, entry.amount, entry.kind, entry.at, fail);
-    const earmarks = new Map<string, number>();
-    for (const s of entry.splits) {
-      this.bucketOf(s.bucketId, fail).held += s.amount;
-      earmarks.set(s.bucketId, s.amount);
-    }
+    // A hold usually splits over one or two buckets: its splits are its earmarks (no Map).
+    for (const s of entry.splits) this.bucketOf(s.bucketId, fail).held += s.amount;
     this.openHoldIds.add(entry.holdId);
     this.holds.set(entry.holdId, {
       holdId: entry.holdId,
       kind: entry.kind,
       amount: entry.amount,
       splits: entry.splits,
-      earmarks,
       expiresAt: entry.expiresAt,
       purpose: entry.purpose,
       seq: entry.seq,
       operationId: entry.operationId,
       status: 'open',
       captured: 0,
+      payment: null,
     });
   }
 
@@ -378,31 +387,39 @@ export class WalletFold {
     }
   }
 
+  private unearmarkSplits(splits: readonly Split[], fail: (m: string) => never): void {
+    for (const s of splits) {
+      const bucket = this.bucketOf(s.bucketId, fail);
+      bucket.held -= s.amount;
+      if (bucket.held < 0) fail(`bucket ${s.bucketId} releases more than it held`);
+    }
+  }
+
   private applyCapture(entry: EntryOf<'capture'>, fail: (m: string) => never): void {
     const hold = this.openHold(entry.holdId, fail);
     if (entry.amount > hold.amount)
       fail(`captures ${entry.amount}, hold ${hold.holdId} holds ${hold.amount}`);
     let sum = 0;
     for (const s of entry.splits) {
-      const earmarked = hold.earmarks.get(s.bucketId) ?? 0;
+      const earmarked = hold.splits.find((h) => h.bucketId === s.bucketId)?.amount ?? 0;
       if (s.amount > earmarked)
         fail(`captures ${s.amount} from bucket ${s.bucketId}, hold earmarks ${earmarked}`);
       sum += s.amount;
     }
     if (sum !== entry.amount) fail(`capture splits sum to ${sum}, amount is ${entry.amount}`);
-    this.unearmark(hold.earmarks, fail);
+    this.unearmarkSplits(hold.splits, fail);
     for (const s of entry.splits) this.bucketOf(s.bucketId, fail).remaining -= s.amount;
     hold.status = 'captured';
     this.openHoldIds.delete(hold.holdId);
     hold.captured = entry.amount;
-    if (entry.amount > 0) this.payments.set(hold.holdId, newPayment(hold.kind, entry.splits));
+    if (entry.amount > 0) hold.payment = newPayment(hold.kind, entry.splits);
   }
 
   // Each apply* checks everything before it changes anything, so a refused entry leaves the
   // fold exactly as it was.
   private applyRefund(entry: EntryOf<'refund'>, seq: number, fail: (m: string) => never): void {
     if (this.refundedItems.has(entry.itemId)) fail(`item ${entry.itemId} is refunded twice`);
-    const payment = this.payments.get(entry.paidBy) ?? fail(`nothing was paid by ${entry.paidBy}`);
+    const payment = this.paymentRow(entry.paidBy) ?? fail(`nothing was paid by ${entry.paidBy}`);
     if (payment.kind !== entry.kind)
       fail(`refund in ${entry.kind}, payment was in ${payment.kind}`);
     let sum = 0;
@@ -431,11 +448,13 @@ export class WalletFold {
     if (payment.refundedTotal + entry.amount > paidTotal)
       fail(`refunds would exceed the ${paidTotal} paid by ${entry.paidBy}`);
 
+    const refunded = new Map(payment.refunded);
     for (const s of entry.splits) {
       this.bucketOf(s.bucketId, fail).remaining += s.amount;
       this.nonEmptyBuckets.add(s.bucketId);
-      payment.refunded.set(s.bucketId, (payment.refunded.get(s.bucketId) ?? 0) + s.amount);
+      refunded.set(s.bucketId, (refunded.get(s.bucketId) ?? 0) + s.amount);
     }
+    payment.refunded = refunded;
     if (entry.newBucket) this.addBucket(entry.newBucket, seq, fail);
     payment.refundedTotal += entry.amount;
     this.refundedItems.add(entry.itemId);
