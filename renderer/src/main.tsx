@@ -16,6 +16,8 @@ if ('error' in resolved) {
   const { api } = resolved;
   const DB_NAME = 'easel';
   const stores = createAppStores(api, openDb(DB_NAME), workerEngine(DB_NAME));
+  // In parallel: ask main for the session, and open IndexedDB for the stored balance.
+  void stores.ledger.getState().preload();
   void stores.session.getState().load();
   root.render(
     <StrictMode>

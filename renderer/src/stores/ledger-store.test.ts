@@ -70,6 +70,46 @@ describe('ledger store', () => {
     expect(s.verification).toMatchObject({ status: 'ok', seq: 1 });
   });
 
+  it('shows the preloaded snapshot before the stored chain is re-verified, and only for its account', async () => {
+    const api = createFakeEasel();
+    api.grant(20, 'daily');
+    api.grant(30, 'bonus', 30);
+    const name = fresh();
+    const first = createAppStores(api, openDb(name));
+    await first.startAccount('acct-1');
+    first.stop();
+
+    // Reading the cursor never finishes and neither does re-verification: only the snapshot
+    // preloaded at boot can put a balance on screen.
+    const stalled = {
+      load: () => new Promise<never>(() => undefined),
+      append: () => new Promise<never>(() => undefined),
+      view: () => new Promise<never>(() => undefined),
+      close: () => undefined,
+    };
+    const blockedCursor = (): ReturnType<typeof openDb> => {
+      const db = openDb(name);
+      Object.assign(db.cursor, { get: () => new Promise<never>(() => undefined) });
+      return db;
+    };
+    api.online = false;
+    const again = createAppStores(api, blockedCursor(), stalled);
+    await again.ledger.getState().preload();
+    void again.ledger.getState().start('acct-1');
+    await until(() => again.ledger.getState().wallet !== null);
+    expect(again.ledger.getState().wallet?.balances.image?.balance).toBe(50);
+    expect(again.ledger.getState().verification.status).toBe('pending');
+    again.stop();
+
+    // Another account signs in on this machine: the old snapshot is never shown to it.
+    const other = createAppStores(api, blockedCursor(), stalled);
+    await other.ledger.getState().preload();
+    void other.ledger.getState().start('acct-2');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(other.ledger.getState().wallet).toBeNull();
+    other.stop();
+  });
+
   it('reports a tampered cache as a failed verification', async () => {
     const api = createFakeEasel();
     api.grant(20, 'daily');

@@ -25,6 +25,11 @@ export interface LedgerState {
   syncError: string | null;
   /** Seq through which the stored chain is verified: rows above it are shown unverified. */
   verifiedThrough: number;
+  /**
+   * Starts reading the stored wallet snapshot at boot, while the session is still being asked
+   * for, so `start` can show it at once (cold start: IndexedDB opens in parallel).
+   */
+  preload(): Promise<void>;
   start(accountId: string): Promise<void>;
   sync(): Promise<void>;
   refreshAllowance(): Promise<void>;
@@ -40,6 +45,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
   let running: Promise<void> | null = null;
   let again = false;
   let ready: Promise<void> = Promise.resolve();
+  let early: Promise<WalletSnapshot | null> = Promise.resolve(null);
 
   const store = createStore<LedgerState>()((set, get) => {
     const fail = (v: Verification & { ok: false }): void =>
@@ -83,8 +89,20 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
       syncError: null,
       verifiedThrough: 0,
 
+      async preload() {
+        early = db.snapshots.get('wallet').then(
+          (row) => row ?? null,
+          () => null,
+        );
+        await early;
+      },
+
       async start(id) {
         accountId = id;
+        // The preloaded snapshot is shown only if it is this account's (else it is cleared below).
+        const preloaded = await early;
+        early = Promise.resolve(null);
+        if (preloaded?.accountId === id && get().wallet === null) set({ wallet: preloaded });
         const cursor = await readCursor(db);
         if (cursor && cursor.accountId !== id) await clearAccount(db);
         cleanups.push(
