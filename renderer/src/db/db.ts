@@ -90,6 +90,18 @@ export interface OutboxRow {
   voucherCounter: number | null;
 }
 
+/** The first shipped schema (one record per entry). Shipped schemas never change. */
+export const SCHEMA_V1: Readonly<Record<string, string>> = {
+  entries: 'seq, holdId',
+  cursor: 'id',
+  snapshots: 'id',
+  priceBooks: 'id',
+  catalog: 'id',
+  designs: 'designId',
+  gallery: 'itemId, createdAt',
+  outbox: '++id',
+};
+
 export class EaselDb extends Dexie {
   pages!: Table<EntryPage, number>;
   cursor!: Table<CursorRow, string>;
@@ -103,16 +115,7 @@ export class EaselDb extends Dexie {
   constructor(name = 'easel') {
     super(name);
     // Versioned schema: add a version(n + 1) with an upgrade when a table or index changes.
-    this.version(1).stores({
-      entries: 'seq, holdId',
-      cursor: 'id',
-      snapshots: 'id',
-      priceBooks: 'id',
-      catalog: 'id',
-      designs: 'designId',
-      gallery: 'itemId, createdAt',
-      outbox: '++id',
-    });
+    this.version(1).stores(SCHEMA_V1);
     // v2: entries move into pages of 100 rows (one record per row cost ~70 µs in Chromium).
     this.version(2)
       .stores({ pages: 'page, *holdIds' })

@@ -13,7 +13,7 @@ import {
 } from '../../../shared/testing/ledger-fixture';
 import { allocate } from '../../../shared/wallet/allocate';
 import { planCapture } from '../../../shared/wallet/plan';
-import { openDb } from './db';
+import { SCHEMA_V1, openDb } from './db';
 import { countRows, readRows } from './entry-pages';
 import { referencedHolds, toRows } from './rows';
 import { storeBatch } from './store-batch';
@@ -116,16 +116,7 @@ describe('storeBatch', () => {
     );
     const name = 'test-store-batch-upgrade';
     const v1 = new Dexie(name);
-    v1.version(1).stores({
-      entries: 'seq, holdId',
-      cursor: 'id',
-      snapshots: 'id',
-      priceBooks: 'id',
-      catalog: 'id',
-      designs: 'designId',
-      gallery: 'itemId, createdAt',
-      outbox: '++id',
-    });
+    v1.version(1).stores(SCHEMA_V1);
     await v1.table('entries').bulkPut(v1Rows);
     await v1.table('cursor').put({
       id: 'head',
