@@ -1,5 +1,3 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError, isAbortError } from './errors';
@@ -13,64 +11,27 @@ import {
   createProvider,
   previewLabel,
 } from './generate/index';
+import {
+  type Handler,
+  type Recorded,
+  type StandIn,
+  json,
+  pngBase64,
+  standIn,
+} from '../jobs/stand-ins';
 import { gradientPng, meanAbsDiff, rgbPixels } from './test-images';
 
-interface Recorded {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-}
-
-type Handler = (req: Recorded, res: ServerResponse) => unknown;
-
-const servers: Server[] = [];
-
-/** A loopback server answering like the real API; records every request. */
-async function serve(handler: Handler): Promise<{ baseUrl: string; requests: Recorded[] }> {
-  const requests: Recorded[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const recorded: Recorded = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-      };
-      requests.push(recorded);
-      void Promise.resolve(handler(recorded, res)).catch((error: unknown) => {
-        res.statusCode = 599;
-        res.end(String(error));
-      });
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { baseUrl: `http://127.0.0.1:${port}`, requests };
+// The same loopback stand-in the jobs tests use: records every request, answers like the API.
+const stands: StandIn[] = [];
+async function serve(handler: Handler): Promise<StandIn> {
+  const stand = await standIn(handler);
+  stands.push(stand);
+  return stand;
 }
 
 afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+  for (const stand of stands.splice(0)) await stand.close();
 });
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-async function pngB64(w: number, h: number, colour: string): Promise<string> {
-  return (
-    await sharp({ create: { width: w, height: h, channels: 3, background: colour } })
-      .png()
-      .toBuffer()
-  ).toString('base64');
-}
 
 async function size(png: Uint8Array): Promise<[string | undefined, number, number]> {
   const meta = await sharp(png).metadata();
@@ -108,7 +69,7 @@ describe('OpenAI-compatible images adapter', () => {
       const [w, h] = String(body.size).split('x').map(Number);
       const data = await Promise.all(
         Array.from({ length: n }, (_, i) =>
-          pngB64(w ?? 1, h ?? 1, i % 2 ? '#204080' : '#804020').then((b64_json) => ({
+          pngBase64(w ?? 1, h ?? 1, i % 2 ? '#204080' : '#804020').then((b64_json) => ({
             b64_json,
             revised_prompt: body.prompt,
           })),
@@ -143,7 +104,7 @@ describe('OpenAI-compatible images adapter', () => {
 
   it('sends seed, steps and negative prompt only when extensions are on', async () => {
     const { baseUrl, requests } = await serve(async (_req, res) =>
-      json(res, 200, { data: [{ b64_json: await pngB64(64, 48, '#000') }] }),
+      json(res, 200, { data: [{ b64_json: await pngBase64(64, 48, '#000') }] }),
     );
     await new OpenAIImagesProvider({ baseUrl, apiKey: 'k', sendExtensions: true }).generate(
       { ...request, count: 1, negativePrompt: 'fog' },
@@ -158,7 +119,7 @@ describe('OpenAI-compatible images adapter', () => {
 
   it('image-to-image: posts multipart to /v1/images/edits with the init image', async () => {
     const { baseUrl, requests } = await serve(async (_req, res) =>
-      json(res, 200, { data: [{ b64_json: await pngB64(64, 48, '#123456') }] }),
+      json(res, 200, { data: [{ b64_json: await pngBase64(64, 48, '#123456') }] }),
     );
     const init = await sharp(await gradientPng(64, 48))
       .jpeg()
@@ -187,7 +148,7 @@ describe('OpenAI-compatible images adapter', () => {
 
   it('resizes an image of another size to the requested size', async () => {
     const { baseUrl } = await serve(async (_req, res) =>
-      json(res, 200, { data: [{ b64_json: await pngB64(128, 128, '#00ff00') }] }),
+      json(res, 200, { data: [{ b64_json: await pngBase64(128, 128, '#00ff00') }] }),
     );
     const result = await new OpenAIImagesProvider({ baseUrl, apiKey: 'k' }).generate(
       { ...request, count: 1 },
@@ -249,7 +210,7 @@ describe('OpenAI-compatible images adapter', () => {
       ),
     ).toMatchObject({ code: 'bad-response' });
     const tooFew = await serve(async (_req, res) =>
-      json(res, 200, { data: [{ b64_json: await pngB64(64, 48, '#000') }] }),
+      json(res, 200, { data: [{ b64_json: await pngBase64(64, 48, '#000') }] }),
     );
     expect(
       await failure(
@@ -299,8 +260,7 @@ describe('OpenAI-compatible images adapter', () => {
     const { baseUrl } = await serve((_req, res) => {
       res.end();
     });
-    for (const server of servers.splice(0))
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const stand of stands.splice(0)) await stand.close();
     const error = await failure(
       new OpenAIImagesProvider({ baseUrl, apiKey: 'k' }).generate(request, () => {}),
     );
@@ -336,7 +296,7 @@ describe('Automatic1111 adapter', () => {
       await new Promise((resolve) => setTimeout(resolve, 150));
       const images = await Promise.all(
         Array.from({ length: Number(body.batch_size) }, () =>
-          pngB64(Number(body.width), Number(body.height), '#446688'),
+          pngBase64(Number(body.width), Number(body.height), '#446688'),
         ),
       );
       json(res, 200, { images, parameters: body, info: JSON.stringify({ seed: body.seed }) });
@@ -379,7 +339,7 @@ describe('Automatic1111 adapter', () => {
     const { baseUrl, requests } = await serve(async (req, res) => {
       const body = bodyJson(req);
       json(res, 200, {
-        images: [await pngB64(Number(body.width), Number(body.height), '#000000')],
+        images: [await pngBase64(Number(body.width), Number(body.height), '#000000')],
         parameters: {},
         info: '{}',
       });
