@@ -10,7 +10,6 @@ import type { LedgerService } from './ledger-service';
 export interface PulledPage {
   /** `{"seq":…,"hash":"…","body":"…"}` objects joined by commas, in seq order ('' when empty). */
   entriesJson: string;
-  count: number;
   checkpoint: SignedCheckpoint;
   headSeq: number;
 }
@@ -86,7 +85,7 @@ export class SyncService {
       },
       this.keys.active.secretKey,
     );
-    return { entriesJson: page.j, count: page.n, checkpoint, headSeq: head.head_seq };
+    return { entriesJson: page.j, checkpoint, headSeq: head.head_seq };
   }
 }
 

@@ -23,8 +23,8 @@ export async function storeBatch(
 ): Promise<{ seq: number; hash: string }> {
   const head = { seq: checkpoint.checkpoint.seq, hash: checkpoint.checkpoint.head };
   await db.transaction('rw', db.pages, db.cursor, async () => {
-    const tools = await storedHolds(db, referencedHolds(entries));
-    await appendRows(db, toRows(entries, tools));
+    const holds = await storedHolds(db, referencedHolds(entries));
+    await appendRows(db, toRows(entries, holds));
     await db.cursor.put({ id: 'head', accountId, ...head, checkpoint, keys });
   });
   return head;
