@@ -16,15 +16,20 @@ const Env = z.object({
 });
 export type ServerConfig = z.infer<typeof Env> & { publicUrl: string };
 
-/** Reads the server's configuration from the environment; a bad value stops the start clearly. */
-export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const parsed = Env.safeParse(env);
+/** Parses environment variables with a schema; the first bad value stops the start clearly. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(
       `configuration: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
     );
   }
-  const c = parsed.data;
+  return parsed.data;
+}
+
+/** Reads the server's configuration from the environment; a bad value stops the start clearly. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const c = parseEnv(Env, env);
   return { ...c, publicUrl: c.EASEL_PUBLIC_URL ?? `http://${c.EASEL_HOST}:${c.EASEL_PORT}` };
 }

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseEnv } from '../config';
 import type { PoolOptions, ProviderConfig } from '../engines/index';
 
 export interface GenerateConfig {
@@ -77,14 +78,7 @@ export function jobsConfigFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   dataDir?: string,
 ): JobsConfig {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(
-      `configuration: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env);
   const dir = dataDir ?? e.EASEL_DATA_DIR;
   if (!dir) throw new Error('configuration: EASEL_DATA_DIR: the jobs need a data folder');
   const models = Object.fromEntries(

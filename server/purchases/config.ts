@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseEnv } from '../config';
 import type { PurchaseLog } from './log';
 
 export interface StripeSettings {
@@ -55,14 +56,7 @@ export function purchasesConfigFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   fallbackPublicUrl = 'http://127.0.0.1:4780',
 ): PurchasesConfig {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(
-      `configuration: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env);
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET)
     throw new Error(
       'configuration: STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY (webhooks credit purchases)',
