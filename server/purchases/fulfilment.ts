@@ -3,8 +3,8 @@ import type { WriteContext } from '../ledger/ledger-service';
 import type { Services } from '../services';
 import { purchaseDraft } from './drafts';
 import type { PurchaseLog } from './log';
-import { type ProviderReversal, applyPendingReversals, reversePayment } from './reversals';
-import { type CheckoutRow, itemOf, purchaseStore as store } from './store';
+import { applyPendingReversals, reversePayment } from './reversals';
+import { type CheckoutRow, type ProviderReversal, itemOf, purchaseStore as store } from './store';
 
 /** A checkout the provider says is paid (Stripe's checkout.session.completed, the sandbox's Pay). */
 export interface PaidCheckout {

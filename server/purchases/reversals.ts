@@ -3,18 +3,7 @@ import { planReversal } from '../../shared/wallet/plan';
 import type { WriteContext } from '../ledger/ledger-service';
 import type { Services } from '../services';
 import type { PurchaseLog } from './log';
-import { type FulfilmentRow, purchaseStore as store } from './store';
-
-/** A refund or dispute of one provider payment. */
-export interface ProviderReversal {
-  provider: PaymentProviderName;
-  /** The refunded charge, or the dispute: one reversal per ref. */
-  ref: string;
-  paymentRef: string;
-  reason: 'refunded' | 'disputed';
-  amountCents: number | null;
-  currency: string | null;
-}
+import { type FulfilmentRow, type ProviderReversal, purchaseStore as store } from './store';
 
 /**
  * Takes back what a payment credited (the only way a balance goes below zero). Remembered first,

@@ -6,6 +6,17 @@ import {
 } from '../../shared/api/purchases';
 import type { Sql } from '../db/database';
 
+/** A refund or dispute of one provider payment. */
+export interface ProviderReversal {
+  provider: PaymentProviderName;
+  /** The refunded charge, or the dispute: one reversal per ref. */
+  ref: string;
+  paymentRef: string;
+  reason: 'refunded' | 'disputed';
+  amountCents: number | null;
+  currency: string | null;
+}
+
 export interface CheckoutRow {
   id: string;
   account_id: string;
@@ -227,18 +238,7 @@ export const purchaseStore = {
     );
   },
 
-  async rememberReversal(
-    sql: Sql,
-    r: {
-      provider: PaymentProviderName;
-      ref: string;
-      paymentRef: string;
-      reason: 'refunded' | 'disputed';
-      amountCents: number | null;
-      currency: string | null;
-      now: string;
-    },
-  ): Promise<void> {
+  async rememberReversal(sql: Sql, r: ProviderReversal & { now: string }): Promise<void> {
     await sql.query(
       'insert into purchase_reversals (provider, ref, payment_ref, reason, amount_cents, currency, received_at) values ($1, $2, $3, $4, $5, $6, $7) on conflict (provider, ref) do nothing',
       [r.provider, r.ref, r.paymentRef, r.reason, r.amountCents, r.currency, r.now],
