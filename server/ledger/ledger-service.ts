@@ -303,9 +303,7 @@ export class LedgerService {
       accountId,
       { operationId: req.operationId, request: { op: 'capture', holdId, ...req } },
       async (ctx) => {
-        const hold = ctx.fold.hold(holdId) ?? throwIt(notFound('hold'));
-        if (hold.status !== 'open')
-          throw conflict('hold-not-open', `hold ${holdId} is already ${hold.status}`);
+        const hold = openHoldOr409(ctx.fold, holdId);
         if (req.amount > hold.amount)
           throw badRequest(
             'capture-exceeds-hold',
@@ -342,9 +340,7 @@ export class LedgerService {
       accountId,
       { operationId: req.operationId, request: { op: 'release', holdId, ...req } },
       async (ctx) => {
-        const hold = ctx.fold.hold(holdId) ?? throwIt(notFound('hold'));
-        if (hold.status !== 'open')
-          throw conflict('hold-not-open', `hold ${holdId} is already ${hold.status}`);
+        const hold = openHoldOr409(ctx.fold, holdId);
         const entry = ctx.append({
           type: 'release',
           operationId: req.operationId,
@@ -442,6 +438,14 @@ export function allocateOr402(state: WalletState, kind: string, amount: number) 
     }
     throw error;
   }
+}
+
+/** The open hold `holdId`: 404 when there is none, 409 when it is already resolved. */
+function openHoldOr409(fold: WalletFold, holdId: string) {
+  const hold = fold.hold(holdId) ?? throwIt(notFound('hold'));
+  if (hold.status !== 'open')
+    throw conflict('hold-not-open', `hold ${holdId} is already ${hold.status}`);
+  return hold;
 }
 
 export function throwIt(error: Error): never {
