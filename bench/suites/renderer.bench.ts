@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -30,7 +29,7 @@ import type { EntryBody, WireEntry } from '../../shared/ledger/entry';
 import { GENESIS_HASH } from '../../shared/ledger/primitives';
 import type { VerifiedBatch } from '../../shared/ipc/types';
 import { foldAll } from '../../shared/wallet/fold';
-import { chromiumArgs } from '../../test/e2e/harness';
+import { buildRenderer, chromiumArgs } from '../../test/e2e/harness';
 
 /*
  * Renderer benchmarks in Chromium against the real stack: the server (server/start.ts, PGlite in
@@ -124,26 +123,11 @@ function balanceCheck(chain: Chain): { expected: string; ok(text: string): boole
 // ---- the stack: server with the chain, main in browser mode ---------------------------------
 
 /**
- * A production build of the renderer (as `npm run build:renderer`) into `outDir`, served from
- * there. Not renderer/dist: a build made under vitest (NODE_ENV=test, e.g. by the end-to-end
- * harness) bundles React's development build, and other runs may rewrite that folder meanwhile.
+ * A production build of the renderer into `outDir`, served from there. Not renderer/dist: other
+ * runs (the end-to-end harness) may rewrite that folder meanwhile.
  */
-function buildRenderer(outDir: string): void {
-  execFileSync(
-    process.execPath,
-    [
-      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'build',
-      '--config',
-      'renderer/vite.config.ts',
-      '--outDir',
-      outDir,
-      '--emptyOutDir',
-      '--logLevel',
-      'error',
-    ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
-  );
+function buildProductionRenderer(outDir: string): void {
+  buildRenderer(outDir);
   const assets = join(outDir, 'assets');
   for (const f of readdirSync(assets))
     if (f.endsWith('.js') && readFileSync(join(assets, f), 'utf8').includes('jsxDEV'))
@@ -192,7 +176,7 @@ async function startStack(): Promise<Stack> {
   try {
     let t = performance.now();
     const rendererDir = tempDir('easel-rb-dist-');
-    buildRenderer(rendererDir);
+    buildProductionRenderer(rendererDir);
     const buildMs = performance.now() - t;
     const { chain, cached, ms: chainMs } = loadChain(N);
     t = performance.now();

@@ -29,26 +29,33 @@ const newest = (dir: string): number =>
     return Math.max(t, statSync(p).mtimeMs);
   }, 0);
 
+/**
+ * A production build of the renderer (as `npm run build:renderer`), into renderer/dist or
+ * `outDir`. NODE_ENV=production: React's production build, as users get it (vitest runs with
+ * NODE_ENV=test).
+ */
+export function buildRenderer(outDir?: string): void {
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'renderer/vite.config.ts',
+      ...(outDir ? ['--outDir', outDir, '--emptyOutDir'] : []),
+      '--logLevel',
+      'error',
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
+  );
+}
+
 /** Builds the renderer when renderer/dist is missing or older than its sources. */
 export function buildRendererIfStale(): string {
   const dist = join(root, 'renderer', 'dist');
   const index = join(dist, 'index.html');
   const sources = Math.max(newest(join(root, 'renderer')), newest(join(root, 'shared')));
-  if (!existsSync(index) || statSync(index).mtimeMs < sources) {
-    execFileSync(
-      process.execPath,
-      [
-        join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-        'build',
-        '--config',
-        'renderer/vite.config.ts',
-        '--logLevel',
-        'error',
-      ],
-      // The production React build, as users get it (vitest runs with NODE_ENV=test).
-      { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
-    );
-  }
+  if (!existsSync(index) || statSync(index).mtimeMs < sources) buildRenderer();
   return dist;
 }
 
