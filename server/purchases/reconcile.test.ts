@@ -4,7 +4,12 @@ import { backends, signUp } from '../testing/harness';
 import { defaultCatalogData, findItem, parseCatalog } from './catalog';
 import { purchaseDraft } from './drafts';
 import { formatReconcileReport, reconcile } from './reconcile';
-import { type PurchaseServer, purchaseServer, stripeSignature } from './testing/purchase-server';
+import {
+  type PurchaseServer,
+  purchaseServer,
+  stripeStandIn,
+  webhookOutcome,
+} from './testing/purchase-server';
 
 type User = Awaited<ReturnType<typeof signUp>>;
 const pack100 = findItem(parseCatalog(defaultCatalogData), 'pack-100');
@@ -16,24 +21,9 @@ describe.each(backends)('reconcile on %s', (backend) => {
   });
   afterAll(async () => t.close());
 
-  const standIn = () => {
-    if (!t.standIn) throw new Error('no stand-in');
-    return t.standIn;
-  };
-  const send = async (type: string, object: Record<string, unknown>) => {
-    const { payload } = standIn().event(type, object);
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/purchases/stripe/webhook',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': stripeSignature(payload, { timestamp: t.nowSeconds() }),
-      },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ outcome: string }>().outcome;
-  };
+  const standIn = () => stripeStandIn(t);
+  const send = (type: string, object: Record<string, unknown>) =>
+    webhookOutcome(t, standIn().event(type, object).payload);
   /** A pack bought and paid at the stand-in; `deliver`: its completion reaches the webhook. */
   const buy = async (u: User, opts: { deliver?: boolean; amountTotal?: number } = {}) => {
     const res = await t.app.inject({

@@ -3,9 +3,12 @@ import { DAY, HOUR } from '../clock';
 import { backends, entryCount, headSeq, opId, signUp } from '../testing/harness';
 import {
   type PurchaseServer,
+  type WebhookOptions,
+  deliverWebhook,
   pullVerified,
   purchaseServer,
   stripeSignature,
+  stripeStandIn,
 } from './testing/purchase-server';
 
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -18,32 +21,8 @@ describe.each(backends)('Stripe purchases on %s', (backend) => {
   });
   afterAll(async () => t.close());
 
-  const standIn = () => {
-    if (!t.standIn) throw new Error('no stand-in');
-    return t.standIn;
-  };
-  const deliver = (
-    payload: string,
-    opts: { secret?: string; timestamp?: number; body?: string; signature?: string | null } = {},
-  ) =>
-    t.app.inject({
-      method: 'POST',
-      url: '/v1/purchases/stripe/webhook',
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        ...(opts.signature === null
-          ? {}
-          : {
-              'stripe-signature':
-                opts.signature ??
-                stripeSignature(payload, {
-                  timestamp: opts.timestamp ?? t.nowSeconds(),
-                  ...(opts.secret ? { secret: opts.secret } : {}),
-                }),
-            }),
-      },
-      payload: opts.body ?? payload,
-    });
+  const standIn = () => stripeStandIn(t);
+  const deliver = (payload: string, opts: WebhookOptions = {}) => deliverWebhook(t, payload, opts);
   const event = (type: string, object: Record<string, unknown>) =>
     standIn().event(type, object).payload;
   const checkout = async (u: User, itemId = 'pack-100', operationId?: string) => {

@@ -5,7 +5,8 @@ import {
   type PurchaseServer,
   pullVerified,
   purchaseServer,
-  stripeSignature,
+  stripeStandIn,
+  webhookOutcome,
 } from './testing/purchase-server';
 
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -17,27 +18,10 @@ describe.each(backends)('Stripe plans on %s', (backend) => {
   });
   afterAll(async () => t.close());
 
-  const standIn = () => {
-    if (!t.standIn) throw new Error('no stand-in');
-    return t.standIn;
-  };
-  const send = async (type: string, object: Record<string, unknown>) => {
-    const { payload } = standIn().event(type, object);
-    return deliver(payload);
-  };
-  const deliver = async (payload: string) => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/purchases/stripe/webhook',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': stripeSignature(payload, { timestamp: t.nowSeconds() }),
-      },
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ outcome: string }>().outcome;
-  };
+  const standIn = () => stripeStandIn(t);
+  const deliver = (payload: string) => webhookOutcome(t, payload);
+  const send = (type: string, object: Record<string, unknown>) =>
+    deliver(standIn().event(type, object).payload);
   const planOf = async (u: User) =>
     (await t.db.query<{ plan: string }>('select plan from accounts where id = $1', [u.accountId]))
       .rows[0]?.plan;

@@ -81,6 +81,49 @@ export function stripeSignature(
   });
 }
 
+export interface WebhookOptions {
+  secret?: string;
+  timestamp?: number;
+  /** Sent instead of the signed payload (a tampered body). */
+  body?: string;
+  /** A given signature header, or null for none; signed with the webhook secret otherwise. */
+  signature?: string | null;
+}
+
+/** Posts a webhook to the server as Stripe would: signed now, with the webhook secret. */
+export function deliverWebhook(t: PurchaseServer, payload: string, opts: WebhookOptions = {}) {
+  const signature =
+    opts.signature === null
+      ? {}
+      : {
+          'stripe-signature':
+            opts.signature ??
+            stripeSignature(payload, {
+              timestamp: opts.timestamp ?? t.nowSeconds(),
+              ...(opts.secret ? { secret: opts.secret } : {}),
+            }),
+        };
+  return t.app.inject({
+    method: 'POST',
+    url: '/v1/purchases/stripe/webhook',
+    headers: { 'content-type': 'application/json; charset=utf-8', ...signature },
+    payload: opts.body ?? payload,
+  });
+}
+
+/** Delivers a webhook that must be accepted (else throws with the answer); its outcome. */
+export async function webhookOutcome(t: PurchaseServer, payload: string): Promise<string> {
+  const res = await deliverWebhook(t, payload);
+  if (res.statusCode !== 200) throw new Error(`webhook answered ${res.statusCode}: ${res.body}`);
+  return res.json<{ outcome: string }>().outcome;
+}
+
+/** The Stripe stand-in of a server started with `stripe: true`. */
+export function stripeStandIn(t: PurchaseServer): StripeStandIn {
+  if (!t.standIn) throw new Error('no stand-in: start the server with { stripe: true }');
+  return t.standIn;
+}
+
 export interface Pulled {
   entries: WireEntry[];
   checkpoint: SignedCheckpoint;
