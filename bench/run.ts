@@ -1,6 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startEmbeddedPostgres } from '../test/support/postgres';
 import { type Benchmark, ratioOf } from './harness';
 
 /** `npm run bench` runs every benchmark; `npm run bench -- --only <id>[,<id>…]` runs those. */
@@ -8,6 +9,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+
+// The PostgreSQL benchmarks use DATABASE_URL_TEST, or an embedded PostgreSQL started here.
+const embeddedPostgres = process.env.DATABASE_URL_TEST ? null : await startEmbeddedPostgres();
+if (embeddedPostgres) process.env.DATABASE_URL_TEST = embeddedPostgres.url;
 
 const suiteDir = join(here, 'suites');
 const all: Benchmark[] = [];
@@ -83,4 +88,5 @@ if (!only) {
   ].join('\n');
   writeFileSync(join(here, 'REPORT.md'), report);
 }
+await embeddedPostgres?.stop();
 process.exit(failed ? 1 : 0);

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { Benchmark, BenchResult } from '../harness';
 import { buildRealisticChain } from '../fixtures/chain';
 import type { StoreInput, StorePageApi, StoreResult } from '../renderer/store-page/api';
@@ -29,7 +29,7 @@ import type { EntryBody, WireEntry } from '../../shared/ledger/entry';
 import { GENESIS_HASH } from '../../shared/ledger/primitives';
 import type { VerifiedBatch } from '../../shared/ipc/types';
 import { foldAll } from '../../shared/wallet/fold';
-import { buildRenderer, chromiumArgs } from '../../test/e2e/harness';
+import { buildRenderer, launchPersistentChromium } from '../../test/e2e/harness';
 
 /*
  * Renderer benchmarks in Chromium against the real stack: the server (server/start.ts, PGlite in
@@ -369,11 +369,7 @@ async function waitProbe(
 async function openProfile(
   profileDir: string,
 ): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
-  const ctx = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    args: chromiumArgs,
-    viewport: VIEWPORT,
-  });
+  const ctx = await launchPersistentChromium(profileDir, { viewport: VIEWPORT });
   // tsx keeps function names with an `__name` helper; give evaluated functions one too.
   await ctx.addInitScript({ content: 'globalThis.__name ??= (f) => f;' });
   await ctx.addInitScript(installProbe);

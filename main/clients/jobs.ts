@@ -67,6 +67,8 @@ export function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | nul
     tool: job.tool,
     state: job.state,
     progress: job.progress,
+    stage: job.stage ?? null,
+    etaSeconds: job.etaSeconds ?? null,
     heldCredits: job.quote.credits,
     capturedCredits: job.charged,
     error: job.error?.message ?? null,
@@ -228,8 +230,13 @@ export class JobsClient {
           if (event.data.type === 'state') {
             seen.job = event.data.job;
             if (await this.deliver(event.data.job)) return true;
-          } else if (seen.job) {
-            seen.job = { ...seen.job, progress: event.data.progress };
+          } else if (event.data.type === 'progress' && seen.job) {
+            seen.job = {
+              ...seen.job,
+              progress: event.data.progress,
+              stage: event.data.stage ?? null,
+              etaSeconds: event.data.etaSeconds ?? null,
+            };
             this.deps.onUpdate(await this.withPaths(seen.job));
           }
         }

@@ -348,6 +348,8 @@ export function createFakeEasel(
         tool,
         state: tool === 'cutout' ? 'awaiting-confirm' : 'succeeded',
         progress: 1,
+        stage: null,
+        etaSeconds: null,
         heldCredits: q.credits,
         capturedCredits: tool === 'cutout' ? null : q.credits,
         error: null,

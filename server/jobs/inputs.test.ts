@@ -122,7 +122,14 @@ describe.each(backends)('bad input is refused before any hold on %s', (backend) 
     const tools = (
       await s.app.inject({ method: 'GET', url: '/v1/tools', headers: u.headers })
     ).json();
-    expect(tools.generate.models).toEqual(['easel-preview']);
+    const offered = (tools.generate.models as { id: string; available: boolean }[])
+      .filter((m) => m.available)
+      .map((m) => m.id);
+    expect(offered).toEqual(['easel-preview']);
+    const pro = (tools.generate.models as { id: string; reason: string | null }[]).find(
+      (m) => m.id === 'pro',
+    );
+    expect(pro?.reason).toMatch(/No image engine/);
     expect(tools.generate.provider.id).toBe('easel-preview');
     expect(tools.generate.provider.label).toMatch(/not AI/);
     expect(tools.uploads).toEqual({

@@ -139,12 +139,22 @@ export class JobsService {
 
   async tools(): Promise<ToolsResponse> {
     const { book } = await this.services.catalog.priceBook();
+    const ready = { available: true, reason: null };
     return {
       generate: {
         provider: this.providers.configuredInfo,
         preview: this.providers.previewInfo,
-        models: this.providers.available(Object.keys(book.tools.generate?.models ?? {})),
+        models: this.providers.capabilities(book.tools.generate?.models ?? {}),
+        textToImage: ready,
+        imageToImage: ready,
         maxPromptLength: MAX_PROMPT_LENGTH,
+      },
+      filter: ready,
+      upscale: ready,
+      cutout: ready,
+      faceEnhance: {
+        available: false,
+        reason: 'No engine on this server offers face enhance.',
       },
       uploads: {
         maxBytes: this.maxUploadBytes,

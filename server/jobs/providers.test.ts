@@ -129,9 +129,15 @@ describe.each(backends)('generation providers behind jobs on %s', (backend) => {
     expect(tools.json().generate).toMatchObject({
       provider: { id: 'openai' },
       preview: { id: 'easel-preview' },
-      models: ['easel-preview', 'standard', 'pro', 'ultra'],
       maxPromptLength: 1000,
     });
+    const models = tools.json().generate.models as { id: string; engineModel: string }[];
+    expect(models.map((m) => [m.id, m.engineModel])).toEqual([
+      ['easel-preview', 'easel-preview'],
+      ['standard', 'gpt-image-1'],
+      ['pro', 'dall-e-3'],
+      ['ultra', 'ultra'],
+    ]);
   });
 
   describe('OpenAI-compatible images API', () => {

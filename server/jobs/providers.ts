@@ -5,6 +5,7 @@
  * not offered: charging a "Pro" price for a non-AI preview would be charging for nothing.
  */
 import { PREVIEW_PROVIDER_ID, type ProviderConfig, createProvider } from '../engines/index';
+import type { ModelCapability } from '../../shared/api/jobs';
 import type { GenerateConfig } from './config';
 
 export interface ProviderChoice {
@@ -42,9 +43,20 @@ export class GenerateProviders {
     };
   }
 
-  /** Of the price book's model ids, those this server can serve. */
-  available(bookModels: readonly string[]): string[] {
-    return bookModels.filter((m) => this.choose(m) !== null);
+  /** Every model the price book prices, with whether this server can serve it and why not. */
+  capabilities(bookModels: Readonly<Record<string, { label: string }>>): ModelCapability[] {
+    return Object.entries(bookModels).map(([id, { label }]) => {
+      const choice = this.choose(id);
+      return choice
+        ? { id, label, engineModel: choice.model, available: true, reason: null }
+        : {
+            id,
+            label,
+            engineModel: null,
+            available: false,
+            reason: `No image engine on this server runs ${label}.`,
+          };
+    });
   }
 
   get configuredInfo(): { id: string; label: string } {

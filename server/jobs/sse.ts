@@ -63,7 +63,8 @@ export async function streamJobEvents(
       return;
     }
     if (event.type === 'state') state(event.job);
-    else progress(event.progress);
+    else if (event.type === 'progress') progress(event.progress);
+    else write(event);
   };
 
   // Subscribe before reading, so no change falls between the two.

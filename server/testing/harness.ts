@@ -16,8 +16,15 @@ import { createServices, type Services } from '../services';
 export type Backend = 'pglite' | 'postgres';
 /** Every server suite runs on both: PGlite (the embedded default) and a real PostgreSQL. */
 export const backends: Backend[] = ['pglite', 'postgres'];
-export const postgresUrl =
-  process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * The PostgreSQL the suites use: `DATABASE_URL_TEST`, set by the caller or by the test run's
+ * global setup (test/support/global-setup.ts), which starts an embedded PostgreSQL otherwise.
+ */
+export const postgresUrl = ((): string => {
+  const url = process.env.DATABASE_URL_TEST;
+  if (!url) throw new Error('DATABASE_URL_TEST is not set: run through `npm test` or set it');
+  return url;
+})();
 
 export interface TestServer {
   services: Services;

@@ -129,6 +129,20 @@ export type JobOutput = z.infer<typeof JobOutput>;
 
 export const JobError = z.strictObject({ code: z.string(), message: z.string() });
 
+/** The largest preview frame an event carries (base64 characters). */
+export const MAX_PREVIEW_BASE64 = 400_000;
+
+/**
+ * What a running job is doing, as its engine reports it. Optional on the wire so a job written
+ * by an older server still reads; null when the engine does not say.
+ */
+const JobStageFields = {
+  /** A short phrase for the user: "Upscaling tile 3 of 16", "Sampling step 12 of 30". */
+  stage: z.string().max(120).nullable().optional(),
+  /** Estimated seconds until the engine finishes; null when it cannot be estimated yet. */
+  etaSeconds: z.number().min(0).nullable().optional(),
+};
+
 export const Job = z.strictObject({
   jobId: Id,
   operationId: OperationId,
@@ -136,6 +150,7 @@ export const Job = z.strictObject({
   state: JobState,
   /** 0..1 while running; 1 once the engine has finished. */
   progress: z.number().min(0).max(1),
+  ...JobStageFields,
   params: JobParams,
   /** What was held for the job (the quote the user accepted). */
   quote: JobQuote,
@@ -172,7 +187,22 @@ export type JobListResponse = z.infer<typeof JobListResponse>;
 /** Server-Sent Events of GET /v1/jobs/{id}/events; the SSE event name is `type`. */
 export const JobEvent = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('state'), job: Job }),
-  z.strictObject({ type: z.literal('progress'), jobId: Id, progress: z.number().min(0).max(1) }),
+  z.strictObject({
+    type: z.literal('progress'),
+    jobId: Id,
+    progress: z.number().min(0).max(1),
+    ...JobStageFields,
+  }),
+  /** A look at the image while it is made (a sampler's latent preview, the provider's current image). */
+  z.strictObject({
+    type: z.literal('preview'),
+    jobId: Id,
+    /** Which image of the run (0-based). */
+    index: z.int().min(0),
+    format: ImageFormat,
+    /** The preview's bytes, base64; small (a few hundred pixels a side). */
+    base64: z.string().max(MAX_PREVIEW_BASE64),
+  }),
 ]);
 export type JobEvent = z.infer<typeof JobEvent>;
 
@@ -186,15 +216,44 @@ export const UploadResponse = z.strictObject({
 });
 export type UploadResponse = z.infer<typeof UploadResponse>;
 
-/** What this server can run: the generate provider, the models it serves, the upload limits. */
+/** Whether something can run on this server now and, when not, why (a sentence for the user). */
+export const Availability = z.strictObject({
+  available: z.boolean(),
+  reason: z.string().max(300).nullable(),
+});
+export type Availability = z.infer<typeof Availability>;
+
+/** A model the price book prices, and whether this server has an engine that runs it. */
+export const ModelCapability = z.strictObject({
+  /** The price-book model id: what quotes and jobs name. */
+  id: Id,
+  /** The price book's label for it. */
+  label: z.string(),
+  /** What the engine calls it (a checkpoint file, an API model name); null for none. */
+  engineModel: z.string().nullable(),
+  available: z.boolean(),
+  reason: z.string().max(300).nullable(),
+});
+export type ModelCapability = z.infer<typeof ModelCapability>;
+
+/**
+ * What this server can run now: every tool and every priced model, each with whether it is
+ * available and why not. The app shows unavailable ones disabled with the reason.
+ */
 export const ToolsResponse = z.strictObject({
   generate: z.strictObject({
     provider: z.strictObject({ id: z.string(), label: z.string() }),
     preview: z.strictObject({ id: z.string(), label: z.string() }),
-    /** Price-book model ids this server can serve ('easel-preview' is always the preview). */
-    models: z.array(Id),
+    /** Every model of the price book, available or not ('easel-preview' is the preview). */
+    models: z.array(ModelCapability),
+    textToImage: Availability,
+    imageToImage: Availability,
     maxPromptLength: z.int(),
   }),
+  filter: Availability,
+  upscale: Availability,
+  cutout: Availability,
+  faceEnhance: Availability,
   uploads: z.strictObject({
     maxBytes: z.int(),
     maxPixels: z.int(),

@@ -137,6 +137,10 @@ export const JobView = z.strictObject({
   tool: ToolName,
   state: JobState,
   progress: z.number().min(0).max(1),
+  /** What the engine is doing now ("Upscaling tile 3 of 16"); null when it does not say. */
+  stage: z.string().nullable(),
+  /** Estimated seconds left; null when unknown. */
+  etaSeconds: z.number().min(0).nullable(),
   heldCredits: z.int(),
   capturedCredits: z.int().nullable(),
   error: z.string().nullable(),

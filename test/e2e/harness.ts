@@ -3,24 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const screensDir = join(root, 'test-results', 'screens');
 
-export const chromiumArgs = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
-}
+export { chromiumArgs, launchChromium, launchPersistentChromium } from '../support/chromium';
 
 const newest = (dir: string): number =>
   readdirSync(dir, { withFileTypes: true }).reduce((t, d) => {
