@@ -29,7 +29,6 @@ export default tseslint.config(
       'coverage/**',
       'renderer/dist/**',
       '.scratch*',
-      'server/engines/**',
     ],
   },
   js.configs.recommended,

@@ -22,6 +22,9 @@ describe('import boundaries', () => {
     ['main/sync.ts', "import { app } from 'electron';\nexport const f = app;\n"],
     ['main/sync.ts', "import { a } from '../server/a';\nexport const f = a;\n"],
     ['server/x.ts', "import { a } from '../main/a';\nexport const f = a;\n"],
+    // Engines are server code like the rest: no exemption from the boundaries.
+    ['server/engines/x.ts', "import { a } from '../../main/a';\nexport const f = a;\n"],
+    ['server/engines/generate/x.ts', "import { app } from 'electron';\nexport const f = app;\n"],
   ])('%s may not: %s', async (file, code) => {
     expect(await ruleIds(file, code)).toContain('no-restricted-imports');
   });
