@@ -1,4 +1,4 @@
-// Lint enforces the folder table of DESIGN.md section 1: who may import whom, and which
+// Lint enforces the folder table of docs/architecture.md §1: who may import whom, and which
 // runtime APIs each folder may touch.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
@@ -49,7 +49,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restrict({
         groups: [
-          [others(), 'shared/ imports nothing from the other folders (DESIGN.md section 1).'],
+          [others(), 'shared/ imports nothing from the other folders (docs/architecture.md §1).'],
           [
             [
               'electron',
@@ -86,7 +86,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restrict({
         groups: [
-          [[...others(), 'electron'], 'server/ may import only shared/ (DESIGN.md section 1).'],
+          [[...others(), 'electron'], 'server/ may import only shared/ (docs/architecture.md §1).'],
         ],
       }),
     },

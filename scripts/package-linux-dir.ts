@@ -1,6 +1,6 @@
 /**
  * Builds the unpacked Linux app with electron-builder. The real Electron binary cannot be
- * downloaded here (DESIGN section 10), so `electronDist` points at a stand-in folder whose
+ * downloaded here (docs/architecture.md §13), so `electronDist` points at a stand-in folder whose
  * executable carries Electron's fuse wire (sentinel, version 1, the 8 fuses at Electron's
  * defaults). electron-builder then flips the fuses exactly as it would in the real binary,
  * and the packaging test reads them back. Usage: `tsx scripts/package-linux-dir.ts`.

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { startBrowserHost } from '../main/browser-mode/host';
 import { readConfig } from '../server/config';
 import { startServer } from '../server/start';
 import { buildMain, outDir } from './build-main';
+import { electronBinary } from './electron-binary';
 
 /**
  * `npm start`: the embedded server (PGlite in the user's data folder) unless EASEL_SERVER_URL
@@ -16,18 +17,6 @@ import { buildMain, outDir } from './build-main';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rendererDir = join(root, 'renderer', 'dist');
 const appDataDir = process.env.EASEL_APP_DATA_DIR ?? join(homedir(), '.easel', 'app');
-
-/**
- * The Electron binary path, without calling require('electron') (which tries to download it
- * when missing). Mirrors electron/index.js: path.txt names the executable inside dist/.
- */
-function electronBinary(): string | null {
-  const pkg = join(root, 'node_modules', 'electron');
-  const pathFile = join(pkg, 'path.txt');
-  if (!existsSync(pathFile)) return null;
-  const exe = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
-  return existsSync(exe) ? exe : null;
-}
 
 async function main() {
   let serverUrl = process.env.EASEL_SERVER_URL;
@@ -52,7 +41,7 @@ async function main() {
     process.exit(0);
   };
 
-  const electron = electronBinary();
+  const electron = electronBinary(root);
   if (electron) {
     await buildMain();
     const child = spawn(electron, [join(outDir, 'main.cjs')], {

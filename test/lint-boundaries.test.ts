@@ -1,7 +1,7 @@
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
-// The folder table of DESIGN.md section 1, checked by linting small snippets as if they lived
+// The folder table of docs/architecture.md §1, checked by linting small snippets as if they lived
 // in each folder. A rule that stopped firing would let a layering break land silently.
 const eslint = new ESLint({ cwd: process.cwd() });
 

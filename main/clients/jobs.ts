@@ -89,7 +89,7 @@ export function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | nul
   });
 }
 
-/** Tool jobs (DESIGN section 8): submit, follow, download results to the gallery folder. */
+/** Tool jobs (docs/architecture.md §8): submit, follow, download results to the gallery folder. */
 export class JobsClient {
   private readonly file: JsonFile<typeof LocalJobs>;
   private readonly following = new Map<string, AbortController>();

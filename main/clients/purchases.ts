@@ -73,7 +73,7 @@ export interface PurchasesDeps {
 }
 
 /**
- * Checkout in the system browser (DESIGN section 7): the server makes a checkout session, we
+ * Checkout in the system browser (docs/architecture.md §7): the server makes a checkout session, we
  * open it, then keep checking until the purchase is credited. The `easel://` return link is
  * only a hint to check now.
  */

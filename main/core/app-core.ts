@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { RedeemResponse } from '../../shared/api/catalog';
+import { parseEaselLink } from '../../shared/api/purchases';
 import type { KeyPair } from '../../shared/crypto/ed25519';
 import { quote } from '../../shared/pricing/quote';
 import { CatalogClient } from '../clients/catalog';
@@ -19,7 +20,6 @@ import { easelError, isOfflineError } from './errors';
 import { EventHub } from './events';
 import { isAllowedExternalUrl } from './external-url';
 import type { CallImpl } from './handlers';
-import { parseEaselLink } from './links';
 import { SettingsStore } from './settings';
 
 export interface CoreOptions {

@@ -21,6 +21,12 @@ import { buildWindowOptions } from './window-options';
 const serverUrl = process.env.EASEL_SERVER_URL ?? 'http://127.0.0.1:4780';
 const rendererDir = process.env.EASEL_RENDERER_DIR ?? join(process.cwd(), 'renderer', 'dist');
 const here = typeof __dirname === 'string' ? __dirname : process.cwd();
+// Test hooks, in the spirit of Signal Desktop's: a data folder of the test's choosing, and the
+// links that reached the handler recorded where the Electron suite (test/electron/) reads them.
+if (process.env.EASEL_APP_DATA_DIR) app.setPath('userData', process.env.EASEL_APP_DATA_DIR);
+const testHooks = process.env.EASEL_TEST_HOOKS === '1';
+const linksSeen: string[] = [];
+if (testHooks) Object.assign(globalThis, { __easelLinksSeen: linksSeen });
 
 registerAppScheme();
 if (!app.requestSingleInstanceLock()) {
@@ -75,6 +81,7 @@ async function start(): Promise<void> {
     win.focus();
   };
   onLink = (url) => {
+    if (testHooks) linksSeen.push(url);
     focus();
     void core.handleLink(url);
   };

@@ -21,7 +21,7 @@ export interface AllowanceDeps {
 }
 
 /**
- * Offline spending (DESIGN section 5). Online, the device takes an allowance (a reserve on the
+ * Offline spending (docs/architecture.md §5). Online, the device takes an allowance (a reserve on the
  * server). Offline, it spends from it with vouchers it signs, counter by counter, refusing
  * anything past the amount or the expiry. Vouchers go into the outbox and settle when the
  * server is reachable; the server's verdict on each is kept and shown.

@@ -16,7 +16,7 @@ const HeadOnly = z.object({ seq: z.int() });
 const REMEMBERED_HEADS = 64;
 
 /**
- * Pull and verify (DESIGN sections 3 and 4). The renderer asks for the batch after its stored
+ * Pull and verify (docs/architecture.md §3 and §4). The renderer asks for the batch after its stored
  * head; main fetches it, checks the checkpoint signature and that the chain extends that head,
  * and only then hands it over. A forged, edited, dropped or forked batch is refused, reported
  * (`verificationFailed`), and never reaches the renderer's store.

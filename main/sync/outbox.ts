@@ -26,7 +26,7 @@ export interface OutboxOptions {
 }
 
 /**
- * The device's mutation queue (DESIGN section 4). Each mutation gets the next sequential id and
+ * The device's mutation queue (docs/architecture.md §4). Each mutation gets the next sequential id and
  * an operation id and is written to disk before any attempt to send it; it leaves the queue
  * only when the server acknowledges it. Sending retries with back-off and jitter.
  */

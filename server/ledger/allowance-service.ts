@@ -10,7 +10,7 @@ import { sha256Hex } from '../node-digest';
 import { type LedgerService, type WriteContext, allocateOr402, throwIt } from './ledger-service';
 
 /**
- * Offline allowances (DESIGN section 5): a reserve for one device, spent offline with vouchers
+ * Offline allowances (docs/architecture.md §5): a reserve for one device, spent offline with vouchers
  * the device signs, settled here once per (allowance, counter). Reserves lower `available`
  * under the account lock, so devices together can never overdraw the account.
  */

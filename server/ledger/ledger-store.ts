@@ -15,7 +15,7 @@ export interface AccountHead {
 
 /** Row-level access to the ledger tables. Every function runs inside the caller's transaction. */
 export const ledgerStore = {
-  /** Locks the account row until the transaction ends (DESIGN: writes serialise per account). */
+  /** Locks the account row until the transaction ends (docs/architecture.md §2: writes serialise per account). */
   async lockAccount(tx: Sql, accountId: string): Promise<AccountHead | null> {
     const { rows } = await tx.query<{
       head_seq: number;

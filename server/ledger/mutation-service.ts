@@ -8,7 +8,7 @@ import { dislikeInto } from './refund-service';
 type Result = PushResponse['results'][number];
 
 /**
- * Device mutations (DESIGN section 4): each device numbers its mutations 1, 2, 3…; the server
+ * Device mutations (docs/architecture.md §4): each device numbers its mutations 1, 2, 3…; the server
  * applies only `last + 1`, answers replays with their first result, and records a permanent
  * refusal as a rejection entry so the device's queue never jams.
  */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CatalogPack, parsePurchaseLink, purchaseLink } from '../../shared/api/purchases';
+import { CatalogPack, parseEaselLink, purchaseLink } from '../../shared/api/purchases';
 import { dailyCreditsByPlan, defaultCatalogData, parseCatalog } from './catalog';
 import { purchasesConfigFromEnv } from './config';
 import { escapeHtml, formatMoney, pageHeaders, sandboxCheckoutPage, successPage } from './pages';
@@ -141,9 +141,19 @@ describe('purchase pages', () => {
     const html = successPage({ ...row, status: 'complete' });
     expect(html).toContain(`href="easel://purchase?session=${row.id}"`);
     expect(purchaseLink(row.id)).toBe(`easel://purchase?session=${row.id}`);
-    expect(parsePurchaseLink(purchaseLink(row.id))).toBe(row.id);
-    expect(parsePurchaseLink('easel://purchase?session=chk_nothex')).toBeNull();
-    expect(parsePurchaseLink(`https://evil.example/purchase?session=${row.id}`)).toBeNull();
+    expect(parseEaselLink(purchaseLink(row.id))).toEqual({
+      kind: 'purchase-return',
+      sessionId: row.id,
+    });
+    // A checkout id that is not ours is dropped (the link still means "look at the server").
+    expect(parseEaselLink('easel://purchase?session=chk_nothex')).toEqual({
+      kind: 'purchase-return',
+      sessionId: null,
+    });
+    expect(parseEaselLink(`https://evil.example/purchase?session=${row.id}`)).toBeNull();
+    expect(parseEaselLink('easel://sync')).toEqual({ kind: 'sync' });
+    expect(parseEaselLink('easel://delete-everything')).toBeNull();
+    expect(parseEaselLink('not a url')).toBeNull();
   });
 
   it('formats money in the currency’s minor units', () => {

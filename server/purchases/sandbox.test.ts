@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePurchaseLink } from '../../shared/api/purchases';
+import { parseEaselLink } from '../../shared/api/purchases';
 import { DAY, MINUTE } from '../clock';
 import { backends, entryCount, headSeq, opId, signUp } from '../testing/harness';
 import { memoryLog } from './log';
@@ -95,7 +95,7 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
     expect(success.statusCode).toBe(200);
     expect(success.body).toContain('Return to Easel');
     const link = /href="(easel:\/\/purchase\?session=[^"]+)"/.exec(success.body)?.[1] ?? '';
-    expect(parsePurchaseLink(link)).toBe(c.sessionId);
+    expect(parseEaselLink(link)).toEqual({ kind: 'purchase-return', sessionId: c.sessionId });
 
     const st = await status(u, c.sessionId);
     expect(st).toMatchObject({ status: 'complete', purchaseId: `sandbox:${c.sessionId}` });

@@ -97,7 +97,7 @@ export const VoucherOutcome = z.strictObject({
 });
 export type VoucherOutcome = z.infer<typeof VoucherOutcome>;
 
-/** Device mutations pushed in order (DESIGN section 4). */
+/** Device mutations pushed in order (docs/architecture.md §4). */
 export const Mutation = z.strictObject({
   mutationSeq: z.int().min(1),
   operationId: OperationId,

@@ -148,9 +148,29 @@ export function purchaseLink(sessionId: string): string {
   return `${LINK_PREFIX}${sessionId}`;
 }
 
-/** The checkout id in a return link, or null when the link is not one of ours. */
-export function parsePurchaseLink(link: string): string | null {
-  if (!link.startsWith(LINK_PREFIX)) return null;
-  const id = CheckoutId.safeParse(link.slice(LINK_PREFIX.length));
-  return id.success ? id.data : null;
+/** What an `easel://` link asks of the app: both kinds only make it look at the server sooner. */
+export type EaselLink = { kind: 'purchase-return'; sessionId: string | null } | { kind: 'sync' };
+
+/**
+ * Reads an `easel://` link (the one parser: the server writes them with `purchaseLink`, the app
+ * reads them here). Anything unexpected is null, and a checkout id that is not one of ours is
+ * dropped: a link is only a hint.
+ */
+export function parseEaselLink(raw: string): EaselLink | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'easel:') return null;
+  const where = `${url.hostname}${url.pathname}`.replace(/\/+$/, '');
+  if (where === 'purchase/return' || where === 'purchase') {
+    const id = CheckoutId.safeParse(
+      url.searchParams.get('session') ?? url.searchParams.get('session_id'),
+    );
+    return { kind: 'purchase-return', sessionId: id.success ? id.data : null };
+  }
+  if (where === 'sync') return { kind: 'sync' };
+  return null;
 }

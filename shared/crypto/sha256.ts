@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 
 /**
- * The chain-link digest of DESIGN section 3: hex SHA-256 of (the 32 raw bytes of the previous
+ * The chain-link digest of docs/architecture.md §3: hex SHA-256 of (the 32 raw bytes of the previous
  * hash ‖ the UTF-8 bytes of the body text). `shared/` ships a portable implementation; a Node
  * host passes one built on `node:crypto` (several times faster). Both must agree byte for byte,
  * which the tests check.

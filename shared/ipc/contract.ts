@@ -24,7 +24,7 @@ import {
 } from './types';
 
 /**
- * The one typed IPC contract between main and renderer (DESIGN section 1). Each call names its
+ * The one typed IPC contract between main and renderer (docs/architecture.md §1). Each call names its
  * params and result schemas; main validates every payload against them before a handler runs,
  * and the same table is served over Electron IPC and over browser mode's loopback HTTP.
  * There is no generic `invoke(channel, any)`: the preload exposes one function per call.

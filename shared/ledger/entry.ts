@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Amount, CreditKind, Hash, Id, NonNegativeAmount, Reason, Timestamp } from './primitives';
 
-/** Where a bucket's credits came from (DESIGN section 2). */
+/** Where a bucket's credits came from (docs/architecture.md §2). */
 export const BucketSource = z.enum([
   'daily',
   'plan',
@@ -25,7 +25,7 @@ export const BucketSpec = z.strictObject({
   effectiveAt: Timestamp,
   /** null: never expires. */
   expiresAt: Timestamp.nullable(),
-  /** Lower spends first (DESIGN section 2, spending order). */
+  /** Lower spends first (docs/architecture.md §2, spending order). */
   priority: z.int().min(0).max(1000),
 });
 export type BucketSpec = z.infer<typeof BucketSpec>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Amounts are integers far below 2^53 (DESIGN section 3). A trillion credits is plenty. */
+/** Amounts are integers far below 2^53 (docs/architecture.md §3). A trillion credits is plenty. */
 export const MAX_AMOUNT = 1_000_000_000_000;
 
 export const Amount = z.int().min(1).max(MAX_AMOUNT);

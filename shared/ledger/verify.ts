@@ -36,7 +36,7 @@ const fail = (reason: ChainFailureReason, seq: number | null, message: string): 
 const ACCOUNT_RE = /"accountId":"((?:[^"\\]|\\.)*)"/;
 
 /**
- * Verifies a batch of entries against one signed checkpoint (DESIGN section 3): one signature
+ * Verifies a batch of entries against one signed checkpoint (docs/architecture.md §3): one signature
  * for the batch, then the hash chain from `from` to the checkpoint's head. Any edited byte,
  * dropped, reordered or inserted entry, foreign entry, or forged checkpoint is reported with the
  * seq where it was found.

@@ -3,7 +3,7 @@ import { signText, verifyText } from '../crypto/ed25519';
 import type { Voucher } from './entry';
 
 /**
- * Offline vouchers (DESIGN section 5): a device signs each offline spend with its own Ed25519
+ * Offline vouchers (docs/architecture.md §5): a device signs each offline spend with its own Ed25519
  * key, counter by counter. The server settles each (allowance, counter) once and flags a
  * counter reused with other content.
  */

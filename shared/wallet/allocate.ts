@@ -15,7 +15,7 @@ export class InsufficientCreditsError extends Error {
 const NEVER = '9999-12-31T23:59:59.999Z';
 
 /**
- * The spending order of DESIGN section 2: lower priority number first, then soonest expiry,
+ * The spending order of docs/architecture.md §2: lower priority number first, then soonest expiry,
  * then free before paid, then oldest. Ties end on the bucket id so the order is total.
  */
 export function compareSpendingOrder(a: BucketView, b: BucketView): number {

@@ -38,7 +38,7 @@ export interface LedgerState {
 
 export type LedgerStore = StoreApi<LedgerState>;
 
-/** Keeps the Dexie ledger cache in step with main (section 4 of DESIGN) and the wallet folded. */
+/** Keeps the Dexie ledger cache in step with main (docs/architecture.md §4) and the wallet folded. */
 export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngine): LedgerStore {
   const cleanups: Array<() => void> = [];
   let accountId = '';

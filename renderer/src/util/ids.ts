@@ -1,4 +1,4 @@
-/** A client-made operation id (DESIGN section 2): a replay returns the first result. */
+/** A client-made operation id (docs/architecture.md §2): a replay returns the first result. */
 export function operationId(prefix: string): string {
   const bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);
