@@ -1,127 +1,64 @@
 /**
- * ESRGAN super-resolution (the "slim" RDN models of @upscalerjs/esrgan-slim, MIT) on
- * @tensorflow/tfjs with the WebAssembly backend. The weights and the .wasm binaries are read from
- * node_modules; nothing is fetched. Images are processed in tiles with a margin of context on
- * every side, so memory stays bounded by the tile size whatever the image size, and the margins
- * hide tile seams.
+ * ESRGAN super-resolution, tile by tile. Each quality tier runs its own model
+ * (esrgan-models.ts) on onnxruntime (esrgan-onnx.ts; the default) or on tfjs (esrgan-tfjs.ts, the
+ * UpscalerJS reference). Images are processed in tiles with a margin of context on every side, so
+ * memory stays bounded by the tile size whatever the image size, and the margins hide tile seams.
  */
-import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import type { UpscaleTier } from '../../shared/pricing/book';
 import { EngineError, type ProgressFn, throwIfAborted } from './errors';
-import { packageFile } from './package-files';
+import type { EsrganScale } from './esrgan-models';
+import type { TileModel } from './esrgan-onnx';
 
-export type EsrganScale = 2 | 4 | 8;
+export type { EsrganScale } from './esrgan-models';
 
-export const ESRGAN_PACKAGE = '@upscalerjs/esrgan-slim';
+/** 'onnxruntime' (default, several times faster) or 'tfjs' (the reference runtime). */
+export type EsrganRuntime = 'onnxruntime' | 'tfjs';
 
-let backendReady: Promise<void> | null = null;
-
-/** Selects the tfjs WebAssembly backend once per thread, with the .wasm files from node_modules. */
-export function ensureWasmBackend(): Promise<void> {
-  backendReady ??= (async () => {
-    // Production mode first: no per-op NaN checks, and the backend package (which brings its own
-    // copy of tfjs-core, sharing tfjs's global engine) then registers without console warnings.
-    tf.enableProdMode();
-    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-    const wasmFile = packageFile('@tensorflow/tfjs-backend-wasm', 'dist/tfjs-backend-wasm.wasm');
-    setWasmPaths(`${dirname(wasmFile)}/`);
-    const ok = await tf.setBackend('wasm');
-    if (!ok || tf.getBackend() !== 'wasm')
-      throw new EngineError('engine-failed', 'The tfjs WebAssembly backend could not start.');
-    await tf.ready();
-  })();
-  backendReady.catch(() => {
-    backendReady = null;
-  });
-  return backendReady;
-}
-
-const models = new Map<EsrganScale, Promise<tf.LayersModel>>();
-
-interface WeightsGroup {
-  paths: string[];
-  weights: tf.io.WeightsManifestEntry[];
-}
-
-function isWeightsGroup(value: unknown): value is WeightsGroup {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'paths' in value &&
-    Array.isArray(value.paths) &&
-    value.paths.every((p) => typeof p === 'string') &&
-    'weights' in value &&
-    Array.isArray(value.weights)
-  );
-}
+let upscaleThreads = availableParallelism();
 
 /**
- * A tfjs IOHandler that reads a layers model (model.json + weight shards) from a local folder;
- * tfjs's own http loader cannot read files and tfjs-node is not used here.
+ * Sets the threads one upscale may use (onnxruntime's intra-op threads, which split every layer
+ * of a tile across the cores). The pool gives each worker its share of the cores; the worker runs
+ * niced, so the server's own thread still comes first.
  */
-export function fileSystemHandler(modelJsonPath: string): tf.io.IOHandler {
-  return {
-    async load(): Promise<tf.io.ModelArtifacts> {
-      const parsed: unknown = JSON.parse(await readFile(modelJsonPath, 'utf8'));
-      if (
-        typeof parsed !== 'object' ||
-        parsed === null ||
-        !('modelTopology' in parsed) ||
-        !('weightsManifest' in parsed)
-      ) {
-        throw new EngineError('model-missing', `${modelJsonPath} is not a tfjs layers model.`);
-      }
-      const manifest = parsed.weightsManifest;
-      if (!Array.isArray(manifest) || !manifest.every(isWeightsGroup))
-        throw new EngineError('model-missing', `${modelJsonPath} has no valid weights manifest.`);
-      const dir = dirname(modelJsonPath);
-      const shards = await Promise.all(
-        manifest.flatMap((group) => group.paths.map((p) => readFile(join(dir, p)))),
-      );
-      const total = shards.reduce((n, s) => n + s.byteLength, 0);
-      const weightData = new ArrayBuffer(total);
-      const view = new Uint8Array(weightData);
-      let offset = 0;
-      for (const shard of shards) {
-        view.set(shard, offset);
-        offset += shard.byteLength;
-      }
-      return {
-        modelTopology: parsed.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-        weightSpecs: manifest.flatMap((group) => group.weights),
-        weightData,
-        format: 'layers-model',
-      };
-    },
-  };
-}
-
-/** Loads (once per thread) the ESRGAN slim model for `scale`. */
-export function loadEsrgan(scale: EsrganScale): Promise<tf.LayersModel> {
-  let model = models.get(scale);
-  if (!model) {
-    model = (async () => {
-      await ensureWasmBackend();
-      return tf.loadLayersModel(
-        fileSystemHandler(packageFile(ESRGAN_PACKAGE, `models/x${scale}/model.json`)),
-      );
-    })();
-    models.set(scale, model);
-    model.catch(() => models.delete(scale));
-  }
-  return model;
+export function setUpscaleThreads(count: number): void {
+  upscaleThreads = Math.max(1, Math.floor(count));
 }
 
 export interface TileOptions {
-  /** Side of a tile in input pixels (default 128). Memory per tile grows with its square. */
+  /** Side of a tile in input pixels (default 256). Memory per tile grows with its square. */
   tileSize?: number;
   /** Context in input pixels added around each tile and cropped away afterwards (default 12). */
   tilePadding?: number;
 }
 
-export const DEFAULT_TILE_SIZE = 128;
+export interface EsrganOptions extends TileOptions {
+  /** Which model: 'fast' (default) or 'best'. */
+  tier?: UpscaleTier;
+  runtime?: EsrganRuntime;
+  /** Threads for this run (default: setUpscaleThreads, else every core). */
+  threads?: number;
+}
+
+/**
+ * 256 px: a 256×256 image is one tile (no margin computed twice), and the thick model's working
+ * memory for a tile stays near 0.6 GB.
+ */
+export const DEFAULT_TILE_SIZE = 256;
 export const DEFAULT_TILE_PADDING = 12;
+
+async function tileModel(scale: EsrganScale, options: EsrganOptions): Promise<TileModel> {
+  const tier = options.tier ?? 'fast';
+  if (tier !== 'fast' && tier !== 'best')
+    throw new EngineError('bad-params', "tier must be 'fast' or 'best'.");
+  const runtime = options.runtime ?? 'onnxruntime';
+  if (runtime === 'tfjs') return (await import('./esrgan-tfjs')).tfjsTileModel(tier, scale);
+  if (runtime !== 'onnxruntime')
+    throw new EngineError('bad-params', "runtime must be 'onnxruntime' or 'tfjs'.");
+  const { onnxTileModel } = await import('./esrgan-onnx');
+  return onnxTileModel(tier, scale, options.threads ?? upscaleThreads);
+}
 
 /**
  * Upscales packed RGB pixels (`width × height × 3` bytes) by `scale` with ESRGAN, tile by tile.
@@ -133,7 +70,7 @@ export async function esrganUpscaleRgb(
   width: number,
   height: number,
   scale: EsrganScale,
-  options: TileOptions,
+  options: EsrganOptions,
   onProgress: ProgressFn,
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
@@ -145,7 +82,7 @@ export async function esrganUpscaleRgb(
     throw new EngineError('bad-params', 'tileSize must be between 16 and 1024.');
   if (!(pad >= 0 && pad <= 64))
     throw new EngineError('bad-params', 'tilePadding must be between 0 and 64.');
-  const model = await loadEsrgan(scale);
+  const model = await tileModel(scale, options);
   throwIfAborted(signal);
 
   const outWidth = width * scale;
@@ -172,22 +109,7 @@ export async function esrganUpscaleRgb(
         const src = ((py0 + y) * width + px0) * 3;
         for (let i = 0; i < pw * 3; i++) patch[y * pw * 3 + i] = rgb[src + i] ?? 0;
       }
-      const result = tf.tidy(() => {
-        const input = tf.tensor4d(patch, [1, ph, pw, 3]);
-        const predicted = model.predict(input);
-        if (Array.isArray(predicted))
-          throw new EngineError('engine-failed', 'The ESRGAN model returned several outputs.');
-        return predicted;
-      });
-      let data: Float32Array;
-      try {
-        const raw = await result.data();
-        if (!(raw instanceof Float32Array))
-          throw new EngineError('engine-failed', 'The ESRGAN model returned a non-float tensor.');
-        data = raw;
-      } finally {
-        result.dispose();
-      }
+      const data = await model(patch, pw, ph);
       // Copy the tile's own area (without the context margin) into the output.
       const rowLen = pw * scale;
       const offX = (x0 - px0) * scale;

@@ -54,8 +54,13 @@ export interface PoolOptions {
   maxQueue?: number;
   /** An idle worker is stopped after this long, freeing its models' memory (default 5 min; 0 = never). */
   idleTimeoutMs?: number;
-  /** Threads each worker's onnxruntime may use (default: cores ÷ concurrency − 1, from 1 to 4). */
+  /** Threads each worker's cutout may use (default: cores ÷ concurrency − 1, from 1 to 4). */
   threadsPerWorker?: number;
+  /**
+   * Threads each worker's upscale may use (default: cores ÷ concurrency, at least 1): the big
+   * ESRGAN layers scale with cores, and workers run niced so the server's thread comes first.
+   */
+  upscaleThreadsPerWorker?: number;
   /** V8 heap limits of each worker (WebAssembly and native memory are not counted by V8). */
   resourceLimits?: ResourceLimits;
   /** Worker entry module; defaults to worker.ts (via tsx) or worker.js beside this file. */
@@ -152,14 +157,10 @@ export class EnginePool {
     this.maxQueue = Math.max(0, Math.floor(options.maxQueue ?? 8));
     this.idleTimeoutMs = Math.max(0, options.idleTimeoutMs ?? 5 * 60_000);
     this.cancelGraceMs = Math.max(0, options.cancelGraceMs ?? 30_000);
+    const cores = Math.floor(availableParallelism() / this.concurrency);
     this.init = {
-      threads: Math.max(
-        1,
-        Math.floor(
-          options.threadsPerWorker ??
-            defaultEngineThreads(Math.floor(availableParallelism() / this.concurrency)),
-        ),
-      ),
+      threads: Math.max(1, Math.floor(options.threadsPerWorker ?? defaultEngineThreads(cores))),
+      upscaleThreads: Math.max(1, Math.floor(options.upscaleThreadsPerWorker ?? cores)),
     };
     this.workerUrl = options.workerUrl ?? defaultWorkerUrl();
   }

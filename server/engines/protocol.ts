@@ -34,8 +34,10 @@ export interface SerializedError {
 }
 
 export interface WorkerInit {
-  /** Threads the worker's native engines (onnxruntime) may use. */
+  /** Threads the worker's cutout (onnxruntime) may use. */
   threads: number;
+  /** Threads one upscale may use: its tiles' layers are split across them (default: threads). */
+  upscaleThreads?: number;
 }
 
 export function serializeError(error: unknown): SerializedError {

@@ -1,20 +1,24 @@
 /**
- * Upscale engine: ESRGAN super-resolution (x2, x4 and x8 models of @upscalerjs/esrgan-slim) run in
- * tiles, or a fast Lanczos-3 resize through sharp. Output is PNG. An alpha channel, if any, is
- * carried over with a Lanczos resize (the model only sees RGB).
+ * Upscale engine: ESRGAN super-resolution in two quality tiers (x2, x4 and x8 models of
+ * @upscalerjs/esrgan-medium for 'fast', @upscalerjs/esrgan-thick for 'best') run in tiles, or a
+ * Lanczos-3 resize through sharp. Output is PNG. An alpha channel, if any, is carried over with a
+ * Lanczos resize (the model only sees RGB).
  */
 import sharp from 'sharp';
 import { EngineError, type ProgressFn, clampFraction, noProgress, throwIfAborted } from './errors';
-import type { EsrganScale, TileOptions } from './esrgan';
+import type { EsrganOptions, EsrganScale } from './esrgan';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-input';
 import { type ImageResult, asUint8, openImage, toRaw, toRawGrey } from './image-util';
 
 export type UpscaleFactor = 2 | 4 | 8;
 export type UpscaleMode = 'esrgan' | 'lanczos';
 
-export interface UpscaleParams extends TileOptions {
+export interface UpscaleParams extends EsrganOptions {
   factor: UpscaleFactor;
-  /** 'esrgan' (default): the neural model; 'lanczos': sharp's Lanczos-3 resize, fast. */
+  /**
+   * 'esrgan' (default): the neural model of `tier`; 'lanczos': sharp's Lanczos-3 resize, fast
+   * (it takes no tier).
+   */
   mode?: UpscaleMode;
   /** Limits on the input (default 40 MP, 50 MB). */
   limits?: ImageLimits;
@@ -42,6 +46,8 @@ export async function upscale(
   const mode = params.mode ?? 'esrgan';
   if (mode !== 'esrgan' && mode !== 'lanczos')
     throw new EngineError('bad-params', "mode must be 'esrgan' or 'lanczos'.");
+  if (mode === 'lanczos' && params.tier !== undefined)
+    throw new EngineError('bad-params', 'A Lanczos resize has no quality tier.');
   throwIfAborted(signal);
   const opened = await openImage(input, params.limits ?? DEFAULT_IMAGE_LIMITS);
   const { width, height } = opened.info;

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { setCutoutThreads } from './cutout';
+import { setUpscaleThreads } from './esrgan';
 import {
   type CancelMessage,
   type RunMessage,
@@ -18,6 +19,7 @@ if (!port) throw new Error('server/engines/worker.ts must run as a worker thread
 
 const init = workerData as WorkerInit | undefined;
 if (init && init.threads > 0) setCutoutThreads(init.threads);
+setUpscaleThreads(init?.upscaleThreads ?? init?.threads ?? 1);
 
 function isCancelMessage(value: unknown): value is CancelMessage {
   return (

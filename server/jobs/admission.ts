@@ -123,12 +123,20 @@ async function planFor(
       };
     }
     case 'upscale': {
+      const { mode, tier } = req.params;
+      if (mode === 'lanczos' && tier !== undefined)
+        throw badRequest(
+          'conflicting-params',
+          'a Lanczos resize has no quality tier: send either mode "lanczos" or a tier',
+        );
       const input = await upload(sql, accountId, req.params.uploadId);
+      // A Lanczos resize (older clients) costs what the fast tier costs.
       const request = {
         tool: 'upscale' as const,
         factor: req.params.factor,
         width: input.width,
         height: input.height,
+        ...(tier === undefined ? {} : { tier }),
       };
       const q = priced(book, request);
       const out = input.width * req.params.factor * input.height * req.params.factor;

@@ -16,6 +16,7 @@ import {
   ImageInputError,
   PoolError,
   ProviderError,
+  type UpscaleParams,
   isAbortError,
   isFilterPreset,
 } from '../engines/index';
@@ -88,7 +89,7 @@ export async function runEngines(
       const r = await pool.run(
         'upscale',
         needInput(input, spec.tool),
-        { factor: spec.params.factor, mode: spec.params.mode },
+        upscaleParams(spec.params),
         options(),
       );
       return {
@@ -124,6 +125,12 @@ export async function runEngines(
     case 'generate':
       return generate(pool, spec.params, spec.provider, input, control);
   }
+}
+
+/** The engine's params of an upscale job; jobs from before tiers ran the fast model. */
+function upscaleParams(p: UpscaleJobParams): UpscaleParams {
+  if (p.mode === 'lanczos') return { factor: p.factor, mode: 'lanczos' };
+  return { factor: p.factor, mode: 'esrgan', tier: p.tier ?? 'fast' };
 }
 
 async function generate(

@@ -31,6 +31,7 @@ import { JobQueue } from './queue';
 import { JobRunner } from './runner';
 import { JobTransitions, type Outcome, failures } from './transitions';
 import { acceptUpload, maxUploadPixels } from './upload-store';
+import { upscaleCapability } from './upscale-tiers';
 import { jobView } from './view';
 
 export class JobsService {
@@ -150,7 +151,7 @@ export class JobsService {
         maxPromptLength: MAX_PROMPT_LENGTH,
       },
       filter: ready,
-      upscale: ready,
+      upscale: upscaleCapability(book),
       cutout: ready,
       faceEnhance: {
         available: false,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Hash, Id, Timestamp } from '../ledger/primitives';
+import { UpscaleTiers } from '../pricing/book';
 import { OperationId } from './common';
 
 /** The longest prompt (and negative prompt) a generate job accepts. */
@@ -74,11 +75,20 @@ export const FilterJobParams = z.strictObject({
 });
 export type FilterJobParams = z.infer<typeof FilterJobParams>;
 
+export const UpscaleTier = z.enum(UpscaleTiers);
+export type UpscaleTier = z.infer<typeof UpscaleTier>;
+
 export const UpscaleJobParams = z.strictObject({
   uploadId: Id,
   factor: z.union([z.literal(2), z.literal(4), z.literal(8)]),
-  /** 'esrgan': the neural model; 'lanczos': a fast classic resize. Same price. */
-  mode: z.enum(['esrgan', 'lanczos']).default('esrgan'),
+  /** The quality tier (default 'fast'); the price book prices each and says which are offered. */
+  tier: UpscaleTier.optional(),
+  /**
+   * From before tiers, still accepted and still read from older jobs: 'esrgan' is the neural
+   * upscale (the tier decides the model), 'lanczos' a classic resize at the fast tier's price
+   * (it takes no tier).
+   */
+  mode: z.enum(['esrgan', 'lanczos']).optional(),
 });
 export type UpscaleJobParams = z.infer<typeof UpscaleJobParams>;
 
@@ -236,6 +246,17 @@ export const ModelCapability = z.strictObject({
 });
 export type ModelCapability = z.infer<typeof ModelCapability>;
 
+/** An upscale quality tier: its price-book label, the model that runs it, and whether it can. */
+export const UpscaleTierCapability = z.strictObject({
+  id: UpscaleTier,
+  label: z.string(),
+  /** The model, in words ("ESRGAN thick (RRDN)"). */
+  engineModel: z.string(),
+  available: z.boolean(),
+  reason: z.string().max(300).nullable(),
+});
+export type UpscaleTierCapability = z.infer<typeof UpscaleTierCapability>;
+
 /**
  * What this server can run now: every tool and every priced model, each with whether it is
  * available and why not. The app shows unavailable ones disabled with the reason.
@@ -251,7 +272,8 @@ export const ToolsResponse = z.strictObject({
     maxPromptLength: z.int(),
   }),
   filter: Availability,
-  upscale: Availability,
+  /** `tiers` (newer servers): each quality tier the price book offers, with what runs it. */
+  upscale: Availability.extend({ tiers: z.array(UpscaleTierCapability).optional() }),
   cutout: Availability,
   faceEnhance: Availability,
   uploads: z.strictObject({

@@ -58,6 +58,10 @@ export const FilterPresets = [
   'sharpen',
 ] as const;
 
+/** Quality tiers of the upscale: 'fast' and 'best' (which models they run: docs/architecture.md §8). */
+export const UpscaleTiers = ['fast', 'best'] as const;
+export type UpscaleTier = (typeof UpscaleTiers)[number];
+
 export const PriceBook = z.strictObject({
   /** Increases with every published change; a quote names the version it came from. */
   version: z.int().min(1),
@@ -83,9 +87,21 @@ export const PriceBook = z.strictObject({
     filter: z
       .strictObject({ presets: z.array(z.enum(FilterPresets)).min(1), price: SizeRule })
       .optional(),
-    /** Factor → rule applied to the output size. */
+    /**
+     * Factor → rule applied to the output size. `tiers`: the quality tiers offered, each a
+     * multiplier on that price (rounded once); a book without it offers only the fast tier, at
+     * the factor's price.
+     */
     upscale: z
-      .strictObject({ factors: z.partialRecord(z.enum(['2', '4', '8']), SizeRule) })
+      .strictObject({
+        factors: z.partialRecord(z.enum(['2', '4', '8']), SizeRule),
+        tiers: z
+          .partialRecord(
+            z.enum(UpscaleTiers),
+            z.strictObject({ label: z.string().min(1).max(80), multiplier: Ratio }),
+          )
+          .optional(),
+      })
       .optional(),
     cutout: z.strictObject({ price: SizeRule }).optional(),
     faceEnhance: z.strictObject({ price: SizeRule }).optional(),

@@ -10,6 +10,7 @@ export type QuoteErrorCode =
   | 'unsupported-mode'
   | 'unsupported-count'
   | 'unsupported-factor'
+  | 'unsupported-tier'
   | 'steps-out-of-range'
   | 'too-many-pixels';
 
@@ -77,8 +78,15 @@ export function quote(book: PriceBook, request: QuoteRequest): Quote {
       const w = request.width * request.factor;
       const h = request.height * request.factor;
       checkPixels(book, w, h);
-      credits = sizePrice(rule, w, h, 0);
-      lines.push({ label: `Upscale ×${request.factor} to ${w}×${h}`, credits });
+      const base = sizePrice(rule, w, h, 0);
+      lines.push({ label: `Upscale ×${request.factor} to ${w}×${h}`, credits: base });
+      const tierName = request.tier ?? 'fast';
+      const tier = u.tiers?.[tierName];
+      if (!tier && (u.tiers !== undefined || tierName !== 'fast'))
+        throw new QuoteError('unsupported-tier', `the ${tierName} upscale is not offered`);
+      credits = tier ? applyRatio(base, tier.multiplier, book) : base;
+      if (tier && !isOne(tier.multiplier))
+        lines.push({ label: `${tier.label} ×${ratioText(tier.multiplier)}`, credits });
       break;
     }
     case 'cutout': {

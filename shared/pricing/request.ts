@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id } from '../ledger/primitives';
-import { FilterPresets } from './book';
+import { FilterPresets, UpscaleTiers } from './book';
 
 const Side = z.int().min(1).max(65_536);
 
@@ -27,6 +27,8 @@ export const QuoteRequest = z.discriminatedUnion('tool', [
     factor: z.union([z.literal(2), z.literal(4), z.literal(8)]),
     width: Side,
     height: Side,
+    /** The quality tier (default 'fast'). */
+    tier: z.enum(UpscaleTiers).optional(),
   }),
   z.strictObject({ tool: z.literal('cutout'), width: Side, height: Side }),
   z.strictObject({ tool: z.literal('face-enhance'), width: Side, height: Side }),
