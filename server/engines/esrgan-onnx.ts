@@ -13,7 +13,11 @@ import { ONNX_INPUT, ONNX_OUTPUT, kerasToOnnx } from './onnx/keras-to-onnx';
 import { onnxModel } from './onnx/proto';
 
 /** Upscales one NHWC patch of 0..255 floats; returns the NHWC result (0..255, unclipped). */
-export type TileModel = (patch: Float32Array, width: number, height: number) => Promise<Float32Array>;
+export type TileModel = (
+  patch: Float32Array,
+  width: number,
+  height: number,
+) => Promise<Float32Array>;
 
 let runtime: Promise<typeof Ort> | null = null;
 const sessions = new Map<string, Promise<Ort.InferenceSession>>();
@@ -64,7 +68,10 @@ export async function onnxTileModel(
   scale: EsrganScale,
   threads: number,
 ): Promise<TileModel> {
-  const [ort, session] = await Promise.all([loadRuntime(), loadEsrganSession(tier, scale, threads)]);
+  const [ort, session] = await Promise.all([
+    loadRuntime(),
+    loadEsrganSession(tier, scale, threads),
+  ]);
   return async (patch, width, height) => {
     const input = new ort.Tensor('float32', patch, [1, height, width, 3]);
     const result = await session.run({ [ONNX_INPUT]: input });
@@ -74,7 +81,10 @@ export async function onnxTileModel(
         throw new EngineError('engine-failed', 'The ESRGAN model returned no float output.');
       const [n, h, w, c] = output.dims;
       if (n !== 1 || h !== height * scale || w !== width * scale || c !== 3)
-        throw new EngineError('engine-failed', `The ESRGAN model returned a ${output.dims.join('×')} tensor.`);
+        throw new EngineError(
+          'engine-failed',
+          `The ESRGAN model returned a ${output.dims.join('×')} tensor.`,
+        );
       return output.data;
     } finally {
       input.dispose();

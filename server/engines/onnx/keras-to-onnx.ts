@@ -33,7 +33,8 @@ function fail(message: string): never {
 }
 
 function asRecord(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what} is not an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail(`${what} is not an object`);
   return value as Record<string, unknown>;
 }
 
@@ -52,7 +53,8 @@ function kerasLayers(topology: unknown): { layers: KerasLayer[]; input: string; 
     const first = inbound[0];
     const inputs = Array.isArray(first)
       ? first.map((ref: unknown) => {
-          if (!Array.isArray(ref) || typeof ref[0] !== 'string') fail(`layer ${l.name} has a bad input`);
+          if (!Array.isArray(ref) || typeof ref[0] !== 'string')
+            fail(`layer ${l.name} has a bad input`);
           if (ref[2] !== 0) fail(`layer ${l.name} reads a second output of ${ref[0]}`);
           return ref[0];
         })
@@ -71,15 +73,22 @@ function kerasLayers(topology: unknown): { layers: KerasLayer[]; input: string; 
 }
 
 /** Float32 views of the weights, by name ('F_1_1/kernel'), from the concatenated buffer. */
-function weightViews(specs: readonly WeightSpec[], data: ArrayBuffer): Map<string, { shape: number[]; values: Float32Array }> {
+function weightViews(
+  specs: readonly WeightSpec[],
+  data: ArrayBuffer,
+): Map<string, { shape: number[]; values: Float32Array }> {
   const out = new Map<string, { shape: number[]; values: Float32Array }>();
   let offset = 0;
   for (const spec of specs) {
     if (spec.dtype !== 'float32' || spec.quantization !== undefined)
       fail(`weight ${spec.name} is not plain float32`);
     const count = spec.shape.reduce((n, d) => n * d, 1);
-    if (offset + count * 4 > data.byteLength) fail('the weight files are shorter than the manifest');
-    out.set(spec.name, { shape: spec.shape, values: new Float32Array(data.slice(offset, offset + count * 4)) });
+    if (offset + count * 4 > data.byteLength)
+      fail('the weight files are shorter than the manifest');
+    out.set(spec.name, {
+      shape: spec.shape,
+      values: new Float32Array(data.slice(offset, offset + count * 4)),
+    });
     offset += count * 4;
   }
   if (offset !== data.byteLength) fail('the weight files are longer than the manifest');
@@ -87,14 +96,18 @@ function weightViews(specs: readonly WeightSpec[], data: ArrayBuffer): Map<strin
 }
 
 /** Keras conv kernel [kh, kw, in, out] → ONNX [out, in, kh, kw]. */
-function toOihw(shape: readonly number[], values: Float32Array): { dims: number[]; data: Float32Array } {
+function toOihw(
+  shape: readonly number[],
+  values: Float32Array,
+): { dims: number[]; data: Float32Array } {
   const [kh = 0, kw = 0, cin = 0, cout = 0] = shape;
   const data = new Float32Array(values.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
       for (let i = 0; i < cin; i++)
         for (let o = 0; o < cout; o++)
-          data[((o * cin + i) * kh + y) * kw + x] = values[((y * kw + x) * cin + i) * cout + o] ?? 0;
+          data[((o * cin + i) * kh + y) * kw + x] =
+            values[((y * kw + x) * cin + i) * cout + o] ?? 0;
   return { dims: [cout, cin, kh, kw], data };
 }
 
@@ -119,8 +132,14 @@ export function kerasToOnnx(model: LayersModelFile, options: ConvertOptions): On
 
   // NHWC 0..255 in → NCHW in the model's range.
   const nchw = `${input}/nchw`;
-  nodes.push({ op: 'Transpose', inputs: [INPUT], outputs: [nchw], attributes: [{ name: 'perm', ints: [0, 3, 1, 2] }] });
-  if (options.inputMax === 1) nodes.push({ op: 'Mul', inputs: [nchw, scalar('to_unit', 1 / 255)], outputs: [input] });
+  nodes.push({
+    op: 'Transpose',
+    inputs: [INPUT],
+    outputs: [nchw],
+    attributes: [{ name: 'perm', ints: [0, 3, 1, 2] }],
+  });
+  if (options.inputMax === 1)
+    nodes.push({ op: 'Mul', inputs: [nchw, scalar('to_unit', 1 / 255)], outputs: [input] });
   else nodes.push({ op: 'Identity', inputs: [nchw], outputs: [input] });
 
   let used = 0;
@@ -138,12 +157,17 @@ export function kerasToOnnx(model: LayersModelFile, options: ConvertOptions): On
         const [kh, kw] = pair(config.kernel_size, `${name}.kernel_size`);
         const strides = pair(config.strides ?? [1, 1], `${name}.strides`);
         const dilation = pair(config.dilation_rate ?? [1, 1], `${name}.dilation_rate`);
-        if (strides.some((s) => s !== 1) || dilation.some((d) => d !== 1) || (config.groups ?? 1) !== 1)
+        if (
+          strides.some((s) => s !== 1) ||
+          dilation.some((d) => d !== 1) ||
+          (config.groups ?? 1) !== 1
+        )
           fail(`${name} uses strides, dilation or groups`);
         if (config.data_format !== undefined && config.data_format !== 'channels_last')
           fail(`${name} is not channels_last`);
         const same = config.padding === 'same';
-        if (!same && (kh !== 1 || kw !== 1)) fail(`${name} has 'valid' padding on a ${kh}×${kw} kernel`);
+        if (!same && (kh !== 1 || kw !== 1))
+          fail(`${name} has 'valid' padding on a ${kh}×${kw} kernel`);
         if (kh % 2 === 0 || kw % 2 === 0) fail(`${name} has an even kernel`);
         const kernel = weight(`${name}/kernel`);
         const { dims, data } = toOihw(kernel.shape, kernel.values);
@@ -157,7 +181,8 @@ export function kerasToOnnx(model: LayersModelFile, options: ConvertOptions): On
         }
         used++;
         const activation = config.activation ?? 'linear';
-        if (activation !== 'linear' && activation !== 'relu') fail(`${name} has activation ${String(activation)}`);
+        if (activation !== 'linear' && activation !== 'relu')
+          fail(`${name} has activation ${String(activation)}`);
         const convOut = activation === 'relu' ? `${name}/linear` : name;
         const ph = (kh - 1) / 2;
         const pw = (kw - 1) / 2;
@@ -174,8 +199,10 @@ export function kerasToOnnx(model: LayersModelFile, options: ConvertOptions): On
         break;
       }
       case 'Activation':
-        if (config.activation === 'relu') nodes.push({ op: 'Relu', inputs: [only()], outputs: [name] });
-        else if (config.activation === 'linear') nodes.push({ op: 'Identity', inputs: [only()], outputs: [name] });
+        if (config.activation === 'relu')
+          nodes.push({ op: 'Relu', inputs: [only()], outputs: [name] });
+        else if (config.activation === 'linear')
+          nodes.push({ op: 'Identity', inputs: [only()], outputs: [name] });
         else fail(`${name} has activation ${String(config.activation)}`);
         break;
       case 'Add':
@@ -186,14 +213,24 @@ export function kerasToOnnx(model: LayersModelFile, options: ConvertOptions): On
       case 'Concatenate': {
         const axis = config.axis ?? -1;
         if (axis !== -1 && axis !== 3) fail(`${name} concatenates on axis ${String(axis)}`);
-        nodes.push({ op: 'Concat', inputs, outputs: [name], attributes: [{ name: 'axis', int: 1 }] });
+        nodes.push({
+          op: 'Concat',
+          inputs,
+          outputs: [name],
+          attributes: [{ name: 'axis', int: 1 }],
+        });
         break;
       }
       case 'UpSampling2D': {
         const [sh, sw] = pair(config.size, `${name}.size`);
-        if ((config.interpolation ?? 'nearest') !== 'nearest') fail(`${name} is not nearest-neighbour`);
+        if ((config.interpolation ?? 'nearest') !== 'nearest')
+          fail(`${name} is not nearest-neighbour`);
         // tfjs: out[y] = in[floor(y / s)], i.e. asymmetric coordinates with floor.
-        initializers.push({ name: `${name}/scales`, dims: [4], float32: Float32Array.of(1, 1, sh, sw) });
+        initializers.push({
+          name: `${name}/scales`,
+          dims: [4],
+          float32: Float32Array.of(1, 1, sh, sw),
+        });
         nodes.push({
           op: 'Resize',
           inputs: [only(), '', `${name}/scales`],
@@ -230,8 +267,14 @@ export function kerasToOnnx(model: LayersModelFile, options: ConvertOptions): On
   if (used !== weights.size) fail(`${weights.size - used} weights belong to no layer`);
 
   const back = `${output}/nhwc`;
-  nodes.push({ op: 'Transpose', inputs: [output], outputs: [back], attributes: [{ name: 'perm', ints: [0, 2, 3, 1] }] });
-  if (options.inputMax === 1) nodes.push({ op: 'Mul', inputs: [back, scalar('to_bytes', 255)], outputs: [OUTPUT] });
+  nodes.push({
+    op: 'Transpose',
+    inputs: [output],
+    outputs: [back],
+    attributes: [{ name: 'perm', ints: [0, 2, 3, 1] }],
+  });
+  if (options.inputMax === 1)
+    nodes.push({ op: 'Mul', inputs: [back, scalar('to_bytes', 255)], outputs: [OUTPUT] });
   else nodes.push({ op: 'Identity', inputs: [back], outputs: [OUTPUT] });
 
   return {
