@@ -132,6 +132,19 @@ describe.each(backends)('bad input is refused before any hold on %s', (backend) 
     expect(pro?.reason).toMatch(/No image engine/);
     expect(tools.generate.provider.id).toBe('easel-preview');
     expect(tools.generate.provider.label).toMatch(/not AI/);
+    // Both upscale tiers of the default book, each with the model that runs it.
+    expect(tools.upscale).toMatchObject({ available: true, reason: null });
+    expect(
+      (tools.upscale.tiers as Array<{ id: string; label: string; available: boolean }>).map((t) => [
+        t.id,
+        t.label,
+        t.available,
+      ]),
+    ).toEqual([
+      ['fast', 'Fast', true],
+      ['best', 'Best', true],
+    ]);
+    expect(tools.upscale.tiers[1].engineModel).toMatch(/thick/);
     expect(tools.uploads).toEqual({
       maxBytes: 25 * 1024 * 1024,
       maxPixels: 40_000_000,
@@ -203,6 +216,28 @@ describe.each(backends)('bad input is refused before any hold on %s', (backend) 
         },
         400,
         'invalid-request',
+      ],
+      [
+        'unknown upscale tier',
+        {
+          operationId: opId(),
+          tool: 'upscale',
+          params: { uploadId: mine.uploadId, factor: 2, tier: 'ultra' },
+          quote,
+        },
+        400,
+        'invalid-request',
+      ],
+      [
+        'a Lanczos resize with a tier',
+        {
+          operationId: opId(),
+          tool: 'upscale',
+          params: { uploadId: mine.uploadId, factor: 2, mode: 'lanczos', tier: 'best' },
+          quote,
+        },
+        400,
+        'conflicting-params',
       ],
       [
         'a stranger’s upload',

@@ -31,6 +31,7 @@ import {
   uploadId,
   waitJob,
 } from './test-kit';
+import { parseParams } from './view';
 
 const generate = (over: Record<string, unknown> = {}) => ({
   mode: 'text-to-image',
@@ -434,6 +435,49 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
     });
     expect(job.outputs[0]).toMatchObject({ width: 36, height: 36 });
     expect((await entries(s, u.headers)).length).toBe(seq); // nothing held, nothing captured
+  });
+
+  it('upscale tiers: the best tier holds and captures its own price; jobs from before tiers still read', async () => {
+    const u = await funded(s);
+    const up = await uploadId(s, u.headers, await gradientPng(20, 16));
+    const fast = await quoteFor(s, { tool: 'upscale', factor: 4, width: 20, height: 16 });
+    const best = await quoteFor(s, {
+      tool: 'upscale',
+      factor: 4,
+      width: 20,
+      height: 16,
+      tier: 'best',
+    });
+    expect([fast.credits, best.credits]).toEqual([1, 2]);
+    // The fast price for a best job is a stale quote: answered with the best price, nothing held.
+    const stale = await post('/v1/jobs', u.headers, {
+      operationId: opId(),
+      tool: 'upscale',
+      params: { uploadId: up.uploadId, factor: 4, tier: 'best' },
+      quote: fast,
+    });
+    expect([stale.statusCode, stale.json().error.code]).toEqual([409, 'quote-changed']);
+    const queued = await startJob(s, u.headers, {
+      operationId: opId(),
+      tool: 'upscale',
+      params: { uploadId: up.uploadId, factor: 4, tier: 'best' },
+      quote: best,
+    });
+    const job = await waitJob(s, u.headers, queued.jobId, undefined, 120_000);
+    expect(job).toMatchObject({
+      state: 'succeeded',
+      charged: 2,
+      params: { uploadId: up.uploadId, factor: 4, tier: 'best' },
+    });
+    expect(job.outputs[0]).toMatchObject({ width: 80, height: 64 });
+    expect(await holdHistory(s, u.headers, job.holdId)).toEqual([
+      { type: 'hold', amount: 2 },
+      { type: 'capture', amount: 2 },
+    ]);
+    // A job stored before tiers ({ mode: 'esrgan' }, no tier) reads as it was.
+    expect(
+      parseParams('upscale', JSON.stringify({ uploadId: up.uploadId, factor: 4, mode: 'esrgan' })),
+    ).toEqual({ uploadId: up.uploadId, factor: 4, mode: 'esrgan' });
   });
 
   it('runs one small ESRGAN upscale off the event loop', async () => {

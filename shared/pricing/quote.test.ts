@@ -265,3 +265,50 @@ describe('request validation', () => {
     ).toBe('too-many-pixels');
   });
 });
+
+describe('upscale quality tiers', () => {
+  const up = { tool: 'upscale', factor: 4, width: 960, height: 540 } as const;
+  it('prices the best tier at its multiplier on the default book, with a line saying so', () => {
+    const fast = quote(defaultPriceBook, { ...up, tier: 'fast' });
+    const best = quote(defaultPriceBook, { ...up, tier: 'best' });
+    expect([fast.credits, best.credits]).toEqual([3, 6]);
+    expect(best.lines.map((l) => l.label)).toEqual(['Upscale ×4 to 3840×2160', 'Best ×2']);
+    // No tier is the fast tier.
+    expect(quote(defaultPriceBook, up).credits).toBe(fast.credits);
+  });
+  it('rounds a fractional multiplier once with the book rule', () => {
+    const book: PriceBook = {
+      ...defaultPriceBook,
+      tools: {
+        ...defaultPriceBook.tools,
+        upscale: {
+          factors: { '4': { type: 'flat', credits: 3 } },
+          tiers: { best: { label: 'Best', multiplier: { num: 3, den: 2 } } },
+        },
+      },
+    };
+    expect(PriceBook.safeParse(book).success).toBe(true);
+    expect(quote(book, { ...up, tier: 'best' }).credits).toBe(5);
+    // A book that lists tiers offers only those.
+    expect(errorCode(() => quote(book, { ...up, tier: 'fast' }))).toBe('unsupported-tier');
+  });
+  it('a book without tiers offers only the fast tier, at the factor price', () => {
+    expect(quote(resolutionTiersBook, { ...up, tier: 'fast' }).credits).toBe(3);
+    expect(errorCode(() => quote(resolutionTiersBook, { ...up, tier: 'best' }))).toBe(
+      'unsupported-tier',
+    );
+  });
+  it('refuses unknown tiers in requests and books', () => {
+    expect(QuoteRequest.safeParse({ ...up, tier: 'ultra' }).success).toBe(false);
+    const bad = {
+      ...defaultPriceBook,
+      tools: {
+        upscale: {
+          factors: {},
+          tiers: { ultra: { label: 'Ultra', multiplier: { num: 3, den: 1 } } },
+        },
+      },
+    };
+    expect(PriceBook.safeParse(bad).success).toBe(false);
+  });
+});
