@@ -201,6 +201,30 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
     await shot(page, '10-cutout-after-discard');
   });
 
+  it('upscales in the Best tier: the quote is the book’s Best price and exactly that is charged', async () => {
+    await go('Studio');
+    await page.getByRole('tab', { name: 'Upscale' }).click();
+    await page.getByLabel('Input image').setInputFiles({
+      name: 'subject.png',
+      mimeType: 'image/png',
+      buffer: await subjectPng(),
+    });
+    await page.getByTestId('input-info').getByText('Using a 96 × 96 image').waitFor();
+    const priced = (tier: 'fast' | 'best') =>
+      quote(defaultPriceBook, { tool: 'upscale', factor: 2, width: 96, height: 96, tier }).credits;
+    expect(Number(await page.getByTestId('quote-credits').textContent())).toBe(priced('fast'));
+    await page.getByRole('radio', { name: 'Best' }).check();
+    expect(Number(await page.getByTestId('quote-credits').textContent())).toBe(priced('best'));
+    expect(priced('best')).toBeGreaterThan(priced('fast'));
+    await shot(page, '11-upscale-best');
+    expect(await axeSerious(page)).toEqual([]);
+    const before = await balance();
+    await page.getByRole('button', { name: 'Upscale ×2' }).click();
+    await page.getByTestId('job-succeeded').first().waitFor({ timeout: 60_000 });
+    await expect.poll(balance, { timeout: 20_000 }).toBe(before - priced('best'));
+    await shot(page, '11-upscale-best-done');
+  });
+
   it('buys a pack in the sandbox checkout and the balance rises by the pack', async () => {
     const catalog = CatalogResponse.parse(
       await (await fetch(`${server?.url ?? ''}/v1/catalog`)).json(),
