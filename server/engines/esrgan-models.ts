@@ -32,9 +32,6 @@ export const ESRGAN_MODELS: Readonly<Record<UpscaleTier, EsrganModel>> = {
   },
 };
 
-export const isUpscaleTier = (value: unknown): value is UpscaleTier =>
-  value === 'fast' || value === 'best';
-
 /** Whether the model files of `tier` (x2, x4 and x8) are installed. */
 export function esrganTierInstalled(tier: UpscaleTier): boolean {
   try {

@@ -28,7 +28,7 @@ function loadRuntime(): Promise<typeof Ort> {
 }
 
 /** The ONNX bytes of `tier` at `scale`, converted from the package's model files. */
-export async function esrganOnnxBytes(tier: UpscaleTier, scale: EsrganScale): Promise<Uint8Array> {
+async function esrganOnnxBytes(tier: UpscaleTier, scale: EsrganScale): Promise<Uint8Array> {
   const file = await readLayersModel(esrganModelFile(tier, scale));
   return onnxModel(kerasToOnnx(file, { inputMax: ESRGAN_MODELS[tier].inputMax }));
 }
@@ -37,7 +37,7 @@ export async function esrganOnnxBytes(tier: UpscaleTier, scale: EsrganScale): Pr
  * The warm session of `tier` at `scale` with `threads` intra-op threads (created once per
  * thread and kept). Spinning is off: idle engine threads then leave the CPU to the server.
  */
-export function loadEsrganSession(
+function loadEsrganSession(
   tier: UpscaleTier,
   scale: EsrganScale,
   threads: number,

@@ -46,12 +46,7 @@ export {
   type UpscaleParams,
   upscale,
 } from './upscale';
-export {
-  ESRGAN_MODELS,
-  type EsrganModel,
-  esrganTierInstalled,
-  isUpscaleTier,
-} from './esrgan-models';
+export { ESRGAN_MODELS, type EsrganModel, esrganTierInstalled } from './esrgan-models';
 export { CUTOUT_MODEL, type CutoutParams, type CutoutResult, cutout } from './cutout';
 export { type FilterParams, type FilterPreset, applyFilter, isFilterPreset } from './filter';
 export * from './generate/index';

@@ -73,7 +73,7 @@ function contributions(length: number, factor: number): Array<{ at: number[]; w:
  * Reduces packed RGB by an integer `factor` with antialiased bicubic, as MATLAB's
  * `imresize(img, 1/factor)` (edges replicated); width and height must be multiples of `factor`.
  */
-export function bicubicDownscale(
+function bicubicDownscale(
   rgb: Uint8Array,
   width: number,
   height: number,
@@ -111,7 +111,7 @@ export function bicubicDownscale(
 }
 
 /** PSNR (dB) of the BT.601 luma of two packed RGB images, leaving out `border` pixels. */
-export function lumaPsnr(
+function lumaPsnr(
   a: Uint8Array,
   b: Uint8Array,
   width: number,
