@@ -67,7 +67,9 @@ export interface PoolOptions {
   workerUrl?: URL;
   /**
    * How long a cancelled or timed-out task's worker may take to stop by itself before it is
-   * terminated (default 30 s).
+   * terminated (default 120 s: one 256 px tile of the best upscale tier is a single
+   * onnxruntime run of ~5 s on two idle cores and over 20 s on a loaded machine, and a worker
+   * torn down in the middle of such a run would take the whole process with it).
    */
   cancelGraceMs?: number;
 }
@@ -156,7 +158,7 @@ export class EnginePool {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     this.maxQueue = Math.max(0, Math.floor(options.maxQueue ?? 8));
     this.idleTimeoutMs = Math.max(0, options.idleTimeoutMs ?? 5 * 60_000);
-    this.cancelGraceMs = Math.max(0, options.cancelGraceMs ?? 30_000);
+    this.cancelGraceMs = Math.max(0, options.cancelGraceMs ?? 120_000);
     const cores = Math.floor(availableParallelism() / this.concurrency);
     this.init = {
       threads: Math.max(1, Math.floor(options.threadsPerWorker ?? defaultEngineThreads(cores))),
