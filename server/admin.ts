@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { createLogger } from '../shared/log/logger';
 import { commands } from './admin/commands';
 import { systemClock } from './clock';
 import { readConfig } from './config';
@@ -26,7 +27,7 @@ try {
     config.EASEL_SIGNING_KEYS,
     join(config.EASEL_DATA_DIR, 'signing-keys.json'),
   );
-  const services = createServices({ db, clock: systemClock, keys });
+  const services = createServices({ db, clock: systemClock, keys, log: createLogger(config.EASEL_LOG) });
   await services.catalog.seed();
   console.log(await command.run(services, args));
 } catch (error) {

@@ -1,3 +1,4 @@
+import { type Logger, createLogger } from '../shared/log/logger';
 import { AuthService, type AuthConfig, defaultAuthConfig } from './auth/auth-service';
 import { CatalogService } from './catalog/catalog-service';
 import type { Clock } from './clock';
@@ -20,6 +21,8 @@ export interface Services {
   catalog: CatalogService;
   refunds: RefundService;
   mutations: MutationService;
+  /** The server's one logger (docs/architecture.md §11); parts take children by component. */
+  log: Logger;
 }
 
 export function createServices(opts: {
@@ -28,6 +31,8 @@ export function createServices(opts: {
   keys: SigningKeys;
   ledger?: Partial<LedgerConfig>;
   auth?: Partial<AuthConfig>;
+  /** Defaults to JSON lines unless EASEL_LOG=off. */
+  log?: Logger;
 }): Services {
   const { db, clock, keys } = opts;
   const ledger = new LedgerService(db, clock, { ...defaultLedgerConfig, ...opts.ledger });
@@ -44,5 +49,6 @@ export function createServices(opts: {
     allowances: new AllowanceService(ledger, catalog.checkVoucherPurpose),
     refunds: new RefundService(ledger, refundWindowHours),
     mutations: new MutationService(db, ledger, catalog.checkVoucherPurpose, refundWindowHours),
+    log: opts.log ?? createLogger(process.env.EASEL_LOG === 'off' ? 'off' : 'json'),
   };
 }

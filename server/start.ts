@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { createLogger } from '../shared/log/logger';
 import { systemClock, type Clock } from './clock';
 import type { ServerConfig } from './config';
 import type { Database } from './db/database';
@@ -51,6 +52,7 @@ export async function startServer(
     db,
     clock: opts.clock ?? systemClock,
     keys,
+    log: createLogger(config.EASEL_LOG),
     ledger: { dailyCreditsByPlan: dailyCreditsByPlan(catalog) },
   });
   await services.catalog.seed();
@@ -61,7 +63,6 @@ export async function startServer(
   );
   await jobs.recoverJobs(); // jobs a previous process left queued or running: failed, released
   const app = buildApp(services, {
-    logger: config.EASEL_LOG === 'json',
     ...opts.app,
     extend: (instance, route, accountOf) => {
       registerPurchaseRoutes(instance, route, accountOf, purchases);
@@ -77,7 +78,7 @@ export async function startServer(
   const sweeper = setInterval(() => {
     services.ledger
       .sweep()
-      .catch((error: unknown) => app.log.error({ err: error }, 'sweep failed'));
+      .catch((error: unknown) => services.log.error({ err: error }, 'ledger sweep failed'));
   }, 30_000);
   sweeper.unref();
   return {

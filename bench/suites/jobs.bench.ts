@@ -7,6 +7,7 @@
  * work does not share the server's event loop.
  */
 import { fork } from 'node:child_process';
+import { createLogger } from '../../shared/log/logger';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +122,7 @@ async function ledgerLatencyUnderJobs(): Promise<BenchResult> {
     clock: systemClock,
     keys: keysFromSecrets(testServerKey.secretKey),
     auth: { signupBonus: null },
+    log: createLogger('off'),
   });
   await services.catalog.seed();
   const jobs = createJobs(services, {

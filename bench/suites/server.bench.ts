@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createLogger } from '../../shared/log/logger';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,7 @@ async function setup(backend: 'postgres' | 'pglite') {
     clock: systemClock,
     keys: keysFromSecrets(testServerKey.secretKey),
     auth: { signupBonus: null },
+    log: createLogger('off'),
   });
   await services.catalog.seed();
   const app = buildApp(services);

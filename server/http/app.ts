@@ -1,4 +1,8 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import { z } from 'zod';
 import {
   AccountResponse,
@@ -34,8 +38,6 @@ import { JsonText, type RouteDoc, makeRouter, openApiDocument } from './route';
 import { pullResponseJson } from '../ledger/sync-service';
 
 export interface AppOptions {
-  /** JSON logs to stdout; off in tests. */
-  logger?: boolean;
   bodyLimit?: number;
   /** Extra routes (purchases, jobs) registered by later modules. */
   extend?: (
@@ -54,7 +56,9 @@ const Settle = z.strictObject({
 
 export function buildApp(services: Services, options: AppOptions = {}): FastifyInstance {
   const app = Fastify({
-    logger: options.logger ?? false,
+    // One logger for the whole server (docs/architecture.md §11): EASEL_LOG decides for all.
+    // (Widened to Fastify's logger interface, which pino's logger implements.)
+    loggerInstance: services.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
   });
   const docs: RouteDoc[] = [];

@@ -14,6 +14,7 @@ import {
   MAX_PROMPT_LENGTH,
   isFinalJobState,
 } from '../../shared/api/jobs';
+import type { Logger } from '../../shared/log/logger';
 import { EnginePool } from '../engines/index';
 import { conflict, notFound } from '../http/errors';
 import { sha256Hex } from '../node-digest';
@@ -44,6 +45,7 @@ export class JobsService {
   private readonly housekeeping: JobHousekeeping;
   private readonly runnerId = `runner_${randomUUID()}`;
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly log: Logger;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -51,6 +53,7 @@ export class JobsService {
     private readonly config: JobsConfig,
   ) {
     const { db, clock, ledger } = services;
+    this.log = services.log.child({ component: 'jobs' });
     const concurrency = Math.max(1, Math.floor(config.pool?.concurrency ?? 1));
     const maxQueue = config.maxQueue ?? 8;
     // The queue below never gives the pool more than `concurrency` tasks; the pool's own queue
@@ -75,6 +78,7 @@ export class JobsService {
       runnerId: this.runnerId,
       taskTimeoutMs: config.taskTimeoutMs ?? 10 * 60_000,
       publish: (jobId) => this.publish(jobId),
+      log: this.log,
     });
     this.queue = new JobQueue(concurrency, maxQueue, (id, signal) => runner.run(id, signal));
     this.housekeeping = new JobHousekeeping({
@@ -85,13 +89,19 @@ export class JobsService {
       runnerId: this.runnerId,
       staleAfterMs: config.staleAfterMs ?? 90_000,
     });
-    this.every(config.sweepIntervalMs ?? 15_000, () => this.sweep());
-    this.every(config.heartbeatMs ?? 20_000, () => this.housekeeping.heartbeat());
+    this.every('job sweep', config.sweepIntervalMs ?? 15_000, () => this.sweep());
+    this.every('job heartbeat', config.heartbeatMs ?? 20_000, () =>
+      this.housekeeping.heartbeat(),
+    );
   }
 
-  private every(ms: number, fn: () => Promise<unknown>): void {
+  /** Runs `fn` every `ms`; a failed round is logged and the next round tries again. */
+  private every(what: string, ms: number, fn: () => Promise<unknown>): void {
     if (ms <= 0) return;
-    const timer = setInterval(() => void fn().catch(() => undefined), ms);
+    const timer = setInterval(
+      () => void fn().catch((error: unknown) => this.log.error({ err: error }, `${what} failed`)),
+      ms,
+    );
     timer.unref();
     this.timers.push(timer);
   }

@@ -10,6 +10,7 @@ import {
   GenerateJobParams,
   UpscaleJobParams,
 } from '../../shared/api/jobs';
+import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
 import { EngineError, type EnginePool, ImageInputError } from '../engines/index';
@@ -39,12 +40,23 @@ export interface RunnerDeps {
   runnerId: string;
   taskTimeoutMs: number;
   publish(jobId: string): Promise<void>;
+  log: Logger;
 }
 
 export class JobRunner {
   constructor(private readonly d: RunnerDeps) {}
 
+  /** Never throws: whatever goes wrong is logged, and the job is failed and released if it can be. */
   async run(jobId: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.attempt(jobId, signal);
+    } catch (error) {
+      // Reading or claiming the job failed: it stays queued and the sweep picks it up again.
+      this.d.log.error({ err: error, jobId }, 'job could not be started');
+    }
+  }
+
+  private async attempt(jobId: string, signal: AbortSignal): Promise<void> {
     const { db, clock, events } = this.d;
     const row = await jobStore.find(db, jobId);
     if (!row || row.state !== 'queued') return;
@@ -54,7 +66,10 @@ export class JobRunner {
       events.progress(jobId, fraction);
       if (Date.now() - flushedAt < PROGRESS_FLUSH_MS) return;
       flushedAt = Date.now();
-      void jobStore.setProgress(db, jobId, fraction, clock.now()).catch(() => undefined);
+      void jobStore.setProgress(db, jobId, fraction, clock.now()).catch((error: unknown) =>
+        // Only the stored progress figure is behind; watchers got this step live.
+        this.d.log.warn({ err: error, jobId }, 'job progress could not be stored'),
+      );
     };
     events.progress(jobId, 0);
     try {
@@ -82,7 +97,11 @@ export class JobRunner {
       await this.d.transitions.succeed(row, outcome, stored);
     } catch (error) {
       // Storing or settling failed (disk, database): fail the job if it can still be failed.
-      await this.d.transitions.fail(row, describeFailure(error)).catch(() => false);
+      this.d.log.error({ err: error, jobId }, 'job outputs could not be stored or settled');
+      await this.d.transitions.fail(row, describeFailure(error)).catch((failError: unknown) =>
+        // The hold still expires on its own, so the credits come back even if this failed.
+        this.d.log.error({ err: failError, jobId }, 'job could not be marked failed'),
+      );
     } finally {
       events.stopped(jobId);
     }

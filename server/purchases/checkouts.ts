@@ -11,7 +11,7 @@ import { isUniqueViolation } from '../db/database';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors';
 import type { Services } from '../services';
 import { findItem, isPurchasable } from './catalog';
-import type { PurchaseLog } from './log';
+import type { Logger } from '../../shared/log/logger';
 import { type CheckoutRow, itemOf, purchaseStore as store } from './store';
 import type { StripeGateway } from './stripe-gateway';
 
@@ -31,7 +31,7 @@ export class Checkouts {
     private readonly stripe: StripeGateway | null,
     private readonly urls: CheckoutUrls,
     private readonly ttlMs: number,
-    private readonly log: PurchaseLog,
+    private readonly log: Logger,
   ) {}
 
   async create(
@@ -150,10 +150,10 @@ export class Checkouts {
         ({ url, expiresAt } = session);
         status = 'open';
       } catch (error) {
-        this.log.error('stripe checkout session could not be created', {
-          checkoutId: row.id,
-          message: error instanceof Error ? error.message : String(error),
-        });
+        this.log.error(
+          { checkoutId: row.id, err: error },
+          'stripe checkout session could not be created',
+        );
         throw new HttpError(
           502,
           'payment-provider-unavailable',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseEnv } from '../config';
-import type { PurchaseLog } from './log';
+import type { Logger } from '../../shared/log/logger';
 
 export interface StripeSettings {
   secretKey: string;
@@ -27,7 +27,8 @@ export interface PurchasesConfig {
   catalog?: unknown;
   /** How long a checkout stays payable (default 24 h, Stripe's default too). */
   checkoutTtlMs?: number;
-  log?: PurchaseLog;
+  /** Defaults to the server's logger, as component `purchases`. */
+  log?: Logger;
 }
 
 const Env = z.object({

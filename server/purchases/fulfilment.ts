@@ -2,7 +2,7 @@ import type { PaymentProviderName } from '../../shared/api/purchases';
 import type { WriteContext } from '../ledger/ledger-service';
 import type { Services } from '../services';
 import { purchaseDraft } from './drafts';
-import type { PurchaseLog } from './log';
+import type { Logger } from '../../shared/log/logger';
 import { applyPendingReversals, reversePayment } from './reversals';
 import { type CheckoutRow, type ProviderReversal, itemOf, purchaseStore as store } from './store';
 
@@ -38,7 +38,7 @@ export interface PaidInvoice {
 export class Fulfilment {
   constructor(
     private readonly services: Services,
-    private readonly log: PurchaseLog,
+    private readonly log: Logger,
   ) {}
 
   private get now(): string {
@@ -197,13 +197,10 @@ export class Fulfilment {
       message,
       now: this.now,
     });
-    this.log.warn(`purchase refused or needs an operator: ${code}`, {
-      provider: p,
-      ref,
-      checkoutId: checkout?.id,
-      accountId: checkout?.account_id,
-      message,
-    });
+    this.log.warn(
+      { provider: p, ref, checkoutId: checkout?.id, accountId: checkout?.account_id, message },
+      `purchase refused or needs an operator: ${code}`,
+    );
     return `refused:${code}`;
   }
 

@@ -9,4 +9,3 @@ export {
 } from './reconcile';
 export { purchasesConfigFromEnv, type PurchasesConfig, type StripeSettings } from './config';
 export { dailyCreditsByPlan, defaultCatalogData, parseCatalog } from './catalog';
-export { type PurchaseLog, memoryLog, stderrLog } from './log';

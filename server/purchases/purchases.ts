@@ -5,7 +5,7 @@ import { defaultCatalogData, parseCatalog } from './catalog';
 import { Checkouts } from './checkouts';
 import type { PurchasesConfig } from './config';
 import { Fulfilment } from './fulfilment';
-import { type PurchaseLog, stderrLog } from './log';
+import type { Logger } from '../../shared/log/logger';
 import { SandboxProvider } from './sandbox';
 import { StripeGateway } from './stripe-gateway';
 import { StripeWebhook } from './stripe-webhook';
@@ -16,7 +16,7 @@ export class Purchases {
   /** Who takes payments: Stripe when configured, else the sandbox (null: purchases are off). */
   readonly provider: PaymentProviderName | null;
   readonly publicUrl: string;
-  readonly log: PurchaseLog;
+  readonly log: Logger;
   readonly fulfilment: Fulfilment;
   readonly stripe: StripeGateway | null;
   readonly stripeWebhook: StripeWebhook | null;
@@ -29,7 +29,7 @@ export class Purchases {
     readonly config: PurchasesConfig,
   ) {
     this.catalog = parseCatalog(config.catalog ?? defaultCatalogData);
-    this.log = config.log ?? stderrLog;
+    this.log = config.log ?? services.log.child({ component: 'purchases' });
     this.publicUrl = new URL(config.publicUrl).toString().replace(/\/+$/, '');
     this.provider = config.stripe ? 'stripe' : config.sandbox === false ? null : 'sandbox';
     this.fulfilment = new Fulfilment(services, this.log);
@@ -54,8 +54,8 @@ export class Purchases {
     );
     if (this.provider === 'sandbox' && !isLoopback(this.publicUrl))
       this.log.warn(
-        'the sandbox payment provider is on at a non-local address: anyone can "buy" credits without paying. Configure Stripe or set EASEL_SANDBOX_PAYMENTS=off',
         { publicUrl: this.publicUrl },
+        'the sandbox payment provider is on at a non-local address: anyone can "buy" credits without paying. Configure Stripe or set EASEL_SANDBOX_PAYMENTS=off',
       );
   }
 

@@ -2,7 +2,7 @@ import type { PaymentProviderName } from '../../shared/api/purchases';
 import { planReversal } from '../../shared/wallet/plan';
 import type { WriteContext } from '../ledger/ledger-service';
 import type { Services } from '../services';
-import type { PurchaseLog } from './log';
+import type { Logger } from '../../shared/log/logger';
 import { type FulfilmentRow, type ProviderReversal, purchaseStore as store } from './store';
 
 /**
@@ -12,7 +12,7 @@ import { type FulfilmentRow, type ProviderReversal, purchaseStore as store } fro
  */
 export async function reversePayment(
   services: Services,
-  log: PurchaseLog,
+  log: Logger,
   rev: ProviderReversal,
 ): Promise<string> {
   const now = services.clock.now();
@@ -22,11 +22,10 @@ export async function reversePayment(
     return store.fulfilmentsByPayment(tx, rev.provider, rev.paymentRef);
   });
   if (targets.length === 0) {
-    log.info('refund or dispute before its payment was credited: remembered', {
-      provider: rev.provider,
-      ref: rev.ref,
-      paymentRef: rev.paymentRef,
-    });
+    log.info(
+      { provider: rev.provider, ref: rev.ref, paymentRef: rev.paymentRef },
+      'refund or dispute before its payment was credited: remembered',
+    );
     return 'remembered';
   }
   const byAccount = new Map<string, FulfilmentRow[]>();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEaselLink } from '../../shared/api/purchases';
 import { DAY, MINUTE } from '../clock';
 import { backends, entryCount, headSeq, opId, signUp } from '../testing/harness';
-import { memoryLog } from './log';
+import { createLogger } from '../../shared/log/logger';
 import { createPurchases } from './purchases';
 import {
   PUBLIC_URL,
@@ -238,7 +238,7 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
       publicUrl: PUBLIC_URL,
       stripe: null,
       sandbox: false,
-      log: memoryLog(),
+      log: createLogger('off'),
     });
     expect(off.provider).toBeNull();
     expect(off.catalogResponse().provider).toBeNull();

@@ -2,7 +2,7 @@ import { CheckoutId } from '../../shared/api/purchases';
 import type { Services } from '../services';
 import { HttpError } from '../http/errors';
 import type { Fulfilment } from './fulfilment';
-import type { PurchaseLog } from './log';
+import type { Logger } from '../../shared/log/logger';
 import { type CheckoutRow, purchaseStore as store } from './store';
 import type { StripeGateway } from './stripe-gateway';
 import {
@@ -32,7 +32,7 @@ export class StripeWebhook {
     private readonly services: Services,
     private readonly gateway: StripeGateway,
     private readonly fulfilment: Fulfilment,
-    private readonly log: PurchaseLog,
+    private readonly log: Logger,
   ) {}
 
   async receive(rawBody: Buffer, signature: string | undefined): Promise<WebhookResult> {
@@ -43,7 +43,7 @@ export class StripeWebhook {
       verified = this.gateway.verify(rawBody, signature, Date.parse(this.services.clock.now()));
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0] : 'invalid';
-      this.log.warn('stripe webhook refused: bad signature', { message });
+      this.log.warn({ message }, 'stripe webhook refused: bad signature');
       throw new HttpError(
         400,
         'invalid-signature',
@@ -66,7 +66,7 @@ export class StripeWebhook {
       outcome,
       now: this.services.clock.now(),
     });
-    this.log.info('stripe event', { eventId: event.id, type: event.type, outcome });
+    this.log.info({ eventId: event.id, type: event.type, outcome }, 'stripe event');
     return { received: true, eventId: event.id, duplicate: false, outcome };
   }
 

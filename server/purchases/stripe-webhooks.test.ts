@@ -1,3 +1,4 @@
+import { LEVEL } from '../../shared/log/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../clock';
 import { backends, entryCount, headSeq, opId, signUp } from '../testing/harness';
@@ -323,7 +324,7 @@ describe.each(backends)('Stripe purchases on %s', (backend) => {
     expect(rows[0]?.message).toContain('paid 100, the catalog price is 6990');
     expect(rows[1]?.message).toContain('paid in eur');
     expect(
-      t.log.lines.filter((l) => l.level === 'warn' && l.data?.accountId === u.accountId),
+      t.log.lines.filter((l) => l.level === LEVEL.warn && l.accountId === u.accountId),
     ).toHaveLength(2);
     // A repeat of the refused event under a new id stays refused.
     expect((await deliver(event('checkout.session.completed', p1))).json().outcome).toBe(

@@ -1,3 +1,4 @@
+import { LEVEL } from '../../shared/log/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../clock';
 import { backends, headSeq, signUp } from '../testing/harness';
@@ -186,6 +187,6 @@ describe.each(backends)('Stripe plans on %s', (backend) => {
     const odd = standIn().renew(String(paid.subscription), 1);
     expect(await send('invoice.paid', odd)).toBe('refused:amount-mismatch');
     expect(await headSeq(t.db, u.accountId)).toBe(seq);
-    expect(t.log.lines.some((l) => l.level === 'warn' && l.data?.ref === odd.id)).toBe(true);
+    expect(t.log.lines.some((l) => l.level === LEVEL.warn && l.ref === odd.id)).toBe(true);
   });
 });

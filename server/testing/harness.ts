@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
+import { type Logger, createLogger } from '../../shared/log/logger';
 import { testServerKey } from '../../shared/testing/ledger-fixture';
 import { type AuthConfig } from '../auth/auth-service';
 import { ManualClock } from '../clock';
@@ -42,6 +43,8 @@ export async function testServer(
     auth?: Partial<AuthConfig>;
     app?: AppOptions;
     start?: string;
+    /** Silent unless a test wants to read what was logged. */
+    log?: Logger;
   } = {},
 ): Promise<TestServer> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
@@ -57,6 +60,7 @@ export async function testServer(
     keys: keysFromSecrets(testServerKey.secretKey),
     ledger: opts.ledger,
     auth: { signupBonus: null, signInAttempts: 5, ...opts.auth },
+    log: opts.log ?? createLogger('off'),
   });
   await services.catalog.seed();
   const app = buildApp(services, opts.app);

@@ -6,7 +6,7 @@ import { verifyChain } from '../../../shared/ledger/verify';
 import { testServerKeys } from '../../../shared/testing/ledger-fixture';
 import { buildApp } from '../../http/app';
 import { type Backend, type TestServer, testServer } from '../../testing/harness';
-import { memoryLog } from '../log';
+import { recordingLogger } from '../../../shared/log/logger';
 import { type Purchases, createPurchases } from '../purchases';
 import { registerPurchaseRoutes } from '../routes';
 import { StripeStandIn } from './stripe-stand-in';
@@ -18,7 +18,8 @@ export interface PurchaseServer extends Omit<TestServer, 'app'> {
   app: FastifyInstance;
   purchases: Purchases;
   standIn: StripeStandIn | null;
-  log: ReturnType<typeof memoryLog>;
+  /** What purchases logged, line by line. */
+  log: ReturnType<typeof recordingLogger>;
   /** Unix seconds on the test clock. */
   nowSeconds(): number;
 }
@@ -35,7 +36,7 @@ export async function purchaseServer(
   const t = await testServer(backend, { start: opts.start ?? '2026-11-02T10:00:00.000Z' });
   const nowSeconds = () => Math.floor(Date.parse(t.clock.now()) / 1000);
   const standIn = opts.stripe ? await new StripeStandIn(nowSeconds).start() : null;
-  const log = memoryLog();
+  const log = recordingLogger('purchases');
   const purchases = createPurchases(t.services, {
     publicUrl: PUBLIC_URL,
     stripe: standIn
@@ -48,7 +49,7 @@ export async function purchaseServer(
           maxNetworkRetries: 0,
         }
       : null,
-    log,
+    log: log.log,
   });
   const app = buildApp(t.services, {
     extend: (a, route, accountOf) => registerPurchaseRoutes(a, route, accountOf, purchases),
