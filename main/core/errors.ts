@@ -18,6 +18,10 @@ export type MainErrorCode =
   | 'no-allowance'
   | 'quote-changed'
   | 'not-available-offline'
+  | 'device-state-unreadable'
+  | 'device-state-locked'
+  | 'device-key-unreadable'
+  | 'allowance-unverified'
   | 'internal';
 
 export const easelError = (code: MainErrorCode, message: string, details?: unknown) =>
