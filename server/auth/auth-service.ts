@@ -179,6 +179,20 @@ export class AuthService {
     return { deviceId, name, publicKey, createdAt, lastMutationSeq: 0 };
   }
 
+  /**
+   * Replaces a device's public key. Allowances already reserved keep the key they were taken
+   * with (the reserve entry records it), so vouchers signed before the change still settle;
+   * new allowances are bound to the new key.
+   */
+  async rotateDeviceKey(accountId: string, deviceId: string, publicKey: string) {
+    const { rows } = await this.db.query<{ id: string }>(
+      'update devices set public_key = $3 where id = $1 and account_id = $2 returning id',
+      [deviceId, accountId, publicKey],
+    );
+    if (rows.length === 0) throw notFound('device');
+    return this.device(accountId, deviceId);
+  }
+
   async device(accountId: string, deviceId: string) {
     const { rows } = await this.db.query<{
       id: string;

@@ -8,6 +8,7 @@ import {
   AccountResponse,
   DeviceResponse,
   RegisterDeviceRequest,
+  RotateDeviceKeyRequest,
   SessionResponse,
   SignInRequest,
   SignUpRequest,
@@ -183,6 +184,24 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     async ({ request, body }) => ({
       status: 201,
       body: await auth.registerDevice(await accountOf(request), body.name, body.publicKey),
+    }),
+  );
+
+  route(
+    {
+      method: 'POST',
+      path: '/v1/devices/{deviceId}/key',
+      summary: "Replace a device's Ed25519 key (its old key was lost or cannot be read)",
+      auth: true,
+      body: RotateDeviceKeyRequest,
+      response: DeviceResponse,
+    },
+    async ({ request, body, params }) => ({
+      body: await auth.rotateDeviceKey(
+        await accountOf(request),
+        params.deviceId ?? '',
+        body.publicKey,
+      ),
     }),
   );
 

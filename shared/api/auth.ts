@@ -17,6 +17,10 @@ export const RegisterDeviceRequest = z.strictObject({
   /** The device's own Ed25519 public key (hex); it signs offline vouchers with the secret half. */
   publicKey: z.string().regex(/^[0-9a-f]{64}$/, 'a 32-byte Ed25519 public key in hex'),
 });
+/** A new signing key for a device whose key was lost or could not be read (docs/architecture.md §5). */
+export const RotateDeviceKeyRequest = z.strictObject({
+  publicKey: RegisterDeviceRequest.shape.publicKey,
+});
 export const DeviceResponse = z.strictObject({
   deviceId: Id,
   name: z.string(),
