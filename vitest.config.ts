@@ -11,6 +11,8 @@ export default defineConfig({
     ],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
+    // Quiet logs (tests that assert on logs pass their own recording logger).
+    env: { EASEL_LOG: 'off' },
     hookTimeout: 120_000,
   },
 });

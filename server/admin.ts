@@ -27,7 +27,12 @@ try {
     config.EASEL_SIGNING_KEYS,
     join(config.EASEL_DATA_DIR, 'signing-keys.json'),
   );
-  const services = createServices({ db, clock: systemClock, keys, log: createLogger(config.EASEL_LOG) });
+  const services = createServices({
+    db,
+    clock: systemClock,
+    keys,
+    log: createLogger(config.EASEL_LOG),
+  });
   await services.catalog.seed();
   console.log(await command.run(services, args));
 } catch (error) {

@@ -69,6 +69,15 @@ export class CatalogClient {
     return cached.designs;
   }
 
+  /** The server refused the offline redemption of a design: it is not owned after all. */
+  async unmarkOwned(designId: string): Promise<void> {
+    const cached = await this.designsFile.read();
+    if (!cached) return;
+    await this.designsFile.write({
+      designs: cached.designs.map((d) => (d.designId === designId ? { ...d, owned: false } : d)),
+    });
+  }
+
   async markOwned(designId: string): Promise<void> {
     const cached = await this.designsFile.read();
     if (!cached) return;

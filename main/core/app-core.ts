@@ -2,25 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { RedeemResponse } from '../../shared/api/catalog';
 import { parseEaselLink } from '../../shared/api/purchases';
-import type { KeyPair } from '../../shared/crypto/ed25519';
+import type { Logger } from '../../shared/log/logger';
 import { quote } from '../../shared/pricing/quote';
 import { CatalogClient } from '../clients/catalog';
 import { HttpClient } from '../clients/http';
 import { JobsClient } from '../clients/jobs';
 import { PurchasesClient } from '../clients/purchases';
-import { loadDeviceKey } from '../offline/device-key';
 import type { SecretStore } from '../secrets/secret-store';
 import { Session } from '../session/session';
 import { Connectivity } from '../sync/connectivity';
 import { KeyRing } from '../sync/key-ring';
 import { LedgerSync } from '../sync/ledger-sync';
 import { SyncTracker } from '../sync/sync-tracker';
-import { type DeviceScope, openDeviceScope } from './device-scope';
+import { DeviceHealth } from './device-health';
+import type { DeviceScope } from './device-scope';
+import { DeviceState } from './device-state';
 import { easelError, isOfflineError } from './errors';
 import { EventHub } from './events';
 import { isAllowedExternalUrl } from './external-url';
 import type { CallImpl } from './handlers';
+import { log as mainLog } from './log';
 import { SettingsStore } from './settings';
+import { noSteps, type StepHook } from './steps';
 
 export interface CoreOptions {
   dataDir: string;
@@ -36,6 +39,10 @@ export interface CoreOptions {
   retry?: { baseMs?: number; maxMs?: number };
   purchases?: { pollMs?: number; giveUpMs?: number };
   jobsPollMs?: number;
+  /** Main's logger (default: JSON lines unless EASEL_LOG=off). */
+  log?: Logger;
+  /** Crash-point tests only: named steps of spend, queue, send and settle. */
+  onStep?: StepHook;
 }
 
 export interface Core {
@@ -50,6 +57,7 @@ export interface Core {
     device(): Promise<DeviceScope>;
     ledger: LedgerSync;
     keys: KeyRing;
+    deviceState: DeviceState;
   };
 }
 
@@ -57,8 +65,10 @@ export interface Core {
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const now = opts.now ?? (() => new Date());
   await mkdir(opts.dataDir, { recursive: true });
-  const events = new EventHub();
-  const settings = new SettingsStore(opts.dataDir, opts.serverUrl);
+  const log = opts.log ?? mainLog;
+  const events = new EventHub(log);
+  const health = new DeviceHealth(events, log);
+  const settings = new SettingsStore(opts.dataDir, opts.serverUrl, health);
   await settings.load();
   const connectivity = new Connectivity({ probeMs: opts.probeMs, now });
   let session: Session | null = null;
@@ -69,42 +79,56 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     onReachability: (ok) => connectivity.report(ok),
   });
   connectivity.attach(http);
-  let deviceKey: KeyPair | null = null;
-  const key = async () => (deviceKey ??= await loadDeviceKey(opts.secrets));
+  const keys = new KeyRing(http, opts.dataDir, health);
+  // Device state (docs/architecture.md §10): the durable store, the device scope and the
+  // device key, each opened once however many callers ask at once.
+  const deviceState: DeviceState = new DeviceState({
+    dataDir: opts.dataDir,
+    http,
+    secrets: opts.secrets,
+    session: () => signedIn,
+    settings,
+    keyRing: keys,
+    health,
+    online: () => connectivity.online,
+    now,
+    onAllowance: (state) => events.emit('allowanceUpdate', state),
+    onQueueChange: () => {
+      tracker.publish();
+      // Offline or failing: the next poll or reconnect asks for the head again.
+      void ledger.checkHead().catch(() => undefined);
+    },
+    onRefused: async (designIds) => {
+      for (const designId of designIds)
+        await catalog.unmarkOwned(designId).catch((error: unknown) =>
+          // The next online catalog refresh says what is owned; only the offline copy lags.
+          log.error({ err: error, designId }, 'could not undo a refused offline claim'),
+        );
+    },
+    onStep: opts.onStep,
+    log,
+    retry: opts.retry,
+  });
   session = new Session({
     http,
     secrets: opts.secrets,
     dataDir: opts.dataDir,
     serverUrl: () => settings.current.serverUrl,
-    deviceKey: key,
+    deviceKey: () => deviceState.key(),
+    problems: health,
   });
   await session.load();
   const signedIn = session;
 
-  let scope: DeviceScope | null = null;
-  const tracker = new SyncTracker(events, connectivity, () => scope?.outbox.pendingCount ?? 0, now);
-  const device = async (): Promise<DeviceScope> => {
-    const deviceId = signedIn.deviceId;
-    if (!deviceId) throw easelError('not-signed-in', 'sign in first');
-    if (scope?.deviceId === deviceId) return scope;
-    scope?.outbox.close();
-    scope = await openDeviceScope({
-      http,
-      dataDir: opts.dataDir,
-      deviceId,
-      key: await key(),
-      now,
-      onAllowance: (state) => events.emit('allowanceUpdate', state),
-      onQueueChange: () => {
-        tracker.publish();
-        void ledger.checkHead().catch(() => undefined);
-      },
-      retry: opts.retry,
-    });
-    return scope;
-  };
+  const tracker = new SyncTracker(
+    events,
+    connectivity,
+    () => deviceState.current?.outbox.pendingCount ?? 0,
+    now,
+  );
+  const device = (): Promise<DeviceScope> => deviceState.device();
+  const step = opts.onStep ?? noSteps;
 
-  const keys = new KeyRing(http, opts.dataDir);
   const ledger = new LedgerSync({
     http,
     keys,
@@ -114,6 +138,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   const catalog = new CatalogClient(http, keys, opts.dataDir);
   const refreshHead = async () => {
+    // Offline or failing: the tracker shows it, and the next poll or reconnect asks again.
     await ledger.checkHead().catch(() => undefined);
   };
   const openExternal = async (url: string) =>
@@ -142,10 +167,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     if (!online || !signedIn.deviceId) return;
     void device()
       .then((d) => d.outbox.kick())
-      .catch(() => undefined);
+      // A device state that cannot be opened is reported by DeviceState (with its way out).
+      .catch((error: unknown) => log.warn({ err: error }, 'could not send the outbox'));
     void refreshHead();
   });
-  if (signedIn.deviceId) await device().then((d) => d.outbox.kick());
+  // Opening may fail (a damaged store): the app still starts, and says why (deviceHealth).
+  if (signedIn.deviceId)
+    await device()
+      .then((d) => d.outbox.kick())
+      .catch((error: unknown) => log.error({ err: error }, 'device state did not open'));
 
   const poll =
     opts.ledgerPollMs === 0
@@ -157,6 +187,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const afterSignIn = async () => {
     ledger.reset();
+    deviceState.closeScope();
     if (signedIn.deviceId) (await device()).outbox.kick();
     await refreshHead();
   };
@@ -174,8 +205,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return info;
     },
     signOut: async () => {
-      scope?.outbox.close();
-      scope = null;
+      deviceState.closeScope();
       ledger.reset();
       return signedIn.signOut();
     },
@@ -192,7 +222,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     syncNow: async () => {
       if (!signedIn.accountId) throw easelError('not-signed-in', 'sign in to sync');
       const d = await device();
-      await d.outbox.flush().catch(() => undefined);
+      // A failed send stays queued and is retried with back-off; the sync state says why.
+      await d.outbox.flush().catch((error: unknown) => {
+        if (!isOfflineError(error)) log.warn({ err: error }, 'sending the outbox failed');
+      });
       await ledger.checkHead().catch((error: unknown) => {
         if (!isOfflineError(error)) throw error;
       });
@@ -232,6 +265,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       }
       const counter = await (await device()).allowances.spend(designId, fresh.credits);
       await catalog.markOwned(designId);
+      await step('spend:owned');
       return {
         designId,
         credits: fresh.credits,
@@ -267,6 +301,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getFile: async ({ sha256 }) => jobs.fetchFile(sha256),
 
     openExternal: async ({ url }) => ({ opened: await openExternal(url) }),
+
+    getDeviceHealth: async () => deviceState.health,
+    resyncDeviceState: async ({ part }) => {
+      const state = await deviceState.resync(part);
+      if (part === 'session' && signedIn.accountId) await afterSignIn();
+      return state;
+    },
+    rotateDeviceKey: async () => deviceState.rotateKey(),
   };
 
   return {
@@ -279,11 +321,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     async close() {
       if (poll) clearInterval(poll);
-      scope?.outbox.close();
+      await deviceState.close();
       purchases.close();
       jobs.close();
       connectivity.close();
     },
-    testing: { connectivity, device, ledger, keys },
+    testing: { connectivity, device, ledger, keys, deviceState },
   };
 }

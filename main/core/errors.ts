@@ -1,4 +1,6 @@
 import { EaselError, type IpcEnvelope } from '../../shared/ipc/contract';
+import type { Logger } from '../../shared/log/logger';
+import { log as mainLog } from './log';
 
 /** Error codes main uses besides the server's own (which pass through unchanged). */
 export type MainErrorCode =
@@ -27,8 +29,16 @@ export type MainErrorCode =
 export const easelError = (code: MainErrorCode, message: string, details?: unknown) =>
   new EaselError(code, message, details);
 
-/** Any thrown value as an envelope; unexpected errors keep their message but not their stack. */
-export function toErrorEnvelope(error: unknown): IpcEnvelope {
+/** Codes that mean a bug in main rather than an answer: they are logged with their stack. */
+const BUGS = new Set(['internal', 'invalid-result']);
+
+/**
+ * Any thrown value as an envelope. Unexpected errors keep their message but not their stack,
+ * which goes to the log instead, with every other sign of a bug in main.
+ */
+export function toErrorEnvelope(error: unknown, log: Logger = mainLog): IpcEnvelope {
+  if (!(error instanceof EaselError) || BUGS.has(error.code))
+    log.error({ err: error }, 'an IPC call failed unexpectedly');
   if (error instanceof EaselError) {
     return {
       ok: false,

@@ -5,6 +5,7 @@ import { createCore } from '../core/app-core';
 import { isAllowedExternalUrl } from '../core/external-url';
 import { createHandlers } from '../core/handlers';
 import { linkInArgs } from '../core/links';
+import { log } from '../core/log';
 import { originPolicy } from '../core/sender';
 import { APP_ORIGIN, APP_URL, LINK_SCHEME } from './app-origin';
 import { forwardEvents, serveIpc } from './ipc';
@@ -103,7 +104,7 @@ async function start(): Promise<void> {
   win = new BrowserWindow(buildWindowOptions(join(here, 'preload.cjs')));
   win.once('ready-to-show', () => win?.show());
   await win.loadURL(APP_URL);
-  startAutoUpdate((message) => console.warn(`easel: ${message}`));
+  startAutoUpdate((message) => log.warn({ part: 'updater' }, message));
   app.on('window-all-closed', () => {
     void core.close().finally(() => app.quit());
   });

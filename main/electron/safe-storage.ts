@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { safeStorage } from 'electron';
 import { z } from 'zod';
 import type { SecretStore } from '../secrets/secret-store';
+import { easelError } from '../core/errors';
+import { log } from '../core/log';
 import { JsonFile } from '../storage/json-file';
 
 const Encrypted = z.record(z.string(), z.string());
@@ -22,8 +24,8 @@ export class SafeStorageSecretStore implements SecretStore {
       (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text');
     this.insecure = plain;
     if (plain) {
-      console.warn(
-        'easel: no OS keyring is available; the session token is stored with a fixed key (effectively plain text).',
+      log.warn(
+        'no OS keyring is available; the session token is stored with a fixed key (effectively plain text)',
       );
     }
   }
@@ -33,14 +35,24 @@ export class SafeStorageSecretStore implements SecretStore {
     if (!value) return null;
     try {
       return safeStorage.decryptString(Buffer.from(value, 'base64'));
-    } catch {
-      return null; // encrypted under another OS user or keyring: sign in again
+    } catch (error) {
+      // Encrypted under another OS user or keyring, or damaged: an error the user sees, never
+      // "no secret" — for the device key that would mean a silent new key (docs/architecture.md §10).
+      throw easelError(
+        'device-state-unreadable',
+        `Easel could not decrypt its stored ${name} (${error instanceof Error ? error.message : String(error)}).`,
+        { part: 'secrets' },
+      );
     }
   }
 
   async set(name: string, value: string): Promise<void> {
     const all = (await this.file.read()) ?? {};
     await this.file.write({ ...all, [name]: safeStorage.encryptString(value).toString('base64') });
+  }
+
+  async moveAside(): Promise<void> {
+    await this.file.moveAside();
   }
 
   async delete(name: string): Promise<void> {

@@ -26,6 +26,10 @@ export class PlainFileSecretStore implements SecretStore {
     await this.file.write({ ...all, [name]: value });
   }
 
+  async moveAside() {
+    await this.file.moveAside();
+  }
+
   async delete(name: string) {
     const all = (await this.file.read()) ?? {};
     await this.file.write(Object.fromEntries(Object.entries(all).filter(([k]) => k !== name)));

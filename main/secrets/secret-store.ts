@@ -8,6 +8,8 @@ export interface SecretStore {
   delete(name: string): Promise<void>;
   /** True when secrets are stored in plain text (no OS keyring). Shown to the user. */
   readonly insecure: boolean;
+  /** Keeps an unreadable secrets file aside so the store starts empty (docs/architecture.md §10). */
+  moveAside?(): Promise<void>;
 }
 
 /** In-memory store for tests. */

@@ -21,11 +21,7 @@ export async function syncFolder(folder: string): Promise<void> {
  * Replaces `path` with `data` so that after a crash or a power loss the file holds the old or
  * the new content, never a mix: write a sibling, fsync it, rename it over, fsync the folder.
  */
-export async function replaceFileDurably(
-  path: string,
-  data: string,
-  mode = 0o600,
-): Promise<void> {
+export async function replaceFileDurably(path: string, data: string, mode = 0o600): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w', mode);
   try {
@@ -39,12 +35,17 @@ export async function replaceFileDurably(
 }
 
 /**
- * Moves an unreadable file out of the way, keeping it for inspection (never deleted), and
- * returns where it went. Used only when the user asks to re-sync (docs/architecture.md §10).
+ * Moves a file out of the way, keeping it for inspection (never deleted), and returns where it
+ * went: an unreadable file when the user re-syncs, an imported one after an upgrade
+ * (docs/architecture.md §10).
  */
-export async function moveAside(path: string, now: Date = new Date()): Promise<string> {
+export async function moveAside(
+  path: string,
+  label: 'unreadable' | 'imported' = 'unreadable',
+  now: Date = new Date(),
+): Promise<string> {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  const target = `${path}.unreadable-${stamp}`;
+  const target = `${path}.${label}-${stamp}`;
   await rename(path, target);
   await syncFolder(dirname(path));
   return target;

@@ -129,9 +129,7 @@ describe('the device state journal', () => {
     });
     await store.transaction((tx) => tx.put('gone', 'soon'));
     await store.transaction((tx) => tx.delete('gone'));
-    await expect(
-      store.transaction((tx) => tx.put('big', 'z'.repeat(400))),
-    ).rejects.toBe(crash);
+    await expect(store.transaction((tx) => tx.put('big', 'z'.repeat(400)))).rejects.toBe(crash);
     // The snapshot holds all three commits; the journal still holds them too.
     expect((await readFile(join(dir, 'journal.log'), 'utf8')).trim().split('\n')).toHaveLength(3);
     await store.close();

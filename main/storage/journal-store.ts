@@ -141,9 +141,7 @@ export class JournalStore {
         },
         keys: (prefix) => {
           const all = new Set([...this.records.keys(), ...staged.keys()]);
-          return [...all]
-            .filter((k) => k.startsWith(prefix) && tx.get(k) !== undefined)
-            .sort();
+          return [...all].filter((k) => k.startsWith(prefix) && tx.get(k) !== undefined).sort();
         },
         put: (key, value) => void staged.set(key, structuredClone(value)),
         delete: (key) => void staged.set(key, DELETED),
@@ -196,7 +194,11 @@ export class JournalStore {
 
   /** Folds the journal into a new snapshot; a crash in between replays nothing twice. */
   private async compact(): Promise<void> {
-    const body = JSON.stringify({ format: 1, seq: this.seq, records: Object.fromEntries(this.records) });
+    const body = JSON.stringify({
+      format: 1,
+      seq: this.seq,
+      records: Object.fromEntries(this.records),
+    });
     await replaceFileDurably(join(this.dir, SNAPSHOT), line(body));
     await (this.options.onStep ?? noSteps)('store:compacting');
     await this.journal.truncate(0);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PublicKeyInfo } from '../../shared/ledger/checkpoint';
 import type { HttpClient } from '../clients/http';
+import type { ProblemSink } from '../session/session';
 import { JsonFile } from '../storage/json-file';
 
 const KeysResponse = z.object({ keys: z.array(PublicKeyInfo) });
@@ -10,6 +11,8 @@ const KeysFile = z.strictObject({ keys: z.array(PublicKeyInfo) });
 /**
  * The server's published checkpoint keys, cached on disk for offline use. A key id we have not
  * seen triggers one refetch (the server may have rotated); still unknown after it, we refuse.
+ * An unreadable cache is reported and refuses verification until re-synced: it is never
+ * read as "no keys" (docs/architecture.md §10).
  */
 export class KeyRing {
   private keys: PublicKeyInfo[] | null = null;
@@ -18,13 +21,20 @@ export class KeyRing {
   constructor(
     private readonly http: HttpClient,
     dataDir: string,
+    private readonly problems?: ProblemSink,
   ) {
     this.file = new JsonFile(join(dataDir, 'server-keys.json'), KeysFile);
   }
 
   async current(): Promise<PublicKeyInfo[]> {
     if (this.keys) return this.keys;
-    const cached = await this.file.read().catch(() => null);
+    let cached;
+    try {
+      cached = await this.file.read();
+    } catch (error) {
+      this.problems?.report('server-keys', error);
+      throw error;
+    }
     if (cached) {
       this.keys = cached.keys;
       return cached.keys;
@@ -44,6 +54,15 @@ export class KeyRing {
     const keys = await this.current();
     if (keys.some((k) => k.keyId === keyId)) return keys;
     return this.refresh();
+  }
+
+  /** Sets an unreadable cache aside and fetches the published keys again. */
+  async resync(): Promise<PublicKeyInfo[]> {
+    await this.file.moveAside();
+    this.keys = null;
+    const keys = await this.refresh();
+    this.problems?.clear('server-keys');
+    return keys;
   }
 
   /** Forget cached keys (another server was configured). */

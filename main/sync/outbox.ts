@@ -1,104 +1,115 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { Mutation, PushResponse } from '../../shared/api/ledger';
 import { EaselError } from '../../shared/ipc/contract';
+import type { Logger } from '../../shared/log/logger';
 import type { HttpClient } from '../clients/http';
-import { JsonFile } from '../storage/json-file';
+import { noSteps, type StepHook } from '../core/steps';
+import { OutboxMeta, recordKey } from '../offline/device-records';
+import type { JournalStore, StoreTx } from '../storage/journal-store';
+import { parseRecord } from '../storage/records';
 import { backoffDelay } from './backoff';
-
-const OutboxFile = z.strictObject({
-  deviceId: z.string(),
-  nextSeq: z.int().min(1),
-  pending: z.array(Mutation),
-});
 
 export type MutationOp = Mutation['op'];
 export type MutationResult = PushResponse['results'][number];
 
 export interface OutboxOptions {
   http: HttpClient;
-  path: string;
+  /** Main's device state (docs/architecture.md §10): the queue lives there, record by record. */
+  store: JournalStore;
   deviceId: string;
-  /** Told about each acknowledged mutation (applied, replayed or rejected). */
-  onResult: (mutation: Mutation, result: MutationResult) => Promise<void> | void;
+  /**
+   * Told about each acknowledged mutation (applied, replayed or rejected) inside the same
+   * transaction that removes it from the queue, so a verdict and its removal are one commit.
+   */
+  onResult: (tx: StoreTx, mutation: Mutation, result: MutationResult) => void;
+  /** After the verdicts of a send are committed. */
+  onResultsCommitted?: () => Promise<void> | void;
   onChange?: () => void;
+  onStep?: StepHook;
+  log: Logger;
   retry?: { baseMs?: number; maxMs?: number; random?: () => number };
 }
 
 /**
- * The device's mutation queue (docs/architecture.md §4). Each mutation gets the next sequential id and
- * an operation id and is written to disk before any attempt to send it; it leaves the queue
- * only when the server acknowledges it. Sending retries with back-off and jitter.
+ * The device's mutation queue (docs/architecture.md §4). Each mutation gets the next sequential
+ * id and an operation id and is committed to the device state before any attempt to send it
+ * — in the same commit as whatever it sends (a signed voucher). It leaves the queue only when
+ * the server acknowledges it. Sending retries with back-off and jitter.
  */
 export class Outbox {
-  private readonly file: JsonFile<typeof OutboxFile>;
-  private state: z.output<typeof OutboxFile> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private closed = false;
 
-  constructor(private readonly options: OutboxOptions) {
-    this.file = new JsonFile(options.path, OutboxFile);
-  }
+  constructor(private readonly options: OutboxOptions) {}
 
   get pendingCount(): number {
-    return this.state?.pending.length ?? 0;
+    return this.options.store.keys(recordKey.outboxEntries(this.options.deviceId)).length;
   }
 
-  async load(): Promise<void> {
-    await this.serial(async () => {
-      this.state = (await this.file.read()) ?? {
-        deviceId: this.options.deviceId,
-        nextSeq: 1,
-        pending: [],
-      };
-    });
+  /** The queue in order. */
+  pending(tx?: StoreTx): Mutation[] {
+    const source = tx ?? this.options.store;
+    return source
+      .keys(recordKey.outboxEntries(this.options.deviceId))
+      .map((key) => parseRecord(Mutation, source.get(key), key));
   }
 
-  /** Persists a mutation (durably, before sending), then tries to send the queue. */
+  /** Adds a mutation to the caller's transaction: it is queued if and only if that commits. */
+  stage(tx: StoreTx, op: MutationOp, operationId: string): Mutation {
+    const metaKey = recordKey.outboxMeta(this.options.deviceId);
+    const meta = tx.get(metaKey);
+    const nextSeq = meta === undefined ? 1 : parseRecord(OutboxMeta, meta, metaKey).nextSeq;
+    const mutation: Mutation = { mutationSeq: nextSeq, operationId, op };
+    tx.put(recordKey.outboxEntry(this.options.deviceId, nextSeq), mutation);
+    tx.put(metaKey, { nextSeq: nextSeq + 1 });
+    return mutation;
+  }
+
+  /**
+   * After a salvaged store (docs/architecture.md §10): numbers new mutations after everything
+   * the server has seen from this device, so none is answered with another one's result.
+   */
+  raiseFloor(tx: StoreTx, serverLastSeq: number): void {
+    const metaKey = recordKey.outboxMeta(this.options.deviceId);
+    const meta = tx.get(metaKey);
+    const nextSeq = meta === undefined ? 1 : parseRecord(OutboxMeta, meta, metaKey).nextSeq;
+    if (nextSeq <= serverLastSeq) tx.put(metaKey, { nextSeq: serverLastSeq + 1 });
+  }
+
+  /** Commits a mutation on its own, then tries to send the queue. */
   async enqueue(op: MutationOp, operationId: string = `mut-${randomUUID()}`): Promise<Mutation> {
-    const mutation = await this.serial(async () => {
-      const state = await this.loaded();
-      const m: Mutation = { mutationSeq: state.nextSeq, operationId, op };
-      const next = { ...state, nextSeq: state.nextSeq + 1, pending: [...state.pending, m] };
-      await this.file.write(next);
-      this.state = next;
-      return m;
-    });
+    const mutation = await this.options.store.transaction((tx) => this.stage(tx, op, operationId));
     this.options.onChange?.();
     this.kick();
     return mutation;
   }
 
-  /** One attempt to send everything pending. Throws when the server could not be reached. */
+  /** One attempt to send what is pending. Throws when the server could not be reached. */
   async flush(): Promise<void> {
+    const step = this.options.onStep ?? noSteps;
     await this.serial(async () => {
-      const state = await this.loaded();
-      if (state.pending.length === 0) return;
-      const batch = state.pending.slice(0, 200);
+      const batch = this.pending().slice(0, 200);
+      if (batch.length === 0) return;
+      await step('send:before');
       const res = await this.options.http.json('POST', '/v1/sync/mutations', {
         schema: PushResponse,
-        body: { deviceId: state.deviceId, mutations: batch },
+        body: { deviceId: this.options.deviceId, mutations: batch },
       });
-      const acked = new Set<number>();
-      for (const result of res.results) {
-        if (result.status === 'skipped') continue;
-        const m = batch.find((b) => b.mutationSeq === result.mutationSeq);
-        if (!m) continue;
-        await this.options.onResult(m, result);
-        acked.add(m.mutationSeq);
-      }
-      // Everything up to the server's last applied seq is acknowledged, whatever came back.
-      const current = await this.loaded();
-      const next = {
-        ...current,
-        pending: current.pending.filter(
-          (m) => !acked.has(m.mutationSeq) && m.mutationSeq > res.lastMutationSeq,
-        ),
-      };
-      await this.file.write(next);
-      this.state = next;
+      await step('send:answered');
+      await this.options.store.transaction((tx) => {
+        for (const result of res.results) {
+          if (result.status === 'skipped') continue;
+          const m = batch.find((b) => b.mutationSeq === result.mutationSeq);
+          const key = m && recordKey.outboxEntry(this.options.deviceId, m.mutationSeq);
+          if (!m || !key || tx.get(key) === undefined) continue;
+          this.options.onResult(tx, m, result);
+          tx.delete(key);
+        }
+      });
+      await this.options.onResultsCommitted?.();
+      await step('send:recorded');
     });
     this.options.onChange?.();
   }
@@ -115,6 +126,11 @@ export class Outbox {
       })
       .catch((error: unknown) => {
         if (error instanceof EaselError && error.code === 'not-signed-in') return;
+        if (!(
+          error instanceof EaselError &&
+          (error.code === 'offline' || error.code === 'timeout')
+        ))
+          this.options.log.warn({ err: error }, 'sending the outbox failed; retrying');
         this.attempt++;
         this.schedule();
       });
@@ -140,21 +156,13 @@ export class Outbox {
 
   /** Waits for queued work (tests). */
   async idle(): Promise<void> {
+    // A failed send is already reported by kick(); idle only waits for it to finish.
     await this.chain.catch(() => undefined);
-  }
-
-  private async loaded() {
-    if (!this.state)
-      this.state = (await this.file.read()) ?? {
-        deviceId: this.options.deviceId,
-        nextSeq: 1,
-        pending: [],
-      };
-    return this.state;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn);
+    // The caller of serial() gets the failure; the chain only orders the next run after it.
     this.chain = run.catch(() => undefined);
     return run;
   }

@@ -428,6 +428,15 @@ export function createFakeEasel(
     async openExternal() {
       return { opened: true };
     },
+    async getDeviceHealth() {
+      return { problems: [] };
+    },
+    async resyncDeviceState() {
+      return { problems: [] };
+    },
+    async rotateDeviceKey() {
+      return { problems: [] };
+    },
   };
 
   function findHold(jobId: string): string | undefined {

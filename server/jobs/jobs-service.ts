@@ -90,9 +90,7 @@ export class JobsService {
       staleAfterMs: config.staleAfterMs ?? 90_000,
     });
     this.every('job sweep', config.sweepIntervalMs ?? 15_000, () => this.sweep());
-    this.every('job heartbeat', config.heartbeatMs ?? 20_000, () =>
-      this.housekeeping.heartbeat(),
-    );
+    this.every('job heartbeat', config.heartbeatMs ?? 20_000, () => this.housekeeping.heartbeat());
   }
 
   /** Runs `fn` every `ms`; a failed round is logged and the next round tries again. */

@@ -4,6 +4,8 @@ import {
   ChainHeadParam,
   Credentials,
   Design,
+  DeviceHealth,
+  DevicePart,
   Empty,
   FileData,
   JobView,
@@ -103,6 +105,13 @@ export const ipcCalls = {
     params: z.strictObject({ url: z.string().url().max(2000) }),
     result: z.strictObject({ opened: z.boolean() }),
   },
+
+  /** What main could not read (docs/architecture.md §10), each with its way out. */
+  getDeviceHealth: { params: Empty, result: DeviceHealth },
+  /** Rebuilds one unreadable part from the server; the unreadable file is kept aside. */
+  resyncDeviceState: { params: z.strictObject({ part: DevicePart }), result: DeviceHealth },
+  /** Replaces this device's signing key through the server (online only). */
+  rotateDeviceKey: { params: Empty, result: DeviceHealth },
 } as const;
 
 /** Events main pushes to the renderer. */
@@ -114,6 +123,7 @@ export const ipcEvents = {
   jobUpdate: JobView,
   purchaseUpdate: PurchaseStatus,
   allowanceUpdate: AllowanceState.nullable(),
+  deviceHealth: DeviceHealth,
 } as const;
 
 export type IpcCall = keyof typeof ipcCalls;

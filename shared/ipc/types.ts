@@ -66,9 +66,46 @@ export const AllowanceState = z.strictObject({
   expiresAt: z.string(),
   status: z.enum(['open', 'closed']),
   pendingVouchers: z.int(),
-  rejected: z.array(z.strictObject({ counter: z.int(), code: z.string(), message: z.string() })),
+  rejected: z.array(
+    z.strictObject({
+      counter: z.int(),
+      code: z.string(),
+      message: z.string(),
+      /** The allowance and the design the refused voucher was for, so its claim can be undone. */
+      allowanceId: z.string().optional(),
+      designId: z.string().nullable().optional(),
+    }),
+  ),
+  /** Whether the reserve entry was checked against a signed checkpoint (docs/architecture.md §5). */
+  verified: z.boolean().optional(),
+  /** Why offline spending is stopped now (an unreadable device key, an unverified reserve). */
+  blockedReason: z.string().nullable().optional(),
 });
 export type AllowanceState = z.infer<typeof AllowanceState>;
+
+/** Parts of main's device state that can be unreadable (docs/architecture.md §10). */
+export const DevicePart = z.enum([
+  'settings',
+  'session',
+  'server-keys',
+  'device-state',
+  'secrets',
+  'device-key',
+]);
+export type DevicePart = z.infer<typeof DevicePart>;
+
+/** What main could not read, and the way out for each: never a silent reset. */
+export const DeviceHealth = z.strictObject({
+  problems: z.array(
+    z.strictObject({
+      part: DevicePart,
+      message: z.string(),
+      /** `resync`: rebuild from the server; `rotate-key`: replace the device key through the server. */
+      remedy: z.enum(['resync', 'rotate-key']),
+    }),
+  ),
+});
+export type DeviceHealth = z.infer<typeof DeviceHealth>;
 
 export const RedeemResult = z.strictObject({
   designId: z.string(),
