@@ -43,6 +43,8 @@ export interface CoreOptions {
   log?: Logger;
   /** Crash-point tests only: named steps of spend, queue, send and settle. */
   onStep?: StepHook;
+  /** Journal size that triggers a snapshot of the device state (tests make it small). */
+  storeCompactBytes?: number;
 }
 
 export interface Core {
@@ -106,6 +108,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         );
     },
     onStep: opts.onStep,
+    compactBytes: opts.storeCompactBytes,
     log,
     retry: opts.retry,
   });

@@ -33,6 +33,7 @@ export interface DeviceStateDeps {
   onQueueChange: () => void;
   onRefused: (designIds: string[]) => Promise<void>;
   onStep?: StepHook;
+  compactBytes?: number;
   log: Logger;
   retry?: { baseMs?: number; maxMs?: number };
 }
@@ -77,6 +78,7 @@ export class DeviceState {
       const opening = JournalStore.open(this.storeDir, {
         log: this.deps.log,
         onStep: this.deps.onStep,
+        compactBytes: this.deps.compactBytes,
       });
       this.storeOpening = opening;
       opening.then(
@@ -236,6 +238,7 @@ export class DeviceState {
     const store = await JournalStore.open(this.storeDir, {
       log: this.deps.log,
       onStep: this.deps.onStep,
+      compactBytes: this.deps.compactBytes,
       salvage: true,
     });
     if (store.salvaged) {
