@@ -15,7 +15,7 @@ import { JournalStore } from '../storage/journal-store';
 import type { KeyRing } from '../sync/key-ring';
 import type { DeviceHealth } from './device-health';
 import { type DeviceScope, SALVAGE_EPOCH, openDeviceScope } from './device-scope';
-import { easelError } from './errors';
+import { easelError, isOfflineError } from './errors';
 import type { SettingsStore } from './settings';
 import type { StepHook } from './steps';
 
@@ -177,13 +177,16 @@ export class DeviceState {
     const session = this.deps.session();
     const deviceId = session.deviceId;
     if (!deviceId) throw easelError('not-signed-in', 'sign in to replace the device key');
-    if (!this.deps.online())
-      throw easelError('offline', 'replacing the device key needs a connection to the server');
     await this.keys.rotate(async (publicKey) => {
-      await this.deps.http.json('POST', `/v1/devices/${encodeURIComponent(deviceId)}/key`, {
-        schema: DeviceResponse,
-        body: { publicKey },
-      });
+      await this.deps.http
+        .json('POST', `/v1/devices/${encodeURIComponent(deviceId)}/key`, {
+          schema: DeviceResponse,
+          body: { publicKey },
+        })
+        .catch((error: unknown) => {
+          if (!isOfflineError(error)) throw error;
+          throw easelError('offline', 'Replacing the device key needs a connection to the server.');
+        });
     });
     this.deps.health.clear('device-key');
     const scope = await this.device();
@@ -195,13 +198,15 @@ export class DeviceState {
 
   /** What the server last applied from this device (after a salvage). */
   async serverLastMutationSeq(deviceId: string): Promise<number> {
-    if (!this.deps.online()) {
-      throw easelError(
-        'offline',
-        'Easel rebuilt its device state from what could be read; it needs a connection to the server once to continue.',
-      );
-    }
-    const account = await this.deps.http.json('GET', '/v1/account', { schema: AccountResponse });
+    const account = await this.deps.http
+      .json('GET', '/v1/account', { schema: AccountResponse })
+      .catch((error: unknown) => {
+        if (!isOfflineError(error)) throw error;
+        throw easelError(
+          'offline',
+          'Easel rebuilt its device state from what could be read; it needs a connection to the server once to continue.',
+        );
+      });
     const me = account.devices.find((d) => d.deviceId === deviceId);
     if (!me) throw easelError('internal', `the server does not know device ${deviceId}`);
     return me.lastMutationSeq;
