@@ -2,24 +2,15 @@ import { ipcMain, type WebContents } from 'electron';
 import { channelOf, ipcCallNames } from '../../shared/ipc/contract';
 import type { EventHub } from '../core/events';
 import type { HandlerTable } from '../core/handlers';
+import { electronSender } from '../core/ipc-sender';
 import { APP_ORIGIN } from './app-origin';
 
 /** One `ipcMain.handle` per call; the sender is the frame that called, checked by the table. */
 export function serveIpc(handlers: HandlerTable, window: () => WebContents | null): () => void {
   for (const call of ipcCallNames) {
-    ipcMain.handle(channelOf(call), (event, params: unknown) => {
-      const frameUrl = event.senderFrame?.url ?? '';
-      let origin: string | null;
-      try {
-        origin = frameUrl.startsWith(`${APP_ORIGIN}/`) ? APP_ORIGIN : new URL(frameUrl).origin;
-      } catch {
-        origin = null;
-      }
-      const ours = window();
-      const authenticated =
-        ours !== null && event.sender.id === ours.id && event.senderFrame?.parent === null;
-      return handlers[call](params, { transport: 'electron', origin, authenticated });
-    });
+    ipcMain.handle(channelOf(call), (event, params: unknown) =>
+      handlers[call](params, electronSender(event, window(), APP_ORIGIN)),
+    );
   }
   return () => {
     for (const call of ipcCallNames) ipcMain.removeHandler(channelOf(call));
