@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-/** The app's origin (main/electron/app-origin.ts; this folder may not import from there). */
-const APP_ORIGIN = 'app://easel';
 import { createHandlers } from './handlers';
 import { electronSender, type IpcEventLike } from './ipc-sender';
 import { originPolicy } from './sender';
 import { stubImpl } from './test-impl';
+
+/** The app's origin (main/electron/app-origin.ts; this folder may not import from there). */
+const APP_ORIGIN = 'app://easel';
 
 const window = { id: 7 };
 const table = createHandlers(stubImpl(), originPolicy({ electron: [APP_ORIGIN] }));
