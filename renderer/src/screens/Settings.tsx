@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useLedger, useSession, useStores } from '../app/context';
+import { DeviceHealthPanel } from '../components/DeviceHealthPanel';
 import { credits, dateTime } from '../util/format';
 import { messageOf } from '../util/errors';
 
@@ -43,6 +44,7 @@ export function Settings() {
           {error}
         </p>
       )}
+      <DeviceHealthPanel />
       <section className="panel" aria-labelledby="server-title">
         <h2 id="server-title">Server</h2>
         <form

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EaselApi } from '../../../shared/ipc/contract';
-import type { PurchaseStatus, StoreCatalog } from '../../../shared/ipc/types';
+import type { AllowanceState, PurchaseStatus, StoreCatalog } from '../../../shared/ipc/types';
 import type { SignedPriceBook } from '../../../shared/pricing/signed';
 import type { DesignRow, EaselDb, OutboxRow } from '../db/db';
 import { messageOf } from '../util/errors';
@@ -30,7 +30,41 @@ const FINAL = new Set(['credited', 'cancelled', 'failed', 'timed-out']);
 export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => void): CatalogStore {
   let offline = false;
   const cleanups: Array<() => void> = [];
-  return createStore<CatalogState>()((set, get) => ({
+  /**
+   * Offline claims the server refused (docs/architecture.md §5): the claim row goes, the design
+   * is no longer owned here, and the message says why.
+   */
+  const undoRefused = async (allowance: AllowanceState | null): Promise<void> => {
+    const refused = allowance?.rejected.filter((r) => r.designId) ?? [];
+    if (refused.length === 0) return;
+    const rows = await db.outbox.toArray();
+    const undone: Array<{ designId: string; message: string }> = [];
+    await db.transaction('rw', db.outbox, db.designs, async () => {
+      for (const r of refused) {
+        const row = rows.find(
+          (o) =>
+            o.designId === r.designId &&
+            (o.voucherCounter === null || o.voucherCounter === r.counter),
+        );
+        if (row?.id === undefined || !r.designId) continue;
+        await db.outbox.delete(row.id);
+        await db.designs.update(r.designId, { owned: false, file: undefined });
+        undone.push({ designId: r.designId, message: r.message });
+      }
+    });
+    if (undone.length === 0) return;
+    const titles = undone.map(
+      (u) => store.getState().designs.find((d) => d.designId === u.designId)?.title ?? u.designId,
+    );
+    store.setState({
+      message:
+        undone.length === 1
+          ? `The server refused your offline redemption of ${titles[0]}, so it is not yours: ${undone[0]?.message.replace(/\.$/, '')}.`
+          : `The server refused ${undone.length} offline redemptions (${titles.join(', ')}), so they are not yours: ${undone.map((u) => u.message).join('; ')}.`,
+    });
+    onChange();
+  };
+  const store = createStore<CatalogState>()((set, get) => ({
     priceBook: null,
     store: null,
     designs: [],
@@ -63,9 +97,12 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
           if (p.status === 'credited') onChange();
         }),
         // Back online, or offline spends settled: the server now lists what was redeemed
-        // offline, so refresh (which also clears the settled outbox rows).
+        // offline, so refresh (which also clears the settled outbox rows). A voucher the
+        // server refused undoes its claim, and the Designs screen says why.
         api.on('allowanceUpdate', (a) => {
-          if (get().outbox.length > 0 && a?.pendingVouchers === 0) void get().refresh();
+          void undoRefused(a).then(() => {
+            if (get().outbox.length > 0 && a?.pendingVouchers === 0) void get().refresh();
+          });
         }),
         api.on('syncState', (state) => {
           const wasOffline = offline;
@@ -73,6 +110,8 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
           if (wasOffline && !offline) void get().refresh();
         }),
       );
+      // Refusals that arrived while the window was closed.
+      await undoRefused(await api.getAllowance({}).catch(() => null));
       await get().refresh();
     },
 
@@ -82,12 +121,14 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         api.getPriceBook({}).then((signed) => db.priceBooks.put({ id: 'current', signed })),
         api.getStoreCatalog({}).then((catalog) => db.catalog.put({ id: 'store', catalog })),
         api.listDesigns({}).then(async (list) => {
-          await db.transaction('rw', db.designs, async () => {
+          await db.transaction('rw', db.designs, db.outbox, async () => {
+            // Owned is what the server says, or an offline claim still waiting to settle.
+            const claimed = new Set((await db.outbox.toArray()).map((o) => o.designId));
             for (const d of list) {
               const old = await db.designs.get(d.designId);
               await db.designs.put({
                 ...d,
-                owned: d.owned || (old?.owned ?? false),
+                owned: d.owned || claimed.has(d.designId),
                 file: old?.file,
               });
             }
@@ -178,4 +219,5 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
       for (const c of cleanups.splice(0)) c();
     },
   }));
+  return store;
 }
