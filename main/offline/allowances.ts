@@ -4,7 +4,6 @@ import { canonicalize } from '../../shared/canonical/jcs';
 import type { KeyPair } from '../../shared/crypto/ed25519';
 import type { AllowanceState } from '../../shared/ipc/types';
 import type { Voucher } from '../../shared/ledger/entry';
-import { signVoucher } from '../../shared/ledger/voucher';
 import type { Logger } from '../../shared/log/logger';
 import type { HttpClient } from '../clients/http';
 import { easelError, isOfflineError } from '../core/errors';
@@ -14,6 +13,7 @@ import { parseRecord } from '../storage/records';
 import type { KeyRing } from '../sync/key-ring';
 import type { MutationResult, Outbox } from '../sync/outbox';
 import { AllowanceHeader, emptyHeader, recordKey, VoucherRecord } from './device-records';
+import { signVoucherFast } from './voucher-signer';
 import {
   checkReserveProof,
   EntryProof,
@@ -59,6 +59,8 @@ export class Allowances {
   private blocked: string | null = null;
   /** Designs refused in the last results, told once their commit is durable. */
   private refused: string[] = [];
+  /** This device's vouchers as committed, read once from the store and kept up to date. */
+  private cache: VoucherRecord[] | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: AllowanceDeps) {}
@@ -122,7 +124,13 @@ export class Allowances {
           ttlSeconds: pending.ttlSeconds,
         },
       });
-      await store.transaction((tx) =>
+      await store.transaction((tx) => {
+        // Vouchers of earlier allowances that settled are done with; refusals stay on show.
+        for (const k of tx.keys(recordKey.vouchers(this.deps.deviceId))) {
+          const v = parseRecord(VoucherRecord, tx.get(k), k);
+          if (v.status === 'settled' && v.signed.voucher.allowanceId !== res.allowanceId)
+            tx.delete(k);
+        }
         tx.put(this.headerKey, {
           pendingTake: null,
           current: {
@@ -133,8 +141,9 @@ export class Allowances {
             claimed: { kind: res.kind, amount: res.amount, expiresAt: res.expiresAt },
             server: null,
           },
-        } satisfies AllowanceHeader),
-      );
+        } satisfies AllowanceHeader);
+      });
+      this.cache = null;
       // Verify the reserve entry now, while online: offline there is no way to.
       let reserve: VerifiedReserve | null = null;
       try {
@@ -171,7 +180,7 @@ export class Allowances {
         "This allowance was reserved for this device's previous key, so new vouchers could never settle. Return it and take a new one.",
       );
     }
-    const counter = await this.deps.store.transaction(async (tx) => {
+    const { counter, record } = await this.deps.store.transaction(async (tx) => {
       const current = this.header(tx).current;
       if (!current || current.allowanceId !== reserve.allowanceId || current.status !== 'open')
         throw easelError('no-allowance', 'you are offline and have no offline allowance');
@@ -183,7 +192,9 @@ export class Allowances {
           `the offline allowance expired at ${reserve.expiresAt}`,
         );
       }
-      const mine = this.vouchers(tx, reserve.allowanceId);
+      const mine = this.committed().filter(
+        (v) => v.signed.voucher.allowanceId === reserve.allowanceId,
+      );
       const spent = spentOf(mine, current.server?.settled ?? 0);
       if (spent + credits > reserve.amount) {
         throw easelError(
@@ -201,15 +212,16 @@ export class Allowances {
         purpose: { kind: 'design', designId },
         at: this.deps.now().toISOString(),
       };
-      const signed = { voucher, signature: signVoucher(voucher, key.secretKey) };
+      const signed = { voucher, signature: signVoucherFast(voucher, key.secretKey) };
       const operationId = voucherOperationId(voucher);
-      tx.put(recordKey.voucher(this.deps.deviceId, reserve.allowanceId, next), {
+      const record: VoucherRecord = {
         signed,
         operationId,
         status: 'pending',
         code: null,
         message: null,
-      } satisfies VoucherRecord);
+      };
+      tx.put(recordKey.voucher(this.deps.deviceId, reserve.allowanceId, next), record);
       tx.put(this.headerKey, { ...this.header(tx), current: { ...current, counter: next } });
       this.deps.outbox.stage(
         tx,
@@ -217,10 +229,12 @@ export class Allowances {
         operationId,
       );
       await step('spend:signed');
-      return next;
+      return { counter: next, record };
     });
+    this.cache?.push(record); // committed
     await step('spend:committed');
-    this.deps.outbox.kick();
+    // Offline, the reconnect sends it (the connectivity probe kicks the outbox).
+    if (this.deps.online()) this.deps.outbox.kick();
     this.changed();
     return counter;
   }
@@ -303,6 +317,7 @@ export class Allowances {
 
   /** The verdicts are durable: undo refused claims and show the new figures. */
   async afterResults(): Promise<void> {
+    this.cache = null; // verdicts changed records: read them again
     const refused = this.refused.splice(0);
     if (refused.length > 0) await this.deps.onRefused(refused);
     this.changed();
@@ -418,11 +433,16 @@ export class Allowances {
     return source.keys(prefix).map((k) => parseRecord(VoucherRecord, source.get(k), k));
   }
 
+  private committed(): VoucherRecord[] {
+    this.cache ??= this.vouchers();
+    return this.cache;
+  }
+
   private view(): AllowanceState | null {
     const c = this.header().current;
     if (!c) return null;
     const reserve = this.verified.get(c.allowanceId) ?? null;
-    const all = this.vouchers();
+    const all = this.committed();
     const mine = all.filter((v) => v.signed.voucher.allowanceId === c.allowanceId);
     const serverSettled = c.server?.settled ?? 0;
     return {

@@ -141,7 +141,9 @@ export class JournalStore {
         },
         keys: (prefix) => {
           const all = new Set([...this.records.keys(), ...staged.keys()]);
-          return [...all].filter((k) => k.startsWith(prefix) && tx.get(k) !== undefined).sort();
+          const live = (k: string) =>
+            staged.has(k) ? staged.get(k) !== DELETED : this.records.has(k);
+          return [...all].filter((k) => k.startsWith(prefix) && live(k)).sort();
         },
         put: (key, value) => void staged.set(key, structuredClone(value)),
         delete: (key) => void staged.set(key, DELETED),

@@ -48,11 +48,12 @@ export class Outbox {
     return this.options.store.keys(recordKey.outboxEntries(this.options.deviceId)).length;
   }
 
-  /** The queue in order. */
-  pending(tx?: StoreTx): Mutation[] {
+  /** The queue in order (its first `limit` mutations). */
+  pending(tx?: StoreTx, limit = Number.POSITIVE_INFINITY): Mutation[] {
     const source = tx ?? this.options.store;
     return source
       .keys(recordKey.outboxEntries(this.options.deviceId))
+      .slice(0, limit)
       .map((key) => parseRecord(Mutation, source.get(key), key));
   }
 
@@ -90,7 +91,7 @@ export class Outbox {
   async flush(): Promise<void> {
     const step = this.options.onStep ?? noSteps;
     await this.serial(async () => {
-      const batch = this.pending().slice(0, 200);
+      const batch = this.pending(undefined, 200);
       if (batch.length === 0) return;
       await step('send:before');
       const res = await this.options.http.json('POST', '/v1/sync/mutations', {

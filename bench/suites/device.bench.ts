@@ -1,0 +1,152 @@
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EaselError } from '../../shared/ipc/contract';
+import { createLogger } from '../../shared/log/logger';
+import { createCore } from '../../main/core/app-core';
+import { createHandlers } from '../../main/core/handlers';
+import { MemorySecretStore } from '../../main/secrets/secret-store';
+import { readConfig } from '../../server/config';
+import { startServer } from '../../server/start';
+import { startFaultProxy } from '../../test/support/main-fault-proxy';
+import type { Benchmark, BenchResult } from '../harness';
+
+// 100,000 credits of allowance (the most one may take) cover 1,010 spends of 99.
+const SPENDS = 960;
+const REDEEMS = 300;
+const WARMUP = 20;
+const password = 'correct horse battery';
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+
+/** The disk alone, for context: p99 of appending 1 KB and fdatasync'ing it, like one commit. */
+async function bareCommitP99(dir: string): Promise<number> {
+  const file = await open(join(dir, 'bare.log'), 'a');
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < SPENDS; i++) {
+      const t = performance.now();
+      await file.write(`${'x'.repeat(1023)}\n`);
+      await file.datasync();
+      times.push(performance.now() - t);
+    }
+  } finally {
+    await file.close();
+  }
+  return percentile(
+    times.sort((x, y) => x - y),
+    99,
+  );
+}
+
+/** One install of the app's main process, behind a proxy the benchmark cuts (offline). */
+async function device(dir: string, serverUrl: string, name: string) {
+  const proxy = await startFaultProxy(serverUrl);
+  const core = await createCore({
+    dataDir: join(dir, name),
+    serverUrl: proxy.url,
+    secrets: new MemorySecretStore(),
+    ledgerPollMs: 0,
+    retry: { baseMs: 60_000, maxMs: 60_000 },
+    log: createLogger('off'),
+  });
+  const handlers = createHandlers(core.impl, () => true);
+  const sender = { transport: 'browser' as const, origin: null, authenticated: true };
+  const call = async (call: keyof typeof handlers, params: unknown) => {
+    const env = await handlers[call](params, sender);
+    if (!env.ok) throw new EaselError(env.error.code, env.error.message);
+    return env.value;
+  };
+  return { proxy, core, call };
+}
+
+/**
+ * One offline voucher spend through main's code, including its durable commit: the bound of
+ * the signed reserve entry checked, the voucher signed, and voucher, counter and outbox entry
+ * appended to the device state journal and fdatasync'd, on this machine's disk (a temp
+ * folder), offline. Also timed, on a second install: the whole offline redemption as the
+ * window asks for it (the quote from the cached signed price book, the spend, and the cached
+ * catalog's owned mark, itself a durable file replace).
+ */
+async function offlineSpendDurable(): Promise<BenchResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'easel-bench-device-'));
+  const server = await startServer(
+    readConfig({ EASEL_PORT: '0', EASEL_DATA_DIR: join(dir, 'srv'), EASEL_LOG: 'off' }),
+  );
+  const a = await device(dir, server.url, 'a');
+  const b = await device(dir, server.url, 'b');
+  try {
+    const email = 'bench-device@example.com';
+    const session = (await a.call('signUp', { email, password })) as { accountId: string };
+    await b.call('signIn', { email, password });
+    await server.services.ledger.grant(session.accountId, {
+      operationId: 'bench-grant',
+      amount: 500_000,
+      source: 'promo',
+      reason: 'benchmark credits',
+    });
+    const book = (await b.call('getPriceBook', {})) as { book: { version: number } };
+    await b.call('listDesigns', {});
+    await a.call('takeAllowance', { amount: 100_000, days: 1 });
+    await b.call('takeAllowance', { amount: 50_000, days: 1 });
+    a.proxy.faults.down = true;
+    b.proxy.faults.down = true;
+
+    const spender = await a.core.testing.device();
+    const spendTimes: number[] = [];
+    for (let i = 0; i < WARMUP + SPENDS; i++) {
+      const t = performance.now();
+      await spender.allowances.spend('design-confetti', 99);
+      if (i >= WARMUP) spendTimes.push(performance.now() - t);
+    }
+    const state = await spender.allowances.state();
+    if (state?.pendingVouchers !== WARMUP + SPENDS) throw new Error('a voucher went missing');
+
+    const redeemTimes: number[] = [];
+    for (let i = 0; i < REDEEMS; i++) {
+      const t = performance.now();
+      const r = (await b.call('redeemDesign', {
+        designId: 'design-confetti',
+        expectedCredits: 99,
+        priceBookVersion: book.book.version,
+      })) as { mode: string };
+      redeemTimes.push(performance.now() - t);
+      if (r.mode !== 'offline') throw new Error('the redemption was not offline');
+    }
+    spendTimes.sort((x, y) => x - y);
+    redeemTimes.sort((x, y) => x - y);
+    const bare = await bareCommitP99(dir);
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return {
+      value: round(percentile(spendTimes, 99)),
+      unit: 'ms',
+      baseline: 20,
+      better: 'lower',
+      note: 'target: p99 of one offline voucher spend with its durable commit under 20 ms',
+      extra: {
+        spendP50Ms: round(percentile(spendTimes, 50)),
+        spendMaxMs: round(spendTimes.at(-1) ?? 0),
+        spends: spendTimes.length,
+        bareAppendFdatasyncP99Ms: round(bare),
+        redeemP50Ms: round(percentile(redeemTimes, 50)),
+        redeemP99Ms: round(percentile(redeemTimes, 99)),
+      },
+    };
+  } finally {
+    for (const d of [a, b]) {
+      await d.core.close();
+      await d.proxy.close();
+    }
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export const benchmarks: Benchmark[] = [
+  {
+    id: 'offline-spend-durable',
+    title: 'One offline voucher spend, durable commit included (p99)',
+    run: offlineSpendDurable,
+  },
+];
