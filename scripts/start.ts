@@ -36,6 +36,7 @@ async function main() {
   }
 
   const shutdown = async (close: () => Promise<void>) => {
+    // Exiting anyway: the app's state is durable at every commit, nothing waits on these.
     await close().catch(() => undefined);
     await stopServer?.().catch(() => undefined);
     process.exit(0);

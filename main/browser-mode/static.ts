@@ -52,7 +52,7 @@ export async function serveStatic(root: string, urlPath: string, res: ServerResp
   ) {
     file = extname(urlPath) === '' ? join(root, 'index.html') : null;
   }
-  const body = file ? await readFile(file).catch(() => null) : null;
+  const body = file ? await readFile(file).catch(() => null) : null; // unreadable: 404 below
   if (!file || !body) {
     const missing = !(await stat(join(root, 'index.html')).then(
       () => true,

@@ -45,6 +45,7 @@ export async function startTransport(opts: TransportOptions): Promise<RunningTra
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      // toErrorEnvelope logs what is unexpected; the caller gets the error as an envelope.
       if (!res.headersSent) sendJson(res, 500, toErrorEnvelope(error));
       else res.end();
     });

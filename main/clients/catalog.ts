@@ -106,7 +106,10 @@ export class CatalogClient {
   }
 
   private async check(signed: SignedPriceBook): Promise<void> {
-    const keys = await this.keys.withKey(signed.keyId).catch(() => this.keys.current());
+    const keys = await this.keys.withKey(signed.keyId).catch((error: unknown) => {
+      if (!isOfflineError(error)) throw error; // an unreadable key ring is reported, not skipped
+      return this.keys.current(); // offline: the cached ring decides
+    });
     if (!verifyPriceBook(signed, keys)) {
       throw easelError('verification-failed', 'the price book signature does not verify');
     }

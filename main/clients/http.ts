@@ -122,7 +122,7 @@ export class HttpClient {
     }
     this.options.onReachability?.(true);
     if (res.ok) return res;
-    const text = await res.text().catch(() => '');
+    const text = await res.text().catch(() => ''); // no body: the status describes it below
     let apiError: ApiError['error'] | null = null;
     try {
       const parsed = ApiError.safeParse(JSON.parse(text));

@@ -237,7 +237,7 @@ export class DeviceState {
   /** Opens the damaged store with what can be proven intact; each device catches up on open. */
   private async resyncStore(): Promise<void> {
     this.closeScope();
-    const healthy = await this.storeOpening?.catch(() => null);
+    const healthy = await this.storeOpening?.catch(() => null); // the failure was reported
     if (healthy) return; // nothing to rebuild
     this.storeOpening = null;
     const store = await JournalStore.open(this.storeDir, {

@@ -29,6 +29,7 @@ export function serveRenderer(rendererDir: string): void {
     if (url.host !== APP_HOST) return new Response('not found', { status: 404 });
     const path = url.pathname === '/' ? '/index.html' : url.pathname;
     const file = resolveInside(rendererDir, path) ?? '';
+    // A file that cannot be read is answered 404 below.
     const body =
       (file ? await readFile(file).catch(() => null) : null) ??
       (extname(path) === ''

@@ -42,6 +42,7 @@ export class DeviceKeys {
    * A crash after the server took it leaves it under NEXT, and the next rotation reuses it.
    */
   async rotate(register: (publicKey: string) => Promise<void>): Promise<KeyPair> {
+    // An unreadable pending key is replaced by a fresh one: the server takes whichever comes last.
     const pending = await this.secrets.get(NEXT).catch(() => null);
     const fresh =
       pending && HEX_SECRET.test(pending) ? keyPairFromSecret(pending) : generateKeyPair();

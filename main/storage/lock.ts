@@ -29,6 +29,7 @@ export async function takeLock(dir: string): Promise<void> {
     await writeFile(path, String(process.pid), { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+    // An unreadable lock names nobody alive: it is taken over like a dead process's.
     const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
     if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) throw locked(dir, owner);
     await writeFile(path, String(process.pid), { mode: 0o600 });

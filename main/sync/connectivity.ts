@@ -58,7 +58,7 @@ export class Connectivity {
       await this.http.json('GET', '/healthz', { schema: Health, auth: false, timeoutMs: 5000 });
       return true;
     } catch {
-      return false;
+      return false; // not reachable: the probe runs again on its timer
     }
   }
 

@@ -48,6 +48,7 @@ export async function openPostgres(
         await client.query('commit');
         return result;
       } catch (error) {
+        // A failed rollback means a broken connection, which pg discards; the error is thrown.
         await client.query('rollback').catch(() => undefined);
         throw error;
       } finally {

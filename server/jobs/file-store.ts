@@ -27,6 +27,7 @@ export class FileStore {
     const digest = await webcrypto.subtle.digest('SHA-256', bytes);
     const sha256 = Buffer.from(digest).toString('hex');
     const path = this.pathOf(sha256);
+    // Not there (or unreadable): written below, and a write that fails throws.
     const existing = await stat(path).catch(() => null);
     if (existing?.size === bytes.byteLength) return { sha256, bytes: bytes.byteLength };
     await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
@@ -35,6 +36,7 @@ export class FileStore {
       await writeFile(temporary, bytes);
       await rename(temporary, path);
     } catch (error) {
+      // The temporary file may not exist; the write's own error is what is thrown.
       await unlink(temporary).catch(() => undefined);
       throw error;
     }
@@ -48,7 +50,7 @@ export class FileStore {
   /** A stream of the file and its size, or null when it is not stored. */
   async open(sha256: string): Promise<{ stream: ReadStream; size: number } | null> {
     const path = this.pathOf(sha256);
-    const info = await stat(path).catch(() => null);
+    const info = await stat(path).catch(() => null); // missing: the caller answers 404
     if (!info?.isFile()) return null;
     return { stream: createReadStream(path), size: info.size };
   }

@@ -104,7 +104,7 @@ export class JobQueue {
       if (jobId === undefined) return;
       const controller = new AbortController();
       const done = this.run(jobId, controller.signal)
-        .catch(() => undefined) // the runner reports its own failures
+        .catch(() => undefined) // JobRunner.run never throws: it logs and fails the job itself
         .finally(() => {
           this.running.delete(jobId);
           this.pump();

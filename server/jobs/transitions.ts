@@ -47,6 +47,7 @@ export class JobTransitions {
       if (!job) throw notFound('job');
       return { status: 200, body: await fn(ctx, job) };
     });
+    // Only the live event is missed: the job is stored, and SSE re-reads it every few seconds.
     await this.changed(row.id).catch(() => undefined);
     return r.body;
   }

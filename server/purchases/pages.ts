@@ -42,6 +42,7 @@ export function formatMoney(minor: number, currency: string): string {
     const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
     return f.format(minor / 10 ** digits);
   } catch {
+    // An unknown currency code for Intl: shown plainly, nothing else depends on it.
     return `${(minor / 100).toFixed(2)} ${currency.toUpperCase()}`;
   }
 }
