@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AllowanceResponse } from '../shared/api/ledger';
 import { GENESIS } from '../shared/ledger/chain';
+import { signVoucher } from '../shared/ledger/voucher';
 import { MemorySecretStore } from '../main/secrets/secret-store';
 import { expectEaselError, startPgliteServer } from './support/main-harness';
 import { install, type Install, type OpenInstall } from './support/main-install';
@@ -208,4 +209,90 @@ describe('no silent resets: unreadable device state is reported with a way out (
     await again.core.close();
     await i.remove();
   }
+});
+
+describe('upgrading from the per-file device state of earlier versions (real server)', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await startPgliteServer();
+  });
+  afterAll(async () => server.stop());
+
+  it('imports a signed voucher the old files left unqueued, settles it once, and returns the allowance', async () => {
+    const secrets = new MemorySecretStore();
+    const i = await install(server.url, secrets);
+    const d = await i.open();
+    const s = await d.call('signUp', { email: 'legacy@example.com', password });
+    const accountId = s.accountId ?? '';
+    const deviceId = s.deviceId ?? '';
+    await server.services.ledger.grant(accountId, {
+      operationId: 'grant-legacy',
+      amount: 1000,
+      source: 'promo',
+      reason: 'test credits',
+    });
+    await d.core.close();
+    // What an earlier version left after a crash between its two files: the voucher signed
+    // and kept in allowance-<device>.json, but never written to outbox-<device>.json.
+    const reserve = await server.services.allowances.create(accountId, {
+      operationId: 'legacy-allowance',
+      deviceId,
+      kind: 'image',
+      amount: 200,
+      ttlSeconds: 86_400,
+    });
+    const allowanceId = reserve.body.allowanceId;
+    const voucher = {
+      allowanceId,
+      counter: 1,
+      amount: 99,
+      itemId: 'offline.design-confetti.1',
+      purpose: { kind: 'design' as const, designId: 'design-confetti' },
+      at: new Date().toISOString(),
+    };
+    const secret = (await secrets.get('device-signing-key')) ?? '';
+    const safe = encodeURIComponent(deviceId);
+    await writeFile(
+      join(i.dataDir, `allowance-${safe}.json`),
+      JSON.stringify({
+        pendingTake: null,
+        allowance: {
+          allowanceId,
+          kind: 'image',
+          amount: 200,
+          expiresAt: reserve.body.expiresAt,
+          status: 'open',
+          counter: 1,
+          vouchers: [
+            {
+              signed: { voucher, signature: signVoucher(voucher, secret) },
+              status: 'pending',
+              code: null,
+              message: null,
+            },
+          ],
+        },
+      }),
+    );
+    await writeFile(
+      join(i.dataDir, `outbox-${safe}.json`),
+      JSON.stringify({ deviceId, nextSeq: 1, pending: [] }),
+    );
+
+    const again = await i.open();
+    await again.drained();
+    expect(await again.call('getAllowance', {})).toMatchObject({
+      allowanceId,
+      status: 'closed',
+      settled: 99,
+      pendingVouchers: 0,
+      rejected: [],
+    });
+    const status = await server.services.allowances.status(accountId, allowanceId);
+    expect(AllowanceResponse.parse(status.body)).toMatchObject({ status: 'closed', settled: 99 });
+    const files = await readdir(i.dataDir);
+    expect(files.filter((f) => f.includes('.imported-'))).toHaveLength(2);
+    await again.core.close();
+    await i.remove();
+  });
 });

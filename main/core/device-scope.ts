@@ -69,7 +69,7 @@ export async function openDeviceScope(deps: {
     log,
   });
   allowances = scoped;
-  await importLegacyFiles({ dataDir: deps.dataDir, deviceId, store, outbox, log });
+  const toReturn = await importLegacyFiles({ dataDir: deps.dataDir, deviceId, store, outbox, log });
   const epoch = Number(store.get(SALVAGE_EPOCH) ?? 0);
   const salvaged = Number(store.get(salvageDone(deviceId)) ?? 0) < epoch;
   // After a salvage the store may lack its last commits: mutations the server already
@@ -78,6 +78,13 @@ export async function openDeviceScope(deps: {
   const requeued = await store.transaction((tx) => {
     if (salvaged) outbox.raiseFloor(tx, floor);
     const n = scoped.requeuePending(tx);
+    // An imported allowance goes back after its vouchers, which settle first.
+    if (toReturn)
+      outbox.stage(
+        tx,
+        { type: 'return-allowance', allowanceId: toReturn },
+        `return-${toReturn}`.slice(0, 128),
+      );
     if (salvaged) {
       // ...and the open allowance is returned after what is queued: no counter is reused.
       scoped.close(tx);

@@ -19,8 +19,9 @@ const OutboxFile = z.strictObject({
  * Brings a device's state from the files of earlier versions (`allowance-<device>.json`,
  * `outbox-<device>.json`) into the device state store in one commit, so no signed voucher or
  * queued mutation is lost on upgrade. Vouchers keep the operation ids they were queued under.
- * The imported allowance is returned rather than spent from: its reserve entry was never
- * verified. The old files are kept, renamed.
+ * The imported allowance is not spent from (its reserve entry was never verified): the id of
+ * one still open is returned, for the caller to give back after its vouchers are queued. The
+ * old files are kept, renamed.
  */
 export async function importLegacyFiles(deps: {
   dataDir: string;
@@ -28,19 +29,19 @@ export async function importLegacyFiles(deps: {
   store: JournalStore;
   outbox: Outbox;
   log: Logger;
-}): Promise<void> {
+}): Promise<string | null> {
   const { store, deviceId } = deps;
   if (
     store.get(recordKey.allowance(deviceId)) !== undefined ||
     store.get(recordKey.outboxMeta(deviceId)) !== undefined
   )
-    return;
+    return null;
   const safe = encodeURIComponent(deviceId);
   const allowanceFile = new JsonFile(join(deps.dataDir, `allowance-${safe}.json`), AllowanceFile);
   const outboxFile = new JsonFile(join(deps.dataDir, `outbox-${safe}.json`), OutboxFile);
   const allowance = await allowanceFile.read();
   const outbox = await outboxFile.read();
-  if (!allowance && !outbox) return;
+  if (!allowance && !outbox) return null;
   await store.transaction((tx) => {
     if (outbox) {
       for (const m of outbox.pending) tx.put(recordKey.outboxEntry(deviceId, m.mutationSeq), m);
@@ -66,15 +67,11 @@ export async function importLegacyFiles(deps: {
       },
     };
     tx.put(recordKey.allowance(deviceId), header);
-    if (a.status === 'open')
-      deps.outbox.stage(
-        tx,
-        { type: 'return-allowance', allowanceId: a.allowanceId },
-        `return-${a.allowanceId}`.slice(0, 128),
-      );
   });
   for (const file of [allowanceFile, outboxFile]) {
     if ((await file.read()) !== null) await moveAside(file.path, 'imported');
   }
   deps.log.info({ deviceId }, 'imported the device state files of an earlier version');
+  const a = allowance?.allowance;
+  return a?.status === 'open' ? a.allowanceId : null;
 }
