@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import { SignedVoucher } from '../../shared/api/ledger';
 
-export const VoucherRecord = z.strictObject({
+const LegacyVoucher = z.strictObject({
   signed: SignedVoucher,
   status: z.enum(['pending', 'settled', 'rejected']),
   code: z.string().nullable(),
   message: z.string().nullable(),
 });
-export type VoucherRecord = z.infer<typeof VoucherRecord>;
 
-/** The device's allowance as kept on disk; the counter is written before each signature. */
+/**
+ * The allowance file of earlier versions (`allowance-<device>.json`), read only to import it
+ * into the device state store (main/offline/legacy-import.ts).
+ */
 export const AllowanceFile = z.strictObject({
   /** A take request in flight: its operation id is reused on retry, so it is taken once. */
   pendingTake: z
@@ -24,7 +26,7 @@ export const AllowanceFile = z.strictObject({
       status: z.enum(['open', 'closed']),
       /** The last counter used (reserved before signing, never reused). */
       counter: z.int().min(0),
-      vouchers: z.array(VoucherRecord),
+      vouchers: z.array(LegacyVoucher),
     })
     .nullable(),
 });

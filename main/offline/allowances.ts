@@ -42,7 +42,7 @@ export interface AllowanceDeps {
 type Source = Pick<StoreTx, 'get' | 'keys'>;
 
 /** A voucher's operation id carries its content hash: a reused counter reaches the server's own check. */
-export const voucherOperationId = (v: Voucher): string =>
+const voucherOperationId = (v: Voucher): string =>
   `settle-${v.allowanceId}-${v.counter}-${createHash('sha256').update(canonicalize(v)).digest('hex').slice(0, 16)}`;
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Mutation, SignedVoucher } from '../../shared/api/ledger';
+import { SignedVoucher } from '../../shared/api/ledger';
 
 /**
  * The records of one device in main's device state store (docs/architecture.md §10). Records
@@ -62,4 +62,3 @@ export const VoucherRecord = z.strictObject({
 export type VoucherRecord = z.infer<typeof VoucherRecord>;
 
 export const OutboxMeta = z.strictObject({ nextSeq: z.int().min(1) });
-export { Mutation };
