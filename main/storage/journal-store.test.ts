@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,10 @@ const freshDir = async () => {
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
+
+/** The journal's commit lines (the file is zero-filled ahead of them). */
+const commitLines = async (dir: string) =>
+  (await readFile(join(dir, 'journal.log'), 'utf8')).replace(/\0+$/, '').trim().split('\n');
 
 const codeOf = async (p: Promise<unknown>) => {
   try {
@@ -43,7 +47,7 @@ describe('the device state journal', () => {
     expect(again.get('outbox/1')).toBeUndefined();
     expect(again.keys('voucher/')).toEqual(['voucher/1']);
     // One line per transaction: the two records of the first went down in one write.
-    const lines = (await readFile(join(dir, 'journal.log'), 'utf8')).trim().split('\n');
+    const lines = await commitLines(dir);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('voucher/1');
     expect(lines[0]).toContain('outbox/1');
@@ -69,7 +73,14 @@ describe('the device state journal', () => {
     const store = await JournalStore.open(dir, { log });
     await store.transaction((tx) => tx.put('a', 1));
     await store.close();
-    await appendFile(join(dir, 'journal.log'), '3f2a {"seq":2,"put":{"a":'); // torn write
+    // The file is zero-filled ahead; a torn write lands where the next commit would go.
+    const path = join(dir, 'journal.log');
+    const bytes = await readFile(path);
+    expect(bytes.length).toBeGreaterThanOrEqual(1_048_576);
+    const next = bytes.indexOf(0);
+    const handle = await open(path, 'r+');
+    await handle.write(Buffer.from('3f2a {"seq":2,"put":{"a":'), 0, 25, next);
+    await handle.close();
     const again = await JournalStore.open(dir, { log });
     expect(again.get('a')).toBe(1);
     await again.transaction((tx) => tx.put('b', 2)); // appends after the cut, not onto it
@@ -89,6 +100,7 @@ describe('the device state journal', () => {
     const path = join(dir, 'journal.log');
     const text = await readFile(path, 'utf8');
     await writeFile(path, text.replace('"b":{"n":2}', '"b":{"n":9}'));
+    expect((await readFile(path)).length).toBe(Buffer.byteLength(text)); // only one byte changed
     expect(await codeOf(JournalStore.open(dir, { log }))).toBe('device-state-unreadable');
     // Refusing changed nothing on disk: the damaged journal is still there to inspect.
     expect(await readFile(path, 'utf8')).toContain('"b":{"n":9}');
@@ -131,7 +143,7 @@ describe('the device state journal', () => {
     await store.transaction((tx) => tx.delete('gone'));
     await expect(store.transaction((tx) => tx.put('big', 'z'.repeat(400)))).rejects.toBe(crash);
     // The snapshot holds all three commits; the journal still holds them too.
-    expect((await readFile(join(dir, 'journal.log'), 'utf8')).trim().split('\n')).toHaveLength(3);
+    expect(await commitLines(dir)).toHaveLength(3);
     await store.close();
     const again = await JournalStore.open(dir, { log });
     expect(again.get('gone')).toBeUndefined();

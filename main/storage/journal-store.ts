@@ -45,6 +45,8 @@ interface Commit {
 
 const SNAPSHOT = 'snapshot.json';
 const JOURNAL = 'journal.log';
+/** The journal is grown this much at a time, zero-filled ahead of the commits written into it. */
+const GROW_BYTES = 1_048_576;
 const DELETED = Symbol('deleted');
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -75,17 +77,21 @@ function asCommit(v: unknown): Commit | null {
 
 /**
  * Main's device state (docs/architecture.md §10): JSON records in memory, made durable by a
- * write-ahead journal. A transaction's writes become one journal line — checksummed, appended,
+ * write-ahead journal. A transaction's writes become one journal line — checksummed, written,
  * fdatasync'd — before the transaction resolves, so records written together (a voucher, its
  * counter and its outbox entry) survive a crash or a power loss together or not at all. The
- * journal is folded into a snapshot (written aside, fsynced, renamed, folder fsynced) when it
- * grows. A line cut short at the end is a commit that never finished and is dropped; any other
- * damage is an error, never a silent reset.
+ * journal file is zero-filled ahead of the commits (a megabyte at a time), so a commit's
+ * fdatasync flushes only its data, not a new file size. The journal is folded into a snapshot
+ * (written aside, fsynced, renamed, folder fsynced) when it grows. A line cut short at the end
+ * is a commit that never finished and is dropped; any other damage is an error, never a
+ * silent reset.
  */
 export class JournalStore {
   private records = new Map<string, unknown>();
   private seq = 0;
-  private journalBytes = 0;
+  /** Where the next commit goes in the journal, and how far the file is zero-filled. */
+  private writeAt = 0;
+  private allocated = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private broken: Error | null = null;
   private closed = false;
@@ -101,13 +107,19 @@ export class JournalStore {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await takeLock(dir);
     try {
-      const { records, seq, journalBytes, salvaged } = await load(dir, options);
-      const journal = await open(join(dir, JOURNAL), 'a', 0o600);
+      const { records, seq, writeAt, salvaged } = await load(dir, options);
+      const path = join(dir, JOURNAL);
+      // Positional writes (not O_APPEND): commits go into the zero-filled space ahead.
+      const journal = await open(path, 'r+').catch((error: unknown) => {
+        if (!isMissing(error)) throw error;
+        return open(path, 'w+', 0o600);
+      });
       await syncFolder(dir); // the journal's name is durable before anything relies on it
       const store = new JournalStore(dir, journal, options, salvaged);
       store.records = records;
       store.seq = seq;
-      store.journalBytes = journalBytes;
+      store.writeAt = writeAt;
+      store.allocated = (await journal.stat()).size;
       if (salvaged) await store.enqueue(() => store.compact()); // start clean from what was kept
       return store;
     } catch (error) {
@@ -170,9 +182,12 @@ export class JournalStore {
       if (value === DELETED) del.push(key);
       else put[key] = value;
     }
-    const text = line(JSON.stringify({ seq: this.seq + 1, put, del } satisfies Commit));
+    const bytes = Buffer.from(
+      line(JSON.stringify({ seq: this.seq + 1, put, del } satisfies Commit)),
+    );
     try {
-      await this.journal.write(text);
+      if (this.writeAt + bytes.length > this.allocated) await this.grow(bytes.length);
+      await this.journal.write(bytes, 0, bytes.length, this.writeAt);
       await this.journal.datasync();
     } catch (error) {
       // Whether the line reached the disk is unknown now: refuse further writes until the
@@ -186,12 +201,20 @@ export class JournalStore {
       throw this.broken;
     }
     this.seq++;
-    this.journalBytes += Buffer.byteLength(text);
+    this.writeAt += bytes.length;
     for (const [key, value] of staged) {
       if (value === DELETED) this.records.delete(key);
       else this.records.set(key, value);
     }
-    if (this.journalBytes > (this.options.compactBytes ?? 1_048_576)) await this.compact();
+    if (this.writeAt > (this.options.compactBytes ?? 1_048_576)) await this.compact();
+  }
+
+  /** Zero-fills the journal further ahead and makes its new size durable (once a megabyte). */
+  private async grow(atLeast: number): Promise<void> {
+    const more = Math.max(GROW_BYTES, atLeast);
+    await this.journal.write(Buffer.alloc(more), 0, more, this.allocated);
+    await this.journal.sync();
+    this.allocated += more;
   }
 
   /** Folds the journal into a new snapshot; a crash in between replays nothing twice. */
@@ -205,7 +228,8 @@ export class JournalStore {
     await (this.options.onStep ?? noSteps)('store:compacting');
     await this.journal.truncate(0);
     await this.journal.sync();
-    this.journalBytes = 0;
+    this.writeAt = 0;
+    this.allocated = 0;
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -222,9 +246,9 @@ const damaged = (path: string, why: string) =>
     { path },
   );
 
-async function readText(path: string): Promise<string | null> {
+async function readBytes(path: string): Promise<Buffer | null> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (error) {
     if (isMissing(error)) return null;
     throw damaged(path, error instanceof Error ? error.message : String(error));
@@ -236,9 +260,9 @@ async function load(dir: string, options: JournalStoreOptions) {
   let seq = 0;
   let salvaged: Salvage | null = null;
   const snapshotPath = join(dir, SNAPSHOT);
-  const snapshotText = await readText(snapshotPath);
-  if (snapshotText !== null) {
-    const snap = checked(snapshotText.replace(/\n$/, ''));
+  const snapshotBytes = await readBytes(snapshotPath);
+  if (snapshotBytes !== null) {
+    const snap = checked(snapshotBytes.toString('utf8').replace(/\n$/, ''));
     if (
       !isRecord(snap) ||
       snap.format !== 1 ||
@@ -253,27 +277,30 @@ async function load(dir: string, options: JournalStoreOptions) {
           if (!isMissing(error)) throw error;
         },
       );
-      return { records, seq: 0, journalBytes: 0, salvaged: { keptCommits: 0, droppedFromByte: 0 } };
+      return { records, seq: 0, writeAt: 0, salvaged: { keptCommits: 0, droppedFromByte: 0 } };
     }
     seq = snap.seq;
     for (const [k, v] of Object.entries(snap.records)) records.set(k, v);
   }
 
   const journalPath = join(dir, JOURNAL);
-  const text = (await readText(journalPath)) ?? '';
+  const bytes = (await readBytes(journalPath)) ?? Buffer.alloc(0);
   let at = 0;
   let kept = 0;
-  for (;;) {
-    const end = text.indexOf('\n', at);
-    if (end < 0) break;
-    const commit = asCommit(checked(text.slice(at, end)));
+  // Commits are lines; the zero-filled space ahead of them starts with a zero byte.
+  while (at < bytes.length && bytes[at] !== 0) {
+    const end = bytes.indexOf(0x0a, at);
+    const text = end < 0 ? null : bytes.subarray(at, end);
+    // No line end, or zeros inside: a commit whose write never finished (the end of the file).
+    if (!text || text.includes(0)) break;
+    const commit = asCommit(checked(text.toString('utf8')));
     const valid = commit !== null && (commit.seq <= seq || commit.seq === seq + 1);
     if (!valid || !commit) {
       if (!options.salvage)
         throw damaged(journalPath, `commit at byte ${at} fails its checksum or is out of order`);
-      salvaged = { keptCommits: kept, droppedFromByte: Buffer.byteLength(text.slice(0, at)) };
+      salvaged = { keptCommits: kept, droppedFromByte: at };
       await rename(journalPath, `${journalPath}.unreadable-${Date.now()}`);
-      return { records, seq, journalBytes: 0, salvaged };
+      return { records, seq, writeAt: 0, salvaged };
     }
     at = end + 1;
     if (commit.seq <= seq) continue; // already in the snapshot (a crash before the truncate)
@@ -282,19 +309,19 @@ async function load(dir: string, options: JournalStoreOptions) {
     for (const [k, v] of Object.entries(commit.put)) records.set(k, v);
     for (const k of commit.del) records.delete(k);
   }
-  if (at < text.length) {
+  if (bytes.subarray(at).some((b) => b !== 0)) {
     // A commit cut short by a crash: it never resolved, so nobody relied on it.
     options.log.warn(
-      { path: journalPath, bytes: text.length - at },
+      { path: journalPath, at },
       'dropping an unfinished commit at the end of the device state journal',
     );
     const handle = await open(journalPath, 'r+');
     try {
-      await handle.truncate(Buffer.byteLength(text.slice(0, at)));
+      await handle.truncate(at);
       await handle.sync();
     } finally {
       await handle.close();
     }
   }
-  return { records, seq, journalBytes: Buffer.byteLength(text.slice(0, at)), salvaged };
+  return { records, seq, writeAt: at, salvaged };
 }
