@@ -23,6 +23,8 @@ export interface StandIn {
   handler: Handler;
   /** Requests whose answer is being held back (see `hang`). */
   readonly hanging: number;
+  /** The HTTP server itself (e.g. to accept WebSocket upgrades). */
+  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function standIn(handler: Handler): Promise<StandIn> {
     get hanging() {
       return [...held].filter((r) => !r.writableEnded).length;
     },
+    server,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

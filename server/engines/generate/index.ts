@@ -12,7 +12,8 @@ import type { GenerateProvider, GenerationRequest, GenerationResult } from './ty
 export * from './types';
 export { OpenAIImagesProvider, type OpenAIProviderOptions } from './openai';
 export { Automatic1111Provider, type Automatic1111Options } from './automatic1111';
-export { ComfyUIProvider, type ComfyUIOptions, comfyWorkflow } from './comfyui';
+export { ComfyUIProvider, type ComfyUIOptions } from './comfyui';
+export { comfyWorkflow, type ComfyGraph } from './comfy-workflows';
 export {
   EaselPreviewProvider,
   PREVIEW_PROVIDER_ID,
