@@ -33,6 +33,8 @@ export interface A1111StandInOptions {
   gpu?: boolean;
   /** opts.live_previews_enable (default true). */
   livePreviews?: boolean;
+  /** --nowebui: the API alone, without the UI's /internal routes. */
+  nowebui?: boolean;
 }
 
 interface Checkpoint {
@@ -440,6 +442,7 @@ export async function automatic1111StandIn(
       case 'GET /sdapi/v1/progress':
         return progressApi(url, res);
       case 'POST /internal/progress':
+        if (options.nowebui) return json(res, 404, { detail: 'Not Found' });
         return internalProgress(req, res);
       case 'POST /sdapi/v1/interrupt':
         if (state.job_count > 0) state.interrupted = true;
