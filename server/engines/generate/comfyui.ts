@@ -434,7 +434,8 @@ export class ComfyUIProvider implements GenerateProvider {
                 : type === 'cuda' || type === 'mps' || type === 'xpu' || type === 'privateuseone'
                   ? 'gpu'
                   : 'other',
-            name: device.name?.replace(/^[^:]*:\s*/, '') ?? null,
+            // "cuda:0 NVIDIA GeForce RTX 3070 : cudaMallocAsync" (model_management.get_torch_device_name)
+            name: device.name?.replace(/^\S+:\d+\s+/, '').replace(/\s+:\s+\S+$/, '') ?? null,
             memoryGb: device.vram_total ? Math.round(device.vram_total / 1024 ** 3) : null,
           }
         : null,

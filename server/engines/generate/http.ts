@@ -179,7 +179,8 @@ export function errorReason(body: unknown): string | null {
     const e = error as Record<string, unknown>;
     const message = str(e.message);
     const details = str(e.details);
-    if (message && details && details !== message) return `${message}: ${details}`;
+    if (message && details && details !== message)
+      return `${message.replace(/\.$/, '')} (${details})`;
     if (message) return message;
   }
   // Automatic1111: {"error": "OutOfMemoryError", "detail": "", "body": "", "errors": "CUDA out of memory…"}
