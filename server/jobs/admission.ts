@@ -88,12 +88,8 @@ async function planFor(
         count: p.count,
       };
       const q = priced(book, request);
-      const provider = providers.choose(p.model);
-      if (!provider)
-        throw badRequest(
-          'model-unavailable',
-          `this server has no generation service for model "${p.model}"; only the offline preview is configured`,
-        );
+      const provider = await providers.choose(p.model, book.tools.generate?.models ?? {});
+      if ('reason' in provider) throw badRequest('model-unavailable', provider.reason);
       return {
         quoteRequest: request,
         quote: q,

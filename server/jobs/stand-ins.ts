@@ -71,6 +71,40 @@ export async function standIn(handler: Handler): Promise<StandIn> {
 /** Never answers (until the client gives up or the server closes). */
 export const hang: Handler = () => undefined;
 
+/**
+ * An engine that says what it has (OpenAI's model list, Automatic1111's checkpoints) but never
+ * finishes a generation: jobs on it are admitted and then stay running.
+ */
+export const hangingEngine: Handler = (req, res) => {
+  const path = req.url.split('?')[0];
+  if (path === '/v1/models')
+    return json(res, 200, {
+      object: 'list',
+      data: [{ id: 'dall-e-2', object: 'model', created: 1, owned_by: 'system' }],
+    });
+  if (path === '/sdapi/v1/sd-models')
+    return json(res, 200, [
+      {
+        title: 'v1-5-pruned-emaonly.safetensors [6ce0161689]',
+        model_name: 'v1-5-pruned-emaonly',
+        hash: '6ce0161689',
+        sha256: null,
+        filename: '/m/v1-5-pruned-emaonly.safetensors',
+        config: null,
+      },
+    ]);
+  if (path === '/internal/progress')
+    return json(res, 200, {
+      active: false,
+      queued: false,
+      completed: false,
+      textinfo: 'Waiting...',
+    });
+  if (path === '/sdapi/v1/interrupt') return json(res, 200, {});
+  if (path?.startsWith('/sdapi/v1/')) return json(res, 200, []);
+  return undefined;
+};
+
 export function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -99,6 +133,16 @@ function bodyOf(req: Recorded): Record<string, unknown> {
 
 /** 200 from POST /v1/images/generations, as OpenAI sends it (b64_json requested). */
 export const openaiImages: Handler = async (req, res) => {
+  if (req.method === 'GET' && req.url === '/v1/models')
+    return json(res, 200, {
+      object: 'list',
+      data: ['dall-e-2', 'dall-e-3', 'gpt-image-1'].map((id) => ({
+        id,
+        object: 'model',
+        created: 1,
+        owned_by: 'system',
+      })),
+    });
   const body = bodyOf(req);
   const [w, h] = String(body.size ?? '64x64')
     .split('x')
@@ -121,6 +165,12 @@ export const openaiImages: Handler = async (req, res) => {
     },
   });
 };
+
+/** Answers GET /v1/models as openaiImages does, and hands everything else to `handler`. */
+export const withModelList =
+  (handler: Handler): Handler =>
+  (req, res) =>
+    req.method === 'GET' && req.url === '/v1/models' ? openaiImages(req, res) : handler(req, res);
 
 /** Recorded OpenAI error bodies. */
 export const openaiErrors = {
@@ -182,6 +232,18 @@ export function firstThen(n: number, first: Handler, then: Handler): Handler {
 
 /** POST /sdapi/v1/txt2img (and img2img) and GET /sdapi/v1/progress, as A1111 1.x answers. */
 export const a1111: Handler = async (req, res) => {
+  if (req.url === '/sdapi/v1/sd-models')
+    return json(res, 200, [
+      {
+        title: 'v1-5-pruned-emaonly.safetensors [6ce0161689]',
+        model_name: 'v1-5-pruned-emaonly',
+        hash: '6ce0161689',
+        sha256: null,
+        filename: '/m/v1-5-pruned-emaonly.safetensors',
+        config: null,
+      },
+    ]);
+  if (req.url === '/internal/progress') return json(res, 404, { detail: 'Not Found' });
   if (req.url.startsWith('/sdapi/v1/progress')) {
     json(res, 200, {
       progress: 0.5,

@@ -306,7 +306,11 @@ export class Automatic1111Provider implements GenerateProvider {
           : Number.isFinite(total) && total > 0
             ? { kind: 'gpu', name: 'CUDA', memoryGb: Math.round(total / 1024 ** 3) }
             : { kind: 'cpu', name: null, memoryGb: null },
-      models: models.map((m) => ({ name: m.title, family: checkpointFamily(m.title) })),
+      models: models.map((m) => ({
+        name: m.title,
+        family: checkpointFamily(m.title),
+        aliases: aliasesOf(m),
+      })),
       samplers: samplers.map((s) => s.name),
       imageToImage: true,
       faceEnhance: restorers.some((r) => r.name === 'GFPGAN' || r.name === 'CodeFormer'),

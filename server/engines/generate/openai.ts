@@ -254,7 +254,11 @@ export class OpenAIImagesProvider implements GenerateProvider {
 function classify(error: unknown, model: string): unknown {
   if (!(error instanceof ProviderError) || error.code !== 'http-error') return error;
   const body = error.answer?.body;
-  const reason = errorReason(body) ?? `HTTP ${error.status ?? '?'}`;
+  // The API echoes part of a refused key ("sk-ab*****"): never repeat any of it.
+  const reason = (errorReason(body) ?? `HTTP ${error.status ?? '?'}`).replace(
+    /\bsk-[\w*.-]+/g,
+    'sk-…',
+  );
   const code =
     typeof body === 'object' && body !== null && 'error' in body
       ? ((body.error as { code?: unknown } | null)?.code ?? null)

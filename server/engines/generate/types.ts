@@ -61,6 +61,8 @@ export interface EngineModel {
   /** What the engine calls it (checkpoint file, API model id). */
   name: string;
   family: ModelFamily;
+  /** Other names the engine accepts for it (Automatic1111's checkpoint aliases). */
+  aliases?: string[];
 }
 
 /** What an engine said about itself when asked ("Test connection", the models it offers). */
