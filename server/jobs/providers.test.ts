@@ -16,7 +16,6 @@ import {
   balance,
   funded,
   holdHistory,
-  inState,
   jobsTestServer,
   opId,
   parseSse,
