@@ -12,6 +12,7 @@ import {
   isFinalJobState,
 } from '../../shared/api/jobs';
 import {
+  type JobPreview,
   type JobView,
   SubmitJob,
   JobView as JobViewSchema,
@@ -31,7 +32,7 @@ const LocalJobs = z.strictObject({
   files: z.record(z.string(), z.string()),
 });
 
-const MIME: Record<ImageFormat, string> = {
+const MIME: Record<ImageFormat, 'image/png' | 'image/jpeg' | 'image/webp'> = {
   png: 'image/png',
   jpeg: 'image/jpeg',
   webp: 'image/webp',
@@ -50,6 +51,8 @@ export interface JobsDeps {
   dataDir: string;
   galleryDir: () => string;
   onUpdate: (job: JobView) => void;
+  /** A look at an image while its job runs (the engine's preview frame). */
+  onPreview?: (preview: JobPreview) => void;
   onLedgerMoved: () => Promise<void>;
   /** How often to re-read a job when its event stream cannot be used. */
   pollMs?: number;
@@ -230,6 +233,13 @@ export class JobsClient {
           if (event.data.type === 'state') {
             seen.job = event.data.job;
             if (await this.deliver(event.data.job)) return true;
+          } else if (event.data.type === 'preview') {
+            this.deps.onPreview?.({
+              jobId: event.data.jobId,
+              index: event.data.index,
+              mime: MIME[event.data.format],
+              base64: event.data.base64,
+            });
           } else if (event.data.type === 'progress' && seen.job) {
             seen.job = {
               ...seen.job,

@@ -5,7 +5,11 @@ import {
   Credentials,
   Design,
   Empty,
+  EngineSettingsPatch,
+  EngineTestResult,
+  EngineView,
   FileData,
+  JobPreview,
   JobView,
   PublicKeyInfo,
   PurchaseStatus,
@@ -17,6 +21,7 @@ import {
   StoreCatalog,
   SubmitJob,
   SyncState,
+  ToolsResponse,
   Upload,
   UploadResult,
   VerificationFailure,
@@ -103,6 +108,15 @@ export const ipcCalls = {
     params: z.strictObject({ url: z.string().url().max(2000) }),
     result: z.strictObject({ opened: z.boolean() }),
   },
+
+  /** What the server can run now: tools, priced models (available or why not), upload limits. */
+  getTools: { params: Empty, result: ToolsResponse },
+  /** Settings → Image engine: the embedded server's engine, or what a remote server offers. */
+  getEngine: { params: Empty, result: EngineView },
+  /** What an engine answers with these settings, without using them. */
+  testEngine: { params: EngineSettingsPatch, result: EngineTestResult },
+  /** Uses and keeps these settings (the key in the OS keyring), without a restart. */
+  saveEngine: { params: EngineSettingsPatch, result: EngineView },
 } as const;
 
 /** Events main pushes to the renderer. */
@@ -112,6 +126,8 @@ export const ipcEvents = {
   ledgerChanged: z.strictObject({ headSeq: z.int() }),
   verificationFailed: VerificationFailure,
   jobUpdate: JobView,
+  /** A look at an image while its job runs. */
+  jobPreview: JobPreview,
   purchaseUpdate: PurchaseStatus,
   allowanceUpdate: AllowanceState.nullable(),
 } as const;
