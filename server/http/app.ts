@@ -36,6 +36,8 @@ import { pullResponseJson } from '../ledger/sync-service';
 export interface AppOptions {
   /** JSON logs to stdout; off in tests. */
   logger?: boolean;
+  /** Where the JSON logs go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
   bodyLimit?: number;
   /** Extra routes (purchases, jobs) registered by later modules. */
   extend?: (
@@ -54,7 +56,10 @@ const Settle = z.strictObject({
 
 export function buildApp(services: Services, options: AppOptions = {}): FastifyInstance {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger:
+      options.logger && options.logStream
+        ? { stream: options.logStream }
+        : (options.logger ?? false),
     bodyLimit: options.bodyLimit ?? 1_048_576,
   });
   const docs: RouteDoc[] = [];

@@ -12,7 +12,7 @@ import type { Sql } from '../db/database';
 import { DEFAULT_MAX_OUTPUT_PIXELS, isFilterPreset } from '../engines/index';
 import { HttpError, badRequest, conflict } from '../http/errors';
 import { type UploadRow, jobStore } from './job-store';
-import type { GenerateProviders, ProviderChoice } from './providers';
+import { type GenerateProviders, type ProviderChoice, withoutAddresses } from './providers';
 
 export interface JobPlan {
   quoteRequest: QuoteRequest;
@@ -89,7 +89,8 @@ async function planFor(
       };
       const q = priced(book, request);
       const provider = await providers.choose(p.model, book.tools.generate?.models ?? {});
-      if ('reason' in provider) throw badRequest('model-unavailable', provider.reason);
+      if ('reason' in provider)
+        throw badRequest('model-unavailable', withoutAddresses(provider.reason));
       return {
         quoteRequest: request,
         quote: q,

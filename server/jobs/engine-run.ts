@@ -23,7 +23,7 @@ import {
   isFilterPreset,
 } from '../engines/index';
 import { HttpError } from '../http/errors';
-import type { ProviderChoice } from './providers';
+import { type ProviderChoice, withoutAddresses } from './providers';
 
 export interface EngineImage {
   role: 'image' | 'mask';
@@ -227,7 +227,7 @@ function runDetail(
 /** The job's error code and message for anything an engine, provider or the pool threw. */
 export function describeFailure(error: unknown): JobFailure {
   if (error instanceof ProviderError)
-    return { code: `provider-${error.code}`, message: error.message };
+    return { code: `provider-${error.code}`, message: withoutAddresses(error.message) };
   if (error instanceof ImageInputError) return { code: error.code, message: error.message };
   if (error instanceof EngineError) return { code: error.code, message: error.message };
   if (error instanceof PoolError) {

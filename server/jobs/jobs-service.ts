@@ -26,7 +26,7 @@ import { FileStore, isSha256 } from './file-store';
 import { JobHousekeeping } from './housekeeping';
 import { holdAndRecord, jobIdFor } from './intake';
 import { type JobRow, jobStore } from './job-store';
-import { GenerateProviders } from './providers';
+import { GenerateProviders, withoutAddresses } from './providers';
 import { JobQueue } from './queue';
 import { JobRunner } from './runner';
 import { JobTransitions, type Outcome, failures } from './transitions';
@@ -146,7 +146,10 @@ export class JobsService {
       generate: {
         provider: this.providers.configuredInfo,
         preview: this.providers.previewInfo,
-        models: await this.providers.capabilities(book.tools.generate?.models ?? {}),
+        models: (await this.providers.capabilities(book.tools.generate?.models ?? {})).map((m) => ({
+          ...m,
+          reason: m.reason === null ? null : withoutAddresses(m.reason),
+        })),
         textToImage: ready,
         imageToImage: ready,
         maxPromptLength: MAX_PROMPT_LENGTH,
@@ -155,7 +158,10 @@ export class JobsService {
       upscale: upscaleCapability(book),
       cutout: ready,
       faceEnhance: book.tools.faceEnhance
-        ? await this.providers.faceEnhance()
+        ? await this.providers.faceEnhance().then((f) => ({
+            available: f.available,
+            reason: f.reason === null ? null : withoutAddresses(f.reason),
+          }))
         : { available: false, reason: 'The price book does not offer face enhance.' },
       uploads: {
         maxBytes: this.maxUploadBytes,

@@ -72,6 +72,17 @@ function describe(config: ProviderConfig): { id: string; label: string } {
   return { id: provider.id, label: provider.label };
 }
 
+/**
+ * A sentence without the engine's address, for everyone a server serves: the operator's
+ * internal addresses (a GPU box on its network) are none of its users' business. The operator
+ * endpoint keeps them.
+ */
+export function withoutAddresses(text: string): string {
+  return text
+    .replace(/ at https?:\/\/[^\s;,)]+?(?=[:;,)]?(\s|$))/g, '')
+    .replace(/https?:\/\/[^\s;,)]+/g, 'its address');
+}
+
 /** The engine's name and address, for sentences. */
 export function engineName(config: ProviderConfig): string {
   switch (config.kind) {

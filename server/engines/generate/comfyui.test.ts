@@ -210,7 +210,7 @@ describe('ComfyUI adapter against the stand-in', () => {
     const oom = await failure(comfy(s).generate(request, () => {}));
     expect(oom).toMatchObject({ code: 'out-of-memory' });
     expect(oom.message).toMatch(
-      /ran out of GPU memory in KSampler .*try a smaller size or fewer steps/,
+      /ran out of GPU memory in KSampler; try a smaller size or fewer steps/,
     );
   });
 

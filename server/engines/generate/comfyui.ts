@@ -148,7 +148,8 @@ function runFailure(data: Record<string, unknown>): ProviderError {
   )
     return new ProviderError(
       'out-of-memory',
-      `${NAME} ran out of GPU memory in ${node} (${first}); try a smaller size or fewer steps.`,
+      // ComfyUI's first line is often just "Allocation on device": it says nothing more.
+      `${NAME} ran out of GPU memory in ${node}${/^Allocation on device\s*$/i.test(first) ? '' : ` (${first.trim()})`}; try a smaller size or fewer steps.`,
     );
   return new ProviderError(
     'workflow',
