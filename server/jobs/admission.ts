@@ -144,6 +144,15 @@ async function planFor(
         );
       return { quoteRequest: request, quote: q, refundCredits: null, provider: null, input };
     }
+    case 'face-enhance': {
+      const input = await upload(sql, accountId, req.params.uploadId);
+      const request = { tool: 'face-enhance' as const, width: input.width, height: input.height };
+      const q = priced(book, request);
+      const provider = await providers.faceProvider();
+      if ('reason' in provider)
+        throw badRequest('tool-unavailable', withoutAddresses(provider.reason));
+      return { quoteRequest: request, quote: q, refundCredits: null, provider, input };
+    }
     case 'cutout': {
       const input = await upload(sql, accountId, req.params.uploadId);
       const request = { tool: 'cutout' as const, width: input.width, height: input.height };

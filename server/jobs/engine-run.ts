@@ -5,6 +5,7 @@
  */
 import type {
   CutoutJobParams,
+  FaceEnhanceJobParams,
   FilterJobParams,
   GenerateJobParams,
   JobTool,
@@ -48,7 +49,8 @@ export type RunSpec =
   | { tool: 'generate'; params: GenerateJobParams; provider: ProviderChoice }
   | { tool: 'filter'; params: FilterJobParams }
   | { tool: 'upscale'; params: UpscaleJobParams }
-  | { tool: 'cutout'; params: CutoutJobParams };
+  | { tool: 'cutout'; params: CutoutJobParams }
+  | { tool: 'face-enhance'; params: FaceEnhanceJobParams; provider: ProviderChoice };
 
 /** What an engine said besides the fraction; a preview names the image of the run it shows. */
 export interface RunDetail {
@@ -129,6 +131,18 @@ export async function runEngines(
           { role: 'image', bytes: r.image, width: r.width, height: r.height },
           { role: 'mask', bytes: r.mask, width: r.width, height: r.height },
         ],
+        shortfall: null,
+      };
+    }
+    case 'face-enhance': {
+      const r = await pool.run(
+        'face-enhance',
+        needInput(input, spec.tool),
+        { provider: spec.provider.config },
+        options(),
+      );
+      return {
+        images: [{ role: 'image', bytes: r.image, width: r.width, height: r.height }],
         shortfall: null,
       };
     }

@@ -292,6 +292,49 @@ describe.each(backends)('image engines behind jobs on %s', (backend) => {
     await expectReleased(u.headers, failed, before);
   });
 
+  it('face enhance runs on Automatic1111’s extras (GFPGAN) and is charged; an engine without it refuses before any hold', async () => {
+    const u = await funded(s);
+    const up = await uploadId(s, u.headers, await gradientPng(64, 48));
+    const q = await quoteFor(s, { tool: 'face-enhance', width: 64, height: 48 });
+    const before = await balance(s, u.headers);
+    const started = await postJob(
+      s,
+      u.headers,
+      { operationId: opId(), tool: 'face-enhance', params: { uploadId: up.uploadId }, quote: q },
+      sdApp,
+    );
+    expect(started.statusCode).toBe(201);
+    const job = await waitJob(s, u.headers, started.json().jobId, undefined, 20_000, sdApp);
+    expect(job).toMatchObject({
+      state: 'succeeded',
+      charged: q.credits,
+      tool: 'face-enhance',
+      provider: { id: 'automatic1111' },
+    });
+    expect(job.outputs[0]).toMatchObject({ width: 64, height: 48, format: 'png' });
+    expect(
+      JSON.parse(
+        sd.requests
+          .filter((r) => r.url === '/sdapi/v1/extra-single-image')
+          .at(-1)
+          ?.body.toString('utf8') ?? '{}',
+      ),
+    ).toMatchObject({ gfpgan_visibility: 1, upscaling_resize: 1 });
+    expect((await balance(s, u.headers)).balance).toBe(before.balance - q.credits);
+    const refused = await postJob(
+      s,
+      u.headers,
+      { operationId: opId(), tool: 'face-enhance', params: { uploadId: up.uploadId }, quote: q },
+      comfyApp,
+    );
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toEqual({
+      code: 'tool-unavailable',
+      message: 'ComfyUI has no face restoration.',
+    });
+    expect((await balance(s, u.headers)).balance).toBe(before.balance - q.credits);
+  });
+
   it('an engine that does not answer makes its models unavailable: nothing is held, the reason is given', async () => {
     const u = await funded(s);
     const dead = await comfyStandIn();

@@ -6,6 +6,7 @@
  */
 import {
   CutoutJobParams,
+  FaceEnhanceJobParams,
   FilterJobParams,
   GenerateJobParams,
   MAX_PREVIEW_BASE64,
@@ -119,6 +120,11 @@ export class JobRunner {
         return { tool: 'upscale', params: UpscaleJobParams.parse(params) };
       case 'cutout':
         return { tool: 'cutout', params: CutoutJobParams.parse(params) };
+      case 'face-enhance': {
+        const provider = await this.d.providers.faceProvider();
+        if ('reason' in provider) throw new ProviderError(provider.code, provider.reason);
+        return { tool: 'face-enhance', params: FaceEnhanceJobParams.parse(params), provider };
+      }
     }
   }
 

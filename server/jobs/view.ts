@@ -1,6 +1,7 @@
 /** Turns stored job rows into the API's Job, parsing stored JSON back through its schema. */
 import {
   CutoutJobParams,
+  FaceEnhanceJobParams,
   FilterJobParams,
   GenerateJobParams,
   type Job,
@@ -16,6 +17,7 @@ const paramsSchema = {
   filter: FilterJobParams,
   upscale: UpscaleJobParams,
   cutout: CutoutJobParams,
+  'face-enhance': FaceEnhanceJobParams,
 } as const;
 
 export function parseParams(tool: JobTool, json: string): Job['params'] {
