@@ -2,8 +2,6 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineError, isAbortError } from './errors';
 import {
-  Automatic1111Provider,
-  ComfyUIProvider,
   EaselPreviewProvider,
   type GenerationRequest,
   OpenAIImagesProvider,
