@@ -30,7 +30,7 @@ import {
 } from '../errors';
 import { type ComfyWorkflowInput, comfyWorkflow, latentSide } from './comfy-workflows';
 import { type ComfyMessage, openComfySocket } from './comfy-socket';
-import { errorReason, joinUrl, requestBytes, requestJson, sleep } from './http';
+import { errorReason, joinUrl, requestBytes, requestJson } from './http';
 import {
   DEFAULT_STRENGTH,
   type EngineProbe,

@@ -146,7 +146,8 @@ export async function comfyStandIn(options: ComfyStandInOptions = {}): Promise<C
     KSampler: {
       inputs: {
         model: link('MODEL'),
-        seed: { kind: 'INT', min: 0, max: 0xffffffffffffffff },
+        // ComfyUI's max is 0xffffffffffffffff, beyond a double's precision: the largest exact one.
+        seed: { kind: 'INT', min: 0, max: Number.MAX_SAFE_INTEGER },
         steps: { kind: 'INT', min: 1, max: 10000 },
         cfg: { kind: 'FLOAT', min: 0, max: 100 },
         sampler_name: { kind: { combo: () => SAMPLERS } },
