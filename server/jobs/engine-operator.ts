@@ -19,7 +19,7 @@ import { type EngineStatus, GenerateProviders } from './providers';
 /** How long a test or a switch waits for the engine to answer. */
 const PROBE_TIMEOUT_MS = 8000;
 
-export function configOf(input: EngineSettingsInput, timeoutMs?: number): GenerateConfig {
+function configOf(input: EngineSettingsInput, timeoutMs?: number): GenerateConfig {
   const base = input.baseUrl ?? '';
   const provider: ProviderConfig = (() => {
     switch (input.kind) {
@@ -95,7 +95,7 @@ function deviceText(device: NonNullable<Extract<EngineReport, { ok: true }>['dev
   return detail ? `${what} (${detail})` : what;
 }
 
-export function reportOf(status: EngineStatus, capabilities: ModelCapability[]): EngineReport {
+function reportOf(status: EngineStatus, capabilities: ModelCapability[]): EngineReport {
   switch (status.state) {
     case 'preview':
       return {

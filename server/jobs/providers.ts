@@ -84,7 +84,7 @@ export function withoutAddresses(text: string): string {
 }
 
 /** The engine's name and address, for sentences. */
-export function engineName(config: ProviderConfig): string {
+function engineName(config: ProviderConfig): string {
   switch (config.kind) {
     case 'preview':
       return 'the built-in preview';
@@ -280,10 +280,7 @@ export class GenerateProviders {
 }
 
 /** Asks the engine what it is and has, within `timeoutMs`. */
-export async function probeEngine(
-  config: ProviderConfig,
-  timeoutMs: number,
-): Promise<EngineStatus> {
+async function probeEngine(config: ProviderConfig, timeoutMs: number): Promise<EngineStatus> {
   const checkedAt = Date.now();
   if (config.kind === 'preview') return { state: 'preview' };
   const provider = createProvider(config);

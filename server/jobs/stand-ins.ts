@@ -216,106 +216,11 @@ export const answer =
   (_req, res) =>
     json(res, e.status, e.body);
 
-/** A 200 whose body is cut-off JSON (a proxy or a crashed worker mid-answer). */
-export const malformed: Handler = (_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end('{"created": 1713833628, "data": [{"b64_json": "iVBORw0KGgo');
-};
-
 /** Answers the first `n` requests with `first`, the rest with `then`. */
 export function firstThen(n: number, first: Handler, then: Handler): Handler {
   let seen = 0;
   return (req, res) => (seen++ < n ? first(req, res) : then(req, res));
 }
-
-// ---- Automatic1111 --------------------------------------------------------------------------
-
-/** POST /sdapi/v1/txt2img (and img2img) and GET /sdapi/v1/progress, as A1111 1.x answers. */
-export const a1111: Handler = async (req, res) => {
-  if (req.url === '/sdapi/v1/sd-models')
-    return json(res, 200, [
-      {
-        title: 'v1-5-pruned-emaonly.safetensors [6ce0161689]',
-        model_name: 'v1-5-pruned-emaonly',
-        hash: '6ce0161689',
-        sha256: null,
-        filename: '/m/v1-5-pruned-emaonly.safetensors',
-        config: null,
-      },
-    ]);
-  if (req.url === '/internal/progress') return json(res, 404, { detail: 'Not Found' });
-  if (req.url.startsWith('/sdapi/v1/progress')) {
-    json(res, 200, {
-      progress: 0.5,
-      eta_relative: 1.2,
-      state: {
-        skipped: false,
-        interrupted: false,
-        job: '',
-        job_count: 1,
-        job_timestamp: '20261102100000',
-        job_no: 0,
-        sampling_step: 10,
-        sampling_steps: 20,
-      },
-      current_image: null,
-      textinfo: null,
-    });
-    return;
-  }
-  const body = bodyOf(req);
-  const width = Number(body.width ?? 64);
-  const height = Number(body.height ?? 64);
-  const batch = Number(body.batch_size ?? 1);
-  const images = await Promise.all(
-    Array.from({ length: batch }, () => pngBase64(width, height, '#228844')),
-  );
-  const seed = Number(body.seed ?? 0);
-  json(res, 200, {
-    images,
-    parameters: { ...body, sampler_name: 'Euler a', restore_faces: false },
-    info: JSON.stringify({
-      prompt: body.prompt,
-      all_prompts: Array.from({ length: batch }, () => body.prompt),
-      negative_prompt: body.negative_prompt ?? '',
-      seed,
-      all_seeds: Array.from({ length: batch }, (_, i) => seed + i),
-      width,
-      height,
-      sampler_name: 'Euler a',
-      cfg_scale: body.cfg_scale ?? 7,
-      steps: body.steps,
-      sd_model_name: 'v1-5-pruned-emaonly',
-      job_timestamp: '20261102100000',
-    }),
-  });
-};
-
-/** Recorded A1111 error bodies (FastAPI's shapes). */
-export const a1111Errors = {
-  outOfMemory: {
-    status: 500,
-    body: {
-      error: 'OutOfMemoryError',
-      detail: '',
-      body: '',
-      errors:
-        'CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total capacity; 4.12 GiB already allocated)',
-    },
-  },
-  validation: {
-    status: 422,
-    body: {
-      detail: [
-        {
-          loc: ['body', 'steps'],
-          msg: 'value is not a valid integer',
-          type: 'type_error.integer',
-        },
-      ],
-    },
-  },
-} as const;
 
 /** Holds every request until `open()`, then lets `then` answer them (and later ones at once). */
 export function gated(then: Handler): { handler: Handler; open(): void } {

@@ -26,17 +26,9 @@ export const EngineSettingsInput = z.strictObject({
 });
 export type EngineSettingsInput = z.infer<typeof EngineSettingsInput>;
 
-export const ModelFamily = z.enum([
-  'sd15',
-  'sdxl',
-  'flux',
-  'dall-e-2',
-  'dall-e-3',
-  'gpt-image',
-  'other',
-]);
+const ModelFamily = z.enum(['sd15', 'sdxl', 'flux', 'dall-e-2', 'dall-e-3', 'gpt-image', 'other']);
 
-export const EngineModelView = z.strictObject({
+const EngineModelView = z.strictObject({
   /** What the engine calls it. */
   name: z.string(),
   family: ModelFamily,
@@ -45,7 +37,7 @@ export const EngineModelView = z.strictObject({
 });
 
 /** Why an engine could not be used, in a word the app can act on. */
-export const EngineFailure = z.enum([
+const EngineFailure = z.enum([
   'refused',
   'timeout',
   'wrong-key',

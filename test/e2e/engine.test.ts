@@ -210,6 +210,10 @@ describe('Settings → Image engine, end to end (embedded server, browser mode, 
     await failed.waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
       // Say what the run cards show instead.
       console.error('run cards:', await page.locator('li.job').allTextContents());
+      const rows = await server?.services.db.query(
+        'select state, error_code, updated_at from jobs order by created_at desc limit 3',
+      );
+      console.error('jobs on the server:', rows?.rows, 'comfy ran', comfy.ran.length);
       throw error;
     });
     expect(await failed.textContent()).toMatch(

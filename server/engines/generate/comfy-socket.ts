@@ -25,7 +25,7 @@ export interface ComfySocketEvents {
 }
 
 /** Parses one binary frame; null for event types that carry no image. */
-export function parsePreviewFrame(
+function parsePreviewFrame(
   buffer: Buffer,
 ): { frame: PreviewFrame; promptId: string | null } | null {
   if (buffer.length < 8) return null;

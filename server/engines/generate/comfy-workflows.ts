@@ -73,9 +73,6 @@ const DEFAULTS: Record<'sd15' | 'sdxl' | 'flux', FamilyDefaults> = {
   },
 };
 
-/** The workflow families ComfyUI checkpoints can run here (the rest are not offered). */
-export const comfyFamilies: readonly ModelFamily[] = ['sd15', 'sdxl', 'flux'];
-
 /** A side rounded to the latent's multiple (the output is fitted to the asked size afterwards). */
 export function latentSide(side: number, family: ModelFamily): number {
   const m = family === 'flux' ? 16 : 8;

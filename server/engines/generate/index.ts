@@ -12,10 +12,7 @@ import { EaselPreviewProvider } from './preview';
 import type { GenerateProvider, GenerationRequest, GenerationResult } from './types';
 
 export * from './types';
-export { OpenAIImagesProvider, type OpenAIProviderOptions } from './openai';
-export { Automatic1111Provider, type Automatic1111Options } from './automatic1111';
-export { ComfyUIProvider, type ComfyUIOptions } from './comfyui';
-export { comfyWorkflow, type ComfyGraph } from './comfy-workflows';
+export { OpenAIImagesProvider } from './openai';
 export {
   EaselPreviewProvider,
   PREVIEW_PROVIDER_ID,

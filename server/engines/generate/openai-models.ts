@@ -6,8 +6,7 @@
  * to OpenAI-compatible servers (LocalAI and the like), which take the size as asked.
  */
 
-export type OpenAIImageFamily =
-  'dall-e-2' | 'dall-e-3' | 'gpt-image' | 'gpt-image-2' | 'compatible';
+type OpenAIImageFamily = 'dall-e-2' | 'dall-e-3' | 'gpt-image' | 'gpt-image-2' | 'compatible';
 
 export interface OpenAIModelRules {
   family: OpenAIImageFamily;
