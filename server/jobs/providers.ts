@@ -138,15 +138,21 @@ export class GenerateProviders {
     return describe(preview);
   }
 
-  /** The engine's status, asking it again when the last answer is older than the TTL. */
+  /**
+   * The engine's status. An answer older than the TTL is still given while the engine is asked
+   * again in the background (a slow engine never slows /v1/tools down twice); only the first
+   * question, and a forced one, wait for the engine.
+   */
   async engineStatus(force = false): Promise<EngineStatus> {
     if (this.config.provider.kind === 'preview') return { state: 'preview' };
+    const known = this.status.state !== 'preview';
     const fresh =
+      known &&
       this.status.state !== 'preview' &&
       Date.now() - this.status.checkedAt < (this.options.probeTtlMs ?? 30_000);
     if (fresh && !force) return this.status;
     this.pending ??= this.ask();
-    return this.pending;
+    return known && !force ? this.status : this.pending;
   }
 
   private async ask(): Promise<EngineStatus> {
