@@ -96,6 +96,12 @@ export function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | nul
 export class JobsClient {
   private readonly file: JsonFile<typeof LocalJobs>;
   private readonly following = new Map<string, AbortController>();
+  /**
+   * The last view of each followed job told to the renderer. A job can change (even finish: an
+   * engine that fails at once) while its submit is still answering; the answer then carries this
+   * newer view, so it never overwrites a later update with the state the job was submitted in.
+   */
+  private readonly told = new Map<string, JobView>();
 
   constructor(private readonly deps: JobsDeps) {
     this.file = new JsonFile(join(deps.dataDir, 'jobs.json'), LocalJobs);
@@ -136,7 +142,7 @@ export class JobsClient {
     await this.forget(job.operationId);
     if (!isFinalJobState(res.state)) this.follow(res.jobId);
     await this.deps.onLedgerMoved();
-    return view;
+    return this.told.get(res.jobId) ?? view;
   }
 
   async list(): Promise<JobView[]> {
@@ -247,7 +253,7 @@ export class JobsClient {
               stage: event.data.stage ?? null,
               etaSeconds: event.data.etaSeconds ?? null,
             };
-            this.deps.onUpdate(await this.withPaths(seen.job));
+            this.tell(await this.withPaths(seen.job));
           }
         }
       }
@@ -259,7 +265,7 @@ export class JobsClient {
 
   /** Tells the renderer; true when the job will not change by itself any more. */
   private async deliver(job: Job): Promise<boolean> {
-    this.deps.onUpdate(await this.withPaths(job));
+    this.tell(await this.withPaths(job));
     if (isFinalJobState(job.state) || job.state === 'awaiting-confirm') {
       await this.deps.onLedgerMoved();
       return true;
@@ -313,6 +319,14 @@ export class JobsClient {
 
   private async local() {
     return (await this.file.read()) ?? { submitted: [], files: {} };
+  }
+
+  private tell(view: JobView): void {
+    this.told.set(view.jobId, view);
+    // Only the jobs still being followed need remembering.
+    if (this.told.size > 200)
+      for (const id of this.told.keys()) if (!this.following.has(id)) this.told.delete(id);
+    this.deps.onUpdate(view);
   }
 
   close(): void {
