@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,9 +22,14 @@ const appDataDir = process.env.EASEL_APP_DATA_DIR ?? join(homedir(), '.easel', '
 async function main() {
   let serverUrl = process.env.EASEL_SERVER_URL;
   let stopServer: (() => Promise<void>) | null = null;
+  // The app may set the embedded server's image engine (Settings → Image engine): a secret made
+  // for this launch, known only to this process and the app's main process.
+  let operatorSecret: string | undefined;
   if (!serverUrl) {
+    operatorSecret = randomBytes(32).toString('base64url');
     const server = await startServer(
       readConfig({ ...process.env, EASEL_LOG: process.env.EASEL_LOG ?? 'off' }),
+      { operatorSecret },
     );
     serverUrl = server.url;
     stopServer = () => server.close();
@@ -47,7 +53,12 @@ async function main() {
     await buildMain();
     const child = spawn(electron, [join(outDir, 'main.cjs')], {
       stdio: 'inherit',
-      env: { ...process.env, EASEL_SERVER_URL: serverUrl, EASEL_RENDERER_DIR: rendererDir },
+      env: {
+        ...process.env,
+        EASEL_SERVER_URL: serverUrl,
+        EASEL_RENDERER_DIR: rendererDir,
+        ...(operatorSecret ? { EASEL_OPERATOR_SECRET: operatorSecret } : {}),
+      },
     });
     child.on('exit', () => void shutdown(async () => undefined));
     return;
@@ -57,6 +68,7 @@ async function main() {
     dataDir: appDataDir,
     rendererDir,
     port: process.env.EASEL_BROWSER_PORT ? Number(process.env.EASEL_BROWSER_PORT) : undefined,
+    operatorSecret,
   });
   console.log('easel: no Electron binary here, so Easel runs in browser mode.');
   console.log(`easel: open ${host.url}`);

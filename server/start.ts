@@ -11,6 +11,8 @@ import { buildApp, type AppOptions } from './http/app';
 import { loadSigningKeys } from './keys';
 import { createServices, type Services } from './services';
 import { createJobs, jobsConfigFromEnv, registerJobRoutes } from './jobs';
+import { EngineOperator } from './jobs/engine-operator';
+import { registerOperatorRoutes } from './jobs/operator-routes';
 import {
   createPurchases,
   dailyCreditsByPlan,
@@ -38,7 +40,19 @@ export interface RunningServer {
 /** Opens the database, migrates, seeds, and listens. Used by `npm run server` and tests. */
 export async function startServer(
   config: ServerConfig,
-  opts: { clock?: Clock; db?: Database; app?: AppOptions; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    clock?: Clock;
+    db?: Database;
+    app?: AppOptions;
+    env?: NodeJS.ProcessEnv;
+    /**
+     * Embedded servers: the per-launch secret of the app that started this server, which may
+     * then set the image engine at run time over loopback (/v1/operator/engine).
+     */
+    operatorSecret?: string;
+    /** Where the server's JSON log lines go instead of stdout (tests read them). */
+    logDestination?: { write(line: string): void };
+  } = {},
 ): Promise<RunningServer> {
   const db = opts.db ?? (await openDatabase(config));
   await migrate(db);
@@ -52,21 +66,29 @@ export async function startServer(
     db,
     clock: opts.clock ?? systemClock,
     keys,
-    log: createLogger(config.EASEL_LOG),
+    log: createLogger(config.EASEL_LOG, { destination: opts.logDestination }),
     ledger: { dailyCreditsByPlan: dailyCreditsByPlan(catalog) },
   });
   await services.catalog.seed();
   const purchases = createPurchases(services, purchasesConfig);
-  const jobs = createJobs(
-    services,
-    jobsConfigFromEnv(opts.env ?? process.env, config.EASEL_DATA_DIR),
-  );
+  const jobsConfig = jobsConfigFromEnv(opts.env ?? process.env, config.EASEL_DATA_DIR);
+  const jobs = createJobs(services, jobsConfig);
   await jobs.recoverJobs(); // jobs a previous process left queued or running: failed, released
   const app = buildApp(services, {
     ...opts.app,
     extend: (instance, route, accountOf) => {
       registerPurchaseRoutes(instance, route, accountOf, purchases);
       registerJobRoutes(instance, route, accountOf, jobs);
+      if (opts.operatorSecret) {
+        const operator = new EngineOperator(
+          jobs.providers,
+          () => services.catalog.priceBook(),
+          jobsConfig.generate?.provider.kind === 'preview'
+            ? undefined
+            : jobsConfig.generate?.provider.timeoutMs,
+        );
+        registerOperatorRoutes(instance, route, operator, opts.operatorSecret);
+      }
       opts.app?.extend?.(instance, route, accountOf);
     },
   });

@@ -22,12 +22,15 @@ export async function startBrowserHost(opts: {
   dataDir: string;
   rendererDir: string;
   port?: number;
+  /** The embedded server's operator secret, when this process started that server. */
+  operatorSecret?: string;
 }): Promise<BrowserHost> {
   const token = randomBytes(32).toString('base64url');
   const core = await createCore({
     dataDir: opts.dataDir,
     serverUrl: opts.serverUrl,
     secrets: new PlainFileSecretStore(opts.dataDir),
+    ...(opts.operatorSecret ? { operatorSecret: opts.operatorSecret } : {}),
   });
   let allowedOrigin = '';
   const handlers = createHandlers(core.impl, (sender) =>

@@ -196,13 +196,13 @@ describe('purchases and jobs clients (stand-in server)', () => {
     purchases.close();
   });
 
-  const jobsClient = (updates: JobView[]) =>
+  const jobsClient = (updates: JobView[], ledgerMovedMs = 0) =>
     new JobsClient({
       http,
       dataDir: dir,
       galleryDir: () => join(dir, 'gallery'),
       onUpdate: (j) => updates.push(j),
-      onLedgerMoved: async () => undefined,
+      onLedgerMoved: () => new Promise((r) => setTimeout(r, ledgerMovedMs)),
       pollMs: 20,
     });
   const waitFor = async (updates: JobView[], state: JobView['state']) => {
@@ -237,6 +237,22 @@ describe('purchases and jobs clients (stand-in server)', () => {
       disliked: false,
     });
     expect(await readFile(done.outputs[0]!.localPath!)).toEqual(png);
+    jobs.close();
+  });
+
+  it('a job that changes while its submit is answering is answered in its newer state', async () => {
+    // The engine finished (or failed) before the ledger refresh after the submit was done: the
+    // renderer applies the submit's answer after the updates, so it must not be the older state.
+    const updates: JobView[] = [];
+    const jobs = jobsClient(updates, 400);
+    const answer = await jobs.submit({
+      operationId: 'op-job-0001',
+      tool: 'generate',
+      params: generateParams,
+      quote: { credits: 6, priceBookVersion: 1 },
+    });
+    expect(updates.at(-1)?.state).toBe('succeeded');
+    expect(answer.state).toBe('succeeded');
     jobs.close();
   });
 

@@ -12,6 +12,7 @@ import {
   isFinalJobState,
 } from '../../shared/api/jobs';
 import {
+  type JobPreview,
   type JobView,
   SubmitJob,
   JobView as JobViewSchema,
@@ -31,7 +32,7 @@ const LocalJobs = z.strictObject({
   files: z.record(z.string(), z.string()),
 });
 
-const MIME: Record<ImageFormat, string> = {
+const MIME: Record<ImageFormat, 'image/png' | 'image/jpeg' | 'image/webp'> = {
   png: 'image/png',
   jpeg: 'image/jpeg',
   webp: 'image/webp',
@@ -50,6 +51,8 @@ export interface JobsDeps {
   dataDir: string;
   galleryDir: () => string;
   onUpdate: (job: JobView) => void;
+  /** A look at an image while its job runs (the engine's preview frame). */
+  onPreview?: (preview: JobPreview) => void;
   onLedgerMoved: () => Promise<void>;
   /** How often to re-read a job when its event stream cannot be used. */
   pollMs?: number;
@@ -93,6 +96,12 @@ export function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | nul
 export class JobsClient {
   private readonly file: JsonFile<typeof LocalJobs>;
   private readonly following = new Map<string, AbortController>();
+  /**
+   * The last view of each followed job told to the renderer. A job can change (even finish: an
+   * engine that fails at once) while its submit is still answering; the answer then carries this
+   * newer view, so it never overwrites a later update with the state the job was submitted in.
+   */
+  private readonly told = new Map<string, JobView>();
 
   constructor(private readonly deps: JobsDeps) {
     this.file = new JsonFile(join(deps.dataDir, 'jobs.json'), LocalJobs);
@@ -133,7 +142,7 @@ export class JobsClient {
     await this.forget(job.operationId);
     if (!isFinalJobState(res.state)) this.follow(res.jobId);
     await this.deps.onLedgerMoved();
-    return view;
+    return this.told.get(res.jobId) ?? view;
   }
 
   async list(): Promise<JobView[]> {
@@ -230,6 +239,13 @@ export class JobsClient {
           if (event.data.type === 'state') {
             seen.job = event.data.job;
             if (await this.deliver(event.data.job)) return true;
+          } else if (event.data.type === 'preview') {
+            this.deps.onPreview?.({
+              jobId: event.data.jobId,
+              index: event.data.index,
+              mime: MIME[event.data.format],
+              base64: event.data.base64,
+            });
           } else if (event.data.type === 'progress' && seen.job) {
             seen.job = {
               ...seen.job,
@@ -237,7 +253,7 @@ export class JobsClient {
               stage: event.data.stage ?? null,
               etaSeconds: event.data.etaSeconds ?? null,
             };
-            this.deps.onUpdate(await this.withPaths(seen.job));
+            this.tell(await this.withPaths(seen.job));
           }
         }
       }
@@ -249,7 +265,7 @@ export class JobsClient {
 
   /** Tells the renderer; true when the job will not change by itself any more. */
   private async deliver(job: Job): Promise<boolean> {
-    this.deps.onUpdate(await this.withPaths(job));
+    this.tell(await this.withPaths(job));
     if (isFinalJobState(job.state) || job.state === 'awaiting-confirm') {
       await this.deps.onLedgerMoved();
       return true;
@@ -303,6 +319,14 @@ export class JobsClient {
 
   private async local() {
     return (await this.file.read()) ?? { submitted: [], files: {} };
+  }
+
+  private tell(view: JobView): void {
+    this.told.set(view.jobId, view);
+    // Only the jobs still being followed need remembering.
+    if (this.told.size > 200)
+      for (const id of this.told.keys()) if (!this.following.has(id)) this.told.delete(id);
+    this.deps.onUpdate(view);
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import { quote } from '../../shared/pricing/quote';
 import { CatalogClient } from '../clients/catalog';
 import { HttpClient } from '../clients/http';
 import { JobsClient } from '../clients/jobs';
+import { EngineService } from '../engine/engine-service';
 import { PurchasesClient } from '../clients/purchases';
 import type { SecretStore } from '../secrets/secret-store';
 import { Session } from '../session/session';
@@ -45,6 +46,11 @@ export interface CoreOptions {
   onStep?: StepHook;
   /** Journal size that triggers a snapshot of the device state (tests make it small). */
   storeCompactBytes?: number;
+  /**
+   * The embedded server's per-launch operator secret: main may then set its image engine.
+   * Absent when the app talks to a remote Easel server.
+   */
+  operatorSecret?: string;
 }
 
 export interface Core {
@@ -161,9 +167,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     dataDir: opts.dataDir,
     galleryDir: () => settings.current.galleryDir,
     onUpdate: (j) => events.emit('jobUpdate', j),
+    onPreview: (p) => events.emit('jobPreview', p),
     onLedgerMoved: refreshHead,
     pollMs: opts.jobsPollMs,
   });
+  const engine = new EngineService({
+    dataDir: opts.dataDir,
+    secrets: opts.secrets,
+    http,
+    serverUrl: () => settings.current.serverUrl,
+    operatorSecret: opts.operatorSecret,
+    fetch: opts.fetch,
+  });
+  // The embedded server starts with the built-in preview: give it the engine chosen last time.
+  await engine.restore().catch(() => undefined);
 
   // Back online: send what is queued, and look for entries written meanwhile.
   connectivity.onChange((online) => {
@@ -312,6 +329,14 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return state;
     },
     rotateDeviceKey: async () => deviceState.rotateKey(),
+    getTools: async () => {
+      if (!signedIn.accountId)
+        throw easelError('not-signed-in', 'sign in to see what the server offers');
+      return engine.tools();
+    },
+    getEngine: async () => engine.view(),
+    testEngine: async (patch) => engine.test(patch),
+    saveEngine: async (patch) => engine.save(patch),
   };
 
   return {

@@ -20,6 +20,10 @@ import { buildWindowOptions } from './window-options';
  * next to preload.cjs (scripts/build-main.ts).
  */
 const serverUrl = process.env.EASEL_SERVER_URL ?? 'http://127.0.0.1:4780';
+// The embedded server's per-launch operator secret (scripts/start.ts): read once, then dropped
+// from the environment so nothing this process starts inherits it.
+const operatorSecret = process.env.EASEL_OPERATOR_SECRET;
+delete process.env.EASEL_OPERATOR_SECRET;
 const rendererDir = process.env.EASEL_RENDERER_DIR ?? join(process.cwd(), 'renderer', 'dist');
 const here = typeof __dirname === 'string' ? __dirname : process.cwd();
 // Test hooks, in the spirit of Signal Desktop's: a data folder of the test's choosing, and the
@@ -62,6 +66,7 @@ async function start(): Promise<void> {
     dataDir,
     serverUrl,
     secrets: new SafeStorageSecretStore(dataDir),
+    ...(operatorSecret ? { operatorSecret } : {}),
     openExternal: async (url) => {
       if (!isAllowedExternalUrl(url, serverUrl)) return false;
       // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK — guarded on the line above by isAllowedExternalUrl (https allow-list or the server's own origin)

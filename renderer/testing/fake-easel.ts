@@ -437,7 +437,76 @@ export function createFakeEasel(
     async rotateDeviceKey() {
       return { problems: [] };
     },
+    async getTools() {
+      return fakeTools();
+    },
+    async getEngine() {
+      return {
+        mode: 'embedded' as const,
+        state: {
+          kind: 'preview' as const,
+          baseUrl: null,
+          hasKey: false,
+          models: {},
+          report: {
+            ok: true as const,
+            server: 'Easel Preview',
+            version: null,
+            device: null,
+            models: [],
+            faceEnhance: false,
+            summary: 'The built-in preview runs offline; it draws abstract pictures and is not AI.',
+          },
+          capabilities: fakeTools().generate.models,
+        },
+        error: null,
+        insecureKeyStorage: false,
+      };
+    },
+    async testEngine() {
+      return {
+        report: {
+          ok: false as const,
+          failure: 'refused' as const,
+          message: 'Nothing answers in the fake.',
+        },
+        capabilities: [],
+      };
+    },
+    async saveEngine() {
+      return fake.getEngine({});
+    },
   };
+
+  /** Only the offline preview, as a server without an image engine answers. */
+  function fakeTools() {
+    const ready = { available: true, reason: null };
+    return {
+      generate: {
+        provider: { id: 'easel-preview', label: 'Easel Preview (offline, not AI)' },
+        preview: { id: 'easel-preview', label: 'Easel Preview (offline, not AI)' },
+        models: Object.entries(defaultPriceBook.tools.generate?.models ?? {}).map(([id, m]) => ({
+          id,
+          label: m.label,
+          engineModel: id === 'easel-preview' ? id : null,
+          available: id === 'easel-preview',
+          reason: id === 'easel-preview' ? null : 'No image engine is connected.',
+        })),
+        textToImage: ready,
+        imageToImage: ready,
+        maxPromptLength: 1000,
+      },
+      filter: ready,
+      upscale: ready,
+      cutout: ready,
+      faceEnhance: { available: false, reason: 'No engine here offers face enhance.' },
+      uploads: {
+        maxBytes: 25 * 1024 * 1024,
+        maxPixels: 40_000_000,
+        formats: ['png' as const, 'jpeg' as const, 'webp' as const],
+      },
+    };
+  }
 
   function findHold(jobId: string): string | undefined {
     for (const e of entries) {

@@ -35,8 +35,26 @@ export class EngineError extends Error {
   }
 }
 
-/** Reports progress as a fraction 0..1. Engines call it with non-decreasing values. */
-export type ProgressFn = (fraction: number) => void;
+/** A look at the image while it is being made (a sampler's latent preview, a provider's frame). */
+export interface PreviewFrame {
+  format: 'png' | 'jpeg' | 'webp';
+  bytes: Uint8Array;
+}
+
+/** What an engine can say besides the fraction: what it is doing, how long is left, a preview. */
+export interface ProgressDetail {
+  /** A short phrase for the user: "Sampling step 12 of 30". */
+  stage?: string;
+  /** Estimated seconds until the engine finishes. */
+  etaSeconds?: number;
+  preview?: PreviewFrame;
+}
+
+/**
+ * Reports progress as a fraction 0..1 (non-decreasing), optionally with what the engine is doing
+ * and a preview of the image.
+ */
+export type ProgressFn = (fraction: number, detail?: ProgressDetail) => void;
 
 export const noProgress: ProgressFn = () => {};
 

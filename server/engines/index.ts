@@ -25,6 +25,8 @@ export {
   EngineAbortError,
   EngineError,
   type EngineErrorCode,
+  type PreviewFrame,
+  type ProgressDetail,
   type ProgressFn,
   isAbortError,
 } from './errors';

@@ -4,7 +4,8 @@
  *
  * - Bounded concurrency (default 1 worker) and a bounded wait queue (default 8): a task that
  *   finds the queue full is refused at once with PoolError('queue-full').
- * - Progress: `onProgress(fraction)` with 0..1, relayed from the engine.
+ * - Progress: `onProgress(fraction, detail)` with 0..1 and the engine's stage, ETA and preview
+ *   (previews at most a few a second, at most 256 px a side), relayed from the engine.
  * - Cancellation: aborting `signal` rejects the task at once with an AbortError
  *   (EngineAbortError). A queued task just leaves the queue. A running task's worker is told to
  *   stop; engines check their signal between tiles and steps, so the worker is free again within
@@ -31,7 +32,13 @@ import { type ResourceLimits, Worker } from 'node:worker_threads';
 // libraries must stay loaded until every worker has exited).
 import 'sharp';
 import { EngineAbortError, type ProgressFn, clampFraction } from './errors';
-import { type RunMessage, type WorkerInit, isWorkerMessage, reviveError } from './protocol';
+import {
+  type RunMessage,
+  type WorkerInit,
+  isWorkerMessage,
+  progressDetailOf,
+  reviveError,
+} from './protocol';
 import type { TaskInput, TaskKind, TaskOutput, TaskParams } from './tasks';
 import { defaultEngineThreads } from './threads';
 
@@ -106,6 +113,8 @@ interface Task {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   settled: boolean;
+  /** The highest progress reported so far. */
+  fraction: number;
   cleanup: () => void;
 }
 
@@ -227,6 +236,7 @@ export class EnginePool {
         resolve: resolve as (value: unknown) => void,
         reject,
         settled: false,
+        fraction: 0,
         cleanup: () => {},
       };
       const onAbort = (): void => this.cancel(task, new EngineAbortError());
@@ -350,7 +360,9 @@ export class EnginePool {
     const task = slot.task;
     if (!task || !isWorkerMessage(message) || message.id !== task.id) return;
     if (message.type === 'progress') {
-      if (!task.settled) task.options.onProgress?.(clampFraction(message.fraction));
+      // A preview is made small off the task's path and can arrive after later progress.
+      task.fraction = Math.max(task.fraction, clampFraction(message.fraction));
+      if (!task.settled) task.options.onProgress?.(task.fraction, progressDetailOf(message));
       return;
     }
     if (message.type === 'done') this.settle(task, null, message.output);

@@ -2,7 +2,13 @@
  * Messages between the pool (main thread) and its workers, and the helpers both sides use to
  * move byte arrays as transferables and errors as plain data.
  */
-import { EngineAbortError, EngineError, type EngineErrorCode } from './errors';
+import {
+  EngineAbortError,
+  EngineError,
+  type EngineErrorCode,
+  type PreviewFrame,
+  type ProgressDetail,
+} from './errors';
 import { ProviderError, type ProviderErrorCode } from './generate/types';
 import { ImageInputError, type ImageInputErrorCode } from './image-input';
 import type { TaskKind } from './tasks';
@@ -22,7 +28,14 @@ export interface CancelMessage {
 }
 
 export type WorkerMessage =
-  | { type: 'progress'; id: number; fraction: number }
+  | {
+      type: 'progress';
+      id: number;
+      fraction: number;
+      stage?: string;
+      etaSeconds?: number;
+      preview?: PreviewFrame;
+    }
   | { type: 'done'; id: number; output: unknown }
   | { type: 'error'; id: number; error: SerializedError };
 
@@ -95,6 +108,33 @@ export function transferable<T>(value: T): { value: T; transfer: ArrayBuffer[] }
     return v;
   };
   return { value: walk(value) as T, transfer };
+}
+
+/** The detail of a progress message, keeping only well-formed fields. */
+export function progressDetailOf(message: {
+  stage?: unknown;
+  etaSeconds?: unknown;
+  preview?: unknown;
+}): ProgressDetail | undefined {
+  const detail: ProgressDetail = {};
+  if (typeof message.stage === 'string') detail.stage = message.stage.slice(0, 120);
+  if (
+    typeof message.etaSeconds === 'number' &&
+    Number.isFinite(message.etaSeconds) &&
+    message.etaSeconds >= 0
+  )
+    detail.etaSeconds = message.etaSeconds;
+  const preview = message.preview;
+  if (
+    typeof preview === 'object' &&
+    preview !== null &&
+    'format' in preview &&
+    (preview.format === 'png' || preview.format === 'jpeg' || preview.format === 'webp') &&
+    'bytes' in preview &&
+    preview.bytes instanceof Uint8Array
+  )
+    detail.preview = { format: preview.format, bytes: preview.bytes };
+  return Object.keys(detail).length > 0 ? detail : undefined;
 }
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {

@@ -6,7 +6,13 @@
 import { type CutoutParams, type CutoutResult, cutout } from './cutout';
 import { EngineError, type ProgressFn } from './errors';
 import { type FilterParams, applyFilter } from './filter';
-import { type GenerateParams, type GenerationResult, generate } from './generate/index';
+import {
+  type FaceEnhanceParams,
+  type GenerateParams,
+  type GenerationResult,
+  generate,
+  restoreFaces,
+} from './generate/index';
 import type { ImageResult } from './image-util';
 import { type UpscaleParams, upscale } from './upscale';
 
@@ -16,6 +22,8 @@ export interface EngineTasks {
   filter: { input: Uint8Array; params: FilterParams; output: ImageResult };
   /** Generation takes no input image here: an init image travels in params.request.initImage. */
   generate: { input: null; params: GenerateParams; output: GenerationResult };
+  /** Face restoration runs on the configured engine; its input is the image. */
+  'face-enhance': { input: Uint8Array; params: FaceEnhanceParams; output: ImageResult };
 }
 
 export type TaskKind = keyof EngineTasks;
@@ -23,7 +31,13 @@ export type TaskInput<K extends TaskKind> = EngineTasks[K]['input'];
 export type TaskParams<K extends TaskKind> = EngineTasks[K]['params'];
 export type TaskOutput<K extends TaskKind> = EngineTasks[K]['output'];
 
-export const taskKinds: readonly TaskKind[] = ['upscale', 'cutout', 'filter', 'generate'];
+export const taskKinds: readonly TaskKind[] = [
+  'upscale',
+  'cutout',
+  'filter',
+  'generate',
+  'face-enhance',
+];
 
 export function isTaskKind(value: unknown): value is TaskKind {
   return taskKinds.includes(value as TaskKind);
@@ -68,6 +82,13 @@ export async function runTask<K extends TaskKind>(
       )) as TaskOutput<K>;
     case 'generate':
       return (await generate(params as GenerateParams, onProgress, signal)) as TaskOutput<K>;
+    case 'face-enhance':
+      return (await restoreFaces(
+        needInput(input, kind),
+        params as FaceEnhanceParams,
+        onProgress,
+        signal,
+      )) as TaskOutput<K>;
     default:
       throw new EngineError('bad-params', `Unknown task kind ${String(kind)}.`);
   }

@@ -3,7 +3,9 @@
  * (with its byte arrays transferred) or the error. Models stay loaded between tasks.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import sharp from 'sharp';
 import { setCutoutThreads } from './cutout';
+import type { ProgressDetail } from './errors';
 import { setUpscaleThreads } from './esrgan';
 import {
   type CancelMessage,
@@ -47,6 +49,15 @@ function isRunMessage(value: unknown): value is RunMessage {
 
 const running = new Map<number, AbortController>();
 
+/** A preview frame as a JPEG of at most 256 px a side (a few kB), whatever the engine sent. */
+async function smallPreview(bytes: Uint8Array): Promise<Uint8Array> {
+  const out = await sharp(bytes, { limitInputPixels: 50_000_000 })
+    .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 70 })
+    .toBuffer();
+  return new Uint8Array(out);
+}
+
 port.on('message', (message: unknown) => {
   if (isCancelMessage(message)) {
     running.get(message.id)?.abort();
@@ -57,11 +68,39 @@ port.on('message', (message: unknown) => {
   const controller = new AbortController();
   running.set(id, controller);
   let last = -1;
-  const onProgress = (fraction: number): void => {
-    // Skip repeats and tiny steps; always send the final 1.
-    if (fraction < 1 && fraction - last < 0.005) return;
-    last = fraction;
-    port.postMessage({ type: 'progress', id, fraction });
+  let lastStage: string | undefined;
+  let lastPreviewAt = 0;
+  const onProgress = (fraction: number, detail?: ProgressDetail): void => {
+    const stage = detail?.stage;
+    const changed = stage !== undefined && stage !== lastStage;
+    // Skip repeats and tiny steps unless the stage changed; always send the final 1.
+    if (fraction < 1 && fraction - last < 0.005 && !changed && !detail?.preview) return;
+    if (detail?.preview) {
+      // A few previews a second are plenty; each is made small before it crosses threads.
+      if (Date.now() - lastPreviewAt < 250) {
+        if (fraction < 1 && fraction - last < 0.005 && !changed) return;
+      } else {
+        lastPreviewAt = Date.now();
+        const preview = detail.preview;
+        void smallPreview(preview.bytes).then(
+          (bytes) =>
+            port.postMessage(
+              { type: 'progress', id, fraction, preview: { format: 'jpeg', bytes } },
+              [bytes.buffer as ArrayBuffer],
+            ),
+          () => undefined,
+        );
+      }
+    }
+    last = Math.max(last, fraction);
+    if (stage !== undefined) lastStage = stage;
+    port.postMessage({
+      type: 'progress',
+      id,
+      fraction,
+      ...(stage !== undefined ? { stage } : {}),
+      ...(detail?.etaSeconds !== undefined ? { etaSeconds: detail.etaSeconds } : {}),
+    });
   };
   runTask<TaskKind>(
     message.kind,

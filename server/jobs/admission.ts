@@ -12,7 +12,7 @@ import type { Sql } from '../db/database';
 import { DEFAULT_MAX_OUTPUT_PIXELS, isFilterPreset } from '../engines/index';
 import { HttpError, badRequest, conflict } from '../http/errors';
 import { type UploadRow, jobStore } from './job-store';
-import type { GenerateProviders, ProviderChoice } from './providers';
+import { type GenerateProviders, type ProviderChoice, withoutAddresses } from './providers';
 
 export interface JobPlan {
   quoteRequest: QuoteRequest;
@@ -88,12 +88,9 @@ async function planFor(
         count: p.count,
       };
       const q = priced(book, request);
-      const provider = providers.choose(p.model);
-      if (!provider)
-        throw badRequest(
-          'model-unavailable',
-          `this server has no generation service for model "${p.model}"; only the offline preview is configured`,
-        );
+      const provider = await providers.choose(p.model, book.tools.generate?.models ?? {});
+      if ('reason' in provider)
+        throw badRequest('model-unavailable', withoutAddresses(provider.reason));
       return {
         quoteRequest: request,
         quote: q,
@@ -146,6 +143,15 @@ async function planFor(
           `the upscaled image would be ${(out / 1e6).toFixed(1)} MP; the limit is ${(DEFAULT_MAX_OUTPUT_PIXELS / 1e6).toFixed(1)} MP`,
         );
       return { quoteRequest: request, quote: q, refundCredits: null, provider: null, input };
+    }
+    case 'face-enhance': {
+      const input = await upload(sql, accountId, req.params.uploadId);
+      const request = { tool: 'face-enhance' as const, width: input.width, height: input.height };
+      const q = priced(book, request);
+      const provider = await providers.faceProvider();
+      if ('reason' in provider)
+        throw badRequest('tool-unavailable', withoutAddresses(provider.reason));
+      return { quoteRequest: request, quote: q, refundCredits: null, provider, input };
     }
     case 'cutout': {
       const input = await upload(sql, accountId, req.params.uploadId);

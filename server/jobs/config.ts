@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseEnv } from '../config';
 import type { PoolOptions, ProviderConfig } from '../engines/index';
+import type { ProvidersOptions } from './providers';
 
 export interface GenerateConfig {
   /** The provider for every model except 'easel-preview' (always the offline preview). */
@@ -19,6 +20,8 @@ export interface JobsConfig {
   /** Files are stored content-addressed under `<dataDir>/files`. */
   dataDir: string;
   generate?: GenerateConfig;
+  /** How long the engine's answer about its models is trusted, and waited for. */
+  engineProbe?: ProvidersOptions;
   /** Engine worker pool; `concurrency` is also how many jobs run at once (default 1). */
   pool?: PoolOptions;
   /**

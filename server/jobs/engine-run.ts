@@ -5,6 +5,7 @@
  */
 import type {
   CutoutJobParams,
+  FaceEnhanceJobParams,
   FilterJobParams,
   GenerateJobParams,
   JobTool,
@@ -15,13 +16,15 @@ import {
   EngineError,
   ImageInputError,
   PoolError,
+  type PreviewFrame,
+  type ProgressDetail,
   ProviderError,
   type UpscaleParams,
   isAbortError,
   isFilterPreset,
 } from '../engines/index';
 import { HttpError } from '../http/errors';
-import type { ProviderChoice } from './providers';
+import { type ProviderChoice, withoutAddresses } from './providers';
 
 export interface EngineImage {
   role: 'image' | 'mask';
@@ -46,13 +49,21 @@ export type RunSpec =
   | { tool: 'generate'; params: GenerateJobParams; provider: ProviderChoice }
   | { tool: 'filter'; params: FilterJobParams }
   | { tool: 'upscale'; params: UpscaleJobParams }
-  | { tool: 'cutout'; params: CutoutJobParams };
+  | { tool: 'cutout'; params: CutoutJobParams }
+  | { tool: 'face-enhance'; params: FaceEnhanceJobParams; provider: ProviderChoice };
+
+/** What an engine said besides the fraction; a preview names the image of the run it shows. */
+export interface RunDetail {
+  stage?: string;
+  etaSeconds?: number;
+  preview?: PreviewFrame & { index: number };
+}
 
 export interface RunControl {
   signal: AbortSignal;
   /** Date.now() after which the engines must stop (the hold lapses soon after). */
   deadline: number;
-  onProgress(fraction: number): void;
+  onProgress(fraction: number, detail?: RunDetail): void;
 }
 
 /** Thrown when the job's time (bounded by its hold) ran out before a task could start. */
@@ -79,7 +90,8 @@ export async function runEngines(
 ): Promise<EngineOutcome> {
   const options = () => ({
     signal: control.signal,
-    onProgress: control.onProgress,
+    onProgress: (fraction: number, detail?: ProgressDetail) =>
+      control.onProgress(fraction, withIndex(detail, 0)),
     timeoutMs: timeLeft(control),
     // The input was read for this run alone: move it to the worker rather than copy it.
     transferInput: true,
@@ -122,6 +134,18 @@ export async function runEngines(
         shortfall: null,
       };
     }
+    case 'face-enhance': {
+      const r = await pool.run(
+        'face-enhance',
+        needInput(input, spec.tool),
+        { provider: spec.provider.config },
+        options(),
+      );
+      return {
+        images: [{ role: 'image', bytes: r.image, width: r.width, height: r.height }],
+        shortfall: null,
+      };
+    }
     case 'generate':
       return generate(pool, spec.params, spec.provider, input, control);
   }
@@ -142,7 +166,9 @@ async function generate(
 ): Promise<EngineOutcome> {
   const images: EngineImage[] = [];
   const prompt = p.style ? `${p.prompt}, ${p.style} style` : p.prompt;
+  const started = Date.now();
   for (let i = 0; i < p.count; i++) {
+    const imageStarted = Date.now();
     try {
       const r = await pool.run(
         'generate',
@@ -165,7 +191,8 @@ async function generate(
         {
           signal: control.signal,
           timeoutMs: timeLeft(control),
-          onProgress: (f) => control.onProgress((i + f) / p.count),
+          onProgress: (f, d) =>
+            control.onProgress((i + f) / p.count, runDetail(d, i, p.count, started, imageStarted)),
         },
       );
       const bytes = r.images[0];
@@ -180,10 +207,41 @@ async function generate(
   return { images, shortfall: null };
 }
 
+function withIndex(detail: ProgressDetail | undefined, index: number): RunDetail | undefined {
+  if (!detail) return undefined;
+  const { preview, ...rest } = detail;
+  return preview ? { ...rest, preview: { ...preview, index } } : rest;
+}
+
+/**
+ * Image i of a run of `count`: its stage says which image ("Image 2 of 4: Sampling step 3 of
+ * 20"), and its ETA adds the images still to come at the pace of those made so far (or of this
+ * one, as its own ETA predicts).
+ */
+function runDetail(
+  detail: ProgressDetail | undefined,
+  i: number,
+  count: number,
+  started: number,
+  imageStarted: number,
+): RunDetail | undefined {
+  const out = withIndex(detail, i);
+  if (!out || count === 1) return out;
+  if (out.stage !== undefined) out.stage = `Image ${i + 1} of ${count}: ${out.stage}`.slice(0, 120);
+  if (out.etaSeconds !== undefined) {
+    const perImage =
+      i > 0
+        ? (imageStarted - started) / 1000 / i
+        : (Date.now() - imageStarted) / 1000 + out.etaSeconds;
+    out.etaSeconds += perImage * (count - i - 1);
+  }
+  return out;
+}
+
 /** The job's error code and message for anything an engine, provider or the pool threw. */
 export function describeFailure(error: unknown): JobFailure {
   if (error instanceof ProviderError)
-    return { code: `provider-${error.code}`, message: error.message };
+    return { code: `provider-${error.code}`, message: withoutAddresses(error.message) };
   if (error instanceof ImageInputError) return { code: error.code, message: error.message };
   if (error instanceof EngineError) return { code: error.code, message: error.message };
   if (error instanceof PoolError) {

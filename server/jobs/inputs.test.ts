@@ -18,7 +18,7 @@ import {
   uploadId,
   waitJob,
 } from './test-kit';
-import { hang, standIn, type StandIn } from './stand-ins';
+import { hangingEngine, standIn, type StandIn } from './stand-ins';
 
 /** A valid PNG header of width × height (greyscale) with a tiny compressed body: no big buffers. */
 function hugePng(width: number, height: number): Buffer {
@@ -52,7 +52,7 @@ describe.each(backends)('bad input is refused before any hold on %s', (backend) 
   let slow: StandIn;
 
   beforeAll(async () => {
-    slow = await standIn(hang);
+    slow = await standIn(hangingEngine);
     // Only the offline preview is configured here.
     s = await jobsTestServer(backend);
   });

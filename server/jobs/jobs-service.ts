@@ -22,12 +22,12 @@ import type { Services } from '../services';
 import { admit } from './admission';
 import { DEFAULT_MAX_UPLOAD_BYTES, type JobsConfig, filesDir } from './config';
 import { engineWorkerUrl } from './engine-worker-url';
-import { JobEvents, type JobListener } from './events';
+import { JobEvents, type JobListener, type LiveProgress } from './events';
 import { FileStore, isSha256 } from './file-store';
 import { JobHousekeeping } from './housekeeping';
 import { holdAndRecord, jobIdFor } from './intake';
 import { type JobRow, jobStore } from './job-store';
-import { GenerateProviders } from './providers';
+import { GenerateProviders, withoutAddresses } from './providers';
 import { JobQueue } from './queue';
 import { JobRunner } from './runner';
 import { JobTransitions, type Outcome, failures } from './transitions';
@@ -65,7 +65,7 @@ export class JobsService {
       maxQueue: config.pool?.maxQueue ?? concurrency + maxQueue,
     });
     this.files = new FileStore(filesDir(config));
-    this.providers = new GenerateProviders(config.generate);
+    this.providers = new GenerateProviders(config.generate, config.engineProbe);
     this.transitions = new JobTransitions(ledger, (jobId) => this.publish(jobId));
     const runner = new JobRunner({
       db,
@@ -79,6 +79,7 @@ export class JobsService {
       taskTimeoutMs: config.taskTimeoutMs ?? 10 * 60_000,
       publish: (jobId) => this.publish(jobId),
       log: this.log,
+      priceBook: () => services.catalog.priceBook(),
     });
     this.queue = new JobQueue(concurrency, maxQueue, (id, signal) => runner.run(id, signal));
     this.housekeeping = new JobHousekeeping({
@@ -153,7 +154,10 @@ export class JobsService {
       generate: {
         provider: this.providers.configuredInfo,
         preview: this.providers.previewInfo,
-        models: this.providers.capabilities(book.tools.generate?.models ?? {}),
+        models: (await this.providers.capabilities(book.tools.generate?.models ?? {})).map((m) => ({
+          ...m,
+          reason: m.reason === null ? null : withoutAddresses(m.reason),
+        })),
         textToImage: ready,
         imageToImage: ready,
         maxPromptLength: MAX_PROMPT_LENGTH,
@@ -161,10 +165,12 @@ export class JobsService {
       filter: ready,
       upscale: upscaleCapability(book),
       cutout: ready,
-      faceEnhance: {
-        available: false,
-        reason: 'No engine on this server offers face enhance.',
-      },
+      faceEnhance: book.tools.faceEnhance
+        ? await this.providers.faceEnhance().then((f) => ({
+            available: f.available,
+            reason: f.reason === null ? null : withoutAddresses(f.reason),
+          }))
+        : { available: false, reason: 'The price book does not offer face enhance.' },
       uploads: {
         maxBytes: this.maxUploadBytes,
         maxPixels: maxUploadPixels(book.maxPixels),
@@ -284,6 +290,11 @@ export class JobsService {
     return this.events.subscribe(jobId, listener);
   }
 
+  /** The last preview of a job running here (the caller has checked who may see it). */
+  lastPreview(jobId: string) {
+    return this.events.liveOf(jobId)?.preview ?? null;
+  }
+
   // ---- recovery and shutdown --------------------------------------------------------------
 
   /**
@@ -329,8 +340,8 @@ export class JobsService {
     return row;
   }
 
-  private liveProgress(row: JobRow): number | undefined {
-    return isFinalJobState(row.state) ? undefined : this.events.progressOf(row.id);
+  private liveProgress(row: JobRow): LiveProgress | undefined {
+    return isFinalJobState(row.state) ? undefined : this.events.liveOf(row.id);
   }
 
   private async view(jobId: string): Promise<Job> {

@@ -10,6 +10,7 @@ import {
   firstThen,
   gated,
   hang,
+  withModelList,
   openaiErrors,
   openaiImages,
   standIn,
@@ -171,7 +172,7 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
   it('streams state and progress over Server-Sent Events until the job is final', async () => {
     const u = await funded(s);
     const gate = gated(openaiImages);
-    provider.handler = gate.handler;
+    provider.handler = withModelList(gate.handler);
     const job = await generateJob(u.headers, { model: 'standard', count: 2 });
     await waitJob(s, u.headers, job.jobId, inState('running'));
     const stream = s.app.inject({
@@ -226,7 +227,7 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
 
   it('generate: when the provider fails part-way, only the images made are charged', async () => {
     const u = await funded(s);
-    provider.handler = firstThen(2, openaiImages, answer(openaiErrors.serverError));
+    provider.handler = withModelList(firstThen(2, openaiImages, answer(openaiErrors.serverError)));
     const job = await waitJob(
       s,
       u.headers,
@@ -245,11 +246,13 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
   it('generate: a provider error fails the job and releases the whole hold', async () => {
     const u = await funded(s);
     const before = await balance(s, u.headers);
-    provider.handler = answer(openaiErrors.invalidKey);
+    provider.handler = withModelList(answer(openaiErrors.invalidKey));
     const job = await waitJob(s, u.headers, (await generateJob(u.headers, { model: 'pro' })).jobId);
     expect(job).toMatchObject({ state: 'failed', charged: 0, outputs: [] });
-    expect(job.error?.code).toBe('provider-http-error');
-    expect(job.error?.message).toMatch(/Incorrect API key/);
+    expect(job.error?.code).toBe('provider-auth');
+    expect(job.error?.message).toMatch(
+      /refused the key \(Incorrect API key.*Check the key in Settings/,
+    );
     expect(await holdHistory(s, u.headers, job.holdId)).toEqual([
       { type: 'hold', amount: 9 },
       { type: 'release', amount: 9, reason: 'failed' },
@@ -259,7 +262,7 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
 
   it('cancel: a running and a queued job are cancelled and released', async () => {
     const u = await funded(s);
-    provider.handler = hang;
+    provider.handler = withModelList(hang);
     const running = await generateJob(u.headers, { model: 'standard' });
     await waitJob(s, u.headers, running.jobId, inState('running'));
     const queued = await upscaleJob(u.headers, await gradientPng(40, 40));

@@ -1,21 +1,15 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Job } from '../../shared/api/jobs';
+import type { Job, ModelCapability } from '../../shared/api/jobs';
+import {
+  type A1111StandIn,
+  automatic1111StandIn,
+} from '../engines/generate/stand-ins/automatic1111';
+import { type ComfyStandIn, comfyStandIn } from '../engines/generate/stand-ins/comfyui';
+import { type OpenAIStandIn, openaiStandIn } from '../engines/generate/stand-ins/openai';
 import { gradientPng } from '../engines/test-images';
 import { backends } from '../testing/harness';
 import { jobsConfigFromEnv } from './config';
-import {
-  type Handler,
-  type StandIn,
-  a1111,
-  a1111Errors,
-  answer,
-  hang,
-  malformed,
-  openaiErrors,
-  openaiImages,
-  standIn,
-} from './stand-ins';
 import {
   type Headers,
   type JobsTestServer,
@@ -24,250 +18,376 @@ import {
   holdHistory,
   jobsTestServer,
   opId,
+  parseSse,
+  postJob,
   quoteFor,
-  startJob,
   uploadId,
   waitJob,
 } from './test-kit';
 
 type App = JobsTestServer['app'];
 
-describe.each(backends)('generation providers behind jobs on %s', (backend) => {
+const probeOptions = { probeTtlMs: 0, probeTimeoutMs: 2000 };
+
+describe.each(backends)('image engines behind jobs on %s', (backend) => {
   let s: JobsTestServer;
-  let openai: StandIn;
-  let sd: StandIn;
-  let openaiApp: App;
+  let comfy: ComfyStandIn;
+  let sd: A1111StandIn;
+  let openai: OpenAIStandIn;
+  let comfyApp: App;
   let sdApp: App;
+  let openaiApp: App;
 
   beforeAll(async () => {
-    openai = await standIn(openaiImages);
-    sd = await standIn(a1111);
+    comfy = await comfyStandIn({ stepMs: 15 });
+    sd = await automatic1111StandIn({ stepMs: 10 });
+    openai = await openaiStandIn();
     s = await jobsTestServer(backend, {
-      generate: {
-        provider: { kind: 'openai', baseUrl: openai.baseUrl, apiKey: 'sk-test', timeoutMs: 1500 },
-        models: { standard: 'gpt-image-1', pro: 'dall-e-3' },
-      },
+      generate: { provider: { kind: 'comfyui', baseUrl: comfy.baseUrl, timeoutMs: 20_000 } },
+      engineProbe: probeOptions,
     });
-    openaiApp = s.app;
+    comfyApp = s.app;
     sdApp = (
       await s.another({
         generate: {
           provider: {
             kind: 'automatic1111',
             baseUrl: sd.baseUrl,
-            timeoutMs: 1500,
-            // Above 1.5 s / 10: the adapter's poller adds an abort listener per poll (reported).
-            progressIntervalMs: 250,
+            timeoutMs: 20_000,
+            progressIntervalMs: 30,
           },
-          models: { standard: 'v1-5-pruned-emaonly.safetensors' },
+          models: { pro: 'sd_xl_base_1.0' },
+        },
+      })
+    ).app;
+    openaiApp = (
+      await s.another({
+        generate: {
+          provider: {
+            kind: 'openai',
+            baseUrl: openai.baseUrl,
+            apiKey: 'sk-test-key',
+            timeoutMs: 5000,
+          },
         },
       })
     ).app;
   });
   afterAll(async () => {
     await s.close();
-    await openai.close();
+    await comfy.close();
     await sd.close();
+    await openai.close();
   });
   beforeEach(() => {
-    openai.handler = openaiImages;
-    sd.handler = a1111;
-    openai.requests.length = 0;
-    sd.requests.length = 0;
+    openai.blockWord = null;
   });
 
-  async function run(
-    app: App,
-    headers: Headers,
-    params: Record<string, unknown> = {},
-  ): Promise<{ job: Job; before: number }> {
-    const p = {
-      mode: 'text-to-image',
-      prompt: 'a teal harbour at dawn',
-      negativePrompt: 'blurry',
-      style: 'watercolour',
-      model: 'standard',
-      width: 64,
-      height: 48,
-      steps: 12,
-      seed: 1000,
-      count: 1,
-      ...params,
-    };
+  const params = (over: Record<string, unknown> = {}) => ({
+    mode: 'text-to-image',
+    prompt: 'a teal harbour at dawn',
+    negativePrompt: 'blurry',
+    model: 'standard',
+    width: 64,
+    height: 48,
+    steps: 12,
+    seed: 1000,
+    count: 1,
+    ...over,
+  });
+
+  async function submit(app: App, headers: Headers, over: Record<string, unknown> = {}) {
+    const p = params(over);
     const q = await quoteFor(s, {
       tool: 'generate',
       mode: p.mode as 'text-to-image',
-      width: p.width,
-      height: p.height,
-      steps: p.steps,
-      model: p.model,
-      count: p.count,
+      width: p.width as number,
+      height: p.height as number,
+      steps: p.steps as number,
+      model: p.model as string,
+      count: p.count as number,
     });
-    const before = (await balance(s, headers)).balance;
-    const started = await startJob(
-      s,
-      headers,
-      { operationId: opId(), tool: 'generate', params: p, quote: q },
-      app,
-    );
-    return { job: await waitJob(s, headers, started.jobId, undefined, 20_000, app), before };
+    return postJob(s, headers, { operationId: opId(), tool: 'generate', params: p, quote: q }, app);
   }
 
-  async function expectReleased(headers: Headers, job: Job, before: number): Promise<void> {
+  async function run(app: App, headers: Headers, over: Record<string, unknown> = {}) {
+    const before = (await balance(s, headers)).balance;
+    const res = await submit(app, headers, over);
+    if (res.statusCode !== 201) throw new Error(`job refused: ${res.body}`);
+    const job: Job = res.json();
+    return { job: await waitJob(s, headers, job.jobId, undefined, 20_000, app), before };
+  }
+
+  async function expectReleased(headers: Headers, job: Job, before: number) {
     expect(job).toMatchObject({ state: 'failed', charged: 0, outputs: [] });
-    const history = await holdHistory(s, headers, job.holdId);
-    expect(history).toEqual([
+    expect(await holdHistory(s, headers, job.holdId)).toEqual([
       { type: 'hold', amount: job.quote.credits },
       { type: 'release', amount: job.quote.credits, reason: 'failed' },
     ]);
     expect(await balance(s, headers)).toMatchObject({ balance: before, held: 0 });
   }
 
-  it('says which provider serves which models', async () => {
+  const tools = async (app: App, headers: Headers) =>
+    (await app.inject({ method: 'GET', url: '/v1/tools', headers })).json() as {
+      generate: { models: ModelCapability[]; provider: { id: string } };
+      faceEnhance: { available: boolean; reason: string | null };
+    };
+
+  it('offers each engine’s models under the priced models they serve, and the others disabled with the reason', async () => {
     const u = await funded(s);
-    const tools = await openaiApp.inject({ method: 'GET', url: '/v1/tools', headers: u.headers });
-    expect(tools.json().generate).toMatchObject({
-      provider: { id: 'openai' },
-      preview: { id: 'easel-preview' },
-      maxPromptLength: 1000,
+    const pick = (models: ModelCapability[]) =>
+      models.map((m) => [m.id, m.engineModel, m.available]);
+    const c = await tools(comfyApp, u.headers);
+    expect(pick(c.generate.models)).toEqual([
+      ['easel-preview', 'easel-preview', true],
+      ['standard', 'v1-5-pruned-emaonly.safetensors', true],
+      ['pro', 'sd_xl_base_1.0.safetensors', true],
+      ['ultra', 'flux1-schnell-fp8.safetensors', true],
+    ]);
+    expect(c.faceEnhance).toEqual({
+      available: false,
+      reason: 'ComfyUI has no face restoration.',
     });
-    const models = tools.json().generate.models as { id: string; engineModel: string }[];
-    expect(models.map((m) => [m.id, m.engineModel])).toEqual([
-      ['easel-preview', 'easel-preview'],
-      ['standard', 'gpt-image-1'],
-      ['pro', 'dall-e-3'],
-      ['ultra', 'ultra'],
+    const a = await tools(sdApp, u.headers);
+    expect(pick(a.generate.models)).toEqual([
+      ['easel-preview', 'easel-preview', true],
+      ['standard', 'v1-5-pruned-emaonly.safetensors [0101010101]', true],
+      ['pro', 'sd_xl_base_1.0.safetensors [0202020202]', true],
+      ['ultra', null, false],
+    ]);
+    // A server's users never see its engine's address.
+    expect(a.generate.models[3]?.reason).toBe(
+      'Automatic1111 has no Flux-class model for Ultra; add one, or map a model in Settings → Image engine.',
+    );
+    expect(a.faceEnhance.available).toBe(true);
+    const o = await tools(openaiApp, u.headers);
+    expect(pick(o.generate.models)).toEqual([
+      ['easel-preview', 'easel-preview', true],
+      ['standard', 'dall-e-2', true],
+      ['pro', 'gpt-image-1', true],
+      ['ultra', 'gpt-image-1.5', true],
     ]);
   });
 
-  describe('OpenAI-compatible images API', () => {
-    it('a recorded answer: one request per image, the mapped model, images stored and charged', async () => {
-      const u = await funded(s);
-      const { job } = await run(openaiApp, u.headers, { count: 2 });
-      expect(job).toMatchObject({ state: 'succeeded', charged: 12 });
-      expect(job.provider).toEqual({ id: 'openai', label: 'OpenAI-compatible images API' });
-      expect(openai.requests).toHaveLength(2);
-      const sent = JSON.parse(openai.requests[0]!.body.toString('utf8'));
-      expect(sent).toMatchObject({
-        model: 'gpt-image-1',
-        prompt: 'a teal harbour at dawn, watercolour style',
-        n: 1,
-        size: '64x48',
-      });
-      expect(openai.requests[0]!.headers.authorization).toBe('Bearer sk-test');
-      const file = await openaiApp.inject({
-        method: 'GET',
-        url: job.outputs[1]!.url,
-        headers: u.headers,
-      });
-      expect(await sharp(file.rawPayload).metadata()).toMatchObject({ width: 64, height: 48 });
+  it('ComfyUI: the job streams the sampler’s steps, an ETA and latent previews, then is charged', async () => {
+    const u = await funded(s);
+    const res = await submit(comfyApp, u.headers, { count: 2 });
+    const job: Job = res.json();
+    const stream = await comfyApp.inject({
+      method: 'GET',
+      url: `/v1/jobs/${job.jobId}/events`,
+      headers: u.headers,
     });
-
-    const failures: Array<[string, Handler, string, RegExp]> = [
-      [
-        '401 invalid key',
-        answer(openaiErrors.invalidKey),
-        'provider-http-error',
-        /HTTP 401.*Incorrect API key/,
-      ],
-      ['500 server error', answer(openaiErrors.serverError), 'provider-http-error', /HTTP 500/],
-      [
-        '400 content policy',
-        answer(openaiErrors.contentPolicy),
-        'provider-http-error',
-        /safety system/,
-      ],
-      ['malformed JSON', malformed, 'provider-bad-response', /not JSON/],
-      ['a slow server (time-out)', hang, 'provider-timeout', /did not answer within/],
-    ];
-    for (const [what, handler, code, message] of failures) {
-      it(`${what} → the job fails and the hold is released`, async () => {
-        const u = await funded(s);
-        openai.handler = handler;
-        const { job, before } = await run(openaiApp, u.headers, { model: 'pro' });
-        expect(job.error?.code).toBe(code);
-        expect(job.error?.message).toMatch(message);
-        await expectReleased(u.headers, job, before);
-      });
-    }
-
-    it('image-to-image sends the upload as the image to edit', async () => {
-      const u = await funded(s);
-      const up = await uploadId(s, u.headers, await gradientPng(80, 60));
-      const { job } = await run(openaiApp, u.headers, {
-        mode: 'image-to-image',
-        inputUploadId: up.uploadId,
-        strength: 40,
-      });
-      expect(job.state).toBe('succeeded');
-      expect(openai.requests[0]!.url).toBe('/v1/images/edits');
-      expect(String(openai.requests[0]!.headers['content-type'])).toMatch(/^multipart\/form-data/);
-      expect(openai.requests[0]!.body.includes(Buffer.from('name="image"'))).toBe(true);
+    const events = parseSse(stream.body);
+    const progress = events
+      .filter((e) => e.event === 'progress')
+      .map((e) => e.data as { progress: number; stage: string | null; etaSeconds: number | null });
+    expect(progress.map((p) => p.stage)).toContain('Image 2 of 2: Sampling step 6 of 12');
+    expect(progress.some((p) => typeof p.etaSeconds === 'number' && p.etaSeconds > 0)).toBe(true);
+    const fractions = progress.map((p) => p.progress);
+    expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
+    const previews = events
+      .filter((e) => e.event === 'preview')
+      .map((e) => e.data as { index: number; format: string; base64: string });
+    expect(previews.length).toBeGreaterThan(0);
+    expect(new Set(previews.map((p) => p.index))).toEqual(new Set([0, 1]));
+    const frame = await sharp(Buffer.from(previews[0]?.base64 ?? '', 'base64')).metadata();
+    expect(frame).toMatchObject({ format: 'jpeg' });
+    expect(Math.max(frame.width, frame.height)).toBeLessThanOrEqual(256);
+    const final = events.filter((e) => e.event === 'state').at(-1)?.data as { job: Job };
+    expect(final.job).toMatchObject({
+      state: 'succeeded',
+      charged: 12,
+      provider: { id: 'comfyui' },
     });
   });
 
-  describe('Automatic1111', () => {
-    it('a recorded txt2img answer: seed + i per image, the mapped checkpoint, progress polled', async () => {
-      const u = await funded(s);
-      sd.handler = async (req, res) => {
-        // Answer a little later, so the adapter polls the progress endpoint meanwhile.
-        if (req.url.startsWith('/sdapi/v1/txt2img')) await new Promise((r) => setTimeout(r, 400));
-        return a1111(req, res);
-      };
-      const { job } = await run(sdApp, u.headers, { count: 2, seed: 4_294_967_295 });
-      expect(job).toMatchObject({ state: 'succeeded', charged: 12 });
-      const posts = sd.requests.filter((r) => r.url === '/sdapi/v1/txt2img');
-      const bodies = posts.map((r) => JSON.parse(r.body.toString('utf8')));
-      expect(bodies.map((b) => b.seed)).toEqual([4_294_967_295, 0]);
-      expect(bodies[0]).toMatchObject({
-        prompt: 'a teal harbour at dawn, watercolour style',
-        negative_prompt: 'blurry',
-        width: 64,
-        height: 48,
-        steps: 12,
-        batch_size: 1,
-        override_settings: { sd_model_checkpoint: 'v1-5-pruned-emaonly.safetensors' },
-      });
-      expect(sd.requests.some((r) => r.url.startsWith('/sdapi/v1/progress'))).toBe(true);
+  it('ComfyUI: cancel reaches the engine (the prompt is interrupted by id) and releases the hold', async () => {
+    const u = await funded(s);
+    const before = (await balance(s, u.headers)).balance;
+    const job: Job = (await submit(comfyApp, u.headers, { steps: 140 })).json();
+    await waitJob(
+      s,
+      u.headers,
+      job.jobId,
+      (j) => (j.stage ?? '').startsWith('Sampling'),
+      10_000,
+      comfyApp,
+    );
+    const cancelled = await comfyApp.inject({
+      method: 'POST',
+      url: `/v1/jobs/${job.jobId}/cancel`,
+      headers: u.headers,
     });
+    expect(cancelled.json()).toMatchObject({ state: 'cancelled', charged: 0 });
+    await expect.poll(() => comfy.interrupted.length, { timeout: 5000 }).toBe(1);
+    expect(comfy.interrupts.at(-1)).toEqual({
+      asked: comfy.interrupted[0],
+      stopped: comfy.interrupted[0],
+    });
+    expect(await holdHistory(s, u.headers, job.holdId)).toEqual([
+      { type: 'hold', amount: 6 },
+      { type: 'release', amount: 6, reason: 'cancelled' },
+    ]);
+    expect(await balance(s, u.headers)).toMatchObject({ balance: before, held: 0 });
+  });
 
-    const failures: Array<[string, Handler, string, RegExp]> = [
-      [
-        '500 out of memory',
-        answer(a1111Errors.outOfMemory),
-        'provider-http-error',
-        /HTTP 500.*OutOfMemoryError/,
-      ],
-      ['422 validation error', answer(a1111Errors.validation), 'provider-http-error', /HTTP 422/],
-      ['malformed JSON', malformed, 'provider-bad-response', /not JSON/],
-      [
-        'an answer without images',
-        (_req, res) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ images: [], parameters: {}, info: '{}' }));
+  it('ComfyUI: out of GPU memory fails the job with a sentence and releases the hold', async () => {
+    const u = await funded(s);
+    comfy.failNextWithOutOfMemory();
+    const { job, before } = await run(comfyApp, u.headers);
+    expect(job.error?.code).toBe('provider-out-of-memory');
+    expect(job.error?.message).toMatch(
+      /^ComfyUI ran out of GPU memory in KSampler; try a smaller size or fewer steps\.$/,
+    );
+    await expectReleased(u.headers, job, before);
+  });
+
+  it('ComfyUI: image to image through its template, with the strength as denoise', async () => {
+    const u = await funded(s);
+    const up = await uploadId(s, u.headers, await gradientPng(80, 60));
+    const { job } = await run(comfyApp, u.headers, {
+      mode: 'image-to-image',
+      inputUploadId: up.uploadId,
+      strength: 45,
+    });
+    expect(job.state).toBe('succeeded');
+    const graph = [...comfy.graphs.values()].at(-1);
+    expect(graph?.['3']?.inputs).toMatchObject({ denoise: 0.45, latent_image: ['12', 0] });
+  });
+
+  it('Automatic1111: runs on the mapped checkpoint; an engine that went away fails the job and releases', async () => {
+    const u = await funded(s);
+    const { job } = await run(sdApp, u.headers, { model: 'pro' });
+    expect(job).toMatchObject({ state: 'succeeded', charged: 9 });
+    expect([...sd.ranOn.values()].at(-1)).toBe('sd_xl_base_1.0.safetensors [0202020202]');
+    const down = await automatic1111StandIn({ stepMs: 200 });
+    const gone = await s.another({
+      generate: {
+        provider: {
+          kind: 'automatic1111',
+          baseUrl: down.baseUrl,
+          timeoutMs: 20_000,
+          progressIntervalMs: 50,
         },
-        'provider-bad-response',
-        /returned 0 images/,
-      ],
-      ['a slow server (time-out)', hang, 'provider-timeout', /did not answer within/],
-      [
-        'a server that is down',
-        (req, res) => res.socket?.destroy(),
-        'provider-unreachable',
-        /could not be reached/,
-      ],
-    ];
-    for (const [what, handler, code, message] of failures) {
-      it(`${what} → the job fails and the hold is released`, async () => {
-        const u = await funded(s);
-        sd.handler = (req, res) =>
-          req.url.startsWith('/sdapi/v1/progress') ? a1111(req, res) : handler(req, res);
-        const { job, before } = await run(sdApp, u.headers);
-        expect(job.error?.code).toBe(code);
-        expect(job.error?.message).toMatch(message);
-        await expectReleased(u.headers, job, before);
-      });
-    }
+      },
+    });
+    const before = (await balance(s, u.headers)).balance;
+    const started: Job = (await submit(gone.app, u.headers, { steps: 100 })).json();
+    await waitJob(
+      s,
+      u.headers,
+      started.jobId,
+      (j) => (j.stage ?? '').startsWith('Sampling'),
+      10_000,
+      gone.app,
+    );
+    await down.close();
+    const failed = await waitJob(s, u.headers, started.jobId, undefined, 20_000, gone.app);
+    expect(failed.error?.code).toBe('provider-unreachable');
+    expect(failed.error?.message).toMatch(
+      /could not be reached: .*(check that the server is running|connection refused)/,
+    );
+    expect(failed.error?.message).not.toContain(down.baseUrl);
+    await expectReleased(u.headers, failed, before);
+  });
+
+  it('face enhance runs on Automatic1111’s extras (GFPGAN) and is charged; an engine without it refuses before any hold', async () => {
+    const u = await funded(s);
+    const up = await uploadId(s, u.headers, await gradientPng(64, 48));
+    const q = await quoteFor(s, { tool: 'face-enhance', width: 64, height: 48 });
+    const before = await balance(s, u.headers);
+    const started = await postJob(
+      s,
+      u.headers,
+      { operationId: opId(), tool: 'face-enhance', params: { uploadId: up.uploadId }, quote: q },
+      sdApp,
+    );
+    expect(started.statusCode).toBe(201);
+    const job = await waitJob(s, u.headers, started.json().jobId, undefined, 20_000, sdApp);
+    expect(job).toMatchObject({
+      state: 'succeeded',
+      charged: q.credits,
+      tool: 'face-enhance',
+      provider: { id: 'automatic1111' },
+    });
+    expect(job.outputs[0]).toMatchObject({ width: 64, height: 48, format: 'png' });
+    expect(
+      JSON.parse(
+        sd.requests
+          .filter((r) => r.url === '/sdapi/v1/extra-single-image')
+          .at(-1)
+          ?.body.toString('utf8') ?? '{}',
+      ),
+    ).toMatchObject({ gfpgan_visibility: 1, upscaling_resize: 1 });
+    expect((await balance(s, u.headers)).balance).toBe(before.balance - q.credits);
+    const refused = await postJob(
+      s,
+      u.headers,
+      { operationId: opId(), tool: 'face-enhance', params: { uploadId: up.uploadId }, quote: q },
+      comfyApp,
+    );
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toEqual({
+      code: 'tool-unavailable',
+      message: 'ComfyUI has no face restoration.',
+    });
+    expect((await balance(s, u.headers)).balance).toBe(before.balance - q.credits);
+  });
+
+  it('an engine that does not answer makes its models unavailable: nothing is held, the reason is given', async () => {
+    const u = await funded(s);
+    const dead = await comfyStandIn();
+    const url = dead.baseUrl;
+    await dead.close();
+    const off = await s.another({ generate: { provider: { kind: 'comfyui', baseUrl: url } } });
+    const models = (await tools(off.app, u.headers)).generate.models;
+    expect(models.find((m) => m.id === 'standard')).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(
+        /could not be reached: nothing is listening there \(connection refused\)/,
+      ),
+    });
+    expect(JSON.stringify(models)).not.toContain(url);
+    const before = await balance(s, u.headers);
+    const refused = await submit(off.app, u.headers);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({
+      code: 'model-unavailable',
+      message: expect.stringMatching(/connection refused/),
+    });
+    expect(await balance(s, u.headers)).toEqual(before);
+  });
+
+  it('OpenAI: a refused prompt fails with the safety reason and releases; the key never shows', async () => {
+    const u = await funded(s);
+    const ok = await run(openaiApp, u.headers, { model: 'pro' });
+    expect(ok.job).toMatchObject({ state: 'succeeded', charged: 9 });
+    expect(JSON.parse(openai.requests.at(-1)?.body.toString('utf8') ?? '{}')).toMatchObject({
+      model: 'gpt-image-1',
+      size: '1536x1024',
+    });
+    openai.blockWord = 'harbour';
+    const { job, before } = await run(openaiApp, u.headers, { model: 'pro' });
+    expect(job.error?.code).toBe('provider-refused');
+    expect(job.error?.message).toMatch(
+      /safety system refused this request .*Change the prompt and try again\./,
+    );
+    await expectReleased(u.headers, job, before);
+    const wrongKey = await s.another({
+      generate: {
+        provider: { kind: 'openai', baseUrl: openai.baseUrl, apiKey: 'sk-wrong-secret-1234' },
+      },
+    });
+    const res = await submit(wrongKey.app, u.headers, { model: 'pro' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(
+      /refused the key .*Check the key in Settings → Image engine\./,
+    );
+    expect(res.body).not.toContain('wrong-secret');
+    expect(
+      (await wrongKey.app.inject({ method: 'GET', url: '/v1/tools', headers: u.headers })).body,
+    ).not.toContain('wrong-secret');
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE } from '../clock';
 import { backends } from '../testing/harness';
-import { type StandIn, hang, standIn } from './stand-ins';
+import { type StandIn, hangingEngine, standIn } from './stand-ins';
 import {
   type JobsTestServer,
   balance,
@@ -23,7 +23,7 @@ describe.each(backends)('jobs across restarts and instances on %s', (backend) =>
   let slow: StandIn;
 
   beforeAll(async () => {
-    slow = await standIn(hang);
+    slow = await standIn(hangingEngine);
     s = await jobsTestServer(backend, {
       generate: { provider: { kind: 'openai', baseUrl: slow.baseUrl, apiKey: 'k' } },
     });

@@ -6,15 +6,24 @@
  */
 import {
   CutoutJobParams,
+  FaceEnhanceJobParams,
   FilterJobParams,
   GenerateJobParams,
+  MAX_PREVIEW_BASE64,
   UpscaleJobParams,
 } from '../../shared/api/jobs';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
-import { EngineError, type EnginePool, ImageInputError } from '../engines/index';
-import { type EngineOutcome, type RunSpec, describeFailure, runEngines } from './engine-run';
+import { type EnginePool, ImageInputError, ProviderError } from '../engines/index';
+import type { PriceBook } from '../../shared/pricing/book';
+import {
+  type EngineOutcome,
+  type RunDetail,
+  type RunSpec,
+  describeFailure,
+  runEngines,
+} from './engine-run';
 import type { JobEvents } from './events';
 import type { FileStore } from './file-store';
 import { type JobRow, jobStore } from './job-store';
@@ -41,6 +50,7 @@ export interface RunnerDeps {
   taskTimeoutMs: number;
   publish(jobId: string): Promise<void>;
   log: Logger;
+  priceBook(): Promise<{ book: PriceBook }>;
 }
 
 export class JobRunner {
@@ -62,8 +72,14 @@ export class JobRunner {
     if (!row || row.state !== 'queued') return;
     if (!(await jobStore.markRunning(db, jobId, this.d.runnerId, clock.now()))) return;
     let flushedAt = Date.now();
-    const onProgress = (fraction: number): void => {
-      events.progress(jobId, fraction);
+    const onProgress = (fraction: number, detail?: RunDetail): void => {
+      const preview = detail?.preview;
+      if (preview) {
+        const base64 = Buffer.from(preview.bytes).toString('base64');
+        if (base64.length <= MAX_PREVIEW_BASE64)
+          events.preview(jobId, preview.index, preview.format, base64);
+      }
+      events.progress(jobId, fraction, detail);
       if (Date.now() - flushedAt < PROGRESS_FLUSH_MS) return;
       flushedAt = Date.now();
       void jobStore.setProgress(db, jobId, fraction, clock.now()).catch((error: unknown) =>
@@ -76,7 +92,7 @@ export class JobRunner {
       await this.d.publish(jobId);
       let outcome: EngineOutcome;
       try {
-        const spec = this.specOf(row);
+        const spec = await this.specOf(row);
         const input = await this.inputOf(row, spec);
         outcome = await runEngines(this.d.pool, spec, input, {
           signal,
@@ -107,17 +123,14 @@ export class JobRunner {
     }
   }
 
-  private specOf(row: JobRow): RunSpec {
+  private async specOf(row: JobRow): Promise<RunSpec> {
     const params: unknown = JSON.parse(row.params);
     switch (row.tool) {
       case 'generate': {
         const p = GenerateJobParams.parse(params);
-        const provider = this.d.providers.choose(p.model);
-        if (!provider)
-          throw new EngineError(
-            'bad-params',
-            `no generation service is configured for "${p.model}"`,
-          );
+        const { book } = await this.d.priceBook();
+        const provider = await this.d.providers.choose(p.model, book.tools.generate?.models ?? {});
+        if ('reason' in provider) throw new ProviderError(provider.code, provider.reason);
         return { tool: 'generate', params: p, provider };
       }
       case 'filter':
@@ -126,6 +139,11 @@ export class JobRunner {
         return { tool: 'upscale', params: UpscaleJobParams.parse(params) };
       case 'cutout':
         return { tool: 'cutout', params: CutoutJobParams.parse(params) };
+      case 'face-enhance': {
+        const provider = await this.d.providers.faceProvider();
+        if ('reason' in provider) throw new ProviderError(provider.code, provider.reason);
+        return { tool: 'face-enhance', params: FaceEnhanceJobParams.parse(params), provider };
+      }
     }
   }
 

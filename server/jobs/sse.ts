@@ -1,6 +1,7 @@
 /**
  * GET /v1/jobs/{id}/events: Server-Sent Events with the job's state changes (`event: state`,
- * the whole job) and progress (`event: progress`). The stream starts with the job as it is and
+ * the whole job), progress (`event: progress`, with the engine's stage and ETA) and previews of
+ * the image being made (`event: preview`). The stream starts with the job as it is and
  * ends at a final state. Events come from this instance as they happen; the job is also re-read
  * every few seconds, which catches changes made by other instances (a confirm, an expiry).
  */
@@ -23,7 +24,7 @@ export async function streamJobEvents(
   let started = false;
   let finished = false;
   let lastState = '';
-  let lastProgress = -1;
+  let lastProgress = '';
   const timers: NodeJS.Timeout[] = [];
   const raw = reply.raw;
 
@@ -39,21 +40,27 @@ export async function streamJobEvents(
     unsubscribe();
     raw.end();
   };
-  const progress = (fraction: number): void => {
-    if (fraction === lastProgress) return;
-    lastProgress = fraction;
-    write({ type: 'progress', jobId, progress: fraction });
+  const progress = (
+    fraction: number,
+    stage: string | null = null,
+    etaSeconds: number | null = null,
+  ): void => {
+    const key = `${fraction}|${stage ?? ''}|${etaSeconds ?? ''}`;
+    if (key === lastProgress) return;
+    lastProgress = key;
+    write({ type: 'progress', jobId, progress: fraction, stage, etaSeconds });
   };
   const state = (job: Job): void => {
     // Progress has its own events; a state event is sent when something else changed.
     const key = JSON.stringify([job.state, job.charged, job.error, job.outputs.length]);
     if (key === lastState) {
       // A re-read job running on another instance: its progress as last written.
-      if (job.state === 'running') progress(job.progress);
+      if (job.state === 'running')
+        progress(job.progress, job.stage ?? null, job.etaSeconds ?? null);
       return;
     }
     lastState = key;
-    lastProgress = job.progress;
+    lastProgress = `${job.progress}|${job.stage ?? ''}|${job.etaSeconds ?? ''}`;
     write({ type: 'state', job });
     if (isFinalJobState(job.state)) finish();
   };
@@ -63,7 +70,8 @@ export async function streamJobEvents(
       return;
     }
     if (event.type === 'state') state(event.job);
-    else if (event.type === 'progress') progress(event.progress);
+    else if (event.type === 'progress')
+      progress(event.progress, event.stage ?? null, event.etaSeconds ?? null);
     else write(event);
   };
 
@@ -87,6 +95,9 @@ export async function streamJobEvents(
   open.add(finish);
   started = true;
   state(first);
+  // A watcher that arrives mid-run sees the latest preview at once.
+  const preview = jobs.lastPreview(jobId);
+  if (preview && !isFinalJobState(first.state)) write(preview);
   for (const event of pending.splice(0)) deliver(event);
   if (finished) return;
   const poll = setInterval(() => {

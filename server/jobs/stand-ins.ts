@@ -23,6 +23,8 @@ export interface StandIn {
   handler: Handler;
   /** Requests whose answer is being held back (see `hang`). */
   readonly hanging: number;
+  /** The HTTP server itself (e.g. to accept WebSocket upgrades). */
+  readonly server: Server;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function standIn(handler: Handler): Promise<StandIn> {
     get hanging() {
       return [...held].filter((r) => !r.writableEnded).length;
     },
+    server,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -67,6 +70,40 @@ export async function standIn(handler: Handler): Promise<StandIn> {
 
 /** Never answers (until the client gives up or the server closes). */
 export const hang: Handler = () => undefined;
+
+/**
+ * An engine that says what it has (OpenAI's model list, Automatic1111's checkpoints) but never
+ * finishes a generation: jobs on it are admitted and then stay running.
+ */
+export const hangingEngine: Handler = (req, res) => {
+  const path = req.url.split('?')[0];
+  if (path === '/v1/models')
+    return json(res, 200, {
+      object: 'list',
+      data: [{ id: 'dall-e-2', object: 'model', created: 1, owned_by: 'system' }],
+    });
+  if (path === '/sdapi/v1/sd-models')
+    return json(res, 200, [
+      {
+        title: 'v1-5-pruned-emaonly.safetensors [6ce0161689]',
+        model_name: 'v1-5-pruned-emaonly',
+        hash: '6ce0161689',
+        sha256: null,
+        filename: '/m/v1-5-pruned-emaonly.safetensors',
+        config: null,
+      },
+    ]);
+  if (path === '/internal/progress')
+    return json(res, 200, {
+      active: false,
+      queued: false,
+      completed: false,
+      textinfo: 'Waiting...',
+    });
+  if (path === '/sdapi/v1/interrupt') return json(res, 200, {});
+  if (path?.startsWith('/sdapi/v1/')) return json(res, 200, []);
+  return undefined;
+};
 
 export function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -96,6 +133,16 @@ function bodyOf(req: Recorded): Record<string, unknown> {
 
 /** 200 from POST /v1/images/generations, as OpenAI sends it (b64_json requested). */
 export const openaiImages: Handler = async (req, res) => {
+  if (req.method === 'GET' && req.url === '/v1/models')
+    return json(res, 200, {
+      object: 'list',
+      data: ['dall-e-2', 'dall-e-3', 'gpt-image-1'].map((id) => ({
+        id,
+        object: 'model',
+        created: 1,
+        owned_by: 'system',
+      })),
+    });
   const body = bodyOf(req);
   const [w, h] = String(body.size ?? '64x64')
     .split('x')
@@ -118,6 +165,12 @@ export const openaiImages: Handler = async (req, res) => {
     },
   });
 };
+
+/** Answers GET /v1/models as openaiImages does, and hands everything else to `handler`. */
+export const withModelList =
+  (handler: Handler): Handler =>
+  (req, res) =>
+    req.method === 'GET' && req.url === '/v1/models' ? openaiImages(req, res) : handler(req, res);
 
 /** Recorded OpenAI error bodies. */
 export const openaiErrors = {
@@ -163,94 +216,11 @@ export const answer =
   (_req, res) =>
     json(res, e.status, e.body);
 
-/** A 200 whose body is cut-off JSON (a proxy or a crashed worker mid-answer). */
-export const malformed: Handler = (_req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end('{"created": 1713833628, "data": [{"b64_json": "iVBORw0KGgo');
-};
-
 /** Answers the first `n` requests with `first`, the rest with `then`. */
 export function firstThen(n: number, first: Handler, then: Handler): Handler {
   let seen = 0;
   return (req, res) => (seen++ < n ? first(req, res) : then(req, res));
 }
-
-// ---- Automatic1111 --------------------------------------------------------------------------
-
-/** POST /sdapi/v1/txt2img (and img2img) and GET /sdapi/v1/progress, as A1111 1.x answers. */
-export const a1111: Handler = async (req, res) => {
-  if (req.url.startsWith('/sdapi/v1/progress')) {
-    json(res, 200, {
-      progress: 0.5,
-      eta_relative: 1.2,
-      state: {
-        skipped: false,
-        interrupted: false,
-        job: '',
-        job_count: 1,
-        job_timestamp: '20261102100000',
-        job_no: 0,
-        sampling_step: 10,
-        sampling_steps: 20,
-      },
-      current_image: null,
-      textinfo: null,
-    });
-    return;
-  }
-  const body = bodyOf(req);
-  const width = Number(body.width ?? 64);
-  const height = Number(body.height ?? 64);
-  const batch = Number(body.batch_size ?? 1);
-  const images = await Promise.all(
-    Array.from({ length: batch }, () => pngBase64(width, height, '#228844')),
-  );
-  const seed = Number(body.seed ?? 0);
-  json(res, 200, {
-    images,
-    parameters: { ...body, sampler_name: 'Euler a', restore_faces: false },
-    info: JSON.stringify({
-      prompt: body.prompt,
-      all_prompts: Array.from({ length: batch }, () => body.prompt),
-      negative_prompt: body.negative_prompt ?? '',
-      seed,
-      all_seeds: Array.from({ length: batch }, (_, i) => seed + i),
-      width,
-      height,
-      sampler_name: 'Euler a',
-      cfg_scale: body.cfg_scale ?? 7,
-      steps: body.steps,
-      sd_model_name: 'v1-5-pruned-emaonly',
-      job_timestamp: '20261102100000',
-    }),
-  });
-};
-
-/** Recorded A1111 error bodies (FastAPI's shapes). */
-export const a1111Errors = {
-  outOfMemory: {
-    status: 500,
-    body: {
-      error: 'OutOfMemoryError',
-      detail: '',
-      body: '',
-      errors:
-        'CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total capacity; 4.12 GiB already allocated)',
-    },
-  },
-  validation: {
-    status: 422,
-    body: {
-      detail: [
-        {
-          loc: ['body', 'steps'],
-          msg: 'value is not a valid integer',
-          type: 'type_error.integer',
-        },
-      ],
-    },
-  },
-} as const;
 
 /** Holds every request until `open()`, then lets `then` answer them (and later ones at once). */
 export function gated(then: Handler): { handler: Handler; open(): void } {

@@ -1,6 +1,7 @@
 /** Turns stored job rows into the API's Job, parsing stored JSON back through its schema. */
 import {
   CutoutJobParams,
+  FaceEnhanceJobParams,
   FilterJobParams,
   GenerateJobParams,
   type Job,
@@ -8,6 +9,7 @@ import {
   type JobTool,
   UpscaleJobParams,
 } from '../../shared/api/jobs';
+import type { LiveProgress } from './events';
 import type { JobRow, OutputRow } from './job-store';
 
 const paramsSchema = {
@@ -15,6 +17,7 @@ const paramsSchema = {
   filter: FilterJobParams,
   upscale: UpscaleJobParams,
   cutout: CutoutJobParams,
+  'face-enhance': FaceEnhanceJobParams,
 } as const;
 
 export function parseParams(tool: JobTool, json: string): Job['params'] {
@@ -42,13 +45,23 @@ function outputView(o: OutputRow): JobOutput {
 const showsOutputs = (row: JobRow): boolean =>
   row.state === 'succeeded' || row.state === 'awaiting-confirm' || row.state === 'confirmed';
 
-export function jobView(row: JobRow, outputs: readonly OutputRow[], liveProgress?: number): Job {
+export function jobView(
+  row: JobRow,
+  outputs: readonly OutputRow[],
+  live?: Pick<LiveProgress, 'progress' | 'stage' | 'etaSeconds'>,
+): Job {
   return {
     jobId: row.id,
     operationId: row.operation_id,
     tool: row.tool,
     state: row.state,
-    progress: Math.min(1, Math.max(0, liveProgress ?? row.progress)),
+    progress: Math.min(1, Math.max(0, live?.progress ?? row.progress)),
+    // What the engine is doing is known only to the instance running the job.
+    stage: live?.stage ?? null,
+    etaSeconds:
+      live?.etaSeconds === null || live?.etaSeconds === undefined
+        ? null
+        : Math.round(live.etaSeconds * 10) / 10,
     params: parseParams(row.tool, row.params),
     quote: { credits: row.credits, priceBookVersion: row.price_book_version },
     holdId: row.hold_id,

@@ -4,3 +4,4 @@ export * from './ledger';
 export * from './catalog';
 export * from './purchases';
 export * from './jobs';
+export * from './engine';

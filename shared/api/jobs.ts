@@ -8,7 +8,7 @@ export const MAX_PROMPT_LENGTH = 1000;
 /** The largest side of a generated image (the engines' limit). */
 export const MAX_GENERATE_SIDE = 4096;
 
-export const JobTool = z.enum(['generate', 'filter', 'upscale', 'cutout']);
+export const JobTool = z.enum(['generate', 'filter', 'upscale', 'cutout', 'face-enhance']);
 export type JobTool = z.infer<typeof JobTool>;
 
 /**
@@ -95,6 +95,10 @@ export type UpscaleJobParams = z.infer<typeof UpscaleJobParams>;
 export const CutoutJobParams = z.strictObject({ uploadId: Id });
 export type CutoutJobParams = z.infer<typeof CutoutJobParams>;
 
+/** Face restoration of an upload, by an image engine that has it (see /v1/tools faceEnhance). */
+export const FaceEnhanceJobParams = z.strictObject({ uploadId: Id });
+export type FaceEnhanceJobParams = z.infer<typeof FaceEnhanceJobParams>;
+
 /** The quote the user was shown; a different amount or version is answered with the fresh one (409). */
 export const JobQuote = z.strictObject({
   credits: z.int().min(0),
@@ -109,6 +113,7 @@ export const CreateJobRequest = z.discriminatedUnion('tool', [
   z.strictObject({ ...common, tool: z.literal('filter'), params: FilterJobParams }),
   z.strictObject({ ...common, tool: z.literal('upscale'), params: UpscaleJobParams }),
   z.strictObject({ ...common, tool: z.literal('cutout'), params: CutoutJobParams }),
+  z.strictObject({ ...common, tool: z.literal('face-enhance'), params: FaceEnhanceJobParams }),
 ]);
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 
@@ -117,6 +122,7 @@ export const JobParams = z.union([
   FilterJobParams,
   UpscaleJobParams,
   CutoutJobParams,
+  FaceEnhanceJobParams,
 ]);
 
 export const JobOutput = z.strictObject({

@@ -7,7 +7,11 @@ import {
   DeviceHealth,
   DevicePart,
   Empty,
+  EngineSettingsPatch,
+  EngineTestResult,
+  EngineView,
   FileData,
+  JobPreview,
   JobView,
   PublicKeyInfo,
   PurchaseStatus,
@@ -19,6 +23,7 @@ import {
   StoreCatalog,
   SubmitJob,
   SyncState,
+  ToolsResponse,
   Upload,
   UploadResult,
   VerificationFailure,
@@ -112,6 +117,14 @@ export const ipcCalls = {
   resyncDeviceState: { params: z.strictObject({ part: DevicePart }), result: DeviceHealth },
   /** Replaces this device's signing key through the server (online only). */
   rotateDeviceKey: { params: Empty, result: DeviceHealth },
+  /** What the server can run now: tools, priced models (available or why not), upload limits. */
+  getTools: { params: Empty, result: ToolsResponse },
+  /** Settings → Image engine: the embedded server's engine, or what a remote server offers. */
+  getEngine: { params: Empty, result: EngineView },
+  /** What an engine answers with these settings, without using them. */
+  testEngine: { params: EngineSettingsPatch, result: EngineTestResult },
+  /** Uses and keeps these settings (the key in the OS keyring), without a restart. */
+  saveEngine: { params: EngineSettingsPatch, result: EngineView },
 } as const;
 
 /** Events main pushes to the renderer. */
@@ -121,6 +134,8 @@ export const ipcEvents = {
   ledgerChanged: z.strictObject({ headSeq: z.int() }),
   verificationFailed: VerificationFailure,
   jobUpdate: JobView,
+  /** A look at an image while its job runs. */
+  jobPreview: JobPreview,
   purchaseUpdate: PurchaseStatus,
   allowanceUpdate: AllowanceState.nullable(),
   deviceHealth: DeviceHealth,

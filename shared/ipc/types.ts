@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Design } from '../api/catalog';
-import { JobState, JobTool } from '../api/jobs';
+import { EngineKind, EngineModelMap, EngineState, EngineTestResult } from '../api/engine';
+import { JobState, JobTool, ToolsResponse } from '../api/jobs';
 import { Email } from '../api/common';
 import { PublicKeyInfo, SignedCheckpoint } from '../ledger/checkpoint';
 import { WireEntry } from '../ledger/entry';
@@ -211,5 +212,51 @@ export const VerificationFailure = z.strictObject({
   seq: z.int().nullable(),
   message: z.string(),
 });
+
+/** A look at an image while its job runs (the engine's latent preview), for the run card. */
+export const JobPreview = z.strictObject({
+  jobId: z.string(),
+  /** Which image of the run it shows (0-based). */
+  index: z.int().min(0),
+  mime: z.enum(['image/png', 'image/jpeg', 'image/webp']),
+  base64: z.string(),
+});
+export type JobPreview = z.infer<typeof JobPreview>;
+
+/**
+ * Settings → Image engine as the renderer sends it. The key is sent only when the user typed a
+ * new one (absent: keep the stored key; null: forget it); main never sends a key back.
+ */
+export const EngineSettingsPatch = z.strictObject({
+  kind: EngineKind,
+  baseUrl: z.string().url().max(500).nullable(),
+  key: z.string().min(1).max(500).nullable().optional(),
+  models: EngineModelMap,
+});
+export type EngineSettingsPatch = z.infer<typeof EngineSettingsPatch>;
+
+/**
+ * The image engine section: with the embedded server, its engine (settings without the key,
+ * what it answered, the models it makes offered); with a remote server, what that server offers.
+ */
+export const EngineView = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('embedded'),
+    state: EngineState.nullable(),
+    /** Why the embedded server could not be asked, as a sentence. */
+    error: z.string().nullable(),
+    /** The key is kept in plain text (no OS keyring here). */
+    insecureKeyStorage: z.boolean(),
+  }),
+  z.strictObject({
+    mode: z.literal('remote'),
+    serverUrl: z.string(),
+    tools: ToolsResponse.nullable(),
+    error: z.string().nullable(),
+  }),
+]);
+export type EngineView = z.infer<typeof EngineView>;
+
+export { EngineTestResult, ToolsResponse };
 
 export { Design, JobState, PublicKeyInfo, SignedPriceBook };

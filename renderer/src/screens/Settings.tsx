@@ -3,6 +3,7 @@ import { useLedger, useSession, useStores } from '../app/context';
 import { DeviceHealthPanel } from '../components/DeviceHealthPanel';
 import { credits, dateTime } from '../util/format';
 import { messageOf } from '../util/errors';
+import { EngineSettings } from '../components/EngineSettings';
 
 export function Settings() {
   const stores = useStores();
@@ -63,6 +64,7 @@ export function Settings() {
           </button>
         </form>
       </section>
+      <EngineSettings />
       <section className="panel" aria-labelledby="account-title">
         <h2 id="account-title">Account and device</h2>
         <dl className="facts">

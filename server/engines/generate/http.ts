@@ -71,7 +71,7 @@ export async function requestBytes(
     if (error instanceof ProviderError) return error;
     return new ProviderError(
       'unreachable',
-      `${provider} could not be reached at ${new URL(url).origin}: ${describe(error)}.`,
+      `${provider} could not be reached at ${new URL(url).origin}: ${networkReason(describe(error))}.`,
     );
   };
   try {
@@ -98,10 +98,12 @@ export async function requestBytes(
       throw failure(error);
     }
     if (!response.ok) {
+      const text = body.toString('utf8');
       throw new ProviderError(
         'http-error',
-        `${provider} answered HTTP ${response.status}${errorDetail(body.toString('utf8'))}.`,
+        `${provider} answered HTTP ${response.status}${errorDetail(text)}.`,
         response.status,
+        { body: parseJson(text), retryAfterMs: retryAfterMs(response.headers) },
       );
     }
     return body;
@@ -154,27 +156,85 @@ async function readBody(response: Response, maxBytes: number, provider: string):
   return Buffer.concat(chunks);
 }
 
-/** The provider's own error message, when the body is JSON with one (OpenAI and A1111 shapes). */
-function errorDetail(text: string): string {
+function parseJson(text: string): unknown {
   try {
-    const body: unknown = JSON.parse(text);
-    if (typeof body === 'object' && body !== null) {
-      const error = 'error' in body ? body.error : undefined;
-      if (
-        typeof error === 'object' &&
-        error !== null &&
-        'message' in error &&
-        typeof error.message === 'string'
-      )
-        return `: ${error.message.slice(0, 300)}`;
-      if (typeof error === 'string') return `: ${error.slice(0, 300)}`;
-      if ('detail' in body && typeof body.detail === 'string')
-        return `: ${body.detail.slice(0, 300)}`;
-    }
+    return JSON.parse(text) as unknown;
   } catch {
-    // not JSON: fall through
+    return undefined;
   }
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
+
+/**
+ * The provider's own reason in an error body: OpenAI's `error.message`, FastAPI's `detail`
+ * (a string, or a list of `{loc, msg}` on 422), Automatic1111's `{error, errors}` (its
+ * exception handler in modules/api/api.py), ComfyUI's `{error: {message, details}}`.
+ */
+export function errorReason(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const b = body as Record<string, unknown>;
+  const error = b.error;
+  if (typeof error === 'object' && error !== null) {
+    const e = error as Record<string, unknown>;
+    const message = str(e.message);
+    const details = str(e.details);
+    if (message && details && details !== message)
+      return `${message.replace(/\.$/, '')} (${details})`;
+    if (message) return message;
+  }
+  // Automatic1111: {"error": "OutOfMemoryError", "detail": "", "body": "", "errors": "CUDA out of memory…"}
+  const errors = str(b.errors);
+  if (typeof error === 'string' && errors) return `${error}: ${errors}`;
+  if (typeof error === 'string') return error;
+  if (errors) return errors;
+  if (str(b.detail)) return String(b.detail);
+  if (Array.isArray(b.detail)) {
+    const parts = b.detail.flatMap((d: unknown) => {
+      if (typeof d !== 'object' || d === null) return [];
+      const item = d as Record<string, unknown>;
+      const loc = Array.isArray(item.loc) ? item.loc.join('.') : '';
+      return str(item.msg) ? [`${loc ? `${loc}: ` : ''}${String(item.msg)}`] : [];
+    });
+    if (parts.length > 0) return parts.join('; ');
+  }
+  return str(b.message);
+}
+
+function errorDetail(text: string): string {
+  const reason = errorReason(parseJson(text));
+  if (reason) return `: ${reason.slice(0, 300)}`;
   return text.trim() ? ` ("${snippet(text)}")` : '';
+}
+
+/** Retry-After-Ms or Retry-After (seconds or an HTTP date), as the OpenAI SDK reads them. */
+function retryAfterMs(headers: Headers): number | null {
+  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms)) return ms;
+  const after = headers.get('retry-after');
+  if (!after) return null;
+  const seconds = Number.parseFloat(after);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const at = Date.parse(after);
+  return Number.isFinite(at) ? at - Date.now() : null;
+}
+
+function networkReason(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'nothing is listening there (connection refused); start it or check the address';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'that host name was not found; check the address';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'the connection was dropped; check that the server is running';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'that network address cannot be reached; check the address and the network';
+    default:
+      return code;
+  }
 }
 
 function snippet(text: string): string {
@@ -195,4 +255,54 @@ function describe(error: unknown): string {
     return error.message;
   }
   return String(error);
+}
+
+/** Waits `ms`, or throws EngineAbortError as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new EngineAbortError());
+    const timer = setTimeout(done, Math.max(0, ms));
+    function done(): void {
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    }
+    function aborted(): void {
+      clearTimeout(timer);
+      reject(new EngineAbortError());
+    }
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
+}
+
+export interface RetryOptions {
+  /** Further attempts after the first (the OpenAI SDK's default is 2). */
+  retries: number;
+  signal?: AbortSignal;
+  /** Date.now() after which no retry starts. */
+  deadline: number;
+  /** Whether this failure is worth another attempt. */
+  retryable(error: ProviderError): boolean;
+}
+
+/**
+ * Runs `attempt`, retrying retryable failures with the OpenAI SDK's schedule (src/client.ts,
+ * openai-node 7.5.0): the server's Retry-After(-Ms) when it gives one of at most 60 s, else
+ * 0.5 s doubling up to 8 s with up to 25 % jitter.
+ */
+export async function withRetries<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof ProviderError) || n >= options.retries || !options.retryable(error))
+        throw error;
+      const hinted = error.answer?.retryAfterMs;
+      const wait =
+        hinted !== undefined && hinted !== null && hinted >= 0 && hinted <= 60_000
+          ? hinted
+          : Math.min(500 * 2 ** n, 8000) * (1 - Math.random() * 0.25);
+      if (Date.now() + wait >= options.deadline) throw error;
+      await sleep(wait, options.signal);
+    }
+  }
 }

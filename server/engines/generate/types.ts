@@ -40,18 +40,90 @@ export interface GenerateProvider {
     onProgress: ProgressFn,
     signal?: AbortSignal,
   ): Promise<GenerationResult>;
+  /** Asks the engine what it is and has; throws a ProviderError that says why not. */
+  probe?(signal?: AbortSignal): Promise<EngineProbe>;
+  /** Face restoration of one image (PNG out), where the engine has it. */
+  restoreFaces?(
+    image: Uint8Array,
+    onProgress: ProgressFn,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array>;
 }
 
-export type ProviderErrorCode = 'timeout' | 'http-error' | 'bad-response' | 'unreachable';
+/**
+ * What kind of model an engine model is, which decides the workflow it needs (ComfyUI) and the
+ * price-book model it serves by default. 'other' is offered only when the operator maps it.
+ */
+export type ModelFamily =
+  'sd15' | 'sdxl' | 'flux' | 'dall-e-2' | 'dall-e-3' | 'gpt-image' | 'other';
 
-/** A provider failed. Cancellation is not a ProviderError: it throws EngineAbortError. */
+export interface EngineModel {
+  /** What the engine calls it (checkpoint file, API model id). */
+  name: string;
+  family: ModelFamily;
+  /** Other names the engine accepts for it (Automatic1111's checkpoint aliases). */
+  aliases?: string[];
+}
+
+/** What an engine said about itself when asked ("Test connection", the models it offers). */
+export interface EngineProbe {
+  /** "ComfyUI", "Automatic1111", "OpenAI-compatible images API". */
+  server: string;
+  version: string | null;
+  /** The device it computes on, when it says. */
+  device: { kind: 'gpu' | 'cpu' | 'other'; name: string | null; memoryGb: number | null } | null;
+  models: EngineModel[];
+  samplers: string[];
+  imageToImage: boolean;
+  faceEnhance: boolean;
+}
+
+/**
+ * The family of a checkpoint from its file name, as Krita's AI Diffusion plugin does when the
+ * server cannot say (ai_diffusion/backend/resources.py, Arch.from_checkpoint_name: "xl" in the
+ * name is SDXL, else SD 1.5), with Flux-class names ("flux", "schnell") recognised too.
+ */
+export function checkpointFamily(name: string): ModelFamily {
+  const n = name.toLowerCase();
+  if (n.includes('flux') || n.includes('schnell')) return 'flux';
+  if (n.includes('xl')) return 'sdxl';
+  return 'sd15';
+}
+
+/**
+ * Why a provider failed: 'timeout', 'unreachable' (refused, DNS, reset), 'http-error' (an answer
+ * the adapter could not classify further), 'bad-response' (not what the API sends), 'auth' (the
+ * key or password was refused), 'refused' (the service declined the request: a safety filter,
+ * a parameter it does not take), 'model-missing' (the engine does not have the model),
+ * 'out-of-memory', 'rate-limited', 'workflow' (the engine cannot load the workflow: a node or
+ * input it does not know), 'interrupted' (someone stopped the run on the engine itself).
+ */
+export type ProviderErrorCode =
+  | 'timeout'
+  | 'http-error'
+  | 'bad-response'
+  | 'unreachable'
+  | 'auth'
+  | 'refused'
+  | 'model-missing'
+  | 'out-of-memory'
+  | 'rate-limited'
+  | 'workflow'
+  | 'interrupted';
+
+/**
+ * A provider failed; the message is a sentence for the user that says why and what to do next.
+ * Cancellation is not a ProviderError: it throws EngineAbortError.
+ */
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
   constructor(
     readonly code: ProviderErrorCode,
     message: string,
-    /** The HTTP status for 'http-error'. */
+    /** The HTTP status when the provider answered with an error. */
     readonly status?: number,
+    /** The parsed error body and retry hint, for the adapter to classify (not sent across threads). */
+    readonly answer?: { body: unknown; retryAfterMs: number | null },
   ) {
     super(message);
   }

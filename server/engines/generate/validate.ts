@@ -72,6 +72,27 @@ export async function normaliseOutput(
   return asUint8(png);
 }
 
+/** PNG, JPEG or WebP by their magic bytes; null for anything else. */
+export function imageFormatOf(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | null {
+  if (
+    bytes.length >= 8 &&
+    bytes[0] === 0x89 &&
+    bytes[1] === 0x50 &&
+    bytes[2] === 0x4e &&
+    bytes[3] === 0x47
+  )
+    return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
+    return 'jpeg';
+  if (
+    bytes.length >= 12 &&
+    String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF' &&
+    String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP'
+  )
+    return 'webp';
+  return null;
+}
+
 /** Decodes base64 (with or without a data: URL prefix). */
 export function decodeBase64Image(value: string): Uint8Array {
   const comma = value.startsWith('data:') ? value.indexOf(',') : -1;
