@@ -174,12 +174,21 @@ export function createFakeEasel(
       signedIn = false;
       return session();
     },
+    async getSignUpOffer() {
+      return {
+        welcome: { credits: 50, expiresInDays: 30 },
+        dailyCredits: 20,
+        password: { minLength: 10, maxLength: 200 },
+      };
+    },
     async getSettings() {
       return {
         serverUrl: 'http://127.0.0.1:4000',
         allowanceAmount: 100,
         allowanceDays: 7,
         galleryDir: '/tmp/gallery',
+        theme: 'system' as const,
+        returningUser: false,
       };
     },
     async updateSettings(patch) {
