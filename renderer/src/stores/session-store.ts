@@ -77,11 +77,13 @@ export function createSessionStore(api: EaselApi): SessionStore {
       },
 
       async updateSettings(patch) {
-        set({ error: null });
+        // Shown at once (a theme switch must not wait for main); put back if main refuses.
+        const before = get().settings;
+        set({ error: null, settings: before ? { ...before, ...patch } : before });
         try {
           set({ settings: await api.updateSettings(patch) });
         } catch (error) {
-          set({ error: errorSentence(error) });
+          set({ error: errorSentence(error), settings: before });
         }
       },
     };
