@@ -36,7 +36,7 @@ export function DesignCard(props: {
             <p className="owned">
               {props.pending ? 'Owned · settles when back online' : 'Owned · available offline'}
             </p>
-            <div className="row wrap">
+            <div className="design-actions">
               <button type="button" className="secondary" onClick={props.onDownload}>
                 Download
               </button>
