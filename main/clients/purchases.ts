@@ -107,8 +107,9 @@ export class PurchasesClient {
       sessionId: res.sessionId,
       status: 'pending',
       message: opened ? 'Complete the payment in your browser.' : null,
-      // Not opened (browser mode): the renderer opens it in a tab and shows it as a link.
-      checkoutUrl: opened ? null : res.url,
+      // Not opened (browser mode): the renderer opens it in a tab; either way it stays a link.
+      checkoutUrl: res.url,
+      opened,
     };
     this.watch(res.sessionId);
     this.deps.onUpdate(status);

@@ -176,11 +176,13 @@ export const PurchaseStatus = z.strictObject({
   sessionId: z.string(),
   status: z.enum(['pending', 'paid', 'credited', 'cancelled', 'failed', 'timed-out']),
   message: z.string().nullable(),
-  /**
-   * The checkout page, when main could not open it itself (browser mode has no system browser
-   * to hand it to): the renderer opens it in a tab on the user's click and shows it as a link.
-   */
+  /** The checkout page, kept as a link in the Store (docs/architecture.md §7). */
   checkoutUrl: z.string().url().nullable().optional(),
+  /**
+   * Whether main opened it in the system browser. Browser mode has none: the renderer opens it
+   * in a tab within the user's Buy click.
+   */
+  opened: z.boolean().optional(),
 });
 export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
 

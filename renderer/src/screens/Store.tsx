@@ -16,7 +16,8 @@ export function Store() {
   const buy = async (itemId: string): Promise<void> => {
     const started = await catalog.getState().buy(itemId);
     // Still inside the click's user activation, so the browser lets the tab open.
-    if (started?.checkoutUrl) window.open(started.checkoutUrl, '_blank', 'noopener');
+    if (started?.checkoutUrl && !started.opened)
+      window.open(started.checkoutUrl, '_blank', 'noopener');
   };
   const current = store?.currentPlan ?? null;
   return (

@@ -78,7 +78,9 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
       if (!current || current.sessionId !== sessionId || FINAL.has(current.status)) return;
       const fresh = await api.getPurchase({ sessionId }).catch(() => current);
       if (store.getState().purchase?.sessionId !== sessionId) return;
-      store.setState({ purchase: { ...fresh, checkoutUrl: current.checkoutUrl } });
+      store.setState({
+        purchase: { ...fresh, checkoutUrl: current.checkoutUrl, opened: current.opened },
+      });
       if (fresh.status === 'credited') {
         onChange();
         void store.getState().refresh();
@@ -115,7 +117,13 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         api.on('purchaseUpdate', (p) => {
           const current = get().purchase;
           if (current?.sessionId !== p.sessionId) return;
-          set({ purchase: { ...p, checkoutUrl: p.checkoutUrl ?? current.checkoutUrl } });
+          set({
+            purchase: {
+              ...p,
+              checkoutUrl: p.checkoutUrl ?? current.checkoutUrl,
+              opened: current.opened,
+            },
+          });
           if (p.status === 'credited') {
             onChange();
             // A plan just bought: the Store marks it.
