@@ -8,6 +8,8 @@ import { startBrowserHost } from '../../main/browser-mode/host';
 import { readConfig } from '../../server/config';
 import { startServer, type RunningServer } from '../../server/start';
 import { offerText } from '../../renderer/src/app/offer-text';
+import { defaultPriceBook } from '../../shared/pricing/fixtures/default';
+import { quote } from '../../shared/pricing/quote';
 import { axeSerious, buildRendererIfStale, launchChromium, root, tempDir } from './harness';
 
 /**
@@ -24,6 +26,16 @@ const appDir = tempDir('easel-e2e-store-app-');
 const email = `grace-${Date.now()}@example.com`;
 const password = 'correct horse battery';
 const docsScreens = join(root, 'docs', 'screens');
+
+/** What page.evaluate uses of `window.easel` (renderer/bridge/browser-client.ts). */
+interface EaselBridge {
+  submitJob(job: {
+    operationId: string;
+    tool: 'generate';
+    params: Record<string, unknown>;
+    quote: { credits: number; priceBookVersion: number };
+  }): Promise<unknown>;
+}
 
 const screens = ['Studio', 'Gallery', 'Designs', 'Store', 'History', 'Wallet', 'Settings'] as const;
 
@@ -266,6 +278,34 @@ describe('Store, Designs, first run and theme (browser mode, real server)', () =
       .getByText(/512 × 512/)
       .first()
       .waitFor({ timeout: 15_000 });
+  });
+
+  it('has a result in the Gallery to picture (a run through the app’s own bridge)', async () => {
+    const params = {
+      mode: 'text-to-image' as const,
+      prompt: 'a lighthouse on a calm sea at dusk',
+      model: 'easel-preview',
+      width: 512,
+      height: 512,
+      steps: 20,
+      seed: 7,
+      count: 2,
+    };
+    const q = quote(defaultPriceBook, { tool: 'generate', ...params });
+    await page.evaluate(
+      async ({ params, q }) => {
+        const easel = (window as unknown as { easel: EaselBridge }).easel;
+        await easel.submitJob({
+          operationId: `e2e-gallery-${Date.now()}`,
+          tool: 'generate',
+          params,
+          quote: q,
+        });
+      },
+      { params, q: { credits: q.credits, priceBookVersion: q.priceBookVersion } },
+    );
+    await go('Gallery');
+    await expect.poll(() => page.getByTestId('gallery-item').count(), { timeout: 60_000 }).toBe(2);
   });
 
   it('follows the system theme, and keeps a chosen one across a reload', async () => {
