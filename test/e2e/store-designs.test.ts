@@ -27,16 +27,6 @@ const email = `grace-${Date.now()}@example.com`;
 const password = 'correct horse battery';
 const docsScreens = join(root, 'docs', 'screens');
 
-/** What page.evaluate uses of `window.easel` (renderer/bridge/browser-client.ts). */
-interface EaselBridge {
-  submitJob(job: {
-    operationId: string;
-    tool: 'generate';
-    params: Record<string, unknown>;
-    quote: { credits: number; priceBookVersion: number };
-  }): Promise<unknown>;
-}
-
 const screens = ['Studio', 'Gallery', 'Designs', 'Store', 'History', 'Wallet', 'Settings'] as const;
 
 const balance = async (): Promise<number> =>
@@ -292,18 +282,19 @@ describe('Store, Designs, first run and theme (browser mode, real server)', () =
       count: 2,
     };
     const q = quote(defaultPriceBook, { tool: 'generate', ...params });
-    await page.evaluate(
-      async ({ params, q }) => {
-        const easel = (window as unknown as { easel: EaselBridge }).easel;
-        await easel.submitJob({
-          operationId: `e2e-gallery-${Date.now()}`,
-          tool: 'generate',
-          params,
-          quote: q,
-        });
-      },
-      { params, q: { credits: q.credits, priceBookVersion: q.priceBookVersion } },
-    );
+    // Main's own IPC (browser mode serves it on loopback): the app tracks the job by its events.
+    const origin = new URL(host?.url ?? '').origin;
+    const res = await fetch(`${origin}/ipc/submitJob`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${host?.token ?? ''}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        operationId: `e2e-gallery-${Date.now()}`,
+        tool: 'generate',
+        params,
+        quote: { credits: q.credits, priceBookVersion: q.priceBookVersion },
+      }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
     await go('Gallery');
     await expect.poll(() => page.getByTestId('gallery-item').count(), { timeout: 60_000 }).toBe(2);
   });
