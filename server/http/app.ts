@@ -13,14 +13,13 @@ import {
   SignInRequest,
   SignUpRequest,
 } from '../../shared/api/auth';
-import { AddDesignRequest, Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
+import { Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
 import { OperationId } from '../../shared/api/common';
 import {
   AllowanceRequest,
   AllowanceResponse,
   BalanceResponse,
   CaptureRequest,
-  EntryResult,
   HoldRequest,
   HoldResponse,
   PullQuery,
@@ -417,5 +416,3 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
   options.extend?.(app, route, accountOf);
   return app;
 }
-
-export { AddDesignRequest, EntryResult };
