@@ -33,7 +33,7 @@ const messageOf = (r: CheckoutStatusResponse): string | null =>
       : null;
 
 /** The server's catalog, shaped for the Store screen. */
-export function storeCatalogOf(c: CatalogResponse): StoreCatalog {
+function storeCatalogOf(c: CatalogResponse): StoreCatalog {
   const packs: StoreCatalog['packs'] = [];
   const plans: StoreCatalog['plans'] = [];
   for (const item of c.items) {

@@ -7,7 +7,7 @@ import { jobsMigration } from './migrations/004-jobs';
  * is never edited. They run on start inside one transaction each, under an advisory lock so
  * several API instances starting at once migrate exactly once.
  */
-export const migrations: Array<{ version: number; name: string; sql: string }> = [
+const migrations: Array<{ version: number; name: string; sql: string }> = [
   {
     version: 1,
     name: 'accounts, sessions, devices, ledger',

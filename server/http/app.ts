@@ -14,14 +14,13 @@ import {
   SignUpOffer,
   SignUpRequest,
 } from '../../shared/api/auth';
-import { AddDesignRequest, Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
+import { Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
 import { OperationId } from '../../shared/api/common';
 import {
   AllowanceRequest,
   AllowanceResponse,
   BalanceResponse,
   CaptureRequest,
-  EntryResult,
   HoldRequest,
   HoldResponse,
   PullQuery,
@@ -428,5 +427,3 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
   options.extend?.(app, route, accountOf);
   return app;
 }
-
-export { AddDesignRequest, EntryResult };

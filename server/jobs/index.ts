@@ -20,7 +20,5 @@ export function createJobs(services: Services, config: JobsConfig): Jobs {
   return new JobsService(services, config);
 }
 
-export { registerJobRoutes, type AccountOf, type Router } from './routes';
-export { jobsConfigFromEnv, type GenerateConfig, type JobsConfig } from './config';
-export { JobsService } from './jobs-service';
-export { jobIdFor } from './intake';
+export { registerJobRoutes } from './routes';
+export { jobsConfigFromEnv, type JobsConfig } from './config';

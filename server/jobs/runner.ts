@@ -35,9 +35,6 @@ const HOLD_MARGIN_MS = 10_000;
 /** The job row's progress is written at most this often; watchers get every step live. */
 const PROGRESS_FLUSH_MS = 1000;
 
-/** Why a run was told to stop (the AbortSignal's reason). */
-export type StopReason = 'cancelled' | 'gone' | 'shutdown';
-
 export interface RunnerDeps {
   db: Database;
   clock: Clock;

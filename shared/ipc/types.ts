@@ -187,9 +187,9 @@ export const PurchaseStatus = z.strictObject({
 export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
 
 // The job vocabulary is the server's (shared/api/jobs.ts): one definition for HTTP and IPC.
-export const ToolName = JobTool;
+const ToolName = JobTool;
 
-export const JobOutput = z.strictObject({
+const JobOutput = z.strictObject({
   itemId: z.string(),
   sha256: z.string(),
   width: z.int(),
@@ -292,4 +292,4 @@ export type EngineView = z.infer<typeof EngineView>;
 
 export { EngineTestResult, ToolsResponse };
 
-export { Design, JobState, PublicKeyInfo, SignedPriceBook };
+export { Design, PublicKeyInfo, SignedPriceBook };

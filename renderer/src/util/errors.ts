@@ -8,7 +8,7 @@ export function messageOf(error: unknown): string {
   return String(error);
 }
 
-export function codeOf(error: unknown): string | null {
+function codeOf(error: unknown): string | null {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const c = (error as { code: unknown }).code;
     if (typeof c === 'string') return c;
