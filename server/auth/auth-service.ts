@@ -70,7 +70,7 @@ export class AuthService {
     const bonus = this.config.signupBonus;
     if (bonus) {
       await this.ledger.grant(accountId, {
-        operationId: 'signup-bonus',
+        operationId: 'signup:bonus',
         amount: bonus.amount,
         source: 'signup',
         reason: 'welcome to Easel',

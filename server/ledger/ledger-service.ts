@@ -8,6 +8,8 @@ import { planCapture, planExpiries, planHoldExpiries } from '../../shared/wallet
 import type { WalletState } from '../../shared/wallet/types';
 import { type Clock, DAY, MINUTE, endOfUtcDay, plusMs } from '../clock';
 import type { Database, Sql } from '../db/database';
+import { isServerOperationId } from '../../shared/api/common';
+import { type Logger, createLogger } from '../../shared/log/logger';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors';
 import { nodeChainDigest, sha256Hex } from '../node-digest';
 import { AccountLocks } from './account-lock';
@@ -62,6 +64,7 @@ export class LedgerService {
     readonly db: Database,
     readonly clock: Clock,
     readonly config: LedgerConfig = defaultLedgerConfig,
+    private readonly log: Logger = createLogger('off'),
   ) {}
 
   /**
@@ -85,6 +88,18 @@ export class LedgerService {
             const previous = await ledgerStore.findOperation(tx, accountId, operation.operationId);
             if (previous) {
               if (previous.request_hash !== requestHash) {
+                if (isServerOperationId(operation.operationId)) {
+                  // The server's own write met its id used otherwise: an operator must look
+                  // (docs/architecture.md §2, idempotency); the caller decides how to go on.
+                  this.log.error(
+                    {
+                      accountId,
+                      operationId: operation.operationId,
+                      incident: 'operation-id-conflict',
+                    },
+                    'operator incident: an internal ledger write met its operation id already used for another request',
+                  );
+                }
                 throw conflict(
                   'operation-id-reused',
                   `operation ${operation.operationId} was already used for a different request`,
