@@ -33,6 +33,7 @@ import {
 import { PublicKeyInfo } from '../../shared/ledger/checkpoint';
 import { SignedPriceBook } from '../../shared/pricing/signed';
 import { LedgerInvariantError } from '../../shared/wallet/fold';
+import { DatabaseUnavailableError } from '../db/database';
 import type { Services } from '../services';
 import { HttpError } from './errors';
 import { JsonText, type RouteDoc, makeRouter, openApiDocument } from './route';
@@ -91,6 +92,13 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
           ? 'the request body is too large'
           : (fe.message ?? 'invalid request');
       return reply.code(fe.statusCode).send({ error: { code, message } });
+    }
+    if (error instanceof DatabaseUnavailableError) {
+      request.log.warn({ err: error.cause }, 'database connection lost; answered 503');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({ error: { code: 'database-unavailable', message: error.message } });
     }
     if (error instanceof LedgerInvariantError)
       request.log.error({ err: error }, 'ledger invariant refused an entry');
