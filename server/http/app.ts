@@ -3,6 +3,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
 import {
   AccountResponse,
@@ -41,6 +42,8 @@ import { pullResponseJson } from '../ledger/sync-service';
 
 export interface AppOptions {
   bodyLimit?: number;
+  /** Sign-in requests per address per window; false turns the limit off. */
+  authRateLimit?: { max: number; timeWindowMs: number } | false;
   /** Extra routes (purchases, jobs) registered by later modules. */
   extend?: (
     app: FastifyInstance,
@@ -147,19 +150,37 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
       body: await auth.signUp(body.email, body.password),
     }),
   );
-  route(
-    {
-      method: 'POST',
-      path: '/v1/auth/signin',
-      summary: 'Sign in (rate-limited per email)',
-      auth: false,
-      body: SignInRequest,
-      response: SessionResponse,
-    },
-    async ({ body }) => ({
-      body: await auth.signIn(body.email, body.password),
-    }),
-  );
+  // Sign-in is limited per address (docs/architecture.md §11), in memory per instance: one
+  // address can neither guess at speed nor cheaply use the per-email limit on someone else.
+  app.register(async (scope) => {
+    const limit = options.authRateLimit ?? { max: 30, timeWindowMs: 60_000 };
+    if (limit) {
+      await scope.register(rateLimit, {
+        max: limit.max,
+        timeWindow: limit.timeWindowMs,
+        errorResponseBuilder: (_request, context) =>
+          new HttpError(
+            429,
+            'rate-limited',
+            `too many sign-in requests from this address; try again in ${context.after}`,
+          ),
+      });
+    }
+    const authRoute = makeRouter(scope, docs);
+    authRoute(
+      {
+        method: 'POST',
+        path: '/v1/auth/signin',
+        summary: 'Sign in (rate-limited per address, and per email from each address)',
+        auth: false,
+        body: SignInRequest,
+        response: SessionResponse,
+      },
+      async ({ body, request }) => ({
+        body: await auth.signIn(body.email, body.password, request.ip),
+      }),
+    );
+  });
   route(
     { method: 'POST', path: '/v1/auth/signout', summary: 'Revoke this session', auth: true },
     async ({ request }) => {
