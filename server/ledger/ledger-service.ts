@@ -57,6 +57,11 @@ export const priorityOf = (source: BucketSource): number => (source === 'daily' 
  */
 export class LedgerService {
   private readonly locks = new AccountLocks();
+  /**
+   * Says who else owns a hold (a job's hold is resolved only by the job: confirm, discard,
+   * cancel); the public hold API refuses those (docs/architecture.md §8).
+   */
+  private holdOwner: (tx: Sql, holdId: string) => Promise<string | null> = async () => null;
   /** Folded state per account, valid for the head seq it was folded to (checked under lock). */
   private readonly folds = new Map<string, WalletFold>();
 
@@ -270,6 +275,20 @@ export class LedgerService {
     return due.length;
   }
 
+  /** Registers who owns holds besides the public hold API (the jobs module). */
+  setHoldOwner(owner: (tx: Sql, holdId: string) => Promise<string | null>): void {
+    this.holdOwner = owner;
+  }
+
+  private async refuseOwnedHold(tx: Sql, holdId: string): Promise<void> {
+    const owner = await this.holdOwner(tx, holdId);
+    if (owner)
+      throw conflict(
+        'hold-belongs-to-job',
+        `hold ${holdId} belongs to ${owner}: confirm, discard or cancel the job instead`,
+      );
+  }
+
   // ---- operations -------------------------------------------------------------------------
 
   async hold(
@@ -319,6 +338,7 @@ export class LedgerService {
       { operationId: req.operationId, request: { op: 'capture', holdId, ...req } },
       async (ctx) => {
         const hold = openHoldOr409(ctx.fold, holdId);
+        await this.refuseOwnedHold(ctx.tx, holdId);
         if (req.amount > hold.amount)
           throw badRequest(
             'capture-exceeds-hold',
@@ -356,6 +376,7 @@ export class LedgerService {
       { operationId: req.operationId, request: { op: 'release', holdId, ...req } },
       async (ctx) => {
         const hold = openHoldOr409(ctx.fold, holdId);
+        await this.refuseOwnedHold(ctx.tx, holdId);
         const entry = ctx.append({
           type: 'release',
           operationId: req.operationId,
