@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../shared/api/common';
+import type { SignUpOffer } from '../../shared/api/auth';
 import { GENESIS_HASH } from '../../shared/ledger/primitives';
 import { type Clock, DAY, MINUTE, plusMs } from '../clock';
 import type { Database } from '../db/database';
@@ -56,6 +58,18 @@ export class AuthService {
     private readonly ledger: LedgerService,
     private readonly config: AuthConfig = defaultAuthConfig,
   ) {}
+
+  /** What sign-up grants, from the same config that grants it (GET /v1/auth/offer). */
+  offer(): SignUpOffer {
+    const bonus = this.config.signupBonus;
+    return {
+      welcome: bonus
+        ? { credits: bonus.amount, expiresInDays: Math.max(1, Math.round(bonus.ttlMs / DAY)) }
+        : null,
+      dailyCredits: this.ledger.config.dailyCreditsByPlan.free ?? 0,
+      password: { minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX },
+    };
+  }
 
   async signUp(email: string, password: string): Promise<Session> {
     const accountId = `acct_${randomUUID()}`;
@@ -248,7 +262,26 @@ export class AuthService {
       accountId,
       email: a.email,
       plan: a.plan,
+      planRenewsAt: a.plan === 'free' ? null : await this.planRenewsAt(accountId, a.plan),
       devices: await Promise.all(devices.map((d) => this.device(accountId, d.id))),
     };
+  }
+
+  /**
+   * A paid plan renews a month after its latest paid month (docs/architecture.md §7): each paid
+   * month is a fulfilment of the active subscription's checkout. Null if none is on record.
+   */
+  private async planRenewsAt(accountId: string, plan: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ last: string | null }>(
+      `select max(f.credited_at) as last from purchase_fulfilments f
+       join purchase_subscriptions s on s.checkout_id = f.checkout_id
+       where s.account_id = $1 and s.plan_id = $2 and s.status = 'active'`,
+      [accountId, plan],
+    );
+    const last = rows[0]?.last;
+    if (!last) return null;
+    const at = new Date(last);
+    at.setUTCMonth(at.getUTCMonth() + 1);
+    return at.toISOString();
   }
 }

@@ -12,6 +12,7 @@ import {
   RotateDeviceKeyRequest,
   SessionResponse,
   SignInRequest,
+  SignUpOffer,
   SignUpRequest,
 } from '../../shared/api/auth';
 import { Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
@@ -137,6 +138,16 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     async () => ({ body: { keys: catalog.publicKeys() } }),
   );
 
+  route(
+    {
+      method: 'GET',
+      path: '/v1/auth/offer',
+      summary: 'What a new account gets (welcome and daily credits) and the password rule',
+      auth: false,
+      response: SignUpOffer,
+    },
+    async () => ({ body: auth.offer() }),
+  );
   route(
     {
       method: 'POST',
