@@ -12,8 +12,10 @@ import { hashPassword, verifyPassword } from './passwords';
 
 export interface AuthConfig {
   sessionTtlMs: number;
-  /** Failed sign-ins per email allowed within the window before 429. */
+  /** Sign-ins per email from one address allowed within the window before 429. */
   signInAttempts: number;
+  /** Sign-ins per email from all addresses together within the window before 429. */
+  signInAttemptsPerEmail: number;
   signInWindowMs: number;
   signupBonus: { amount: number; ttlMs: number } | null;
 }
@@ -21,6 +23,7 @@ export interface AuthConfig {
 export const defaultAuthConfig: AuthConfig = {
   sessionTtlMs: 30 * DAY,
   signInAttempts: 5,
+  signInAttemptsPerEmail: 100,
   signInWindowMs: 15 * MINUTE,
   signupBonus: { amount: 50, ttlMs: 30 * DAY },
 };
@@ -84,7 +87,7 @@ export class AuthService {
     const bonus = this.config.signupBonus;
     if (bonus) {
       await this.ledger.grant(accountId, {
-        operationId: 'signup-bonus',
+        operationId: 'signup:bonus',
         amount: bonus.amount,
         source: 'signup',
         reason: 'welcome to Easel',
@@ -96,18 +99,35 @@ export class AuthService {
     return this.newSession(accountId, email);
   }
 
-  async signIn(email: string, password: string): Promise<Session> {
+  /**
+   * Signs in. The attempt is recorded before it is judged, so parallel guesses all count
+   * (each one sees at least the attempts stored before its own); a success removes its own
+   * record. Limits: per email from one address (a guesser locks out only themselves), and per
+   * email from everywhere (a looser cap on distributed guessing). The per-address request
+   * limit is @fastify/rate-limit on the route (server/http/app.ts).
+   */
+  async signIn(email: string, password: string, address = 'unknown'): Promise<Session> {
     const now = this.clock.now();
     const since = plusMs(now, -this.config.signInWindowMs);
-    const { rows: attempts } = await this.db.query<{ n: string | number }>(
-      'select count(*) as n from signin_attempts where email = $1 and at > $2',
-      [email, since],
+    const attemptId = `try_${randomUUID()}`;
+    await this.db.query('delete from signin_attempts where at <= $1', [since]);
+    await this.db.query(
+      'insert into signin_attempts (id, email, address, at) values ($1, $2, $3, $4)',
+      [attemptId, email, address, now],
     );
-    if (Number(attempts[0]?.n ?? 0) >= this.config.signInAttempts) {
+    const { rows: counts } = await this.db.query<{ mine: string | number; all: string | number }>(
+      `select count(*) filter (where address = $3) as mine, count(*) as all
+         from signin_attempts where email = $1 and at > $2`,
+      [email, since, address],
+    );
+    if (
+      Number(counts[0]?.mine ?? 0) > this.config.signInAttempts ||
+      Number(counts[0]?.all ?? 0) > this.config.signInAttemptsPerEmail
+    ) {
       throw new HttpError(
         429,
         'too-many-attempts',
-        'too many failed sign-ins for this email; try again in a few minutes',
+        'too many sign-ins for this email; try again in a few minutes',
       );
     }
     const { rows } = await this.db.query<{ id: string; password_hash: string }>(
@@ -121,10 +141,8 @@ export class AuthService {
       account?.password_hash ??
         'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     );
-    if (!account || !ok) {
-      await this.db.query('insert into signin_attempts (email, at) values ($1, $2)', [email, now]);
-      throw unauthorized('wrong email or password');
-    }
+    if (!account || !ok) throw unauthorized('wrong email or password');
+    await this.db.query('delete from signin_attempts where id = $1', [attemptId]);
     return this.newSession(account.id, email);
   }
 

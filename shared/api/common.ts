@@ -19,8 +19,19 @@ export const Password = z
   .string()
   .min(PASSWORD_MIN, `use at least ${PASSWORD_MIN} characters`)
   .max(PASSWORD_MAX);
+/**
+ * A client's operation id. It never contains ':', which marks the server's own ids
+ * (`stripe:refund:…`, `job_…:capture`, `admin:…`), so a client can never claim one of them
+ * (docs/architecture.md §2, idempotency).
+ */
 export const OperationId = z
   .string()
   .min(8)
   .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'operation ids use letters, digits and . _ : -');
+  .regex(
+    /^[A-Za-z0-9._-]+$/,
+    "operation ids use letters, digits and . _ - (':' is kept for the server's own ids)",
+  );
+
+/** True for an operation id in the server's namespace (see OperationId). */
+export const isServerOperationId = (operationId: string): boolean => operationId.includes(':');
