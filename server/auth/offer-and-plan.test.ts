@@ -58,10 +58,12 @@ describe.each(backends)('sign-up offer and current plan on %s', (backend) => {
       headers: u.headers,
       payload: { itemId: 'pro' },
     });
-    const { sessionId } = c.json<{ sessionId: string }>();
+    const { sessionId, url } = c.json<{ sessionId: string; url: string }>();
+    // The pay page answers only the buyer: the key is in the checkout URL they were given.
+    const key = new URL(url).searchParams.get('key') ?? '';
     const pay = await p.app.inject({
       method: 'POST',
-      url: `/sandbox/checkout/${sessionId}/pay`,
+      url: `/sandbox/checkout/${sessionId}/pay?key=${key}`,
       headers: form,
       payload: '',
     });
