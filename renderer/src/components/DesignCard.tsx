@@ -56,7 +56,7 @@ export function DesignCard(props: {
             >
               {props.offline
                 ? `Redeem offline (${credits(d.credits)})`
-                : `Redeem for ${creditsText(d.credits)}`}
+                : `Redeem for ${credits(d.credits)}`}
             </button>
             {short > 0 && (
               <p className="hint" id={hintId}>
