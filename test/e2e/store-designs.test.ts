@@ -115,6 +115,7 @@ describe('Store, Designs, first run and theme (browser mode, real server)', () =
     expect(await welcome.textContent()).toContain(offerText(offer));
     const first = (offer.welcome?.credits ?? 0) + offer.dailyCredits;
     await expect.poll(balance, { timeout: 20_000 }).toBe(first);
+    await docShot('welcome');
     await welcome.getByRole('button', { name: 'Dismiss' }).click();
     expect(await page.getByTestId('welcome').count()).toBe(0);
   });
