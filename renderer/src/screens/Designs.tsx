@@ -14,6 +14,7 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
   const outbox = useCatalog((s) => s.outbox);
   const redeeming = useCatalog((s) => s.redeeming);
   const message = useCatalog((s) => s.message);
+  const failure = useCatalog((s) => s.error);
   const wallet = useLedger((s) => s.wallet);
   const allowance = useLedger((s) => s.allowance);
   const offline = useLedger((s) => s.syncState?.status === 'offline');
@@ -49,9 +50,14 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
           ? 'No offline allowance: take one in Settings to redeem without a connection.'
           : `Offline allowance: ${creditsText(left)} left to spend offline.`}
       </p>
-      {(note ?? message) && (
+      {message && (
         <p className="banner banner-info" role="status">
-          {note ?? message}
+          {message}
+        </p>
+      )}
+      {(note ?? failure) && (
+        <p className="banner banner-alert" role="alert">
+          {note ?? failure}
         </p>
       )}
       <ul className="cards">

@@ -12,6 +12,7 @@ export function Store() {
   const store = useCatalog((s) => s.store);
   const purchase = useCatalog((s) => s.purchase);
   const message = useCatalog((s) => s.message);
+  const error = useCatalog((s) => s.error);
   const busy = purchase?.status === 'pending' || purchase?.status === 'paid';
   const buy = async (itemId: string): Promise<void> => {
     const started = await catalog.getState().buy(itemId);
@@ -32,6 +33,11 @@ export function Store() {
       {message && (
         <p className="banner banner-info" role="status">
           {message}
+        </p>
+      )}
+      {error && (
+        <p className="banner banner-alert" role="alert">
+          {error}
         </p>
       )}
       {!store ? (

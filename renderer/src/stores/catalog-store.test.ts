@@ -76,3 +76,34 @@ describe('catalog store: offline claims', () => {
     expect((await db.designs.get('d-sunset'))?.owned).toBe(true);
   });
 });
+
+describe('catalog store: checkout and failures', () => {
+  it('abandons a pending checkout (nothing pending, so Buy comes back) and says so', async () => {
+    const api = createFakeEasel();
+    store = createCatalogStore(api, openDb(`test-catalog-${++n}`), () => undefined);
+    await store.getState().start();
+    const started = await store.getState().buy('pack-100');
+    expect(started?.status).toBe('pending');
+    expect(store.getState().purchase?.sessionId).toBe(started?.sessionId);
+    store.getState().abandon();
+    expect(store.getState().purchase).toBeNull();
+    expect(store.getState().message).toMatch(/^You left that checkout\./);
+    // The purchase's later events no longer reach the Store.
+    if (started) api.completePurchase(started.sessionId);
+    expect(store.getState().purchase).toBeNull();
+  });
+
+  it('shows a failed redemption as a sentence, apart from notices', async () => {
+    const api = createFakeEasel();
+    api.grant(10, 'bonus', 30);
+    store = createCatalogStore(api, openDb(`test-catalog-${++n}`), () => undefined);
+    await store.getState().start();
+    const s = store;
+    await until(() => s.getState().priceBook !== null && s.getState().designs.length > 0);
+    await store.getState().redeem('d-sunset');
+    const error = store.getState().error ?? '';
+    // The fake's lower-case fragment, written as a sentence.
+    expect(error).toBe('Not enough image credits: 50 needed, 10 available.');
+    expect(store.getState().message).toBeNull();
+  });
+});

@@ -14,6 +14,8 @@ export interface CatalogState {
   outbox: OutboxRow[];
   purchase: PurchaseStatus | null;
   message: string | null;
+  /** The last buy or redeem that failed, as a sentence (shown as an alert). */
+  error: string | null;
   redeeming: string | null;
   start(): Promise<void>;
   refresh(): Promise<void>;
@@ -94,6 +96,7 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
     outbox: [],
     purchase: null,
     message: null,
+    error: null,
     redeeming: null,
 
     async start() {
@@ -192,12 +195,12 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
     },
 
     async buy(itemId) {
-      set({ message: null });
+      set({ message: null, error: null });
       let purchase: PurchaseStatus;
       try {
         purchase = await api.startCheckout({ itemId });
       } catch (error) {
-        set({ message: errorSentence(error) });
+        set({ error: errorSentence(error) });
         return null;
       }
       set({ purchase });
@@ -209,6 +212,7 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
       if (!get().purchase) return;
       set({
         purchase: null,
+        error: null,
         message:
           'You left that checkout. Nothing is charged unless you finish paying on its page; if you do, the credits still arrive.',
       });
@@ -218,7 +222,7 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
       const design = get().designs.find((d) => d.designId === designId);
       const book = get().priceBook;
       if (!design || !book) return;
-      set({ redeeming: designId, message: null });
+      set({ redeeming: designId, message: null, error: null });
       try {
         const result = await api.redeemDesign({
           designId,
@@ -245,7 +249,7 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         });
         onChange();
       } catch (error) {
-        set({ message: errorSentence(error) });
+        set({ error: errorSentence(error) });
       } finally {
         set({ redeeming: null });
       }
