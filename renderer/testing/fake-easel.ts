@@ -428,6 +428,9 @@ export function createFakeEasel(
     async openExternal() {
       return { opened: true };
     },
+    async notify() {
+      return { shown: false };
+    },
     async getDeviceHealth() {
       return { problems: [] };
     },

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Nav } from '../components/Nav';
+import { Toasts } from '../components/Toasts';
 import { TopBar } from '../components/TopBar';
 import { VerificationBanner } from '../components/VerificationBanner';
 import { Designs } from '../screens/Designs';
@@ -10,7 +11,7 @@ import { SignIn } from '../screens/SignIn';
 import { Store } from '../screens/Store';
 import { Studio } from '../screens/Studio';
 import { Wallet } from '../screens/Wallet';
-import { useSession, useStores } from './context';
+import { useSession, useStores, useStudio } from './context';
 import type { RouteId } from './routes';
 
 export function App() {
@@ -18,6 +19,9 @@ export function App() {
   const status = useSession((s) => s.status);
   const accountId = useSession((s) => s.session?.accountId ?? null);
   const [route, setRoute] = useState<RouteId>('studio');
+  const unseen = useStudio((s) => s.unseen);
+  // The Studio hears which screen is shown: runs ending elsewhere get a notice and a badge.
+  useEffect(() => stores.studio.getState().setScreen(route), [stores, route]);
 
   useEffect(() => {
     if (status === 'signed-in' && accountId) void stores.startAccount(accountId);
@@ -36,7 +40,19 @@ export function App() {
   };
   return (
     <div className="shell">
-      <Nav current={route} onGo={setRoute} />
+      <Nav
+        current={route}
+        onGo={setRoute}
+        badges={{
+          studio: {
+            count: unseen,
+            label:
+              unseen === 1
+                ? '1 run ended while you were away'
+                : `${unseen} runs ended while you were away`,
+          },
+        }}
+      />
       <div className="content">
         <TopBar />
         <VerificationBanner />
@@ -44,6 +60,7 @@ export function App() {
           {screens[route]}
         </main>
       </div>
+      <Toasts onShowStudio={() => setRoute('studio')} />
     </div>
   );
 }

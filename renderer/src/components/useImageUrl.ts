@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useStores } from '../app/context';
+import { blobOfBase64 } from '../stores/studio-store';
 
 // Object URLs by file hash: each image is fetched through main once per session.
 const cache = new Map<string, Promise<string | null>>();
@@ -13,11 +14,11 @@ export function useImageUrl(sha256: string | null): string | null {
     let p = cache.get(sha256);
     if (!p) {
       p = api.getFile({ sha256 }).then(
-        (f) => {
-          const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
-          return URL.createObjectURL(new Blob([bytes], { type: f.mime }));
+        (f) => URL.createObjectURL(blobOfBase64(f.base64, f.mime)),
+        () => {
+          cache.delete(sha256);
+          return null;
         },
-        () => null,
       );
       cache.set(sha256, p);
     }
