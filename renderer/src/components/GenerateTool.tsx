@@ -100,24 +100,27 @@ export function GenerateTool(props: { onTopUp: () => void }) {
         ))}
       </fieldset>
       {mode === 'image-to-image' && <InputPicker />}
-      <label className="field wide">
-        Prompt
+      {/* Labels beside (not around) the text fields: their names stay "Prompt" as text is typed. */}
+      <div className="field wide">
+        <label htmlFor="generate-prompt">Prompt</label>
         <textarea
+          id="generate-prompt"
           value={prompt}
           rows={3}
           maxLength={tools?.generate.maxPromptLength}
           placeholder="Describe the picture: a calm harbour at dawn, soft light…"
           onChange={(e) => patch({ prompt: e.target.value })}
         />
-      </label>
-      <label className="field wide">
-        Negative prompt
+      </div>
+      <div className="field wide">
+        <label htmlFor="generate-negative">Negative prompt</label>
         <input
+          id="generate-negative"
           value={negative}
           placeholder="What to leave out (optional)"
           onChange={(e) => patch({ negative: e.target.value })}
         />
-      </label>
+      </div>
       <div className="grid-fields">
         <label className="field">
           Style

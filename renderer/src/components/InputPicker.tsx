@@ -44,7 +44,7 @@ export function InputPicker() {
                 : 'No image yet. Drop one anywhere in the Studio, paste it with Ctrl+V, or choose a file.'}
           </p>
           <p className="hint">{limitsSentence(limits)}</p>
-          <div className="row wrap">
+          <div className="input-actions">
             <input
               ref={file}
               id={id}

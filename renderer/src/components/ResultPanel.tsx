@@ -52,14 +52,16 @@ export function ResultPanel() {
   const items = useMemo(() => (job ? itemsOfJob(job, book) : []), [job, book]);
   const firstUrl = useImageUrl(items[0]?.sha256 ?? null);
 
-  // After a run starts, and when it ends: focus the result (the first image once there is one).
+  // When a run starts, focus goes to the result area; when it ends, to its first image, unless
+  // the user has meanwhile gone on to something else (typing the next prompt, another control).
   useEffect(() => {
-    if (focusResult === 0) return;
+    if (focusResult.n === 0) return;
     const active = document.activeElement;
-    const typing =
-      active instanceof HTMLElement &&
-      active.closest('textarea, input:not([type=radio]):not([type=range]), select') !== null;
-    if (typing) return;
+    const idle =
+      active === null ||
+      active === document.body ||
+      (section.current !== null && section.current.contains(active));
+    if (!focusResult.force && !idle) return;
     (firstResult.current ?? section.current)?.focus();
   }, [focusResult]);
 

@@ -63,8 +63,11 @@ export interface StudioState {
   /** Runs that ended while the user was on another screen: the badge on Studio. */
   unseen: number;
   toasts: Toast[];
-  /** Bumped when focus should move to the result (after a run starts, and when it ends). */
-  focusResult: number;
+  /**
+   * Bumped when focus should move to the result: `force` when a run starts (the user just ran
+   * it), not when it ends (focus then moves only if the user is not busy elsewhere).
+   */
+  focusResult: { n: number; force: boolean };
   /** The active tool's run, when it can run now (Ctrl/Cmd+Enter calls it). */
   runner: (() => void) | null;
   /** The full-size viewer: the images it steps through and the one shown. */
@@ -197,7 +200,9 @@ export function createStudioStore(
         if (job.state === 'succeeded') performance.mark(`easel:job-succeeded:${job.jobId}`);
         set({
           endedAt: { ...get().endedAt, [job.jobId]: Date.now() },
-          ...(get().currentJobId === job.jobId ? { focusResult: get().focusResult + 1 } : {}),
+          ...(get().currentJobId === job.jobId
+            ? { focusResult: { n: get().focusResult.n + 1, force: false } }
+            : {}),
         });
         const frames = get().previews[job.jobId];
         if (frames && job.outputs.length > 0) {
@@ -236,7 +241,7 @@ export function createStudioStore(
       screen: 'studio',
       unseen: 0,
       toasts: [],
-      focusResult: 0,
+      focusResult: { n: 0, force: false },
       runner: null,
       viewer: null,
 
@@ -367,13 +372,12 @@ export function createStudioStore(
       async run(tool, params, quote) {
         const before = get().inputPreview;
         const usesInput = tool !== 'generate' || params.mode === 'image-to-image';
-        set({ focusResult: get().focusResult + 1 });
         const job = await jobs.getState().submit(tool, params, quote);
         if (!job) return;
         lastState.set(job.jobId, lastState.get(job.jobId) ?? 'queued');
         set({
           currentJobId: job.jobId,
-          focusResult: get().focusResult + 1,
+          focusResult: { n: get().focusResult.n + 1, force: true },
           ...(usesInput && before ? { beforeOf: { ...get().beforeOf, [job.jobId]: before } } : {}),
         });
         // The submit may answer with a job that already ended (a fast engine).

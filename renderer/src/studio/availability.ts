@@ -3,7 +3,7 @@ import type { UpscaleTier } from '../../../shared/pricing/book';
 
 /** Said instead of running when the server cannot be reached; quotes still work from the cache. */
 export const OFFLINE_REASON =
-  'You are offline. Runs need the Easel server, so this one waits until you are back online; the price below still holds.';
+  'You are offline. Runs need the Easel server, so you can start this one once you are back online; the price below still holds.';
 
 export type Runnable =
   | { tool: 'generate'; mode: 'text-to-image' | 'image-to-image'; model: string }
