@@ -143,6 +143,7 @@ describe('the Studio (browser mode, real server)', () => {
     await expect
       .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
       .toBe('Open image 1 in the viewer');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screen('studio-result');
     expect(await axeSerious(page)).toEqual([]);
   });
@@ -269,6 +270,8 @@ describe('the Studio (browser mode, real server)', () => {
     await page.getByTestId('count-4').check();
     await page.getByLabel('Prompt', { exact: true }).fill('A lighthouse in fog');
     await page.getByRole('button', { name: 'Generate 4 images' }).click();
+    await page.getByTestId('result-progress').waitFor();
+    await screen('studio-running');
     await go('Gallery');
     const toast = page.getByTestId('toast');
     await toast.waitFor({ timeout: 60_000 });
