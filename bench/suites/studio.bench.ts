@@ -128,6 +128,51 @@ async function studioResultPaint(): Promise<BenchResult> {
     if (errors.length) throw new Error(`page errors: ${errors.join(' | ')}`);
     const times = samples.map((s) => s.painted - s.succeeded);
     const native = await page.evaluate(() => 'fromBase64' in Uint8Array);
+    // For context: the same steps with nothing else going on (no ledger sync after a run).
+    await new Promise((r) => setTimeout(r, 1500));
+    const idle = await page.evaluate(
+      async ({ token, jobId }) => {
+        const img = document.querySelector<HTMLImageElement>(
+          `[data-job="${jobId}"] img.result-img`,
+        );
+        const sha = img ? null : 'none';
+        void sha;
+        const t0 = performance.now();
+        const res = await fetch('/ipc/listJobs', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        const jobs = (
+          (await res.json()) as {
+            value: Array<{ jobId: string; outputs: Array<{ sha256: string }> }>;
+          }
+        ).value;
+        const target = jobs.find((j) => j.jobId === jobId)?.outputs[0]?.sha256 ?? '';
+        const t1 = performance.now();
+        const file = await fetch('/ipc/getFile', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ sha256: target }),
+        });
+        const { value } = (await file.json()) as { value: { mime: string; base64: string } };
+        const t2 = performance.now();
+        const bytes = (
+          Uint8Array as unknown as { fromBase64(b: string): Uint8Array<ArrayBuffer> }
+        ).fromBase64(value.base64);
+        const im = new Image();
+        im.src = URL.createObjectURL(new Blob([bytes], { type: value.mime }));
+        await im.decode();
+        const t3 = performance.now();
+        return {
+          list: t1 - t0,
+          getFile: t2 - t1,
+          decode: t3 - t2,
+          kb: Math.round(bytes.length / 1024),
+        };
+      },
+      { token: host.token, jobId: samples.at(-1)?.jobId ?? '' },
+    );
     return {
       value: r1(median(times)),
       unit: 'ms',
@@ -143,6 +188,9 @@ async function studioResultPaint(): Promise<BenchResult> {
           median(samples.map((s) => s.painted - s.fileReady)),
         ),
         'Uint8Array.fromBase64': native ? 'native' : 'atob loop',
+        'idle: getFile through main ms': r1(idle.getFile),
+        'idle: base64 → decoded ms': r1(idle.decode),
+        'PNG KB': idle.kb,
         'load average (1 min) at start': loadavg()[0]?.toFixed(1) ?? '?',
         'worst ms': r1(Math.max(...times)),
       },

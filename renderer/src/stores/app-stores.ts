@@ -28,7 +28,9 @@ export function createAppStores(api: EaselApi, db: EaselDb, engine?: LedgerEngin
   const ledger = createLedgerStore(api, db, engine ?? inThreadEngine(db));
   const resync = (): void => void ledger.getState().sync();
   const catalog = createCatalogStore(api, db, resync);
-  const jobs = createJobsStore(api, db, resync);
+  // After a run the balance follows a moment later: its images are fetched and painted first
+  // (benchmark studio-result-paint); a sync started meanwhile also answers ledgerChanged.
+  const jobs = createJobsStore(api, db, () => void setTimeout(resync, 400));
   const studio = createStudioStore(api, jobs, catalog);
   const stopAll = (): void => {
     ledger.getState().stop();
