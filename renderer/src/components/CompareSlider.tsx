@@ -25,7 +25,11 @@ export function CompareSlider(props: {
       <div
         ref={stage}
         className="compare-stage"
-        style={{ aspectRatio: String(props.aspect) }}
+        // As wide as fits both the panel and 62% of the window's height, keeping the ratio.
+        style={{
+          aspectRatio: String(props.aspect),
+          width: `min(100%, calc(62vh * ${props.aspect.toFixed(4)}))`,
+        }}
         onPointerDown={(e) => {
           e.currentTarget.setPointerCapture(e.pointerId);
           moveTo(e.clientX);

@@ -118,6 +118,27 @@ export function ResultPanel() {
         </p>
       )}
       {endNote[job.state] && <p className="muted">{endNote[job.state]}</p>}
+      {job.state === 'awaiting-confirm' && (
+        <div className="confirm">
+          <p>Keep this cutout? Confirm takes {creditsText(job.heldCredits)}; discard is free.</p>
+          <div className="row">
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void jobs.getState().confirm(job.jobId)}
+            >
+              Confirm ({creditsText(job.heldCredits)})
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => void jobs.getState().discard(job.jobId)}
+            >
+              Discard (free)
+            </button>
+          </div>
+        </div>
+      )}
 
       {isGenerate ? (
         <ul className={`result-grid n${Math.min(slots, 4)}`}>
@@ -186,28 +207,6 @@ export function ResultPanel() {
           {active && <p className="muted">Working on this image…</p>}
         </div>
       ) : null}
-
-      {job.state === 'awaiting-confirm' && (
-        <div className="confirm">
-          <p>Keep this cutout? Confirm takes {creditsText(job.heldCredits)}; discard is free.</p>
-          <div className="row">
-            <button
-              type="button"
-              className="primary"
-              onClick={() => void jobs.getState().confirm(job.jobId)}
-            >
-              Confirm ({creditsText(job.heldCredits)})
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => void jobs.getState().discard(job.jobId)}
-            >
-              Discard (free)
-            </button>
-          </div>
-        </div>
-      )}
     </section>
   );
 }
