@@ -33,6 +33,8 @@ export interface CoreOptions {
   secrets: SecretStore;
   /** Opens a URL in the system browser; browser mode has none (the renderer shows the link). */
   openExternal?: (url: string) => Promise<boolean>;
+  /** Shows a system notification (Electron); browser mode has none (the renderer falls back). */
+  notify?: (title: string, body: string) => Promise<boolean>;
   now?: () => Date;
   fetch?: typeof fetch;
   /** How often to ask the server whether the ledger moved (0: never). */
@@ -327,6 +329,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getFile: async ({ sha256 }) => jobs.fetchFile(sha256),
 
     openExternal: async ({ url }) => ({ opened: await openExternal(url) }),
+    notify: async ({ title, body }) => ({
+      shown: opts.notify ? await opts.notify(title, body).catch(() => false) : false,
+    }),
 
     getDeviceHealth: async () => deviceState.health,
     resyncDeviceState: async ({ part }) => {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Nav } from '../components/Nav';
+import { Toasts } from '../components/Toasts';
 import { TopBar } from '../components/TopBar';
 import { VerificationBanner } from '../components/VerificationBanner';
 import { WelcomeBanner } from '../components/WelcomeBanner';
@@ -11,7 +12,7 @@ import { SignIn } from '../screens/SignIn';
 import { Store } from '../screens/Store';
 import { Studio } from '../screens/Studio';
 import { Wallet } from '../screens/Wallet';
-import { useJobs, useSession, useStores } from './context';
+import { useJobs, useSession, useStores, useStudio } from './context';
 import { routes, type RouteId } from './routes';
 import { useTheme } from './theme';
 import { useDocumentTitle } from './title';
@@ -30,6 +31,9 @@ export function App() {
     status === 'signed-in' ? (routes.find((r) => r.id === route)?.label ?? 'Easel') : 'Sign in',
     status === 'signed-in' ? running : 0,
   );
+  const unseen = useStudio((s) => s.unseen);
+  // The Studio hears which screen is shown: runs ending elsewhere get a notice and a badge.
+  useEffect(() => stores.studio.getState().setScreen(route), [stores, route]);
 
   useEffect(() => {
     if (status === 'signed-in' && accountId) void stores.startAccount(accountId);
@@ -48,7 +52,19 @@ export function App() {
   };
   return (
     <div className="shell">
-      <Nav current={route} onGo={setRoute} />
+      <Nav
+        current={route}
+        onGo={setRoute}
+        badges={{
+          studio: {
+            count: unseen,
+            label:
+              unseen === 1
+                ? '1 run ended while you were away'
+                : `${unseen} runs ended while you were away`,
+          },
+        }}
+      />
       <div className="content">
         <TopBar />
         <VerificationBanner />
@@ -57,6 +73,7 @@ export function App() {
           {screens[route]}
         </main>
       </div>
+      <Toasts onShowStudio={() => setRoute('studio')} />
     </div>
   );
 }
