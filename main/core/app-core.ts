@@ -205,6 +205,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         }, opts.ledgerPollMs ?? 30_000);
   poll?.unref();
 
+  /** Nothing of the previous account (followed jobs, owned designs) carries over. */
+  const forgetAccount = async () => {
+    jobs.forgetAccount();
+    await catalog.forgetAccount().catch(() => undefined);
+  };
   const afterSignIn = async () => {
     ledger.reset();
     deviceState.closeScope();
@@ -215,11 +220,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const impl: CallImpl = {
     getSession: async () => signedIn.info(),
     signUp: async ({ email, password }) => {
+      await forgetAccount();
       const info = await signedIn.signIn('signup', email, password);
       await afterSignIn();
       return info;
     },
     signIn: async ({ email, password }) => {
+      await forgetAccount();
       const info = await signedIn.signIn('signin', email, password);
       await afterSignIn();
       return info;
@@ -227,6 +234,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     signOut: async () => {
       deviceState.closeScope();
       ledger.reset();
+      await forgetAccount();
       return signedIn.signOut();
     },
 

@@ -18,7 +18,10 @@ afterEach(() => {
 });
 
 async function mount(api: FakeEasel): Promise<AppStores> {
-  const s = createAppStores(api, openDb(`app-test-${++n}`));
+  const s = createAppStores(api, {
+    openDb: (id) => openDb(`app-test-${++n}-${id}`),
+    remember: null,
+  });
   stores = s;
   await s.session.getState().load();
   render(

@@ -46,6 +46,8 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
   let again = false;
   let ready: Promise<void> = Promise.resolve();
   let early: Promise<WalletSnapshot | null> = Promise.resolve(null);
+  // Once stopped (sign-out, another account), a start still awaiting IndexedDB subscribes nothing.
+  let stopped = false;
 
   const store = createStore<LedgerState>()((set, get) => {
     const fail = (v: Verification & { ok: false }): void =>
@@ -105,6 +107,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         if (preloaded?.accountId === id && get().wallet === null) set({ wallet: preloaded });
         const cursor = await readCursor(db);
         if (cursor && cursor.accountId !== id) await clearAccount(db);
+        if (stopped) return;
         cleanups.push(
           watch(
             () => db.snapshots.get('wallet'),
@@ -181,6 +184,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
       },
 
       stop() {
+        stopped = true;
         for (const c of cleanups.splice(0)) c();
         engine.close();
       },
