@@ -127,7 +127,7 @@ describe('two accounts in turn in one window', () => {
     const seen = await shown();
     expect(seen.runs).toBe(1);
     expect(seen.gallery).toBe(1);
-    expect(seen.history).toContain(`${mine.head} entries`);
+    expect(seen.history).toContain(`${mine.head} ledger entries`);
     await shot(page, 'account-switch-1-ada');
   });
 
@@ -145,7 +145,7 @@ describe('two accounts in turn in one window', () => {
       balance: mine.balance,
       runs: 0,
       gallery: 0,
-      history: expect.stringContaining(`${mine.head} entries`) as unknown as string,
+      history: expect.stringContaining(`${mine.head} ledger entries`) as unknown as string,
     });
     await shot(page, 'account-switch-2-bob');
     await generate(bob.prompt);
@@ -160,7 +160,7 @@ describe('two accounts in turn in one window', () => {
     const seen = await shown();
     expect(seen.runs).toBe(1);
     expect(seen.gallery).toBe(1);
-    expect(seen.history).toContain(`${mine.head} entries`);
+    expect(seen.history).toContain(`${mine.head} ledger entries`);
     await shot(page, 'account-switch-3-ada-again');
   });
 });

@@ -18,6 +18,8 @@ export interface LedgerState {
   /** The persisted wallet (live query): shown at once on a cold start, then kept current. */
   wallet: WalletSnapshot | null;
   headSeq: number;
+  /** How many History activities are stored (built with the entries, docs/architecture.md §9). */
+  activities: number;
   verification: VerificationStatus;
   syncState: SyncState | null;
   allowance: AllowanceState | null;
@@ -84,6 +86,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
     return {
       wallet: null,
       headSeq: 0,
+      activities: 0,
       verification: { status: 'pending' },
       syncState: null,
       allowance: null,
@@ -115,7 +118,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
           ),
           watch(
             () => readCursor(db),
-            (c) => set({ headSeq: c?.seq ?? 0 }),
+            (c) => set({ headSeq: c?.seq ?? 0, activities: c?.activities?.count ?? 0 }),
           ),
           api.on('ledgerChanged', () => void get().sync()),
           api.on('syncState', (s) => set({ syncState: s })),
