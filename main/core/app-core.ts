@@ -291,7 +291,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (fresh.credits !== expectedCredits || fresh.priceBookVersion !== priceBookVersion) {
         throw easelError('quote-changed', `the price is now ${fresh.credits} credits`, fresh);
       }
-      const counter = await (await device()).allowances.spend(designId, fresh.credits);
+      const counter = await (
+        await device()
+      ).allowances.spend(designId, fresh.credits, design.title || undefined);
       await catalog.markOwned(designId);
       await step('spend:owned');
       return {

@@ -248,4 +248,48 @@ describe('History activities, built when entries are stored', () => {
     ]);
     expect(list[2]?.detail).toBe('50 credits unused');
   });
+
+  it('titles runs, designs and purchases with the facts their signed entries carry', async () => {
+    const c = chain();
+    const entries = [
+      c.add(grant(bucket(500, { source: 'signup' }))),
+      c.hold(
+        'h1',
+        { kind: 'job', jobId: 'job-1', tool: 'generate', summary: 'a calm harbour at dawn' },
+        6,
+      ),
+      c.capture('h1', 6),
+      c.refund('h1', 'item-1', 4),
+      c.add({
+        type: 'spend',
+        operationId: 'op-design',
+        kind: 'image',
+        amount: 149,
+        splits: allocate(c.writer.view(at(c.now())).buckets, 'image', 149),
+        purpose: { kind: 'design', designId: 'design-confetti', title: 'Confetti border' },
+      }),
+      c.add({
+        type: 'purchase',
+        operationId: 'p-1',
+        purchaseId: 'p-1',
+        provider: 'sandbox',
+        paymentRef: 'ref-1',
+        itemId: 'pack-1000',
+        priceCents: 999,
+        currency: 'usd',
+        itemTitle: 'Starter pack',
+        itemType: 'pack',
+        buckets: [bucket(1000, { source: 'pack', costBasisCents: 999 })],
+      }),
+    ];
+    const list = await stored([{ entries, cp: c.checkpoint() }]);
+    expect(list.map((a) => [a.kind, a.title, a.credits, a.balanceAfter])).toEqual([
+      ['free', 'Welcome credits', 500, 500],
+      ['generate', 'a calm harbour at dawn', -6, 494],
+      ['refund', 'Refund: a calm harbour at dawn', 4, 498],
+      ['design', 'Confetti border', -149, 349],
+      ['purchase', 'Starter pack', 1000, 1349],
+    ]);
+    expect(list[1]?.search).toContain('harbour');
+  });
 });
