@@ -93,7 +93,7 @@ export function ActivityRowView(props: {
   const tone = a.credits > 0 ? 'plus' : a.credits < 0 && a.status !== 'pending' ? 'minus' : '';
   return (
     <>
-      <div role="cell" className="cell thumb">
+      <div role="cell" className="cell pic">
         <Thumb activity={a} sha256={props.sha256} />
       </div>
       <div role="cell" className="cell what">

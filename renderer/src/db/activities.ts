@@ -1,4 +1,4 @@
-import { creditsText, money } from '../util/format';
+import { creditsText, date, money } from '../util/format';
 import type { EntryRow } from './db';
 import type { HoldInfo, LooseBody, LoosePurpose } from './rows';
 
@@ -375,7 +375,7 @@ export class ActivityBuilder {
     this.single(row, balance, {
       kind: source === 'promo' ? 'promo' : source === 'adjustment' ? 'other' : 'free',
       title: GRANT_TITLES[source] ?? 'Credits added',
-      detail: expires ? `expire ${expires.slice(0, 10)}` : 'never expire',
+      detail: expires ? `Expires ${date(expires)}` : 'Never expires',
       status: 'credited',
       ref: '',
     });

@@ -18,7 +18,7 @@ import { readRows } from '../db/entry-pages';
 import '../styles/history.css';
 
 const ROW = 56;
-const EXPANDED = 40;
+const EXPANDED = 16;
 
 function download(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
