@@ -121,6 +121,9 @@ describe('History as activities (browser mode, real server)', () => {
     await checkout.waitForLoadState();
     await checkout.close();
     await status.getByText('Credits added to your wallet.').waitFor({ timeout: 30_000 });
+    await expect
+      .poll(balance, { timeout: 20_000 })
+      .toBe(before - q + pack.credits + pack.bonusCredits);
 
     // The cheapest design.
     await go('Designs');
