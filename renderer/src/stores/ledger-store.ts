@@ -18,6 +18,8 @@ export interface LedgerState {
   /** The persisted wallet (live query): shown at once on a cold start, then kept current. */
   wallet: WalletSnapshot | null;
   headSeq: number;
+  /** How many History activities are stored (built with the entries, docs/architecture.md §9). */
+  activities: number;
   verification: VerificationStatus;
   syncState: SyncState | null;
   allowance: AllowanceState | null;
@@ -46,6 +48,8 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
   let again = false;
   let ready: Promise<void> = Promise.resolve();
   let early: Promise<WalletSnapshot | null> = Promise.resolve(null);
+  // Once stopped (sign-out, another account), a start still awaiting IndexedDB subscribes nothing.
+  let stopped = false;
 
   const store = createStore<LedgerState>()((set, get) => {
     const fail = (v: Verification & { ok: false }): void =>
@@ -82,6 +86,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
     return {
       wallet: null,
       headSeq: 0,
+      activities: 0,
       verification: { status: 'pending' },
       syncState: null,
       allowance: null,
@@ -105,6 +110,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         if (preloaded?.accountId === id && get().wallet === null) set({ wallet: preloaded });
         const cursor = await readCursor(db);
         if (cursor && cursor.accountId !== id) await clearAccount(db);
+        if (stopped) return;
         cleanups.push(
           watch(
             () => db.snapshots.get('wallet'),
@@ -112,7 +118,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
           ),
           watch(
             () => readCursor(db),
-            (c) => set({ headSeq: c?.seq ?? 0 }),
+            (c) => set({ headSeq: c?.seq ?? 0, activities: c?.activities?.count ?? 0 }),
           ),
           api.on('ledgerChanged', () => void get().sync()),
           api.on('syncState', (s) => set({ syncState: s })),
@@ -181,6 +187,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
       },
 
       stop() {
+        stopped = true;
         for (const c of cleanups.splice(0)) c();
         engine.close();
       },
