@@ -56,7 +56,15 @@ export function createAccountStores(
         catalog.getState().start(),
         jobs.getState().start(),
         studio.getState().start(),
-      ]).then(() => undefined);
+      ]).then(
+        () => undefined,
+        (error: unknown) => {
+          // A start cut short by close() (sign-out, account switch) is not a failure: this
+          // account's stores are gone and nothing of them is shown any more.
+          if (closed) return;
+          throw error;
+        },
+      );
       return started;
     },
     close() {
