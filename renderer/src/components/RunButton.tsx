@@ -17,8 +17,13 @@ export function RunButton(props: {
   const wallet = useLedger((s) => s.wallet);
   const allowance = useLedger((s) => s.allowance);
   const balance = shownBalance(wallet, allowance, KIND);
+  // A stored snapshot not yet checked against the verified chain never decides this (§3).
+  const checking = useLedger((s) => s.walletCheck === 'checking');
   const available = spendable(wallet, KIND);
-  const short = props.quote !== null && props.quote.credits > available;
+  const short = !checking && props.quote !== null && props.quote.credits > available;
+  const disabledReason = checking
+    ? 'Checking your credits against the verified history…'
+    : props.disabledReason;
   return (
     <div className="run">
       {short ? (
@@ -34,13 +39,13 @@ export function RunButton(props: {
         <button
           type="button"
           className="primary"
-          disabled={props.busy || !props.quote || Boolean(props.disabledReason)}
+          disabled={props.busy || !props.quote || Boolean(disabledReason)}
           onClick={props.onRun}
         >
           {props.busy ? 'Starting…' : props.label}
         </button>
       )}
-      {props.disabledReason && <p className="hint">{props.disabledReason}</p>}
+      {disabledReason && <p className="hint">{disabledReason}</p>}
       <CostLine quote={props.quote} error={props.error} balance={balance} available={available} />
     </div>
   );

@@ -111,6 +111,8 @@ export class EaselDb extends Dexie {
   designs!: Table<DesignRow, string>;
   gallery!: Table<GalleryRow, string>;
   outbox!: Table<OutboxRow, number>;
+  /** One signed checkpoint per stored batch, by its seq (docs/architecture.md §3). */
+  checkpoints!: Table<SignedCheckpoint, number>;
 
   constructor(name = 'easel') {
     super(name);
@@ -128,6 +130,7 @@ export class EaselDb extends Dexie {
       });
     // v3: the per-row table is gone (Dexie can only drop it a version after the upgrade read it).
     this.version(3).stores({ entries: null });
+    this.version(4).stores({ checkpoints: 'checkpoint.seq' });
   }
 }
 

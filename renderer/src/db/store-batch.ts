@@ -22,9 +22,11 @@ export async function storeBatch(
   keys: PublicKeyInfo[],
 ): Promise<{ seq: number; hash: string }> {
   const head = { seq: checkpoint.checkpoint.seq, hash: checkpoint.checkpoint.head };
-  await db.transaction('rw', db.pages, db.cursor, async () => {
+  await db.transaction('rw', db.pages, db.cursor, db.checkpoints, async () => {
     const holds = await storedHolds(db, referencedHolds(entries));
     await appendRows(db, toRows(entries, holds));
+    // Every batch keeps its checkpoint: a later break loses only what follows it (§3).
+    await db.checkpoints.put(checkpoint);
     await db.cursor.put({ id: 'head', accountId, ...head, checkpoint, keys });
   });
   return head;
@@ -34,10 +36,11 @@ export async function storeBatch(
 export async function clearAccount(db: EaselDb): Promise<void> {
   await db.transaction(
     'rw',
-    [db.pages, db.cursor, db.snapshots, db.gallery, db.outbox, db.designs],
+    [db.pages, db.cursor, db.checkpoints, db.snapshots, db.gallery, db.outbox, db.designs],
     async () => {
       await Promise.all([
         db.pages.clear(),
+        db.checkpoints.clear(),
         db.cursor.clear(),
         db.snapshots.clear(),
         db.gallery.clear(),
