@@ -191,7 +191,14 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
             (c) => set({ headSeq: c?.seq ?? 0 }),
           ),
           api.on('ledgerChanged', () => void get().sync()),
-          api.on('syncState', (s) => set({ syncState: s })),
+          api.on('syncState', (s) => {
+            const wasOffline = get().syncState?.status === 'offline';
+            set({ syncState: s });
+            // Back online with a cache that failed verification: heal it now (§4).
+            if (wasOffline && s.status !== 'offline' && get().verification.status === 'failed') {
+              void get().sync();
+            }
+          }),
           api.on('allowanceUpdate', (a) => set({ allowance: a })),
           api.on('verificationFailed', (v) =>
             fail({ ok: false, reason: v.reason, seq: v.seq, message: v.message }),
