@@ -8,6 +8,8 @@ const defaultSettings = (dataDir: string, serverUrl: string): Settings => ({
   allowanceAmount: 200,
   allowanceDays: 7,
   galleryDir: join(dataDir, 'gallery'),
+  theme: 'system',
+  returningUser: false,
 });
 
 /**

@@ -1,6 +1,8 @@
 import type { Database } from './database';
 import { purchasesMigration } from './migrations/003-purchases';
 import { jobsMigration } from './migrations/004-jobs';
+import { signinAttemptsMigration } from './migrations/005-signin-attempts';
+import { cutoutPreviewsMigration } from './migrations/006-cutout-previews';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
@@ -126,6 +128,8 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   },
   purchasesMigration,
   jobsMigration,
+  signinAttemptsMigration,
+  cutoutPreviewsMigration,
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

@@ -17,6 +17,13 @@ import { JobsService } from './jobs-service';
 export type Jobs = JobsService;
 
 export function createJobs(services: Services, config: JobsConfig): Jobs {
+  // A job's hold is settled by the job only (confirm, discard, cancel), never the hold API.
+  services.ledger.setHoldOwner(async (tx, holdId) => {
+    const { rows } = await tx.query<{ id: string }>('select id from jobs where hold_id = $1', [
+      holdId,
+    ]);
+    return rows[0] ? `job ${rows[0].id}` : null;
+  });
   return new JobsService(services, config);
 }
 

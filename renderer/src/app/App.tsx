@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { Nav } from '../components/Nav';
+import { Toasts } from '../components/Toasts';
 import { TopBar } from '../components/TopBar';
 import { VerificationBanner } from '../components/VerificationBanner';
+import { WelcomeBanner } from '../components/WelcomeBanner';
 import { Designs } from '../screens/Designs';
 import { Gallery } from '../screens/Gallery';
 import { History } from '../screens/History';
@@ -10,14 +12,28 @@ import { SignIn } from '../screens/SignIn';
 import { Store } from '../screens/Store';
 import { Studio } from '../screens/Studio';
 import { Wallet } from '../screens/Wallet';
-import { useSession, useStores } from './context';
-import type { RouteId } from './routes';
+import { useJobs, useSession, useStores, useStudio } from './context';
+import { routes, type RouteId } from './routes';
+import { useTheme } from './theme';
+import { useDocumentTitle } from './title';
 
 export function App() {
   const stores = useStores();
   const status = useSession((s) => s.status);
   const accountId = useSession((s) => s.session?.accountId ?? null);
   const [route, setRoute] = useState<RouteId>('studio');
+  useTheme(useSession((s) => s.settings?.theme));
+  const running = useJobs(
+    (s) =>
+      Object.values(s.jobs).filter((j) => j.state === 'queued' || j.state === 'running').length,
+  );
+  useDocumentTitle(
+    status === 'signed-in' ? (routes.find((r) => r.id === route)?.label ?? 'Easel') : 'Sign in',
+    status === 'signed-in' ? running : 0,
+  );
+  const unseen = useStudio((s) => s.unseen);
+  // The Studio hears which screen is shown: runs ending elsewhere get a notice and a badge.
+  useEffect(() => stores.studio.getState().setScreen(route), [stores, route]);
 
   useEffect(() => {
     if (status === 'signed-in' && accountId) void stores.startAccount(accountId);
@@ -31,19 +47,33 @@ export function App() {
     wallet: <Wallet />,
     history: <History />,
     store: <Store />,
-    designs: <Designs />,
+    designs: <Designs onTopUp={() => setRoute('store')} onUseAsInput={() => setRoute('studio')} />,
     settings: <Settings />,
   };
   return (
     <div className="shell">
-      <Nav current={route} onGo={setRoute} />
+      <Nav
+        current={route}
+        onGo={setRoute}
+        badges={{
+          studio: {
+            count: unseen,
+            label:
+              unseen === 1
+                ? '1 run ended while you were away'
+                : `${unseen} runs ended while you were away`,
+          },
+        }}
+      />
       <div className="content">
         <TopBar />
         <VerificationBanner />
+        <WelcomeBanner />
         <main className="main" id="main" data-screen={route}>
           {screens[route]}
         </main>
       </div>
+      <Toasts onShowStudio={() => setRoute('studio')} />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { createCatalogStore, type CatalogStore } from './catalog-store';
 import { createJobsStore, type JobsStore } from './jobs-store';
 import { createLedgerStore, type LedgerStore } from './ledger-store';
 import { createSessionStore, type SessionStore } from './session-store';
+import { createStudioStore, type StudioStore } from './studio-store';
 
 export interface AppStores {
   api: EaselApi;
@@ -14,6 +15,7 @@ export interface AppStores {
   ledger: LedgerStore;
   catalog: CatalogStore;
   jobs: JobsStore;
+  studio: StudioStore;
   /** Starts the account's stores once signed in. */
   startAccount(accountId: string): Promise<void>;
   signOut(): Promise<void>;
@@ -26,11 +28,15 @@ export function createAppStores(api: EaselApi, db: EaselDb, engine?: LedgerEngin
   const ledger = createLedgerStore(api, db, engine ?? inThreadEngine(db));
   const resync = (): void => void ledger.getState().sync();
   const catalog = createCatalogStore(api, db, resync);
-  const jobs = createJobsStore(api, db, resync);
+  // After a run the balance follows a moment later: its images are fetched and painted first
+  // (benchmark studio-result-paint); a sync started meanwhile also answers ledgerChanged.
+  const jobs = createJobsStore(api, db, () => void setTimeout(resync, 400));
+  const studio = createStudioStore(api, jobs, catalog);
   const stopAll = (): void => {
     ledger.getState().stop();
     catalog.getState().stop();
     jobs.getState().stop();
+    studio.getState().stop();
   };
   return {
     api,
@@ -39,11 +45,13 @@ export function createAppStores(api: EaselApi, db: EaselDb, engine?: LedgerEngin
     ledger,
     catalog,
     jobs,
+    studio,
     async startAccount(accountId) {
       await Promise.all([
         ledger.getState().start(accountId),
         catalog.getState().start(),
         jobs.getState().start(),
+        studio.getState().start(),
       ]);
     },
     async signOut() {
