@@ -37,7 +37,7 @@ export async function storeBatch(
   const head = { seq: checkpoint.checkpoint.seq, hash: checkpoint.checkpoint.head };
   await db.transaction(
     'rw',
-    [db.pages, db.cursor, db.activities, db.designs, db.catalog],
+    [db.pages, db.cursor, db.checkpoints, db.activities, db.designs, db.catalog],
     async () => {
       const cursor = await readCursor(db);
       const state =
@@ -54,6 +54,8 @@ export async function storeBatch(
       const rows = toRows(entries, holds, (row, body) => builder.add(row, body));
       await appendRows(db, rows);
       await saveActivities(db, builder.changed);
+      // Every batch keeps its checkpoint: a later break loses only what follows it (§3).
+      await db.checkpoints.put(checkpoint);
       await db.cursor.put({
         id: 'head',
         accountId,
@@ -65,6 +67,24 @@ export async function storeBatch(
     },
   );
   return head;
+}
+
+/**
+ * Rebuilds History's activities from the rows still stored (after the cache healed and dropped
+ * unproven rows), in one transaction with the cursor that records their state.
+ */
+export async function rebuildActivityCache(db: EaselDb): Promise<void> {
+  await db.transaction(
+    'rw',
+    [db.pages, db.cursor, db.activities, db.designs, db.catalog],
+    async () => {
+      const cursor = await readCursor(db);
+      await db.activities.clear();
+      if (!cursor || cursor.seq === 0) return;
+      const activities = await rebuildActivities(db, cursor.seq);
+      await db.cursor.put({ ...cursor, activities });
+    },
+  );
 }
 
 /** Builds every activity from the stored rows (a cache from before activities existed). */
@@ -96,10 +116,20 @@ async function rebuildActivities(db: EaselDb, through: number) {
 export async function clearAccount(db: EaselDb): Promise<void> {
   await db.transaction(
     'rw',
-    [db.pages, db.cursor, db.snapshots, db.gallery, db.outbox, db.designs, db.activities],
+    [
+      db.pages,
+      db.cursor,
+      db.checkpoints,
+      db.snapshots,
+      db.gallery,
+      db.outbox,
+      db.designs,
+      db.activities,
+    ],
     async () => {
       await Promise.all([
         db.pages.clear(),
+        db.checkpoints.clear(),
         db.cursor.clear(),
         db.snapshots.clear(),
         db.gallery.clear(),
