@@ -448,6 +448,9 @@ export function createFakeEasel(
     async openExternal() {
       return { opened: true };
     },
+    async notify() {
+      return { shown: false };
+    },
     async getDeviceHealth() {
       return { problems: [] };
     },

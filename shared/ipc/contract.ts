@@ -113,6 +113,14 @@ export const ipcCalls = {
     params: z.strictObject({ url: z.string().url().max(2000) }),
     result: z.strictObject({ opened: z.boolean() }),
   },
+  /**
+   * A system notification (a run finished while the user was elsewhere). `shown: false` where
+   * main has none (browser mode): the renderer then uses the web Notification API or a toast.
+   */
+  notify: {
+    params: z.strictObject({ title: z.string().min(1).max(120), body: z.string().max(400) }),
+    result: z.strictObject({ shown: z.boolean() }),
+  },
 
   /** What main could not read (docs/architecture.md §10), each with its way out. */
   getDeviceHealth: { params: Empty, result: DeviceHealth },

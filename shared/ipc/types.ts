@@ -229,9 +229,11 @@ export const SubmitJob = z.strictObject({
   quote: z.strictObject({ credits: z.int().min(0), priceBookVersion: z.int().min(1) }),
 });
 
+/** The largest upload the IPC bridge carries, in base64 characters (about 26 MB of image). */
+export const MAX_UPLOAD_BASE64 = 35_000_000;
 export const Upload = z.strictObject({
   mime: z.enum(['image/png', 'image/jpeg', 'image/webp']),
-  base64: z.string().max(35_000_000),
+  base64: z.string().max(MAX_UPLOAD_BASE64),
 });
 export const UploadResult = z.strictObject({
   uploadId: z.string(),
