@@ -325,7 +325,9 @@ describe('Store, Designs, first run and theme (browser mode, real server)', () =
       for (const label of screens) {
         await go(label);
         await page.waitForTimeout(400);
-        await docShot(`${label.toLowerCase()}${theme === 'Dark' ? '-dark' : ''}`);
+        const name = `${label.toLowerCase()}${theme === 'Dark' ? '-dark' : ''}`;
+        // The History e2e (test/e2e/history.test.ts) pictures History in light as history.png.
+        if (name !== 'history') await docShot(name);
       }
     }
   });
