@@ -55,7 +55,12 @@ async function go(label: string): Promise<void> {
 }
 
 async function enter(email: string, create: boolean): Promise<void> {
-  if (!create) await page.getByRole('button', { name: 'I already have an account' }).click();
+  // The form opens on "Create your account" the first time, on "Sign in" once anyone has signed in.
+  const onSignUp = await page.getByRole('heading', { name: 'Create your account' }).isVisible();
+  if (onSignUp !== create)
+    await page
+      .getByRole('button', { name: create ? 'Create a new account' : 'I already have an account' })
+      .click();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: create ? 'Create account' : 'Sign in' }).click();
