@@ -6,7 +6,8 @@ import { PAGE_SIZE, paginate } from '../db/entry-pages';
 /**
  * Drops every stored row, checkpoint and the snapshot from the first unproven seq on, and sets
  * the cursor back to the last proven head (genesis: nothing), in one transaction, so the next
- * pull fetches the rest again from the server (docs/architecture.md §4).
+ * pull fetches the rest again from the server (docs/architecture.md §4). History's activities
+ * are dropped too: the next stored batch rebuilds them from the proven rows (§9).
  */
 export async function dropUnproven(
   db: EaselDb,
@@ -14,13 +15,15 @@ export async function dropUnproven(
   proven: ChainHead & { checkpoint: SignedCheckpoint | null },
 ): Promise<void> {
   const firstPage = Math.floor(proven.seq / PAGE_SIZE);
-  await db.transaction('rw', [db.pages, db.cursor, db.checkpoints, db.snapshots], async () => {
+  const tables = [db.pages, db.cursor, db.checkpoints, db.snapshots, db.activities];
+  await db.transaction('rw', tables, async () => {
     const partial = await db.pages.get(firstPage);
     await db.pages.where('page').aboveOrEqual(firstPage).delete();
     const kept = (partial?.rows ?? []).filter((r) => r.seq <= proven.seq);
     if (kept.length > 0) await db.pages.bulkPut(paginate(kept));
     await db.checkpoints.where(':id').above(proven.seq).delete();
     await db.snapshots.delete('wallet');
+    await db.activities.clear();
     if (proven.seq === 0 || !proven.checkpoint) {
       await db.checkpoints.clear();
       await db.cursor.delete('head');

@@ -33,7 +33,7 @@ async function cached(): Promise<{ api: FakeEasel; name: string }> {
   api.grant(20, 'daily');
   api.grant(50, 'bonus', 30);
   const name = fresh();
-  const first = createAppStores(api, openDb(name));
+  const first = createAppStores(api, { openDb: () => openDb(name), remember: null });
   await first.startAccount('acct-1');
   api.grant(7, 'bonus', 30);
   await first.ledger.getState().sync();
@@ -68,7 +68,7 @@ const balance = (): number | undefined => stores?.ledger.getState().wallet?.bala
 
 async function restart(api: FakeEasel, name: string, online: boolean): Promise<AppStores> {
   api.online = online;
-  stores = createAppStores(api, openDb(name));
+  stores = createAppStores(api, { openDb: () => openDb(name), remember: null });
   await stores.startAccount('acct-1');
   return stores;
 }
@@ -198,8 +198,11 @@ describe('a tampered ledger cache shows only what a signature proves, and heals 
     const real = inThreadEngine(openDb(name));
     const slow: LedgerEngine = { ...real, load: async (i) => gate.then(() => real.load(i)) };
     api.online = false;
-    stores = createAppStores(api, openDb(name), slow);
-    await stores.ledger.getState().preload();
+    stores = createAppStores(api, {
+      openDb: () => openDb(name),
+      engine: () => slow,
+      remember: null,
+    });
     const started = stores.startAccount('acct-1');
     await until(() => balance() !== undefined);
     expect(balance()).toBe(99_999);

@@ -22,6 +22,8 @@ export interface LedgerState {
   /** The persisted wallet (live query): shown at once on a cold start, then kept current. */
   wallet: WalletSnapshot | null;
   headSeq: number;
+  /** How many History activities are stored (built with the entries, docs/architecture.md §9). */
+  activities: number;
   verification: VerificationStatus;
   syncState: SyncState | null;
   allowance: AllowanceState | null;
@@ -58,6 +60,8 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
   let again = false;
   let ready: Promise<void> = Promise.resolve();
   let early: Promise<WalletSnapshot | null> = Promise.resolve(null);
+  // Once stopped (sign-out, another account), a start still awaiting IndexedDB subscribes nothing.
+  let stopped = false;
   // The last head a verified checkpoint signs, and whether stored rows after it are unproven.
   let proven: ChainHead & { checkpoint: SignedCheckpoint | null } = {
     seq: 0,
@@ -156,6 +160,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
     return {
       wallet: null,
       headSeq: 0,
+      activities: 0,
       verification: { status: 'pending' },
       syncState: null,
       allowance: null,
@@ -185,10 +190,11 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
           const row = await db.snapshots.get('wallet');
           if (row?.accountId === id) set({ wallet: row });
         }
+        if (stopped) return;
         cleanups.push(
           watch(
             () => readCursor(db),
-            (c) => set({ headSeq: c?.seq ?? 0 }),
+            (c) => set({ headSeq: c?.seq ?? 0, activities: c?.activities?.count ?? 0 }),
           ),
           api.on('ledgerChanged', () => void get().sync()),
           api.on('syncState', (s) => {
@@ -271,6 +277,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
       },
 
       stop() {
+        stopped = true;
         for (const c of cleanups.splice(0)) c();
         engine.close();
       },
