@@ -143,10 +143,9 @@ export class EaselDb extends Dexie {
       });
     // v3: the per-row table is gone (Dexie can only drop it a version after the upgrade read it).
     this.version(3).stores({ entries: null });
-    // v4: History's activities, built when entries are stored (per-account databases start here).
-    this.version(4).stores({ activities: 'page, *open' });
-    // v5: one signed checkpoint per stored batch, by its seq (docs/architecture.md §3).
-    this.version(5).stores({ checkpoints: 'checkpoint.seq' });
+    // v4: History's activities, built when entries are stored, and a checkpoint per stored batch
+    // (per-account databases start here).
+    this.version(4).stores({ activities: 'page, *open', checkpoints: 'checkpoint.seq' });
   }
 }
 

@@ -69,6 +69,24 @@ export async function storeBatch(
   return head;
 }
 
+/**
+ * Rebuilds History's activities from the rows still stored (after the cache healed and dropped
+ * unproven rows), in one transaction with the cursor that records their state.
+ */
+export async function rebuildActivityCache(db: EaselDb): Promise<void> {
+  await db.transaction(
+    'rw',
+    [db.pages, db.cursor, db.activities, db.designs, db.catalog],
+    async () => {
+      const cursor = await readCursor(db);
+      await db.activities.clear();
+      if (!cursor || cursor.seq === 0) return;
+      const activities = await rebuildActivities(db, cursor.seq);
+      await db.cursor.put({ ...cursor, activities });
+    },
+  );
+}
+
 /** Builds every activity from the stored rows (a cache from before activities existed). */
 async function rebuildActivities(db: EaselDb, through: number) {
   const rows: EntryRow[] = await readRows(db, 1, through);

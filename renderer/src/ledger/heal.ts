@@ -2,12 +2,13 @@ import type { ChainHead } from '../../../shared/ledger/chain';
 import type { SignedCheckpoint } from '../../../shared/ledger/checkpoint';
 import type { EaselDb } from '../db/db';
 import { PAGE_SIZE, paginate } from '../db/entry-pages';
+import { rebuildActivityCache } from '../db/store-batch';
 
 /**
  * Drops every stored row, checkpoint and the snapshot from the first unproven seq on, and sets
  * the cursor back to the last proven head (genesis: nothing), in one transaction, so the next
- * pull fetches the rest again from the server (docs/architecture.md §4). History's activities
- * are dropped too: the next stored batch rebuilds them from the proven rows (§9).
+ * pull fetches the rest again from the server (docs/architecture.md §4). History's activities are
+ * then rebuilt from the rows kept, so none built from a dropped row survives.
  */
 export async function dropUnproven(
   db: EaselDb,
@@ -15,15 +16,13 @@ export async function dropUnproven(
   proven: ChainHead & { checkpoint: SignedCheckpoint | null },
 ): Promise<void> {
   const firstPage = Math.floor(proven.seq / PAGE_SIZE);
-  const tables = [db.pages, db.cursor, db.checkpoints, db.snapshots, db.activities];
-  await db.transaction('rw', tables, async () => {
+  await db.transaction('rw', [db.pages, db.cursor, db.checkpoints, db.snapshots], async () => {
     const partial = await db.pages.get(firstPage);
     await db.pages.where('page').aboveOrEqual(firstPage).delete();
     const kept = (partial?.rows ?? []).filter((r) => r.seq <= proven.seq);
     if (kept.length > 0) await db.pages.bulkPut(paginate(kept));
     await db.checkpoints.where(':id').above(proven.seq).delete();
     await db.snapshots.delete('wallet');
-    await db.activities.clear();
     if (proven.seq === 0 || !proven.checkpoint) {
       await db.checkpoints.clear();
       await db.cursor.delete('head');
@@ -39,4 +38,5 @@ export async function dropUnproven(
       });
     }
   });
+  await rebuildActivityCache(db);
 }

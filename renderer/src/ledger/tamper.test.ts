@@ -201,8 +201,10 @@ describe('a tampered ledger cache shows only what a signature proves, and heals 
     stores = createAppStores(api, {
       openDb: () => openDb(name),
       engine: () => slow,
-      remember: null,
+      // The last account is remembered, so its stores open and read the snapshot at boot.
+      remember: { getItem: () => 'acct-1', setItem: () => undefined, removeItem: () => undefined },
     });
+    await stores.preload();
     const started = stores.startAccount('acct-1');
     await until(() => balance() !== undefined);
     expect(balance()).toBe(99_999);

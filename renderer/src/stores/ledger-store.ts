@@ -199,11 +199,11 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         if (preloaded?.accountId === id && get().wallet === null) set({ wallet: preloaded });
         const cursor = await readCursor(db);
         if (cursor && cursor.accountId !== id) await clearAccount(db);
+        if (stopped) return;
         if (!preloaded && get().wallet === null) {
           const row = await db.snapshots.get('wallet');
           if (row?.accountId === id) set({ wallet: row });
         }
-        if (stopped) return;
         cleanups.push(
           watch(
             () => readCursor(db),
