@@ -24,6 +24,7 @@ import { EventHub } from './events';
 import { isAllowedExternalUrl } from './external-url';
 import type { CallImpl } from './handlers';
 import { log as mainLog } from './log';
+import { StoredHead } from '../sync/stored-head';
 import { SettingsStore } from './settings';
 import { noSteps, type StepHook } from './steps';
 
@@ -148,6 +149,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     tracker,
     accountId: () => signedIn.accountId,
   });
+  const storedHead = new StoredHead(opts.dataDir);
   const catalog = new CatalogClient(http, keys, opts.dataDir);
   const refreshHead = async () => {
     // Offline or failing: the tracker shows it, and the next poll or reconnect asks again.
@@ -212,6 +214,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const forgetAccount = async () => {
     jobs.forgetAccount();
     await catalog.forgetAccount().catch(() => undefined);
+    await storedHead
+      .forget()
+      .catch((error: unknown) => log.warn({ err: error }, 'forgetting the stored head failed'));
   };
   const afterSignIn = async () => {
     // From now on the sign-in form opens on "Sign in" (an unreadable settings file stays as is).
@@ -268,7 +273,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return tracker.state;
     },
     pullBatch: async ({ after, limit }) => ledger.pullBatch(after, limit),
-    batchStored: async (head) => ledger.batchStored(head),
+    batchStored: async (head) => {
+      const state = ledger.batchStored(head);
+      if (signedIn.accountId) await storedHead.record(signedIn.accountId, head);
+      return state;
+    },
+    getStoredHead: async () => storedHead.get(signedIn.accountId),
     getKeys: async () => keys.current(),
     getPriceBook: async () => catalog.priceBook(),
 

@@ -78,6 +78,7 @@ export function createFakeEasel(
   const emit = <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void => {
     for (const l of listeners.get(event) ?? []) l(payload);
   };
+  let storedHead: { seq: number; hash: string } | null = null;
   const needOnline = (): void => {
     if (!fake.online) throw new EaselError('offline', 'the server cannot be reached');
   };
@@ -233,9 +234,14 @@ export function createFakeEasel(
         headSeq: writer.current.seq,
       };
     },
-    async batchStored() {
+    async batchStored(head) {
       fake.calls.push('batchStored');
+      // As main does: the highest head confirmed stored, kept outside the renderer's cache.
+      if (!storedHead || head.seq > storedHead.seq) storedHead = head;
       return syncState();
+    },
+    async getStoredHead() {
+      return storedHead;
     },
     async getKeys() {
       return testServerKeys;

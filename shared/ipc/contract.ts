@@ -58,6 +58,11 @@ export const ipcCalls = {
   /** The renderer confirms a batch is stored (its new head), so main can report progress. */
   batchStored: { params: ChainHeadParam, result: SyncState },
   getKeys: { params: Empty, result: z.array(PublicKeyInfo) },
+  /**
+   * The highest head the renderer confirmed stored (kept by main, outside the renderer's cache):
+   * a cache behind it was rolled back (docs/architecture.md §4).
+   */
+  getStoredHead: { params: Empty, result: ChainHeadParam.nullable() },
   getPriceBook: { params: Empty, result: SignedPriceBook },
 
   listDesigns: { params: Empty, result: z.array(Design) },

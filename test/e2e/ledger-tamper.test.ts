@@ -389,4 +389,26 @@ describe('a tampered ledger cache is never shown as verified, and heals online (
     }
     expect(await page.getByTestId('balance-check').count()).toBe(0);
   });
+
+  it('a cache put back to an older copy (rollback) is shown as the last verified state, then heals', async () => {
+    await expect
+      .poll(async () => page.getByTestId('sync-state').textContent(), { timeout: 30_000 })
+      .toMatch(/Up to date/);
+    await new Promise((r) => setTimeout(r, 1000));
+    const older = await readCache();
+    const b3 = heads.b2 - (await chargeOnServer(2));
+    await reloadOnline();
+    await expect.poll(balance, { timeout: 20_000 }).toBe(b3);
+    await writeCache(older);
+    await reloadOffline();
+    await page.getByTestId('verification-banner').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('verification-banner').textContent()).toMatch(/older copy/);
+    await expect.poll(balance, { timeout: 20_000 }).toBe(heads.b2);
+    expect(await page.getByTestId('balance-check').textContent()).toMatch(/last verified state/);
+    // The older balance was never shown as the verified current one.
+    const shown = (await seen()).filter((s) => num(s.balance) === heads.b2 && s.mark === null);
+    expect(shown).toEqual([]);
+    await shot(page, 'tamper-rollback-offline');
+    await healsOnline(b3);
+  });
 });

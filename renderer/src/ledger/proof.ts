@@ -8,7 +8,7 @@ import {
 import type { WireEntry } from '../../../shared/ledger/entry';
 
 /** Why the stored chain is not proven to its end (the reasons of shared/ledger/verify.ts). */
-export interface ProofFailure {
+interface ProofFailure {
   reason: string;
   /** The first entry that is not proven, or the checkpoint's seq; null when unknown. */
   seq: number | null;

@@ -216,4 +216,40 @@ describe('a tampered ledger cache shows only what a signature proves, and heals 
     expect(stores.ledger.getState().snapshotProblem).toMatch(/99999 image/);
     expect(stores.ledger.getState().snapshotProblem).toMatch(/88 image/);
   });
+
+  it('a cache put back to an older copy is a rollback: shown as the last verified state, then healed', async () => {
+    const { api, name } = await cached();
+    const db = openDb(name);
+    const older = {
+      pages: await db.pages.toArray(),
+      cursor: await db.cursor.toArray(),
+      checkpoints: await db.checkpoints.toArray(),
+      snapshots: await db.snapshots.toArray(),
+    };
+    const first = createAppStores(api, { openDb: () => openDb(name), remember: null });
+    await first.startAccount('acct-1');
+    api.grant(5, 'bonus', 30);
+    await first.ledger.getState().sync();
+    expect(first.ledger.getState().wallet?.balances.image?.balance).toBe(93);
+    first.stop();
+    await db.transaction('rw', [db.pages, db.cursor, db.checkpoints, db.snapshots], async () => {
+      await Promise.all([db.pages.clear(), db.checkpoints.clear()]);
+      await db.pages.bulkPut(older.pages);
+      await db.cursor.bulkPut(older.cursor);
+      await db.checkpoints.bulkPut(older.checkpoints);
+      await db.snapshots.bulkPut(older.snapshots);
+    });
+
+    const s = await restart(api, name, false);
+    expect(s.ledger.getState().verification).toMatchObject({
+      status: 'failed',
+      reason: 'rollback',
+    });
+    expect(s.ledger.getState().walletCheck).toBe('last-proven');
+    expect(balance()).toBe(88);
+    api.online = true;
+    await s.ledger.getState().sync();
+    expect(s.ledger.getState().verification).toMatchObject({ status: 'ok', seq: 5 });
+    expect(balance()).toBe(93);
+  });
 });

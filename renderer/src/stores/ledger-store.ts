@@ -86,7 +86,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
     };
 
     /** Re-verifies the stored chain with main's keys; folds only up to the proven head. */
-    const verifyStored = async (): Promise<LoadResult | null> => {
+    const verifyStored = async (checkRollback = true): Promise<LoadResult | null> => {
       let keys;
       try {
         keys = await api.getKeys({});
@@ -104,6 +104,19 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
       }
       const r = await engine.load({ now: new Date().toISOString(), accountId, keys });
       proven = r.proven;
+      if (checkRollback && r.verification.ok) {
+        // Main keeps the highest head this cache confirmed: a cache behind it was put back (§4).
+        // Main not answering only skips this check: the chain itself was verified above.
+        const confirmed = await api.getStoredHead({}).catch(() => null);
+        if (confirmed && confirmed.seq > r.proven.seq) {
+          r.verification = {
+            ok: false,
+            reason: 'rollback',
+            seq: r.proven.seq + 1,
+            message: `the stored history ends at entry ${r.proven.seq}, but this device already verified up to entry ${confirmed.seq}: an older copy was put back`,
+          };
+        }
+      }
       const snap = r.snapshot;
       if (snap.status === 'mismatch') set({ snapshotProblem: snap.message });
       else if (snap.status === 'verified' && r.verification.ok) set({ snapshotProblem: null });
@@ -135,7 +148,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
           // The server answered: only now are the unproven rows dropped, then verified afresh.
           await dropUnproven(db, accountId, proven);
           await storeBatch(db, accountId, batch.entries, batch.checkpoint, []);
-          const r = await verifyStored();
+          const r = await verifyStored(false);
           if (!r?.verification.ok) throw new Error('the re-synced ledger failed verification');
           unproven = false;
         } else {
