@@ -66,6 +66,17 @@ export class LedgerCore {
     entries: readonly WireEntry[],
     now: string,
   ): { state: WalletState; error: Verification | null } {
+    // A fold that refused an entry is not built on (docs/architecture.md §3): load() again.
+    if (this.broken)
+      return {
+        state: this.fold.view(now),
+        error: {
+          ok: false,
+          reason: 'invalid-entry',
+          seq: this.fold.lastSeq + 1,
+          message: 'the ledger refused an earlier entry; it is re-verified when the app reloads it',
+        },
+      };
     const start = this.fold.lastSeq;
     const fresh = entries.filter((e) => e.seq > start);
     const result = this.applyAll(fresh);
@@ -85,6 +96,7 @@ export class LedgerCore {
       try {
         this.fold.apply(parseEntry(w).data);
       } catch (error) {
+        this.broken = true;
         return {
           ok: false,
           reason: 'invalid-entry',
