@@ -104,3 +104,43 @@ describe('a refused entry changes nothing', () => {
     expect(w.fold.view(at(1)).accountId).toBeNull();
   });
 });
+
+describe('partial reversals (docs/architecture.md §7)', () => {
+  const purchase: EntryDraft<'purchase'> = {
+    type: 'purchase',
+    operationId: 'stripe:cs_1',
+    purchaseId: 'stripe:cs_1',
+    provider: 'stripe',
+    paymentRef: 'pi_1',
+    itemId: 'pack-100',
+    priceCents: 990,
+    currency: 'usd',
+    buckets: [bucket(100, { bucketId: 'pk', source: 'pack' })],
+  };
+  const reversal = (amount: number, taken: number, shortfall = 0): EntryDraft<'reversal'> => ({
+    type: 'reversal',
+    operationId: uid('stripe:refund'),
+    purchaseId: 'stripe:cs_1',
+    reason: 'refunded',
+    kind: 'image',
+    amount,
+    splits: taken > 0 ? [{ bucketId: 'pk', amount: taken }] : [],
+    shortfall,
+    forfeited: 0,
+  });
+
+  it('take back a purchase in parts, never more than it granted in all', () => {
+    const w = new ChainWriter('acct');
+    w.append(purchase, at(1));
+    w.append(reversal(30, 30), at(2));
+    expect(w.fold.isReversed('stripe:cs_1', 'image')).toBe(false);
+    expect(w.fold.reversedSoFar('stripe:cs_1', 'image')).toEqual({ amount: 30, forfeited: 0 });
+    const before = snapshot(w.fold, at(3));
+    expect(() => w.append(reversal(71, 70, 1), at(3))).toThrow(/30 is reversed already/);
+    expect(snapshot(w.fold, at(3))).toBe(before);
+    w.append(reversal(70, 70), at(3));
+    expect(w.fold.isReversed('stripe:cs_1', 'image')).toBe(true);
+    expect(w.fold.view(at(3)).balances.image?.balance).toBe(0);
+    expect(() => w.append(reversal(1, 0, 1), at(4))).toThrow(/reversed twice/);
+  });
+});

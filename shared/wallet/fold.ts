@@ -78,6 +78,8 @@ export class WalletFold {
   private readonly purchases = new Map<string, string[]>();
   private readonly refundedItems = new Set<string>();
   private readonly reversedPurchases = new Set<string>();
+  /** Purchases (per kind) partly reversed so far: what was reversed and forfeited. */
+  private readonly partlyReversed = new Map<string, { amount: number; forfeited: number }>();
   private readonly payments = new Map<string, PaymentRow>();
 
   get lastSeq(): number {
@@ -310,8 +312,14 @@ export class WalletFold {
     });
   }
 
+  /** Whether a purchase's credits of `kind` are reversed in full. */
   isReversed(purchaseId: string, kind: string): boolean {
     return this.reversedPurchases.has(`${purchaseId}/${kind}`);
+  }
+
+  /** What partial reversals of a purchase took so far (a partial refund, §7). */
+  reversedSoFar(purchaseId: string, kind: string): { amount: number; forfeited: number } {
+    return this.partlyReversed.get(`${purchaseId}/${kind}`) ?? { amount: 0, forfeited: 0 };
   }
 
   /** What a new bucket must satisfy; checked before anything changes. */
@@ -513,9 +521,16 @@ export class WalletFold {
         expired += bucket.expired;
       }
     }
-    if (entry.amount !== granted) fail(`reversal of ${entry.amount}, purchase granted ${granted}`);
-    if (entry.forfeited > expired)
-      fail(`reversal forfeits ${entry.forfeited}, only ${expired} expired`);
+    // Several partial reversals (partial refunds) may together take back what was granted.
+    const before = this.reversedSoFar(entry.purchaseId, entry.kind);
+    if (entry.amount > granted - before.amount)
+      fail(
+        `reversal of ${entry.amount}, purchase granted ${granted} and ${before.amount} is reversed already`,
+      );
+    if (entry.forfeited > expired - before.forfeited)
+      fail(
+        `reversal forfeits ${entry.forfeited}, only ${expired - before.forfeited} expired and not forfeited`,
+      );
     let taken = 0;
     const seen = new Set<string>();
     for (const s of entry.splits) {
@@ -537,7 +552,14 @@ export class WalletFold {
     for (const s of entry.splits) this.bucketOf(s.bucketId, fail).remaining -= s.amount;
     if (entry.shortfall > 0)
       this.debt.set(entry.kind, (this.debt.get(entry.kind) ?? 0) + entry.shortfall);
-    this.reversedPurchases.add(reversalKey);
+    const after = {
+      amount: before.amount + entry.amount,
+      forfeited: before.forfeited + entry.forfeited,
+    };
+    if (after.amount === granted) {
+      this.reversedPurchases.add(reversalKey);
+      this.partlyReversed.delete(reversalKey);
+    } else this.partlyReversed.set(reversalKey, after);
   }
 
   private applyReserve(entry: EntryOf<'reserve'>, fail: (m: string) => never): void {
