@@ -7,6 +7,7 @@ import { quote } from '../../shared/pricing/quote';
 import { SignedPriceBook, signPriceBook } from '../../shared/pricing/signed';
 import type { Clock } from '../clock';
 import type { Database, Sql } from '../db/database';
+import { MIGRATION_LOCK } from '../db/migrations';
 import { HttpError, conflict, notFound } from '../http/errors';
 import type { SigningKeys } from '../keys';
 import type { WriteContext } from '../ledger/ledger-service';
@@ -37,24 +38,32 @@ export class CatalogService {
   }
 
   /** Seeds the default price book and the demo designs on an empty database. */
+  /**
+   * Publishes the default price book and the demo designs into an empty database. Under the
+   * migrations' lock, in one transaction: several instances starting together on one empty
+   * PostgreSQL seed exactly once, and none of them fails (docs/architecture.md §9).
+   */
   async seed(): Promise<void> {
-    const { rows } = await this.db.query<{ n: number }>(
-      'select count(*)::int as n from price_books',
-    );
-    if ((rows[0]?.n ?? 0) === 0) await this.publishPriceBook(defaultPriceBook);
-    const { rows: d } = await this.db.query<{ n: number }>(
-      'select count(*)::int as n from designs',
-    );
-    if ((d[0]?.n ?? 0) === 0) {
-      for (const design of demoDesigns) {
-        await this.addDesign({
-          ...design,
-          previewSvg: design.svg,
-          file: Buffer.from(design.svg),
-          fileMime: 'image/svg+xml',
-        });
+    await this.db.transaction(async (tx) => {
+      if (this.db.kind === 'postgres')
+        await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      const { rows } = await tx.query<{ n: number }>('select count(*)::int as n from price_books');
+      if ((rows[0]?.n ?? 0) === 0) await this.publishPriceBook(defaultPriceBook, tx);
+      const { rows: d } = await tx.query<{ n: number }>('select count(*)::int as n from designs');
+      if ((d[0]?.n ?? 0) === 0) {
+        for (const design of demoDesigns) {
+          await this.addDesign(
+            {
+              ...design,
+              previewSvg: design.svg,
+              file: Buffer.from(design.svg),
+              fileMime: 'image/svg+xml',
+            },
+            tx,
+          );
+        }
       }
-    }
+    });
   }
 
   async priceBook(sql: Sql = this.db): Promise<SignedPriceBook> {
@@ -68,32 +77,36 @@ export class CatalogService {
     return this.cachedBook;
   }
 
-  async publishPriceBook(input: unknown): Promise<SignedPriceBook> {
+  async publishPriceBook(input: unknown, sql: Sql = this.db): Promise<SignedPriceBook> {
     const book = PriceBook.parse(input);
-    const { rows } = await this.db.query<{ v: number | null }>(
+    const { rows } = await sql.query<{ v: number | null }>(
       'select max(version) as v from price_books',
     );
     const current = rows[0]?.v ?? 0;
     if (book.version <= current)
       throw conflict('stale-version', `price book version must be above ${current}`);
     const signed = signPriceBook(book, this.keys.active);
-    await this.db.query(
-      'insert into price_books (version, signed, published_at) values ($1, $2, $3)',
-      [book.version, JSON.stringify(signed), this.clock.now()],
-    );
+    await sql.query('insert into price_books (version, signed, published_at) values ($1, $2, $3)', [
+      book.version,
+      JSON.stringify(signed),
+      this.clock.now(),
+    ]);
     return signed;
   }
 
-  async addDesign(d: {
-    designId: string;
-    title: string;
-    description: string;
-    priceCents: number;
-    previewSvg: string;
-    file: Buffer;
-    fileMime: string;
-  }) {
-    await this.db
+  async addDesign(
+    d: {
+      designId: string;
+      title: string;
+      description: string;
+      priceCents: number;
+      previewSvg: string;
+      file: Buffer;
+      fileMime: string;
+    },
+    sql: Sql = this.db,
+  ) {
+    await sql
       .query(
         'insert into designs (id, title, description, price_cents, preview_svg, file, file_mime, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)',
         [

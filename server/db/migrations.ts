@@ -132,15 +132,24 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   cutoutPreviewsMigration,
 ];
 
+/** The advisory lock that serialises starting instances (migrations, then seeding). */
+export const MIGRATION_LOCK = 4780;
+
 export async function migrate(db: Database): Promise<number[]> {
-  await db.exec(
-    `create table if not exists schema_migrations (version integer primary key, name text not null, applied_at text not null)`,
-  );
+  // Under the lock too: two instances creating it at once collide in PostgreSQL's catalog.
+  await db.transaction(async (tx) => {
+    if (db.kind === 'postgres')
+      await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(
+      `create table if not exists schema_migrations (version integer primary key, name text not null, applied_at text not null)`,
+    );
+  });
   const applied: number[] = [];
   for (const m of migrations) {
     const done = await db.transaction(async (tx) => {
       // Serialises concurrent starters (PGlite has one connection and does not need it).
-      if (db.kind === 'postgres') await tx.query('select pg_advisory_xact_lock(4780)');
+      if (db.kind === 'postgres')
+        await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       const { rows } = await tx.query<{ version: number }>(
         'select version from schema_migrations where version = $1',
         [m.version],

@@ -66,7 +66,7 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     loggerInstance: services.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     // Above the Id schema's 128 characters, so a long id gets our own 400 (route.ts), not 414.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
   });
   const docs: RouteDoc[] = [];
   const route = makeRouter(app, docs);

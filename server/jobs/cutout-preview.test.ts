@@ -22,7 +22,7 @@ import {
  * served; the full result only after the capture; the job's hold cannot be settled through the
  * public hold API.
  */
-describe.each(backends)('cutout previews on %s', (backend) => {
+describe.each(backends)('cutout previews on %s', { timeout: 240_000 }, (backend) => {
   let s: JobsTestServer;
   beforeAll(async () => {
     s = await jobsTestServer(backend);
@@ -49,7 +49,8 @@ describe.each(backends)('cutout previews on %s', (backend) => {
       params: { uploadId: up.uploadId },
       quote: q,
     });
-    const done = await waitJob(s, headers, job.jobId);
+    // The cutout model is slow on a busy machine: wait longer than the default.
+    const done = await waitJob(s, headers, job.jobId, undefined, 150_000);
     expect(done.state).toBe('awaiting-confirm');
     return done;
   }

@@ -13,6 +13,7 @@ import { type Logger, createLogger } from '../../shared/log/logger';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors';
 import { nodeChainDigest, sha256Hex } from '../node-digest';
 import { AccountLocks } from './account-lock';
+import { FoldCache } from './fold-cache';
 import { ledgerStore } from './ledger-store';
 
 export interface LedgerConfig {
@@ -21,12 +22,15 @@ export interface LedgerConfig {
   holdTtlMs: number;
   /** Lifetime of a refund bucket made when the paying bucket has expired. */
   refundBucketTtlMs: number;
+  /** Accounts whose folded wallet is kept in memory (least recently used leave first). */
+  foldCacheSize: number;
 }
 
 export const defaultLedgerConfig: LedgerConfig = {
   dailyCreditsByPlan: { free: 20 },
   holdTtlMs: 15 * MINUTE,
   refundBucketTtlMs: 30 * DAY,
+  foldCacheSize: 2000,
 };
 
 /** What a write callback sees: the wallet under the account lock, and a way to append. */
@@ -63,14 +67,21 @@ export class LedgerService {
    */
   private holdOwner: (tx: Sql, holdId: string) => Promise<string | null> = async () => null;
   /** Folded state per account, valid for the head seq it was folded to (checked under lock). */
-  private readonly folds = new Map<string, WalletFold>();
+  private readonly folds: FoldCache;
 
   constructor(
     readonly db: Database,
     readonly clock: Clock,
     readonly config: LedgerConfig = defaultLedgerConfig,
     private readonly log: Logger = createLogger('off'),
-  ) {}
+  ) {
+    this.folds = new FoldCache(config.foldCacheSize);
+  }
+
+  /** How many folded wallets are in memory (bounded by `foldCacheSize`). */
+  get cachedFolds(): number {
+    return this.folds.size;
+  }
 
   /**
    * Runs one ledger operation. `operationId` null means an internal write (sweeps) with no
@@ -198,7 +209,7 @@ export class LedgerService {
             );
           return { status, body, replayed: false };
         });
-        if (fold) this.folds.set(accountId, fold);
+        if (fold) this.folds.put(accountId, fold);
         return result;
       } catch (error) {
         this.folds.delete(accountId); // the fold may hold entries that were rolled back
@@ -248,7 +259,7 @@ export class LedgerService {
       let fold = this.folds.get(accountId);
       if (!fold || fold.lastSeq > head.head_seq) fold = new WalletFold();
       await ledgerStore.catchUp(this.db, accountId, fold, head.head_seq);
-      this.folds.set(accountId, fold);
+      this.folds.put(accountId, fold);
       const clockNow = this.clock.now();
       return fold.view(clockNow > fold.lastAt ? clockNow : fold.lastAt);
     });

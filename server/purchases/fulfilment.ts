@@ -74,7 +74,13 @@ export class Fulfilment {
           paymentRef: paid.paymentRef,
           amountCents: checkout.amount_cents,
         });
-        const reversed = await applyPendingReversals(ctx, provider, paid.paymentRef, purchaseId);
+        const reversed = await applyPendingReversals(
+          ctx,
+          provider,
+          paid.paymentRef,
+          purchaseId,
+          checkout.amount_cents,
+        );
         return { status: 201, body: { purchaseId, seq, reversed } };
       },
     );
@@ -120,7 +126,13 @@ export class Fulfilment {
           now: ctx.now,
         });
         await store.setCheckoutPurchase(ctx.tx, checkout.id, purchaseId);
-        const reversed = await applyPendingReversals(ctx, provider, inv.paymentRef, purchaseId);
+        const reversed = await applyPendingReversals(
+          ctx,
+          provider,
+          inv.paymentRef,
+          purchaseId,
+          checkout.amount_cents,
+        );
         return { status: 201, body: { purchaseId, seq, reversed } };
       },
     );

@@ -131,7 +131,7 @@ export async function reconcile(purchases: Purchases, since: string): Promise<Re
         'partial-refund',
         p.purchaseId,
         p.accountId,
-        `partly refunded at the provider; the credits were kept: review by hand`,
+        `partly refunded at the provider; its share of the credits was taken back: review by hand`,
       );
   }
 

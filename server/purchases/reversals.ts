@@ -40,7 +40,14 @@ export async function reversePayment(
         { operationId: id, request: { op: 'reverse', ref: rev.ref, reason: rev.reason } },
         async (ctx) => {
           let entries = 0;
-          for (const f of fulfilments) entries += reverseInto(ctx, f.purchase_id, rev.reason, id);
+          for (const f of fulfilments)
+            entries += reverseInto(
+              ctx,
+              f.purchase_id,
+              rev.reason,
+              id,
+              shareOf(rev.reason, rev.amountCents, f.amount_cents),
+            );
           const first = fulfilments[0];
           if (first)
             await store.markReversalApplied(
@@ -86,26 +93,55 @@ export async function applyPendingReversals(
   provider: PaymentProviderName,
   paymentRef: string,
   purchaseId: string,
+  priceCents: number,
 ): Promise<boolean> {
   const pending = await store.pendingReversals(ctx.tx, provider, paymentRef);
   for (const p of pending) {
-    reverseInto(ctx, purchaseId, p.reason, reversalOperation(provider, p.reason, p.ref));
+    reverseInto(
+      ctx,
+      purchaseId,
+      p.reason,
+      reversalOperation(provider, p.reason, p.ref),
+      shareOf(p.reason, p.amount_cents, priceCents),
+    );
     await store.markReversalApplied(ctx.tx, provider, p.ref, purchaseId, ctx.now);
   }
   return pending.length > 0;
 }
 
-/** One reversal entry per credit kind the purchase granted, unless that kind is reversed already. */
+/**
+ * The share of a purchase a refund takes back: what was refunded so far over what was paid (a
+ * partial refund reverses that share of the credits, docs/architecture.md §7); a dispute, or a
+ * refund that names no amount, takes back everything.
+ */
+function shareOf(
+  reason: 'refunded' | 'disputed',
+  refundedCents: number | null,
+  paidCents: number,
+): number {
+  if (reason === 'disputed' || refundedCents === null || paidCents <= 0) return 1;
+  return Math.min(1, refundedCents / paidCents);
+}
+
+/**
+ * One reversal entry per credit kind the purchase granted, for `share` of it, unless that kind
+ * is reversed already (in full, or as far as this share reaches).
+ */
 function reverseInto(
   ctx: WriteContext,
   purchaseId: string,
   reason: 'refunded' | 'disputed',
   operationId: string,
+  share: number,
 ): number {
   const buckets = ctx.fold.purchaseBuckets(purchaseId);
   if (!buckets) return 0;
   let appended = 0;
-  for (const plan of planReversal(buckets)) {
+  const plans = planReversal(buckets, {
+    share,
+    reversedSoFar: (kind) => ctx.fold.reversedSoFar(purchaseId, kind),
+  });
+  for (const plan of plans) {
     if (ctx.fold.isReversed(purchaseId, plan.kind)) continue;
     ctx.append({
       type: 'reversal',

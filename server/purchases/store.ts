@@ -63,6 +63,8 @@ export interface ReversalRow {
   ref: string;
   payment_ref: string;
   reason: 'refunded' | 'disputed';
+  /** What the provider says was refunded or disputed so far (null: not said, the whole). */
+  amount_cents: number | null;
   purchase_id: string | null;
   applied_at: string | null;
 }
@@ -251,7 +253,7 @@ export const purchaseStore = {
     paymentRef: string,
   ): Promise<ReversalRow[]> {
     const { rows } = await sql.query<ReversalRow>(
-      'select provider, ref, payment_ref, reason, purchase_id, applied_at from purchase_reversals where provider = $1 and payment_ref = $2 and applied_at is null order by received_at, ref',
+      'select provider, ref, payment_ref, reason, amount_cents, purchase_id, applied_at from purchase_reversals where provider = $1 and payment_ref = $2 and applied_at is null order by received_at, ref',
       [provider, paymentRef],
     );
     return rows;

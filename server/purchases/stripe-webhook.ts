@@ -183,19 +183,11 @@ export class StripeWebhook {
         'ignored',
         'stripe',
       );
-    if (!c.refunded) {
-      // The ledger reverses whole purchases only: a partial refund keeps the credits.
-      return this.fulfilment.incident(
-        null,
-        c.id,
-        'partial-refund',
-        `refunded ${c.amount_refunded} of ${c.amount} ${c.currency}: credits kept, review by hand`,
-        'stripe',
-      );
-    }
+    // A partial refund takes back its share of the credits (cumulative: Stripe sends what was
+    // refunded so far); each amount is its own reversal, the full one keeps the charge's id.
     return this.fulfilment.reverse({
       provider: 'stripe',
-      ref: c.id,
+      ref: c.refunded ? c.id : `${c.id}:${c.amount_refunded}`,
       paymentRef: c.payment_intent,
       reason: 'refunded',
       amountCents: c.amount_refunded,

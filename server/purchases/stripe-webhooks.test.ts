@@ -352,16 +352,25 @@ describe.each(backends)('Stripe purchases on %s', (backend) => {
     expect((await balance(u))?.balance).toBe(20);
   });
 
-  it('keeps the credits on a partial refund and records it for an operator', async () => {
+  it('takes back a proportional share on a partial refund, and the rest on the full one', async () => {
     const u = await signUp(t.app);
     const c = await checkout(u, 'pack-200');
     const paid = standIn().pay(c.stripeSessionId);
     await deliver(event('checkout.session.completed', paid));
     const partial = standIn().refund(String(paid.payment_intent), 500);
+    expect((await deliver(event('charge.refunded', partial))).json().outcome).toBe('reversed');
+    // 500 of 1490 cents: 67 of the 200 credits (rounded down, in the buyer's favour).
+    expect((await balance(u))?.balance).toBe(220 - 67);
+    // The same refund again (another event id) takes nothing more.
     expect((await deliver(event('charge.refunded', partial))).json().outcome).toBe(
-      'refused:partial-refund',
+      'already-reversed',
     );
-    expect((await balance(u))?.balance).toBe(220);
+    const more = standIn().refund(String(paid.payment_intent), 245);
+    expect((await deliver(event('charge.refunded', more))).json().outcome).toBe('reversed');
+    // 745 of 1490: half, 100 credits in all.
+    expect((await balance(u))?.balance).toBe(220 - 100);
+    const tail = (await pullVerified(t.app, u)).bodies.filter((b) => b.type === 'reversal');
+    expect(tail.map((b) => (b.type === 'reversal' ? b.amount : 0))).toEqual([67, 33]);
     // Refunding the rest makes it a full refund: now the purchase is reversed.
     const rest = standIn().refund(String(paid.payment_intent));
     expect((await deliver(event('charge.refunded', rest))).json().outcome).toBe('reversed');

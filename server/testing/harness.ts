@@ -32,6 +32,11 @@ export interface TestServer {
   app: FastifyInstance;
   clock: ManualClock;
   db: Database;
+  /**
+   * PostgreSQL only: another API instance on the same database (its own pool, services, fold
+   * cache and account locks), as a deployment with several instances has. Closed with this one.
+   */
+  anotherInstance(): Promise<{ services: Services; app: FastifyInstance; db: Database }>;
   close(): Promise<void>;
 }
 
@@ -65,12 +70,33 @@ export async function testServer(
   await services.catalog.seed();
   const app = buildApp(services, opts.app);
   await app.ready();
+  const others: Array<{ app: FastifyInstance; db: Database }> = [];
   return {
     services,
     app,
     clock,
     db,
+    async anotherInstance() {
+      if (backend !== 'postgres') throw new Error('PGlite has one process: no second instance');
+      const otherDb = await openPostgres(postgresUrl, { schema, max: 20 });
+      const otherServices = createServices({
+        db: otherDb,
+        clock,
+        keys: keysFromSecrets(testServerKey.secretKey),
+        ledger: opts.ledger,
+        auth: { signupBonus: null, signInAttempts: 5, ...opts.auth },
+        log: opts.log ?? createLogger('off'),
+      });
+      const otherApp = buildApp(otherServices, opts.app);
+      await otherApp.ready();
+      others.push({ app: otherApp, db: otherDb });
+      return { services: otherServices, app: otherApp, db: otherDb };
+    },
     async close() {
+      for (const other of others) {
+        await other.app.close();
+        await other.db.close();
+      }
       await app.close();
       await db.close();
       if (backend === 'postgres') {

@@ -78,6 +78,8 @@ export class WalletFold {
   private readonly purchases = new Map<string, string[]>();
   private readonly refundedItems = new Set<string>();
   private readonly reversedPurchases = new Set<string>();
+  /** Purchases (per kind) partly reversed so far: what was reversed and forfeited. */
+  private readonly partlyReversed = new Map<string, { amount: number; forfeited: number }>();
   private readonly payments = new Map<string, PaymentRow>();
 
   get lastSeq(): number {
@@ -93,19 +95,27 @@ export class WalletFold {
     const { seq } = entry;
     const fail = this.failAt(seq);
     if (seq !== this.seq + 1) fail(`out of order: expected seq ${this.seq + 1}`);
-    if (this.accountId === null) this.accountId = entry.accountId;
-    else if (entry.accountId !== this.accountId)
+    if (this.accountId !== null && entry.accountId !== this.accountId)
       fail(`belongs to account ${entry.accountId}, not ${this.accountId}`);
     if (entry.at < this.lastAt_) fail(`time goes backwards (${entry.at} < ${this.lastAt_})`);
 
     switch (entry.type) {
       case 'grant':
-        this.addBucket(entry.bucket, seq, fail);
+        this.checkNewBucket(entry.bucket, fail);
+        this.addBucket(entry.bucket, seq);
         break;
       case 'purchase':
         if (this.purchases.has(entry.purchaseId))
           fail(`purchase ${entry.purchaseId} is credited twice`);
-        for (const bucket of entry.buckets) this.addBucket(bucket, seq, fail);
+        // Every bucket is checked before any is added: a refused entry changes nothing.
+        for (let i = 0; i < entry.buckets.length; i++) {
+          const bucket = entry.buckets[i];
+          if (!bucket) continue;
+          this.checkNewBucket(bucket, fail);
+          if (entry.buckets.slice(0, i).some((b) => b.bucketId === bucket.bucketId))
+            fail(`bucket ${bucket.bucketId} appears twice in one purchase`);
+        }
+        for (const bucket of entry.buckets) this.addBucket(bucket, seq);
         this.purchases.set(
           entry.purchaseId,
           entry.buckets.map((b) => b.bucketId),
@@ -126,6 +136,10 @@ export class WalletFold {
         const hold = this.openHold(entry.holdId, fail);
         if (entry.amount !== hold.amount)
           fail(`release of ${entry.amount} but hold ${hold.holdId} holds ${hold.amount}`);
+        this.checkUnearmark(
+          hold.splits.map((x) => [x.bucketId, x.amount]),
+          fail,
+        );
         this.unearmarkSplits(hold.splits, fail);
         hold.status = 'released';
         this.openHoldIds.delete(hold.holdId);
@@ -165,6 +179,7 @@ export class WalletFold {
           fail(
             `unreserve of ${entry.amount}, allowance has ${reserve.amount - reserve.settled} left`,
           );
+        this.checkUnearmark(reserve.earmarks, fail);
         this.unearmark(reserve.earmarks, fail);
         reserve.status = 'closed';
         this.openReserveIds.delete(reserve.allowanceId);
@@ -173,6 +188,9 @@ export class WalletFold {
       case 'rejection':
         break;
     }
+    // Reached only when every check passed (docs/architecture.md §2: a refused entry changes
+    // nothing): each case above checks all it needs before its first change.
+    this.accountId ??= entry.accountId;
     this.seq = seq;
     this.lastAt_ = entry.at;
   }
@@ -294,14 +312,25 @@ export class WalletFold {
     });
   }
 
+  /** Whether a purchase's credits of `kind` are reversed in full. */
   isReversed(purchaseId: string, kind: string): boolean {
     return this.reversedPurchases.has(`${purchaseId}/${kind}`);
   }
 
-  private addBucket(spec: BucketSpec, seq: number, fail: (m: string) => never): void {
+  /** What partial reversals of a purchase took so far (a partial refund, §7). */
+  reversedSoFar(purchaseId: string, kind: string): { amount: number; forfeited: number } {
+    return this.partlyReversed.get(`${purchaseId}/${kind}`) ?? { amount: 0, forfeited: 0 };
+  }
+
+  /** What a new bucket must satisfy; checked before anything changes. */
+  private checkNewBucket(spec: BucketSpec, fail: (m: string) => never): void {
     if (this.buckets.has(spec.bucketId)) fail(`bucket ${spec.bucketId} already exists`);
     if (spec.expiresAt !== null && spec.expiresAt <= spec.effectiveAt)
       fail(`bucket ${spec.bucketId} expires before it starts`);
+  }
+
+  /** Adds a bucket checked by checkNewBucket. */
+  private addBucket(spec: BucketSpec, seq: number): void {
     this.buckets.set(spec.bucketId, {
       spec,
       createdSeq: seq,
@@ -379,6 +408,19 @@ export class WalletFold {
     return hold;
   }
 
+  /** Earmarks can be given back: their buckets exist and hold at least that much. */
+  private checkUnearmark(
+    earmarks: Iterable<readonly [string, number]>,
+    fail: (m: string) => never,
+  ): void {
+    const total = new Map<string, number>();
+    for (const [bucketId, amount] of earmarks)
+      total.set(bucketId, (total.get(bucketId) ?? 0) + amount);
+    for (const [bucketId, amount] of total)
+      if (this.bucketOf(bucketId, fail).held < amount)
+        fail(`bucket ${bucketId} releases more than it held`);
+  }
+
   private unearmark(earmarks: Map<string, number>, fail: (m: string) => never): void {
     for (const [bucketId, amount] of earmarks) {
       const bucket = this.bucketOf(bucketId, fail);
@@ -407,6 +449,10 @@ export class WalletFold {
       sum += s.amount;
     }
     if (sum !== entry.amount) fail(`capture splits sum to ${sum}, amount is ${entry.amount}`);
+    this.checkUnearmark(
+      hold.splits.map((x) => [x.bucketId, x.amount]),
+      fail,
+    );
     this.unearmarkSplits(hold.splits, fail);
     for (const s of entry.splits) this.bucketOf(s.bucketId, fail).remaining -= s.amount;
     hold.status = 'captured';
@@ -440,7 +486,7 @@ export class WalletFold {
       const nb = entry.newBucket;
       if (nb.source !== 'refund' || nb.kind !== entry.kind)
         fail('refund bucket must be a refund of the same kind');
-      if (this.buckets.has(nb.bucketId)) fail(`bucket ${nb.bucketId} already exists`);
+      this.checkNewBucket(nb, fail);
       sum += nb.amount;
     }
     if (sum !== entry.amount) fail(`refund parts sum to ${sum}, amount is ${entry.amount}`);
@@ -455,7 +501,7 @@ export class WalletFold {
       refunded.set(s.bucketId, (refunded.get(s.bucketId) ?? 0) + s.amount);
     }
     payment.refunded = refunded;
-    if (entry.newBucket) this.addBucket(entry.newBucket, seq, fail);
+    if (entry.newBucket) this.addBucket(entry.newBucket, seq);
     payment.refundedTotal += entry.amount;
     this.refundedItems.add(entry.itemId);
   }
@@ -475,9 +521,16 @@ export class WalletFold {
         expired += bucket.expired;
       }
     }
-    if (entry.amount !== granted) fail(`reversal of ${entry.amount}, purchase granted ${granted}`);
-    if (entry.forfeited > expired)
-      fail(`reversal forfeits ${entry.forfeited}, only ${expired} expired`);
+    // Several partial reversals (partial refunds) may together take back what was granted.
+    const before = this.reversedSoFar(entry.purchaseId, entry.kind);
+    if (entry.amount > granted - before.amount)
+      fail(
+        `reversal of ${entry.amount}, purchase granted ${granted} and ${before.amount} is reversed already`,
+      );
+    if (entry.forfeited > expired - before.forfeited)
+      fail(
+        `reversal forfeits ${entry.forfeited}, only ${expired - before.forfeited} expired and not forfeited`,
+      );
     let taken = 0;
     const seen = new Set<string>();
     for (const s of entry.splits) {
@@ -499,7 +552,14 @@ export class WalletFold {
     for (const s of entry.splits) this.bucketOf(s.bucketId, fail).remaining -= s.amount;
     if (entry.shortfall > 0)
       this.debt.set(entry.kind, (this.debt.get(entry.kind) ?? 0) + entry.shortfall);
-    this.reversedPurchases.add(reversalKey);
+    const after = {
+      amount: before.amount + entry.amount,
+      forfeited: before.forfeited + entry.forfeited,
+    };
+    if (after.amount === granted) {
+      this.reversedPurchases.add(reversalKey);
+      this.partlyReversed.delete(reversalKey);
+    } else this.partlyReversed.set(reversalKey, after);
   }
 
   private applyReserve(entry: EntryOf<'reserve'>, fail: (m: string) => never): void {

@@ -109,27 +109,40 @@ export interface ReversalPlan {
 }
 
 /**
- * Takes back everything a purchase granted, per credit kind: what is left is taken, what
- * expired unused is forfeited (never owed), and only what was spent becomes debt.
+ * Takes back what a purchase granted, per credit kind: all of it, or for a partial refund the
+ * refunded `share` of it (cumulative, rounded down, less what earlier partial reversals took).
+ * What is left unheld is taken first, then what expired unused is forfeited (never owed), and
+ * only the rest becomes debt (docs/architecture.md §2).
  */
 export function planReversal(
   purchaseBuckets: ReadonlyArray<BucketSpec & { remaining: number; held: number; expired: number }>,
+  options: {
+    share?: number;
+    reversedSoFar?: (kind: string) => { amount: number; forfeited: number };
+  } = {},
 ): ReversalPlan[] {
-  const byKind = new Map<string, ReversalPlan>();
-  for (const bucket of purchaseBuckets) {
-    const plan = byKind.get(bucket.kind) ?? {
-      kind: bucket.kind,
-      amount: 0,
-      splits: [],
-      shortfall: 0,
-      forfeited: 0,
-    };
-    const take = Math.max(0, bucket.remaining - bucket.held);
-    plan.amount += bucket.amount;
-    if (take > 0) plan.splits.push({ bucketId: bucket.bucketId, amount: take });
-    plan.forfeited += bucket.expired;
-    plan.shortfall += bucket.amount - take - bucket.expired;
-    byKind.set(bucket.kind, plan);
+  const share = Math.min(1, Math.max(0, options.share ?? 1));
+  const kinds = new Map<string, typeof purchaseBuckets>();
+  for (const bucket of purchaseBuckets)
+    kinds.set(bucket.kind, [...(kinds.get(bucket.kind) ?? []), bucket]);
+  const plans: ReversalPlan[] = [];
+  for (const [kind, buckets] of kinds) {
+    const granted = buckets.reduce((t, b) => t + b.amount, 0);
+    const expired = buckets.reduce((t, b) => t + b.expired, 0);
+    const so = options.reversedSoFar?.(kind) ?? { amount: 0, forfeited: 0 };
+    const target = share >= 1 ? granted : Math.floor(granted * share);
+    const want = target - so.amount;
+    if (want <= 0) continue;
+    const plan: ReversalPlan = { kind, amount: want, splits: [], shortfall: 0, forfeited: 0 };
+    let left = want;
+    for (const bucket of buckets) {
+      const take = Math.min(left, Math.max(0, bucket.remaining - bucket.held));
+      if (take > 0) plan.splits.push({ bucketId: bucket.bucketId, amount: take });
+      left -= take;
+    }
+    plan.forfeited = Math.min(left, expired - so.forfeited);
+    plan.shortfall = left - plan.forfeited;
+    plans.push(plan);
   }
-  return [...byKind.values()];
+  return plans;
 }

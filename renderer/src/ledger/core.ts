@@ -133,6 +133,7 @@ export class LedgerCore {
       try {
         this.fold.apply(parseEntry(w).data);
       } catch (error) {
+        this.broken = true;
         return {
           ok: false,
           reason: 'invalid-entry',
