@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { SignUpOffer } from '../../shared/api/auth';
 import { RedeemResponse } from '../../shared/api/catalog';
 import { parseEaselLink } from '../../shared/api/purchases';
 import type { Logger } from '../../shared/log/logger';
@@ -208,6 +209,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   poll?.unref();
 
   const afterSignIn = async () => {
+    // From now on the sign-in form opens on "Sign in" (an unreadable settings file stays as is).
+    if (!settings.current.returningUser)
+      await settings.update({ returningUser: true }).catch(() => undefined);
     ledger.reset();
     deviceState.closeScope();
     if (signedIn.deviceId) (await device()).outbox.kick();
@@ -226,6 +230,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await afterSignIn();
       return info;
     },
+    getSignUpOffer: async () =>
+      http.json('GET', '/v1/auth/offer', { schema: SignUpOffer, auth: false }),
     signOut: async () => {
       deviceState.closeScope();
       ledger.reset();

@@ -7,6 +7,7 @@ import { openDb } from './db/db';
 import { workerEngine } from './ledger/worker-engine';
 import { createAppStores } from './stores/app-stores';
 import './styles/app.css';
+import './styles/theme.css';
 import './styles/studio.css';
 
 const root = createRoot(document.getElementById('root') ?? document.body);

@@ -20,6 +20,7 @@ import {
   Settings,
   SettingsPatch,
   SignedPriceBook,
+  SignUpOffer,
   StoreCatalog,
   SubmitJob,
   SyncState,
@@ -41,6 +42,8 @@ export const ipcCalls = {
   signUp: { params: Credentials, result: SessionInfo },
   signIn: { params: Credentials, result: SessionInfo },
   signOut: { params: Empty, result: SessionInfo },
+  /** What a new account gets and the password rule, from the server (no sign-in needed). */
+  getSignUpOffer: { params: Empty, result: SignUpOffer },
 
   getSettings: { params: Empty, result: Settings },
   updateSettings: { params: SettingsPatch, result: Settings },

@@ -3,6 +3,7 @@ import { Nav } from '../components/Nav';
 import { Toasts } from '../components/Toasts';
 import { TopBar } from '../components/TopBar';
 import { VerificationBanner } from '../components/VerificationBanner';
+import { WelcomeBanner } from '../components/WelcomeBanner';
 import { Designs } from '../screens/Designs';
 import { Gallery } from '../screens/Gallery';
 import { History } from '../screens/History';
@@ -11,14 +12,25 @@ import { SignIn } from '../screens/SignIn';
 import { Store } from '../screens/Store';
 import { Studio } from '../screens/Studio';
 import { Wallet } from '../screens/Wallet';
-import { useSession, useStores, useStudio } from './context';
-import type { RouteId } from './routes';
+import { useJobs, useSession, useStores, useStudio } from './context';
+import { routes, type RouteId } from './routes';
+import { useTheme } from './theme';
+import { useDocumentTitle } from './title';
 
 export function App() {
   const stores = useStores();
   const status = useSession((s) => s.status);
   const accountId = useSession((s) => s.session?.accountId ?? null);
   const [route, setRoute] = useState<RouteId>('studio');
+  useTheme(useSession((s) => s.settings?.theme));
+  const running = useJobs(
+    (s) =>
+      Object.values(s.jobs).filter((j) => j.state === 'queued' || j.state === 'running').length,
+  );
+  useDocumentTitle(
+    status === 'signed-in' ? (routes.find((r) => r.id === route)?.label ?? 'Easel') : 'Sign in',
+    status === 'signed-in' ? running : 0,
+  );
   const unseen = useStudio((s) => s.unseen);
   // The Studio hears which screen is shown: runs ending elsewhere get a notice and a badge.
   useEffect(() => stores.studio.getState().setScreen(route), [stores, route]);
@@ -35,7 +47,7 @@ export function App() {
     wallet: <Wallet />,
     history: <History />,
     store: <Store />,
-    designs: <Designs />,
+    designs: <Designs onTopUp={() => setRoute('store')} onUseAsInput={() => setRoute('studio')} />,
     settings: <Settings />,
   };
   return (
@@ -56,6 +68,7 @@ export function App() {
       <div className="content">
         <TopBar />
         <VerificationBanner />
+        <WelcomeBanner />
         <main className="main" id="main" data-screen={route}>
           {screens[route]}
         </main>

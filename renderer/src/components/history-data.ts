@@ -57,7 +57,7 @@ export class PageCache {
   }
 }
 
-export function strip(r: EntryRow): HistoryRow {
+function strip(r: EntryRow): HistoryRow {
   return {
     seq: r.seq,
     hash: r.hash,
