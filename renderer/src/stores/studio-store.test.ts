@@ -123,3 +123,23 @@ describe('studio store: runs that end while the user is elsewhere', () => {
     expect(studio.getState().unseen).toBe(0);
   });
 });
+
+describe('studio store: preview frames', () => {
+  it('keeps the newest frame of each image while the run works, and drops them once results are in', async () => {
+    let made = 0;
+    const revoked: string[] = [];
+    URL.createObjectURL = () => `blob:frame-${++made}`;
+    URL.revokeObjectURL = (u: string) => void revoked.push(u);
+    const { api, studio } = await setup(true);
+    api.emit('jobUpdate', view('p1', 'running'));
+    api.emit('jobPreview', { jobId: 'p1', index: 0, mime: 'image/png', base64: 'AAAA' });
+    api.emit('jobPreview', { jobId: 'p1', index: 1, mime: 'image/png', base64: 'AAAA' });
+    api.emit('jobPreview', { jobId: 'p1', index: 0, mime: 'image/png', base64: 'AAAA' });
+    await until(() => studio.getState().previews.p1?.[0] === 'blob:frame-3');
+    expect(studio.getState().previews.p1).toEqual({ 0: 'blob:frame-3', 1: 'blob:frame-2' });
+    expect(revoked).toEqual(['blob:frame-1']);
+    api.emit('jobUpdate', view('p1', 'succeeded', 2));
+    await until(() => studio.getState().previews.p1 === undefined);
+    expect(revoked.sort()).toEqual(['blob:frame-1', 'blob:frame-2', 'blob:frame-3']);
+  });
+});

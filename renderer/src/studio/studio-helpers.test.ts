@@ -5,7 +5,7 @@ import { defaultPriceBook } from '../../../shared/pricing/fixtures/default';
 import type { GalleryRow } from '../db/db';
 import { blockedReason, OFFLINE_REASON } from './availability';
 import { downloadName, slugOf } from './download-name';
-import { itemsOfGallery, itemsOfJob } from './results';
+import { itemsOfGallery, itemsOfJob, progressText } from './results';
 import { checkFile, checkPixels, limitsSentence, uploadLimits } from './upload-limits';
 
 const tools = (over: Partial<ToolsResponse> = {}): ToolsResponse => ({
@@ -165,5 +165,40 @@ describe('results', () => {
       ['b', 1, 11],
       ['a', 0, 10],
     ]);
+  });
+});
+
+describe('progress', () => {
+  const running = (progress: number, over: Partial<JobView> = {}): JobView => ({
+    jobId: 'j',
+    operationId: 'op-12345678',
+    tool: 'upscale',
+    state: 'running',
+    progress,
+    stage: null,
+    etaSeconds: null,
+    heldCredits: 1,
+    capturedCredits: null,
+    error: null,
+    outputs: [],
+    createdAt: '2026-12-01T10:00:00.000Z',
+    params: {},
+    ...over,
+  });
+  it('says the stage, percent and the engine’s time left', () => {
+    expect(progressText(running(0.25, { stage: 'Upscaling tile 4 of 16', etaSeconds: 12 }))).toBe(
+      'Upscaling tile 4 of 16 · 25% · about 12 s left',
+    );
+    expect(progressText(running(0.5, { etaSeconds: 300 }))).toBe(
+      'Working · 50% · about 5 min left',
+    );
+  });
+  it('estimates time left from the pace when the engine gives none', () => {
+    // A quarter done in 10 s: 30 s to go.
+    expect(progressText(running(0.25), 1_000, 11_000)).toBe('Working · 25% · about 30 s left');
+    // Too early to tell.
+    expect(progressText(running(0.02), 1_000, 2_000)).toBe('Working · 2%');
+    expect(progressText(running(0))).toBe('Starting…');
+    expect(progressText(running(0, { state: 'queued' }))).toBe('Waiting for the engine to start…');
   });
 });
