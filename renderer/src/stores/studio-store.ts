@@ -86,7 +86,7 @@ export interface StudioState {
   showJob(jobId: string): void;
   refreshTools(): Promise<void>;
   /** Checks a file against the limits, then uploads it as the input. */
-  useFile(file: Blob, name?: string): Promise<boolean>;
+  takeFile(file: Blob, name?: string): Promise<boolean>;
   /** Uses a result (by file hash) as the input, optionally switching tool; keeps the form. */
   reuse(sha256: string, tool?: StudioTool): Promise<boolean>;
   clearInput(): void;
@@ -313,7 +313,7 @@ export function createStudioStore(
         }
       },
 
-      async useFile(file, name) {
+      async takeFile(file, name) {
         const limits = uploadLimits(
           get().tools,
           catalog.getState().priceBook?.book.maxPixels ?? null,
@@ -349,7 +349,7 @@ export function createStudioStore(
       async reuse(sha256, tool) {
         try {
           const file = await api.getFile({ sha256 });
-          const ok = await get().useFile(blobOfBase64(file.base64, file.mime), 'a result');
+          const ok = await get().takeFile(blobOfBase64(file.base64, file.mime), 'a result');
           if (!ok) return false;
           const input = jobs.getState().input;
           if (input) jobs.setState({ input: { ...input, sha256 } });
