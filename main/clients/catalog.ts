@@ -86,6 +86,13 @@ export class CatalogClient {
     });
   }
 
+  /** Another account (or none) from now on: what one account owns is never shown to the next. */
+  async forgetAccount(): Promise<void> {
+    const cached = await this.designsFile.read();
+    if (!cached) return;
+    await this.designsFile.write({ designs: cached.designs.map((d) => ({ ...d, owned: false })) });
+  }
+
   /** A design's file: downloaded once, then kept for offline use. */
   async designFile(designId: string): Promise<z.output<typeof FileData>> {
     const dir = join(this.dataDir, 'design-files');

@@ -174,6 +174,13 @@ export class JobsClient {
     return { itemId: res.itemId, credits: res.credits };
   }
 
+  /** Another account (or none) from now on: stop following this one's jobs and forget them. */
+  forgetAccount(): void {
+    for (const abort of this.following.values()) abort.abort();
+    this.following.clear();
+    this.told.clear();
+  }
+
   /** A result file: from the gallery folder when downloaded, else from the server. */
   async fetchFile(sha256: string): Promise<{ mime: string; base64: string }> {
     const bytes = await this.download(sha256);

@@ -208,6 +208,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         }, opts.ledgerPollMs ?? 30_000);
   poll?.unref();
 
+  /** Nothing of the previous account (followed jobs, owned designs) carries over. */
+  const forgetAccount = async () => {
+    jobs.forgetAccount();
+    await catalog.forgetAccount().catch(() => undefined);
+  };
   const afterSignIn = async () => {
     // From now on the sign-in form opens on "Sign in" (an unreadable settings file stays as is).
     if (!settings.current.returningUser)
@@ -221,11 +226,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const impl: CallImpl = {
     getSession: async () => signedIn.info(),
     signUp: async ({ email, password }) => {
+      await forgetAccount();
       const info = await signedIn.signIn('signup', email, password);
       await afterSignIn();
       return info;
     },
     signIn: async ({ email, password }) => {
+      await forgetAccount();
       const info = await signedIn.signIn('signin', email, password);
       await afterSignIn();
       return info;
@@ -235,6 +242,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     signOut: async () => {
       deviceState.closeScope();
       ledger.reset();
+      await forgetAccount();
       return signedIn.signOut();
     },
 
@@ -291,7 +299,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (fresh.credits !== expectedCredits || fresh.priceBookVersion !== priceBookVersion) {
         throw easelError('quote-changed', `the price is now ${fresh.credits} credits`, fresh);
       }
-      const counter = await (await device()).allowances.spend(designId, fresh.credits);
+      const counter = await (
+        await device()
+      ).allowances.spend(designId, fresh.credits, design.title || undefined);
       await catalog.markOwned(designId);
       await step('spend:owned');
       return {

@@ -4,6 +4,7 @@ import { canonicalize } from '../../shared/canonical/jcs';
 import type { KeyPair } from '../../shared/crypto/ed25519';
 import type { AllowanceState } from '../../shared/ipc/types';
 import type { Voucher } from '../../shared/ledger/entry';
+import { excerpt } from '../../shared/ledger/summary';
 import type { Logger } from '../../shared/log/logger';
 import type { HttpClient } from '../clients/http';
 import { easelError, isOfflineError } from '../core/errors';
@@ -166,7 +167,8 @@ export class Allowances {
   }
 
   /** Signs a voucher for an offline design redemption; returns its counter. */
-  async spend(designId: string, credits: number): Promise<number> {
+  /** `title`: the design's name, carried in the voucher for History (docs/architecture.md §2). */
+  async spend(designId: string, credits: number, title?: string): Promise<number> {
     const step = this.deps.onStep ?? noSteps;
     const start = this.header().current;
     if (!start || start.status !== 'open')
@@ -209,7 +211,9 @@ export class Allowances {
         counter: next,
         amount: credits,
         itemId: `offline.${designId}.${next}`.slice(0, 128),
-        purpose: { kind: 'design', designId },
+        purpose: excerpt(title ?? '', 120)
+          ? { kind: 'design', designId, title: excerpt(title ?? '', 120) }
+          : { kind: 'design', designId },
         at: this.deps.now().toISOString(),
       };
       const signed = { voucher, signature: signVoucherFast(voucher, key.secretKey) };

@@ -1,4 +1,5 @@
-import type { Voucher } from '../../shared/ledger/entry';
+import type { Purpose, Voucher } from '../../shared/ledger/entry';
+import { excerpt } from '../../shared/ledger/summary';
 import type { PublicKeyInfo } from '../../shared/ledger/checkpoint';
 import { PriceBook } from '../../shared/pricing/book';
 import { defaultPriceBook } from '../../shared/pricing/fixtures/default';
@@ -180,7 +181,8 @@ export class CatalogService {
             kind: book.currency,
             amount: fresh.credits,
             splits,
-            purpose: { kind: 'design', designId },
+            // The title travels in the signed entry, for History (docs/architecture.md §2).
+            purpose: designPurpose(designId, design.title),
           }).seq;
         }
         await ctx.tx.query(
@@ -227,4 +229,10 @@ export class CatalogService {
       return `design ${voucher.purpose.designId} costs ${price} credits, the voucher pays ${voucher.amount}`;
     return null;
   };
+}
+
+/** A design spend's purpose, with the design's title when it has one. */
+function designPurpose(designId: string, title: string): Purpose {
+  const words = excerpt(title, 120);
+  return words ? { kind: 'design', designId, title: words } : { kind: 'design', designId };
 }

@@ -5,6 +5,7 @@
  */
 import type { CreateJobRequest } from '../../shared/api/jobs';
 import type { LedgerService, WriteContext } from '../ledger/ledger-service';
+import { jobSummary } from '../../shared/ledger/summary';
 import { sha256Hex } from '../node-digest';
 import type { JobPlan } from './admission';
 import { jobStore } from './job-store';
@@ -55,7 +56,12 @@ export async function holdAndRecord(ledger: LedgerService, i: Intake): Promise<b
         operationId: i.req.operationId,
         kind: i.creditKind,
         amount: i.plan.quote.credits,
-        purpose: { kind: 'job', jobId: i.jobId, tool: i.req.tool },
+        purpose: {
+          kind: 'job',
+          jobId: i.jobId,
+          tool: i.req.tool,
+          summary: jobSummary(i.req.tool, i.req.params),
+        },
         ttlSeconds: i.holdTtlSeconds,
       },
       record,

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../shared/api/jobs';
+import { excerpt } from '../../shared/ledger/summary';
 import { MINUTE } from '../clock';
 import { ballPng, gradientPng } from '../engines/test-images';
 import { backends } from '../testing/harness';
@@ -223,6 +224,21 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
     const refunds = (await entries(s, u.headers)).filter((e) => e.type === 'refund');
     expect(refunds).toHaveLength(1);
     expect(refunds[0]).toMatchObject({ itemId, amount: 4 });
+  });
+
+  it('a job’s hold carries its prompt excerpt or settings in the signed ledger, for History', async () => {
+    const u = await funded(s);
+    const prompt = `a red lighthouse at sunset ${'with gulls '.repeat(20)}`;
+    const gen = await generateJob(u.headers, { prompt, model: 'easel-preview' });
+    const up = await upscaleJob(u.headers, await gradientPng(64, 48));
+    await waitJob(s, u.headers, gen.jobId);
+    await waitJob(s, u.headers, up.jobId);
+    const holds = (await entries(s, u.headers)).filter((e) => e.type === 'hold');
+    const summary = (jobId: string) => holds.find((h) => h.purpose?.jobId === jobId)?.purpose;
+    expect(summary(gen.jobId)).toMatchObject({ tool: 'generate', summary: excerpt(prompt) });
+    expect(excerpt(prompt)).toMatch(/^a red lighthouse at sunset with gulls .*…$/);
+    expect(excerpt(prompt).length).toBeLessThanOrEqual(80);
+    expect(summary(up.jobId)).toMatchObject({ tool: 'upscale', summary: 'Upscale ×2' });
   });
 
   it('generate: when the provider fails part-way, only the images made are charged', async () => {

@@ -175,7 +175,7 @@ export interface EntryBody {
   reason?: string;
   holdId?: string;
   itemId?: string;
-  purpose?: { kind: string; jobId?: string; tool?: string };
+  purpose?: { kind: string; jobId?: string; tool?: string; summary?: string };
 }
 
 /** The account's ledger entries (bodies), oldest first. */

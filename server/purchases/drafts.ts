@@ -1,5 +1,6 @@
 import type { CatalogItem, PaymentProviderName } from '../../shared/api/purchases';
 import type { BucketSpec, EntryDraft } from '../../shared/ledger/entry';
+import { excerpt } from '../../shared/ledger/summary';
 import { DAY, plusMs } from '../clock';
 import { priorityOf } from '../ledger/ledger-service';
 
@@ -50,6 +51,9 @@ export function purchaseDraft(p: {
     itemId: item.itemId,
     priceCents: p.priceCents,
     currency: p.currency,
+    // Name and type travel in the signed entry, for History (docs/architecture.md §2).
+    ...(excerpt(item.title, 120) ? { itemTitle: excerpt(item.title, 120) } : {}),
+    itemType: item.type,
     buckets,
   };
 }

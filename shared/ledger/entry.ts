@@ -36,9 +36,18 @@ export type Split = z.infer<typeof Split>;
 const Splits = z.array(Split).min(1).max(10_000);
 
 /** What a spend or hold paid for. */
+/** Words for History carried in the signed entry; optional, so entries written before stay valid. */
+const Summary = z.string().min(1).max(120);
+
 export const Purpose = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('job'), jobId: Id, tool: z.string().min(1).max(40) }),
-  z.strictObject({ kind: z.literal('design'), designId: Id }),
+  z.strictObject({
+    kind: z.literal('job'),
+    jobId: Id,
+    tool: z.string().min(1).max(40),
+    /** The prompt excerpt or the settings ("Upscale ×2 (best)"), shared/ledger/summary.ts. */
+    summary: Summary.optional(),
+  }),
+  z.strictObject({ kind: z.literal('design'), designId: Id, title: Summary.optional() }),
   z.strictObject({ kind: z.literal('revoke'), reason: Reason }),
 ]);
 export type Purpose = z.infer<typeof Purpose>;
@@ -67,6 +76,9 @@ const PurchaseBody = z.strictObject({
   itemId: Id,
   priceCents: NonNegativeAmount,
   currency: z.string().regex(/^[a-z]{3}$/),
+  /** The catalog item's name and type when bought (absent on entries written before). */
+  itemTitle: Summary.optional(),
+  itemType: z.enum(['pack', 'plan']).optional(),
   /** The paid bucket, and a separate free bonus bucket when the pack has one. */
   buckets: z.array(BucketSpec).min(1).max(4),
 });

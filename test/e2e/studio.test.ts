@@ -296,6 +296,8 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
     await page.getByTestId('balance').waitFor();
     await expect.poll(balance, { timeout: 20_000 }).toBe(before);
     await go('History');
+    // An activity expands into its ledger entries, each verified from the cache.
+    await page.locator('.activity-toggle').first().click();
     await expect
       .poll(async () => page.getByText('✓ Verified').count(), { timeout: 10_000 })
       .toBeGreaterThan(0);

@@ -18,7 +18,10 @@ afterEach(() => {
 });
 
 async function mount(api: FakeEasel): Promise<AppStores> {
-  const s = createAppStores(api, openDb(`app-test-${++n}`));
+  const s = createAppStores(api, {
+    openDb: (id) => openDb(`app-test-${++n}-${id}`),
+    remember: null,
+  });
   stores = s;
   await s.session.getState().load();
   render(
@@ -77,10 +80,15 @@ describe('App', () => {
     await mount(api);
     await waitFor(() => expect(balance()).toBe('3,000'), { timeout: 10_000 });
     fireEvent.click(screen.getByRole('button', { name: 'History' }));
-    await waitFor(() => expect(screen.getByText('#3000')).toBeTruthy());
-    expect(screen.getByTestId('history-count').textContent).toContain('3,000 entries');
+    await waitFor(() => expect(screen.getAllByText('Bonus credits').length).toBeGreaterThan(5));
+    expect(screen.getByTestId('history-count').textContent).toContain('3,000 activities');
+    expect(screen.getByTestId('history-count').textContent).toContain('3,000 ledger entries');
     expect(screen.getAllByRole('row').length).toBeLessThan(60);
-    expect(screen.getAllByText('✓ Verified').length).toBeGreaterThan(5);
+    expect(screen.getAllByText('+1 credit').length).toBeGreaterThan(5);
+    // Expanding an activity shows its ledger entry, with seq, hash and verification.
+    fireEvent.click(screen.getAllByRole('button', { name: 'Bonus credits' })[0] as HTMLElement);
+    await waitFor(() => expect(screen.getByText('#3000')).toBeTruthy());
+    expect(screen.getByText('✓ Verified')).toBeTruthy();
   });
 
   it('shows the verification banner when main reports a failure', async () => {

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useStore } from 'zustand';
 import { Nav } from '../components/Nav';
 import { Toasts } from '../components/Toasts';
 import { TopBar } from '../components/TopBar';
@@ -21,26 +22,39 @@ export function App() {
   const stores = useStores();
   const status = useSession((s) => s.status);
   const accountId = useSession((s) => s.session?.accountId ?? null);
-  const [route, setRoute] = useState<RouteId>('studio');
   useTheme(useSession((s) => s.settings?.theme));
+  const open = useStore(stores.account, (s) => s.current?.accountId ?? null);
+
+  useEffect(() => {
+    if (status === 'signed-in' && accountId) void stores.startAccount(accountId);
+    // Signed out (e.g. the preloaded last account): its stores close.
+    else if (status === 'signed-out') stores.stop();
+  }, [stores, status, accountId]);
+
+  if (status === 'signed-out') return <SignedOut />;
+  // Only the signed-in account's own stores are ever rendered (docs/architecture.md §9).
+  if (status === 'loading' || !accountId || open !== accountId)
+    return <div className="loading-screen">Opening Easel…</div>;
+  // Keyed by account: nothing on screen (route, inputs, subscriptions) outlives a switch.
+  return <Shell key={accountId} />;
+}
+
+function SignedOut() {
+  useDocumentTitle('Sign in', 0);
+  return <SignIn />;
+}
+
+function Shell() {
+  const stores = useStores();
+  const [route, setRoute] = useState<RouteId>('studio');
   const running = useJobs(
     (s) =>
       Object.values(s.jobs).filter((j) => j.state === 'queued' || j.state === 'running').length,
   );
-  useDocumentTitle(
-    status === 'signed-in' ? (routes.find((r) => r.id === route)?.label ?? 'Easel') : 'Sign in',
-    status === 'signed-in' ? running : 0,
-  );
+  useDocumentTitle(routes.find((r) => r.id === route)?.label ?? 'Easel', running);
   const unseen = useStudio((s) => s.unseen);
   // The Studio hears which screen is shown: runs ending elsewhere get a notice and a badge.
   useEffect(() => stores.studio.getState().setScreen(route), [stores, route]);
-
-  useEffect(() => {
-    if (status === 'signed-in' && accountId) void stores.startAccount(accountId);
-  }, [stores, status, accountId]);
-
-  if (status === 'loading') return <div className="loading-screen">Opening Easel…</div>;
-  if (status === 'signed-out') return <SignIn />;
   const screens: Record<RouteId, React.ReactNode> = {
     studio: <Studio onTopUp={() => setRoute('store')} />,
     gallery: <Gallery onReuse={() => setRoute('studio')} />,

@@ -20,7 +20,10 @@ afterEach(() => {
 });
 
 async function mount(api: FakeEasel): Promise<AppStores> {
-  const s = createAppStores(api, openDb(`shell-test-${++n}`));
+  const s = createAppStores(api, {
+    openDb: (id) => openDb(`shell-test-${++n}-${id}`),
+    remember: null,
+  });
   stores = s;
   await s.session.getState().load();
   render(

@@ -1,25 +1,22 @@
+import { ACTIVITY_WORDS, type ActivityKind, type ActivityStatus } from '../db/activities';
 import type { HistoryFilter } from './history-data';
 
-const TYPES = [
-  'grant',
-  'purchase',
-  'spend',
-  'hold',
-  'capture',
-  'release',
-  'refund',
-  'expire',
-  'reversal',
-  'reserve',
-  'settle',
-  'unreserve',
-  'rejection',
+const KINDS = Object.entries(ACTIVITY_WORDS) as Array<[ActivityKind, string]>;
+const STATUSES: ActivityStatus[] = [
+  'pending',
+  'charged',
+  'refunded',
+  'released',
+  'credited',
+  'expired',
+  'reversed',
+  'reserved',
+  'returned',
+  'refused',
 ];
-const TOOLS = ['generate', 'filter', 'upscale', 'cutout', 'design', 'store'];
 
 export function HistoryFilters(props: {
   value: HistoryFilter;
-  kinds: string[];
   onChange: (f: HistoryFilter) => void;
 }) {
   const f = props.value;
@@ -28,32 +25,38 @@ export function HistoryFilters(props: {
     <div className="filters" role="search">
       <label className="field">
         Search
-        <input type="search" value={f.search} onChange={(e) => set({ search: e.target.value })} />
+        <input
+          type="search"
+          placeholder="Prompt, design or pack"
+          value={f.search}
+          onChange={(e) => set({ search: e.target.value })}
+        />
       </label>
       <label className="field">
-        Type
-        <select value={f.type} onChange={(e) => set({ type: e.target.value })}>
-          <option value="">All types</option>
-          {TYPES.map((t) => (
-            <option key={t}>{t}</option>
+        Activity
+        <select
+          value={f.kind}
+          onChange={(e) => set({ kind: e.target.value as HistoryFilter['kind'] })}
+        >
+          <option value="">All activities</option>
+          {KINDS.map(([k, word]) => (
+            <option key={k} value={k}>
+              {word}
+            </option>
           ))}
         </select>
       </label>
       <label className="field">
-        Tool
-        <select value={f.tool} onChange={(e) => set({ tool: e.target.value })}>
-          <option value="">All tools</option>
-          {TOOLS.map((t) => (
-            <option key={t}>{t}</option>
-          ))}
-        </select>
-      </label>
-      <label className="field">
-        Credit kind
-        <select value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
-          <option value="">All kinds</option>
-          {props.kinds.map((k) => (
-            <option key={k}>{k}</option>
+        Status
+        <select
+          value={f.status}
+          onChange={(e) => set({ status: e.target.value as HistoryFilter['status'] })}
+        >
+          <option value="">Any status</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s[0]?.toUpperCase() + s.slice(1)}
+            </option>
           ))}
         </select>
       </label>

@@ -29,9 +29,14 @@ export function RunButton(props: {
   const hasBook = useCatalog((s) => s.priceBook !== null);
   const runError = useJobs((s) => s.error);
   const balance = shownBalance(wallet, allowance, KIND);
+  // A stored snapshot not yet checked against the verified chain never decides this (§3).
+  const checking = useLedger((s) => s.walletCheck === 'checking');
   const available = spendable(wallet, KIND);
-  const short = props.quote !== null && props.quote.credits > available;
-  const canRun = !short && !props.busy && props.quote !== null && !props.disabledReason;
+  const short = !checking && props.quote !== null && props.quote.credits > available;
+  const disabledReason = checking
+    ? 'Checking your credits against the verified history…'
+    : props.disabledReason;
+  const canRun = !short && !props.busy && props.quote !== null && !disabledReason;
   const onRun = useRef(props.onRun);
   onRun.current = props.onRun;
   useEffect(() => {
@@ -63,9 +68,9 @@ export function RunButton(props: {
           {canRun && <span className="kbd-hint">{RUN_KEYS}</span>}
         </div>
       )}
-      {props.disabledReason && (
+      {disabledReason && (
         <p className="hint run-blocked" data-testid="run-blocked">
-          {props.disabledReason}
+          {disabledReason}
         </p>
       )}
       <CostLine

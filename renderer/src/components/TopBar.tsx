@@ -7,6 +7,8 @@ import { SyncBadge } from './SyncBadge';
 export function TopBar() {
   const wallet = useLedger((s) => s.wallet);
   const allowance = useLedger((s) => s.allowance);
+  const check = useLedger((s) => s.walletCheck);
+  const through = useLedger((s) => s.verifiedThrough);
   const balance = shownBalance(wallet, allowance);
   const left =
     allowance && allowance.status === 'open' ? allowance.amount - allowance.spentOffline : null;
@@ -18,6 +20,16 @@ export function TopBar() {
           {balance === null ? '…' : credits(balance)}
         </strong>
         <span className="balance-kind">{KIND} credits</span>
+        {balance !== null && check === 'checking' && (
+          <span className="balance-check" data-testid="balance-check">
+            checking…
+          </span>
+        )}
+        {check === 'last-proven' && (
+          <span className="balance-check balance-unproven" data-testid="balance-check">
+            last verified state (entry {through})
+          </span>
+        )}
       </div>
       {left !== null && (
         <div className="allowance-chip" data-testid="allowance-left">

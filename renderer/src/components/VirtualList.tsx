@@ -11,8 +11,13 @@ export function VirtualList(props: {
   renderRow: (index: number) => ReactNode;
   onRange?: (start: number, end: number) => void;
   header?: ReactNode;
+  /** One row shown taller by `extra` px (an expanded row); the rows below move down. */
+  expanded?: { index: number; extra: number } | null;
 }) {
   const { count, rowHeight, onRange } = props;
+  const open = props.expanded && props.expanded.index < count ? props.expanded : null;
+  const extra = open?.extra ?? 0;
+  const topOf = (i: number): number => i * rowHeight + (open && i > open.index ? extra : 0);
   const ref = useRef<HTMLDivElement>(null);
   const [top, setTop] = useState(0);
   const [height, setHeight] = useState(600);
@@ -28,7 +33,8 @@ export function VirtualList(props: {
     return () => ro?.disconnect();
   }, []);
   const overscan = 8;
-  const start = Math.max(0, Math.floor(top / rowHeight) - overscan);
+  const shift = open && top > (open.index + 1) * rowHeight ? extra : 0;
+  const start = Math.max(0, Math.floor((top - shift) / rowHeight) - overscan);
   const end = Math.min(count, Math.ceil((top + height) / rowHeight) + overscan);
   useEffect(() => onRange?.(start, end), [onRange, start, end]);
   const rows: ReactNode[] = [];
@@ -39,7 +45,10 @@ export function VirtualList(props: {
         className="vrow"
         role="row"
         aria-rowindex={i + 2}
-        style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}
+        style={{
+          transform: `translateY(${topOf(i)}px)`,
+          height: rowHeight + (open?.index === i ? extra : 0),
+        }}
       >
         {props.renderRow(i)}
       </div>,
@@ -57,7 +66,7 @@ export function VirtualList(props: {
         onScroll={(e) => setTop(e.currentTarget.scrollTop)}
         data-testid="history-scroll"
       >
-        <div className="vspacer" style={{ height: count * rowHeight }}>
+        <div className="vspacer" style={{ height: count * rowHeight + extra }}>
           {rows}
         </div>
       </div>

@@ -1,142 +1,105 @@
+import { ACTIVITY_PAGE, readActivities } from '../db/activity-pages';
+import type { Activity, ActivityKind, ActivityStatus } from '../db/activities';
 import type { EaselDb, EntryRow } from '../db/db';
 import { readRows } from '../db/entry-pages';
 
-export type HistoryRow = Omit<EntryRow, 'body'>;
-
 export interface HistoryFilter {
-  type: string;
-  tool: string;
-  kind: string;
+  kind: '' | ActivityKind;
+  status: '' | ActivityStatus;
   from: string;
   to: string;
   search: string;
 }
 
-export const emptyFilter: HistoryFilter = {
-  type: '',
-  tool: '',
-  kind: '',
-  from: '',
-  to: '',
-  search: '',
-};
+export const emptyFilter: HistoryFilter = { kind: '', status: '', from: '', to: '', search: '' };
 
 export const isFiltered = (f: HistoryFilter): boolean => Object.values(f).some((v) => v !== '');
 
-const PAGE = 100;
-
-/** Rows newest first by page, straight from IndexedDB by seq range: no full load needed. */
-export class PageCache {
-  private pages = new Map<number, HistoryRow[]>();
+/**
+ * Activities newest first, read page by page from IndexedDB as the list scrolls: History's first
+ * paint reads one page, whatever the size of the ledger (docs/architecture.md §9).
+ */
+export class ActivityCache {
+  private pages = new Map<number, Activity[]>();
   private loading = new Set<number>();
   constructor(
     private readonly db: EaselDb,
-    readonly head: number,
+    /** How many activities are stored. */
+    readonly count: number,
   ) {}
 
-  row(index: number): HistoryRow | undefined {
-    return this.pages.get(Math.floor(index / PAGE))?.[index % PAGE];
+  /** The activity shown at `index` (0 = newest). */
+  row(index: number): Activity | undefined {
+    const n = this.count - 1 - index;
+    return this.pages.get(Math.floor(n / ACTIVITY_PAGE))?.[n % ACTIVITY_PAGE];
   }
 
-  /** Loads the pages covering [start, end); resolves true when something new arrived. */
+  /** Loads the pages covering display rows [start, end); true when something new arrived. */
   async ensure(start: number, end: number): Promise<boolean> {
-    const wanted: number[] = [];
-    for (let p = Math.floor(start / PAGE); p <= Math.floor(Math.max(start, end - 1) / PAGE); p++)
-      if (!this.pages.has(p) && !this.loading.has(p)) wanted.push(p);
+    const wanted = new Set<number>();
+    for (const i of [start, Math.max(start, end - 1)]) {
+      const n = this.count - 1 - i;
+      if (n >= 0) wanted.add(Math.floor(n / ACTIVITY_PAGE));
+    }
+    const lo = Math.min(...wanted);
+    const hi = Math.max(...wanted);
+    const fresh: number[] = [];
+    for (let p = lo; p <= hi; p++) if (!this.pages.has(p) && !this.loading.has(p)) fresh.push(p);
     await Promise.all(
-      wanted.map(async (p) => {
+      fresh.map(async (p) => {
         this.loading.add(p);
-        const hi = this.head - p * PAGE;
-        const lo = Math.max(1, hi - PAGE + 1);
-        const rows = await readRows(this.db, lo, hi);
-        this.pages.set(p, rows.reverse().map(strip));
+        const items = await readActivities(
+          this.db,
+          p * ACTIVITY_PAGE,
+          Math.min(this.count, (p + 1) * ACTIVITY_PAGE) - 1,
+        );
+        const byN: Activity[] = [];
+        for (const a of items) byN[a.n % ACTIVITY_PAGE] = a;
+        this.pages.set(p, byN);
         this.loading.delete(p);
       }),
     );
-    return wanted.length > 0;
+    return fresh.length > 0;
   }
 }
 
-function strip(r: EntryRow): HistoryRow {
-  return {
-    seq: r.seq,
-    hash: r.hash,
-    type: r.type,
-    at: r.at,
-    kind: r.kind,
-    tool: r.tool,
-    delta: r.delta,
-    amount: r.amount,
-    label: r.label,
-  };
-}
-
-/** Every row (without bodies), newest first, loaded in chunks that never block for long. */
-export async function loadAll(db: EaselDb, head: number): Promise<HistoryRow[]> {
-  const out: HistoryRow[] = [];
-  const CHUNK = 2000;
-  for (let hi = head; hi >= 1; hi -= CHUNK) {
-    const rows = await readRows(db, Math.max(1, hi - CHUNK + 1), hi);
-    for (let i = rows.length - 1; i >= 0; i--) {
-      const r = rows[i];
-      if (r) out.push(strip(r));
+/** Every stored activity, newest first, read in chunks that never block for long. */
+export async function loadAllActivities(db: EaselDb, count: number): Promise<Activity[]> {
+  const out: Activity[] = [];
+  const CHUNK = 5000;
+  for (let hi = count - 1; hi >= 0; hi -= CHUNK) {
+    const items = await readActivities(db, Math.max(0, hi - CHUNK + 1), hi);
+    for (let i = items.length - 1; i >= 0; i--) {
+      const a = items[i];
+      if (a) out.push(a);
     }
     await new Promise((r) => setTimeout(r, 0));
   }
   return out;
 }
 
-export function applyFilter(rows: readonly HistoryRow[], f: HistoryFilter): HistoryRow[] {
+/** Activities matching the filter; the search looks in titles (prompts, designs, packs) and words. */
+export function applyFilter(list: readonly Activity[], f: HistoryFilter): Activity[] {
   const q = f.search.trim().toLowerCase();
   const to = f.to ? `${f.to}T23:59:59.999Z` : '';
-  return rows.filter(
-    (r) =>
-      (!f.type || r.type === f.type) &&
-      (!f.tool || r.tool === f.tool) &&
-      (!f.kind || r.kind === f.kind) &&
-      (!f.from || r.at >= f.from) &&
-      (!to || r.at <= to) &&
-      (!q || `${r.label} ${r.type} ${r.tool} ${r.seq}`.toLowerCase().includes(q)),
+  return list.filter(
+    (a) =>
+      (!f.kind || a.kind === f.kind) &&
+      (!f.status || a.status === f.status) &&
+      (!f.from || a.at >= f.from) &&
+      (!to || a.at <= to) &&
+      (!q || a.search.includes(q)),
   );
 }
 
-const csvCell = (v: string | number): string => {
-  const s = String(v);
-  // Quote always; neutralise spreadsheet formulas.
-  const safe = /^[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
-  return `"${safe.replace(/"/g, '""')}"`;
-};
-
-export function toCsv(rows: readonly HistoryRow[], verifiedThrough: number): string {
-  const head = [
-    'seq',
-    'at',
-    'type',
-    'tool',
-    'kind',
-    'change',
-    'amount',
-    'description',
-    'verified',
-    'hash',
-  ];
-  const lines = [head.join(',')];
-  for (const r of rows)
-    lines.push(
-      [
-        r.seq,
-        r.at,
-        r.type,
-        r.tool,
-        r.kind,
-        r.delta,
-        r.amount,
-        r.label,
-        r.seq <= verifiedThrough ? 'yes' : 'no',
-        r.hash,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  return `${lines.join('\n')}\n`;
+/** The ledger entries an activity was built from, in seq order. */
+export async function entriesOf(db: EaselDb, a: Activity): Promise<EntryRow[]> {
+  const lo = Math.min(...a.seqs);
+  const hi = Math.max(...a.seqs);
+  const wanted = new Set(a.seqs);
+  return (await readRows(db, lo, hi)).filter((r) => wanted.has(r.seq));
 }
+
+/** "1 activity", "2,345 activities". */
+export const activitiesText = (n: number): string =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? 'activity' : 'activities'}`;

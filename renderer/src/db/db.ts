@@ -3,6 +3,7 @@ import type { JobView, StoreCatalog } from '../../../shared/ipc/types';
 import type { Design } from '../../../shared/api/catalog';
 import type { SignedCheckpoint, PublicKeyInfo } from '../../../shared/ledger/checkpoint';
 import type { SignedPriceBook } from '../../../shared/pricing/signed';
+import type { Activity, ActivityState } from './activities';
 import { paginate } from './entry-pages';
 import { toRows } from './rows';
 import type { WalletSnapshot } from './snapshot';
@@ -24,6 +25,8 @@ export interface EntryRow {
   label: string;
   /** Set only on hold rows, so captures and releases can find their tool. */
   holdId?: string;
+  /** Hold rows: the job's prompt excerpt or settings, when the entry carried one. */
+  note?: string;
 }
 
 /**
@@ -45,6 +48,15 @@ export interface CursorRow {
   hash: string;
   checkpoint: SignedCheckpoint | null;
   keys: PublicKeyInfo[];
+  /** How far History's activities are built (absent before v4: none are). */
+  activities?: ActivityState;
+}
+
+/** Up to 100 activities (docs/architecture.md §9), and the keys of those still open. */
+export interface ActivityPage {
+  page: number;
+  items: Activity[];
+  open: string[];
 }
 
 export interface SnapshotRow extends WalletSnapshot {
@@ -104,6 +116,7 @@ export const SCHEMA_V1: Readonly<Record<string, string>> = {
 
 export class EaselDb extends Dexie {
   pages!: Table<EntryPage, number>;
+  activities!: Table<ActivityPage, number>;
   cursor!: Table<CursorRow, string>;
   snapshots!: Table<SnapshotRow, string>;
   priceBooks!: Table<PriceBookRow, string>;
@@ -111,6 +124,8 @@ export class EaselDb extends Dexie {
   designs!: Table<DesignRow, string>;
   gallery!: Table<GalleryRow, string>;
   outbox!: Table<OutboxRow, number>;
+  /** One signed checkpoint per stored batch, by its seq (docs/architecture.md §3). */
+  checkpoints!: Table<SignedCheckpoint, number>;
 
   constructor(name = 'easel') {
     super(name);
@@ -128,6 +143,9 @@ export class EaselDb extends Dexie {
       });
     // v3: the per-row table is gone (Dexie can only drop it a version after the upgrade read it).
     this.version(3).stores({ entries: null });
+    // v4: History's activities, built when entries are stored, and a checkpoint per stored batch
+    // (per-account databases start here).
+    this.version(4).stores({ activities: 'page, *open', checkpoints: 'checkpoint.seq' });
   }
 }
 

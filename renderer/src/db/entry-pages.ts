@@ -106,7 +106,11 @@ export async function storedHolds(
   const pages = (await db.pages.bulkGet([...new Set(keys)])).filter((p) => p !== undefined);
   for (const p of pages)
     for (const r of p.rows)
-      if (r.holdId && wanted.has(r.holdId)) holds.set(r.holdId, { tool: r.tool, kind: r.kind });
+      if (r.holdId && wanted.has(r.holdId))
+        holds.set(
+          r.holdId,
+          r.note ? { tool: r.tool, kind: r.kind, note: r.note } : { tool: r.tool, kind: r.kind },
+        );
   return holds;
 }
 

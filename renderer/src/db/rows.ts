@@ -2,7 +2,7 @@ import type { WireEntry } from '../../../shared/ledger/entry';
 import type { EntryRow } from './db';
 
 /** The fields of an entry body the history needs; read with JSON.parse only (hot path). */
-interface LooseBody {
+export interface LooseBody {
   type?: string;
   at?: string;
   kind?: string;
@@ -11,11 +11,32 @@ interface LooseBody {
   paidBy?: string;
   reason?: string;
   itemId?: string;
-  purpose?: { kind?: string; tool?: string; designId?: string };
-  bucket?: { kind?: string; amount?: number; source?: string };
-  buckets?: { kind?: string; amount?: number }[];
+  purchaseId?: string;
+  priceCents?: number;
+  currency?: string;
+  /** Signed facts for History (docs/architecture.md §2); absent on entries written before. */
+  itemTitle?: string;
+  itemType?: string;
+  purpose?: LoosePurpose;
+  bucket?: { kind?: string; amount?: number; source?: string; expiresAt?: string | null };
+  buckets?: { kind?: string; amount?: number; source?: string; expiresAt?: string | null }[];
+  vouchers?: { counter?: number; amount?: number; itemId?: string; purpose?: LoosePurpose }[];
+  allowanceId?: string;
+  forfeited?: number;
   newBucket?: unknown;
   code?: string;
+  message?: string;
+}
+
+export interface LoosePurpose {
+  kind?: string;
+  tool?: string;
+  jobId?: string;
+  designId?: string;
+  /** The job's prompt excerpt or settings ("Upscale ×2"); absent on older entries. */
+  summary?: string;
+  /** The design's title; absent on older entries. */
+  title?: string;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -32,13 +53,19 @@ function purposeTool(p: LooseBody['purpose']): string {
 export interface HoldInfo {
   tool: string;
   kind: string;
+  /** The job's prompt excerpt or settings, when its hold carried one. */
+  note?: string;
 }
 
 /**
  * Derives history rows from wire entries. `holds` maps hold ids to their tool and credit kind;
  * it is filled as holds pass, and the caller preloads it with older holds a batch refers to.
  */
-export function toRows(entries: readonly WireEntry[], holds: Map<string, HoldInfo>): EntryRow[] {
+export function toRows(
+  entries: readonly WireEntry[],
+  holds: Map<string, HoldInfo>,
+  onEntry?: (row: EntryRow, body: LooseBody) => void,
+): EntryRow[] {
   const rows: EntryRow[] = new Array<EntryRow>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
@@ -73,7 +100,10 @@ export function toRows(entries: readonly WireEntry[], holds: Map<string, HoldInf
       case 'hold':
         tool = purposeTool(b.purpose);
         holdId = str(b.holdId);
-        holds.set(holdId, { tool, kind });
+        holds.set(
+          holdId,
+          b.purpose?.summary ? { tool, kind, note: b.purpose.summary } : { tool, kind },
+        );
         label = `Hold for ${tool}`;
         break;
       case 'capture':
@@ -95,7 +125,8 @@ export function toRows(entries: readonly WireEntry[], holds: Map<string, HoldInf
         label = 'Credits expired';
         break;
       case 'reversal':
-        delta = -amount;
+        // What had already expired (forfeited) left the balance when it expired.
+        delta = -(amount - num(b.forfeited));
         tool = 'store';
         label = `Purchase ${str(b.reason)}`;
         break;
@@ -127,7 +158,9 @@ export function toRows(entries: readonly WireEntry[], holds: Map<string, HoldInf
       label,
     };
     if (holdId) row.holdId = holdId;
+    if (holdId && b.purpose?.summary) row.note = b.purpose.summary;
     rows[i] = row;
+    onEntry?.(row, b);
   }
   return rows;
 }

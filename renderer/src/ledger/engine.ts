@@ -1,11 +1,11 @@
 import type { WireEntry } from '../../../shared/ledger/entry';
 import type { WalletState } from '../../../shared/wallet/types';
 import type { EaselDb } from '../db/db';
-import { LedgerCore, type LoadResult, type Verification } from './core';
+import { LedgerCore, type LoadInput, type LoadResult, type Verification } from './core';
 
 /** The ledger engine the stores talk to: a Web Worker in the app, in-thread in tests. */
 export interface LedgerEngine {
-  load(now: string): Promise<LoadResult>;
+  load(input: LoadInput): Promise<LoadResult>;
   append(
     entries: WireEntry[],
     now: string,
@@ -17,7 +17,7 @@ export interface LedgerEngine {
 export function inThreadEngine(db: EaselDb): LedgerEngine {
   const core = new LedgerCore(db);
   return {
-    load: (now) => core.load(now),
+    load: (input) => core.load(input),
     append: async (entries, now) => core.append(entries, now),
     view: async (now) => core.view(now),
     close: () => undefined,

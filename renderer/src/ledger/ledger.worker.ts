@@ -5,6 +5,7 @@ import type { WorkerReply, WorkerRequest } from './protocol';
 
 // Re-verifying and folding 100k entries takes seconds of CPU: here it never blocks the UI.
 let core: LedgerCore | null = null;
+let coreDb = '';
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
@@ -13,8 +14,10 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   try {
     switch (req.op) {
       case 'load':
-        core = new LedgerCore(openDb(req.dbName));
-        reply({ id: req.id, ok: true, value: await core.load(req.now) });
+        // A reload (after the cache healed) reuses the open database.
+        if (!core || coreDb !== req.dbName) core = new LedgerCore(openDb(req.dbName));
+        coreDb = req.dbName;
+        reply({ id: req.id, ok: true, value: await core.load(req.input) });
         break;
       case 'append':
         if (!core) throw new Error('ledger worker is not loaded');

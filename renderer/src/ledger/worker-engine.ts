@@ -26,7 +26,7 @@ export function workerEngine(dbName: string): LedgerEngine {
       worker.postMessage({ ...body, id });
     });
   return {
-    load: (now) => call<LoadResult>({ op: 'load', dbName, now }),
+    load: (input) => call<LoadResult>({ op: 'load', dbName, input }),
     append: (entries, now) =>
       call<{ state: WalletState; error: Verification | null }>({ op: 'append', entries, now }),
     view: (now) => call<WalletState>({ op: 'view', now }),

@@ -21,7 +21,9 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
   const [note, setNote] = useState<string | null>(null);
   const left =
     allowance && allowance.status === 'open' ? allowance.amount - allowance.spentOffline : null;
-  const canSpend = offline ? Math.max(0, left ?? 0) : spendable(wallet);
+  // A stored snapshot still being checked never decides what can be afforded (§3).
+  const checking = useLedger((s) => s.walletCheck === 'checking');
+  const canSpend = checking ? 0 : offline ? Math.max(0, left ?? 0) : spendable(wallet);
   const balance = shownBalance(wallet, allowance) ?? 0;
   const pending = new Set(outbox.map((o) => o.designId));
 

@@ -1,97 +1,187 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { useLedger, useStores } from '../app/context';
+import { useCatalog, useJobs, useLedger, useStores } from '../app/context';
+import { ActivityRowView } from '../components/ActivityRowView';
 import { HistoryFilters } from '../components/HistoryFilters';
-import { HistoryRowView } from '../components/HistoryRowView';
-import { VirtualList } from '../components/VirtualList';
+import { activitiesCsv, entriesCsv } from '../components/history-csv';
 import {
+  ActivityCache,
+  activitiesText,
   applyFilter,
   emptyFilter,
+  entriesOf,
   isFiltered,
-  loadAll,
-  PageCache,
-  toCsv,
-  type HistoryRow,
+  loadAllActivities,
 } from '../components/history-data';
+import { VirtualList } from '../components/VirtualList';
+import { humanId, type Activity } from '../db/activities';
+import { readRows } from '../db/entry-pages';
+import '../styles/history.css';
 
-const ROW = 44;
+const ROW = 56;
+const EXPANDED = 16;
 
-/** Every ledger entry, newest first, from the local cache: works fully offline. */
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * What the user did and got, newest first: activities built from the ledger when it was stored
+ * (docs/architecture.md §9), from the local cache, so it works the same offline.
+ */
 export function History() {
   const { db } = useStores();
+  const count = useLedger((s) => s.activities);
   const head = useLedger((s) => s.headSeq);
   const verifiedThrough = useLedger((s) => s.verifiedThrough);
-  const balances = useLedger((s) => s.wallet?.balances);
-  const kinds = useMemo(() => Object.keys(balances ?? {}), [balances]);
+  const outbox = useCatalog((s) => s.outbox);
+  const designs = useCatalog((s) => s.designs);
+  const gallery = useJobs((s) => s.gallery);
   const [filter, setFilter] = useState(emptyFilter);
-  const [all, setAll] = useState<HistoryRow[] | null>(null);
+  const [all, setAll] = useState<Activity[] | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
   const [, setTick] = useState(0);
-  const cache = useMemo(() => new PageCache(db, head), [db, head]);
+  const cache = useMemo(() => new ActivityCache(db, count), [db, count]);
   const filtered = isFiltered(filter);
 
-  // Filtering and export need every row; the plain list pages straight from IndexedDB.
+  // Offline redemptions not yet in the ledger: shown first, as pending.
+  const waiting = useMemo<Activity[]>(
+    () =>
+      [...outbox].reverse().map((o) => {
+        const title = designs.find((d) => d.designId === o.designId)?.title ?? humanId(o.designId);
+        return {
+          n: -1,
+          key: `outbox:${o.id ?? o.designId}`,
+          kind: 'design',
+          title,
+          detail: 'Redeemed offline · settles when you are back online',
+          credits: -o.credits,
+          creditKind: 'image',
+          balanceAfter: Number.NaN,
+          at: o.at,
+          status: 'pending',
+          seqs: [],
+          ref: o.designId,
+          search: `${title} design pending ${o.designId}`.toLowerCase(),
+        };
+      }),
+    [outbox, designs],
+  );
+
+  // Search and filters run over every activity, loaded in the background after the first paint.
   useEffect(() => {
-    if (!filtered) return;
     let live = true;
-    void loadAll(db, head).then((rows) => live && setAll(rows));
+    const timer = setTimeout(() => {
+      void loadAllActivities(db, count).then((list) => live && setAll(list));
+    }, 200);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
-  }, [db, head, filtered]);
+  }, [db, count]);
 
   const rows = useMemo(
-    () => (filtered && all ? applyFilter(all, filter) : null),
-    [all, filter, filtered],
+    () => (filtered && all ? applyFilter([...waiting, ...all], filter) : null),
+    [all, filter, filtered, waiting],
   );
-  const count = filtered ? (rows?.length ?? 0) : head;
+  const total = filtered ? (rows?.length ?? 0) : waiting.length + count;
+  const rowAt = (i: number): Activity | undefined =>
+    rows ? rows[i] : i < waiting.length ? waiting[i] : cache.row(i - waiting.length);
   const onRange = useCallback(
     (start: number, end: number) => {
       if (filtered) return;
-      void cache.ensure(start, end).then((changed) => changed && setTick((t) => t + 1));
+      const w = waiting.length;
+      void cache
+        .ensure(Math.max(0, start - w), Math.max(0, end - w))
+        .then((changed) => changed && setTick((t) => t + 1));
     },
-    [cache, filtered],
+    [cache, filtered, waiting.length],
   );
+  const firstImage = useMemo(() => {
+    const byJob = new Map<string, string>();
+    for (const g of gallery) if (!byJob.has(g.jobId)) byJob.set(g.jobId, g.sha256);
+    return byJob;
+  }, [gallery]);
+  const loadEntries = useCallback((a: Activity) => entriesOf(db, a), [db]);
 
-  const exportCsv = async (): Promise<void> => {
-    const list = rows ?? (await loadAll(db, head));
-    const url = URL.createObjectURL(new Blob([toCsv(list, verifiedThrough)], { type: 'text/csv' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = 'easel-history.csv';
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  let expanded: { index: number; extra: number } | null = null;
+  if (open) {
+    for (let i = 0; i < total && i < 5000; i++) {
+      const a = rowAt(i);
+      if (a?.key === open) {
+        expanded = { index: i, extra: EXPANDED + 28 * Math.max(1, a.seqs.length) };
+        break;
+      }
+    }
+  }
+
+  const exportActivities = async (): Promise<void> => {
+    const list = rows ?? [...waiting, ...(all ?? (await loadAllActivities(db, count)))];
+    download('easel-activities.csv', activitiesCsv(list));
   };
+  const exportEntries = async (): Promise<void> => {
+    download('easel-ledger-entries.csv', entriesCsv(await readRows(db, 1, head), verifiedThrough));
+  };
+
+  let status: string;
+  if (filtered && !rows) status = 'Searching…';
+  else if (total === 0 && filtered)
+    status = filter.search.trim()
+      ? `No activities match “${filter.search.trim()}”.`
+      : 'No activities match these filters.';
+  else if (total === 0) status = 'No activities yet.';
+  else status = activitiesText(total);
 
   return (
     <div className="screen history">
       <div className="screen-head">
         <h1>History</h1>
-        <button type="button" className="secondary" onClick={() => void exportCsv()}>
-          Export CSV
-        </button>
+        <div className="row">
+          <button type="button" className="secondary" onClick={() => void exportActivities()}>
+            Export activities (CSV)
+          </button>
+          <button type="button" className="secondary" onClick={() => void exportEntries()}>
+            Export ledger entries (CSV)
+          </button>
+        </div>
       </div>
-      <HistoryFilters value={filter} kinds={kinds} onChange={setFilter} />
+      <HistoryFilters value={filter} onChange={setFilter} />
       <p className="muted" data-testid="history-count">
-        {filtered && !rows ? 'Searching…' : `${count.toLocaleString('en-US')} entries`} · verified
-        through #{verifiedThrough}
+        {status}
+        {' · '}
+        {head.toLocaleString('en-US')} ledger {head === 1 ? 'entry' : 'entries'}, verified through #
+        {verifiedThrough}
       </p>
       <VirtualList
-        count={count}
+        count={total}
         rowHeight={ROW}
-        label="Ledger entries"
+        label="Activities"
         onRange={onRange}
+        expanded={expanded}
         header={
           <div className="vhead" role="row" aria-rowindex={1}>
-            {['Entry', 'When', 'What', 'Credits', 'Check'].map((h) => (
-              <div key={h} role="columnheader" className="cell">
-                {h}
+            {['', 'Activity', 'Credits', 'Balance after', 'When', 'Status'].map((h, i) => (
+              <div key={i} role="columnheader" className="cell">
+                {h || <span className="visually-hidden">Picture</span>}
               </div>
             ))}
           </div>
         }
         renderRow={(i) => {
-          const row = rows ? rows[i] : cache.row(i);
+          const a = rowAt(i);
           return (
-            <HistoryRowView row={row} verified={row !== undefined && row.seq <= verifiedThrough} />
+            <ActivityRowView
+              activity={a}
+              sha256={a && a.ref ? (firstImage.get(a.ref) ?? null) : null}
+              expanded={a !== undefined && a.key === open}
+              onToggle={() => setOpen(a && a.key !== open ? a.key : null)}
+              loadEntries={loadEntries}
+              verifiedThrough={verifiedThrough}
+            />
           );
         }}
       />

@@ -1,64 +1,113 @@
+import { Dexie } from 'dexie';
+import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EaselApi } from '../../../shared/ipc/contract';
 import type { EaselDb } from '../db/db';
-import { clearAccount } from '../db/store-batch';
 import { inThreadEngine, type LedgerEngine } from '../ledger/engine';
-import { createCatalogStore, type CatalogStore } from './catalog-store';
-import { createJobsStore, type JobsStore } from './jobs-store';
-import { createLedgerStore, type LedgerStore } from './ledger-store';
+import { createAccountStores, type AccountStores } from './account-stores';
+import type { CatalogStore } from './catalog-store';
+import type { JobsStore } from './jobs-store';
+import type { LedgerStore } from './ledger-store';
 import { createSessionStore, type SessionStore } from './session-store';
-import { createStudioStore, type StudioStore } from './studio-store';
+import type { StudioStore } from './studio-store';
+
+export interface AppStoresOptions {
+  /** Opens the IndexedDB database of one account (its name includes the account id). */
+  openDb: (accountId: string) => EaselDb;
+  /** The ledger engine over that database: a Web Worker in the app, in-thread in tests. */
+  engine?: (db: EaselDb) => LedgerEngine;
+  /** Where the last signed-in account id is remembered, so its balance shows at once on boot. */
+  remember?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
+  /** A database from before per-account storage, deleted once an account has opened its own. */
+  legacyDb?: string;
+}
 
 export interface AppStores {
   api: EaselApi;
-  db: EaselDb;
   session: SessionStore;
-  ledger: LedgerStore;
-  catalog: CatalogStore;
-  jobs: JobsStore;
-  studio: StudioStore;
-  /** Starts the account's stores once signed in. */
+  /** The signed-in account's stores (null when signed out); App renders only for `current`. */
+  account: StoreApi<{ current: AccountStores | null }>;
+  /** The current account's database and stores; they throw when no account is open. */
+  readonly db: EaselDb;
+  readonly ledger: LedgerStore;
+  readonly catalog: CatalogStore;
+  readonly jobs: JobsStore;
+  readonly studio: StudioStore;
+  /** At boot, before the session answers: opens the last account's stores and reads its snapshot. */
+  preload(): Promise<void>;
+  /** Opens (or keeps) the stores of `accountId`, closing any other account's, and starts them. */
   startAccount(accountId: string): Promise<void>;
+  /** Closes the account's stores, signs out, and deletes the account's local database. */
   signOut(): Promise<void>;
   stop(): void;
 }
 
-/** All stores, with the api and database injected (tests pass a fake api and fake-indexeddb). */
-export function createAppStores(api: EaselApi, db: EaselDb, engine?: LedgerEngine): AppStores {
+const REMEMBER_KEY = 'easel.lastAccount';
+
+const defaultStorage = (): AppStoresOptions['remember'] =>
+  typeof localStorage === 'undefined' ? null : localStorage;
+
+/** All stores, with the api and databases injected (tests pass a fake api and fake-indexeddb). */
+export function createAppStores(api: EaselApi, options: AppStoresOptions): AppStores {
   const session = createSessionStore(api);
-  const ledger = createLedgerStore(api, db, engine ?? inThreadEngine(db));
-  const resync = (): void => void ledger.getState().sync();
-  const catalog = createCatalogStore(api, db, resync);
-  // After a run the balance follows a moment later: its images are fetched and painted first
-  // (benchmark studio-result-paint); a sync started meanwhile also answers ledgerChanged.
-  const jobs = createJobsStore(api, db, () => void setTimeout(resync, 400));
-  const studio = createStudioStore(api, jobs, catalog);
-  const stopAll = (): void => {
-    ledger.getState().stop();
-    catalog.getState().stop();
-    jobs.getState().stop();
-    studio.getState().stop();
+  const account = createStore<{ current: AccountStores | null }>()(() => ({ current: null }));
+  const remember = options.remember === undefined ? defaultStorage() : options.remember;
+  const engineFor = options.engine ?? inThreadEngine;
+
+  const open = (accountId: string): AccountStores => {
+    const current = account.getState().current;
+    if (current?.accountId === accountId) return current;
+    current?.close();
+    const db = options.openDb(accountId);
+    const fresh = createAccountStores(api, accountId, db, engineFor(db));
+    account.setState({ current: fresh });
+    return fresh;
   };
+  const need = (): AccountStores => {
+    const current = account.getState().current;
+    if (!current) throw new Error('no account is open');
+    return current;
+  };
+  const close = (): void => {
+    account.getState().current?.close();
+    account.setState({ current: null });
+  };
+
   return {
     api,
-    db,
     session,
-    ledger,
-    catalog,
-    jobs,
-    studio,
+    account,
+    get db() {
+      return need().db;
+    },
+    get ledger() {
+      return need().ledger;
+    },
+    get catalog() {
+      return need().catalog;
+    },
+    get jobs() {
+      return need().jobs;
+    },
+    get studio() {
+      return need().studio;
+    },
+    async preload() {
+      const last = remember?.getItem(REMEMBER_KEY);
+      if (last) await open(last).ledger.getState().preload();
+    },
     async startAccount(accountId) {
-      await Promise.all([
-        ledger.getState().start(accountId),
-        catalog.getState().start(),
-        jobs.getState().start(),
-        studio.getState().start(),
-      ]);
+      const stores = open(accountId);
+      remember?.setItem(REMEMBER_KEY, accountId);
+      if (options.legacyDb) void Dexie.delete(options.legacyDb).catch(() => undefined);
+      await stores.start();
     },
     async signOut() {
-      stopAll();
+      const current = account.getState().current;
+      close();
+      remember?.removeItem(REMEMBER_KEY);
       await session.getState().signOut();
-      await clearAccount(db);
+      if (current) await current.db.delete().catch(() => undefined);
     },
-    stop: stopAll,
+    stop: close,
   };
 }

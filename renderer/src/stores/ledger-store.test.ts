@@ -29,7 +29,7 @@ describe('ledger store', () => {
     api.grant(20, 'daily');
     api.grant(50, 'bonus', 30);
     const db = openDb(fresh());
-    stores = createAppStores(api, db);
+    stores = createAppStores(api, { openDb: () => db, remember: null });
     await stores.startAccount('acct-1');
     await until(() => stores?.ledger.getState().wallet?.balances.image?.balance === 70);
     const cursor = await db.cursor.get('head');
@@ -43,7 +43,7 @@ describe('ledger store', () => {
     const api = createFakeEasel();
     api.bulkGrant(4500);
     const db = openDb(fresh());
-    stores = createAppStores(api, db);
+    stores = createAppStores(api, { openDb: () => db, remember: null });
     await stores.startAccount('acct-1');
     expect(await countRows(db)).toBe(4500);
     expect(await db.pages.count()).toBe(45);
@@ -57,12 +57,12 @@ describe('ledger store', () => {
     const api = createFakeEasel();
     api.grant(20, 'daily');
     const name = fresh();
-    const first = createAppStores(api, openDb(name));
+    const first = createAppStores(api, { openDb: () => openDb(name), remember: null });
     await first.startAccount('acct-1');
     first.stop();
 
     api.online = false;
-    stores = createAppStores(api, openDb(name));
+    stores = createAppStores(api, { openDb: () => openDb(name), remember: null });
     await stores.startAccount('acct-1');
     await until(() => stores?.ledger.getState().wallet !== null);
     const s = stores.ledger.getState();
@@ -75,7 +75,7 @@ describe('ledger store', () => {
     api.grant(20, 'daily');
     api.grant(30, 'bonus', 30);
     const name = fresh();
-    const first = createAppStores(api, openDb(name));
+    const first = createAppStores(api, { openDb: () => openDb(name), remember: null });
     await first.startAccount('acct-1');
     first.stop();
 
@@ -93,18 +93,32 @@ describe('ledger store', () => {
       return db;
     };
     api.online = false;
-    const again = createAppStores(api, blockedCursor(), stalled);
-    await again.ledger.getState().preload();
-    void again.ledger.getState().start('acct-1');
+    const remember = new Map<string, string>([['easel.lastAccount', 'acct-1']]);
+    const storage = {
+      getItem: (k: string) => remember.get(k) ?? null,
+      setItem: (k: string, v: string) => void remember.set(k, v),
+      removeItem: (k: string) => void remember.delete(k),
+    };
+    const again = createAppStores(api, {
+      openDb: blockedCursor,
+      engine: () => stalled,
+      remember: storage,
+    });
+    await again.preload();
+    void again.startAccount('acct-1');
     await until(() => again.ledger.getState().wallet !== null);
     expect(again.ledger.getState().wallet?.balances.image?.balance).toBe(50);
     expect(again.ledger.getState().verification.status).toBe('pending');
     again.stop();
 
     // Another account signs in on this machine: the old snapshot is never shown to it.
-    const other = createAppStores(api, blockedCursor(), stalled);
-    await other.ledger.getState().preload();
-    void other.ledger.getState().start('acct-2');
+    const other = createAppStores(api, {
+      openDb: blockedCursor,
+      engine: () => stalled,
+      remember: storage,
+    });
+    await other.preload();
+    void other.startAccount('acct-2');
     await new Promise((r) => setTimeout(r, 100));
     expect(other.ledger.getState().wallet).toBeNull();
     other.stop();
@@ -116,17 +130,19 @@ describe('ledger store', () => {
     api.grant(30, 'bonus', 30);
     const name = fresh();
     const db = openDb(name);
-    const first = createAppStores(api, db);
+    const first = createAppStores(api, { openDb: () => db, remember: null });
     await first.startAccount('acct-1');
     first.stop();
-    const page = await db.pages.get(0);
+    const tamper = openDb(name);
+    const page = await tamper.pages.get(0);
     const row = page?.rows[0];
     if (!page || !row) throw new Error('entry 1 is not stored');
     row.body = row.body.replace('"amount":20', '"amount":2000');
-    await db.pages.put(page);
+    await tamper.pages.put(page);
+    tamper.close();
 
     api.online = false;
-    stores = createAppStores(api, openDb(name));
+    stores = createAppStores(api, { openDb: () => openDb(name), remember: null });
     await stores.startAccount('acct-1');
     const v = stores.ledger.getState().verification;
     expect(v).toMatchObject({ status: 'failed', reason: 'hash-mismatch', seq: 1 });
@@ -138,7 +154,7 @@ describe('ledger store', () => {
     api.grant(20, 'daily');
     api.grant(50, 'bonus', 30);
     const db = openDb(fresh());
-    stores = createAppStores(api, db);
+    stores = createAppStores(api, { openDb: () => db, remember: null });
     await stores.startAccount('acct-1');
     const { quote } = await import('../../../shared/pricing/quote');
     const book = (await api.getPriceBook({})).book;

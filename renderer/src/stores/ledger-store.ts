@@ -1,11 +1,15 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EaselApi } from '../../../shared/ipc/contract';
 import type { AllowanceState, SyncState } from '../../../shared/ipc/types';
+import type { ChainHead } from '../../../shared/ledger/chain';
+import type { SignedCheckpoint } from '../../../shared/ledger/checkpoint';
+import type { WalletState } from '../../../shared/wallet/types';
 import type { EaselDb } from '../db/db';
 import { snapshotOf, type WalletSnapshot } from '../db/snapshot';
 import { clearAccount, GENESIS_HASH, readCursor, storeBatch } from '../db/store-batch';
-import type { Verification } from '../ledger/core';
+import type { LoadResult, Verification } from '../ledger/core';
 import type { LedgerEngine } from '../ledger/engine';
+import { dropUnproven } from '../ledger/heal';
 import { isOfflineError, messageOf } from '../util/errors';
 import { watch } from '../util/live';
 
@@ -18,6 +22,8 @@ export interface LedgerState {
   /** The persisted wallet (live query): shown at once on a cold start, then kept current. */
   wallet: WalletSnapshot | null;
   headSeq: number;
+  /** How many History activities are stored (built with the entries, docs/architecture.md §9). */
+  activities: number;
   verification: VerificationStatus;
   syncState: SyncState | null;
   allowance: AllowanceState | null;
@@ -25,6 +31,14 @@ export interface LedgerState {
   syncError: string | null;
   /** Seq through which the stored chain is verified: rows above it are shown unverified. */
   verifiedThrough: number;
+  /**
+   * What the shown wallet is (docs/architecture.md §3): a stored snapshot not yet checked
+   * against the verified chain ('checking', never used to decide that credits suffice), the
+   * fold of the verified chain, or the last proven state while the rest failed verification.
+   */
+  walletCheck: 'checking' | 'verified' | 'last-proven';
+  /** A stored snapshot that disagreed with the verified chain: reported, never silently replaced. */
+  snapshotProblem: string | null;
   /**
    * Starts reading the stored wallet snapshot at boot, while the session is still being asked
    * for, so `start` can show it at once (cold start: IndexedDB opens in parallel).
@@ -46,6 +60,16 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
   let again = false;
   let ready: Promise<void> = Promise.resolve();
   let early: Promise<WalletSnapshot | null> = Promise.resolve(null);
+  // Once stopped (sign-out, another account), a start still awaiting IndexedDB subscribes nothing.
+  let stopped = false;
+  // The last head a verified checkpoint signs, and whether stored rows after it are unproven.
+  let proven: ChainHead & { checkpoint: SignedCheckpoint | null } = {
+    seq: 0,
+    hash: GENESIS_HASH,
+    checkpoint: null,
+  };
+  let unproven = false;
+  let keysMissing = false;
 
   const store = createStore<LedgerState>()((set, get) => {
     const fail = (v: Verification & { ok: false }): void =>
@@ -54,25 +78,79 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         verifiedThrough: Math.max(0, (v.seq ?? 1) - 1),
       });
 
-    const saveSnapshot = async (snapshot: WalletSnapshot): Promise<void> => {
+    // The wallet shown is the verified fold, saved with the head it was folded from (§3).
+    const showWallet = async (state: WalletState): Promise<void> => {
+      const snapshot = snapshotOf(state, state.seq === proven.seq ? proven.hash : undefined);
+      set({ wallet: snapshot });
       await db.snapshots.put({ id: 'wallet', ...snapshot });
+    };
+
+    /** Re-verifies the stored chain with main's keys; folds only up to the proven head. */
+    const verifyStored = async (): Promise<LoadResult | null> => {
+      let keys;
+      try {
+        keys = await api.getKeys({});
+        keysMissing = false;
+      } catch (error) {
+        keysMissing = true;
+        // Without main's keys nothing stored can be proven: the snapshot stays "checking…".
+        fail({
+          ok: false,
+          reason: 'no-keys',
+          seq: null,
+          message: `the server's keys are not available to verify the stored history (${messageOf(error)})`,
+        });
+        return null;
+      }
+      const r = await engine.load({ now: new Date().toISOString(), accountId, keys });
+      proven = r.proven;
+      const snap = r.snapshot;
+      if (snap.status === 'mismatch') set({ snapshotProblem: snap.message });
+      else if (snap.status === 'verified' && r.verification.ok) set({ snapshotProblem: null });
+      if (r.verification.ok) {
+        set({
+          verification: { status: 'ok', seq: r.verification.seq, entries: r.entries, ms: r.ms },
+          verifiedThrough: r.verification.seq,
+          walletCheck: 'verified',
+        });
+      } else {
+        fail(r.verification);
+        set({ verifiedThrough: r.proven.seq, walletCheck: 'last-proven' });
+      }
+      await showWallet(r.state);
+      return r;
     };
 
     const pullAll = async (): Promise<void> => {
       for (;;) {
         const cursor = await readCursor(db);
-        const after = cursor
-          ? { seq: cursor.seq, hash: cursor.hash }
-          : { seq: 0, hash: GENESIS_HASH };
+        // A cache that failed verification pulls again from its last proven head (§4).
+        const after = unproven
+          ? { seq: proven.seq, hash: proven.hash }
+          : cursor
+            ? { seq: cursor.seq, hash: cursor.hash }
+            : { seq: 0, hash: GENESIS_HASH };
         const batch = await api.pullBatch({ after, limit: 2000 });
-        const keys = cursor?.keys.length ? cursor.keys : await api.getKeys({});
-        const head = await storeBatch(db, accountId, batch.entries, batch.checkpoint, keys);
-        if (batch.entries.length > 0) {
-          const { state, error } = await engine.append(batch.entries, new Date().toISOString());
-          if (error && !error.ok) fail(error);
-          else if (get().verification.status !== 'failed') set({ verifiedThrough: head.seq });
-          await saveSnapshot(snapshotOf(state));
+        if (unproven) {
+          // The server answered: only now are the unproven rows dropped, then verified afresh.
+          await dropUnproven(db, accountId, proven);
+          await storeBatch(db, accountId, batch.entries, batch.checkpoint, []);
+          const r = await verifyStored();
+          if (!r?.verification.ok) throw new Error('the re-synced ledger failed verification');
+          unproven = false;
+        } else {
+          await storeBatch(db, accountId, batch.entries, batch.checkpoint, []);
+          if (batch.entries.length > 0) {
+            const { state, error } = await engine.append(batch.entries, new Date().toISOString());
+            if (error && !error.ok) fail(error);
+            else {
+              proven = { ...headOf(batch.checkpoint), checkpoint: batch.checkpoint };
+              if (get().verification.status !== 'failed') set({ verifiedThrough: proven.seq });
+            }
+            await showWallet(state);
+          }
         }
+        const head = headOf(batch.checkpoint);
         set({ headSeq: head.seq });
         await api.batchStored(head);
         if (batch.checkpoint.checkpoint.seq >= batch.headSeq) return;
@@ -82,12 +160,15 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
     return {
       wallet: null,
       headSeq: 0,
+      activities: 0,
       verification: { status: 'pending' },
       syncState: null,
       allowance: null,
       syncing: false,
       syncError: null,
       verifiedThrough: 0,
+      walletCheck: 'checking',
+      snapshotProblem: null,
 
       async preload() {
         early = db.snapshots.get('wallet').then(
@@ -105,17 +186,25 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         if (preloaded?.accountId === id && get().wallet === null) set({ wallet: preloaded });
         const cursor = await readCursor(db);
         if (cursor && cursor.accountId !== id) await clearAccount(db);
+        if (stopped) return;
+        if (!preloaded && get().wallet === null) {
+          const row = await db.snapshots.get('wallet');
+          if (row?.accountId === id) set({ wallet: row });
+        }
         cleanups.push(
           watch(
-            () => db.snapshots.get('wallet'),
-            (row) => set({ wallet: row ?? null }),
-          ),
-          watch(
             () => readCursor(db),
-            (c) => set({ headSeq: c?.seq ?? 0 }),
+            (c) => set({ headSeq: c?.seq ?? 0, activities: c?.activities?.count ?? 0 }),
           ),
           api.on('ledgerChanged', () => void get().sync()),
-          api.on('syncState', (s) => set({ syncState: s })),
+          api.on('syncState', (s) => {
+            const wasOffline = get().syncState?.status === 'offline';
+            set({ syncState: s });
+            // Back online with a cache that failed verification: heal it now (§4).
+            if (wasOffline && s.status !== 'offline' && get().verification.status === 'failed') {
+              void get().sync();
+            }
+          }),
           api.on('allowanceUpdate', (a) => set({ allowance: a })),
           api.on('verificationFailed', (v) =>
             fail({ ok: false, reason: v.reason, seq: v.seq, message: v.message }),
@@ -124,7 +213,9 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         const tick = setInterval(() => {
           // Credits expire by time: re-view the fold now and then, not only when entries arrive.
           void ready.then(async () => {
-            await saveSnapshot(snapshotOf(await engine.view(new Date().toISOString())));
+            if (get().walletCheck !== 'checking') {
+              await showWallet(await engine.view(new Date().toISOString()));
+            }
           });
         }, 60_000);
         cleanups.push(() => clearInterval(tick));
@@ -134,14 +225,9 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         );
         void get().refreshAllowance();
         // Re-verify the stored chain off the UI thread, then sync on top of it.
-        ready = engine.load(new Date().toISOString()).then(async (r) => {
-          if (r.verification.ok) {
-            set({
-              verification: { status: 'ok', seq: r.verification.seq, entries: r.entries, ms: r.ms },
-              verifiedThrough: r.verification.seq,
-            });
-          } else fail(r.verification);
-          if (r.entries > 0) await saveSnapshot(snapshotOf(r.state));
+        ready = verifyStored().then((r) => {
+          // Keys missing: nothing is dropped, the next sync tries again.
+          unproven = r !== null && !r.verification.ok;
         });
         await ready;
         await get().sync();
@@ -156,10 +242,20 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
           set({ syncing: true });
           try {
             await ready;
+            if (keysMissing) {
+              // Nothing could be verified without main's keys: try again before pulling.
+              const r = await verifyStored();
+              unproven = r !== null && !r.verification.ok;
+            }
             do {
               again = false;
               await pullAll();
             } while (again);
+            if (get().verification.status === 'failed') {
+              // Main refused a batch earlier; the banner clears only when a fresh check passes.
+              const r = await verifyStored();
+              unproven = r !== null && !r.verification.ok;
+            }
             set({ syncError: null });
           } catch (error) {
             set({ syncError: isOfflineError(error) ? null : messageOf(error) });
@@ -181,6 +277,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
       },
 
       stop() {
+        stopped = true;
         for (const c of cleanups.splice(0)) c();
         engine.close();
       },
@@ -188,6 +285,11 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
   });
   return store;
 }
+
+const headOf = (c: SignedCheckpoint): ChainHead => ({
+  seq: c.checkpoint.seq,
+  hash: c.checkpoint.head,
+});
 
 /** Unsettled offline spends: signed on this device, not yet in the ledger. */
 export function pendingOffline(a: AllowanceState | null): number {

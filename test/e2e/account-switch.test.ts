@@ -1,0 +1,166 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { SessionResponse } from '../../shared/api/auth';
+import { PullResponse } from '../../shared/api/ledger';
+import { startBrowserHost } from '../../main/browser-mode/host';
+import { readConfig } from '../../server/config';
+import { startServer, type RunningServer } from '../../server/start';
+import { buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+
+/**
+ * Two accounts in turn in ONE window, without a reload (docs/architecture.md §9): each sees only
+ * its own balance, runs, gallery and history, and reaches "Up to date" as a fresh start does.
+ */
+let server: RunningServer | null = null;
+let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const serverDir = tempDir('easel-e2e-switch-server-');
+const appDir = tempDir('easel-e2e-switch-app-');
+const password = 'correct horse battery';
+const stamp = Date.now();
+const ada = { email: `ada-${stamp}@example.com`, prompt: 'a calm harbour at dawn' };
+const bob = { email: `bob-${stamp}@example.com`, prompt: 'a lighthouse in fog' };
+
+/** The account's balance and head as the server signs them (a separate session). */
+async function serverState(email: string): Promise<{ balance: number; head: number }> {
+  const base = server?.url ?? '';
+  const signIn = await fetch(`${base}/v1/auth/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const { token } = SessionResponse.parse(await signIn.json());
+  let after = 0;
+  for (;;) {
+    const res = await fetch(`${base}/v1/ledger/entries?after=${after}&limit=5000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const pull = PullResponse.parse(await res.json());
+    after = pull.checkpoint.checkpoint.seq;
+    if (after >= pull.headSeq)
+      return { balance: pull.checkpoint.checkpoint.balances.image ?? 0, head: after };
+  }
+}
+
+const balance = async (): Promise<number> =>
+  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const syncText = async (): Promise<string> =>
+  (await page.getByTestId('sync-state').textContent()) ?? '';
+
+async function go(label: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: label }).waitFor();
+}
+
+async function enter(email: string, create: boolean): Promise<void> {
+  if (!create) await page.getByRole('button', { name: 'I already have an account' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: create ? 'Create account' : 'Sign in' }).click();
+  await page.getByTestId('balance').waitFor({ timeout: 20_000 });
+  await go('Studio');
+}
+
+async function signOut(): Promise<void> {
+  await go('Settings');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Email').waitFor();
+}
+
+async function generate(prompt: string): Promise<void> {
+  const before = await balance();
+  await page.getByLabel('Prompt', { exact: true }).fill(prompt);
+  const q = Number(await page.getByTestId('quote-credits').textContent());
+  await page.getByRole('button', { name: 'Generate 1 image' }).click();
+  await expect.poll(balance, { timeout: 40_000 }).toBe(before - q);
+  await page.getByTestId('job-succeeded').first().waitFor({ timeout: 40_000 });
+}
+
+/** What the window shows of the account: balance, runs, gallery items and history entries. */
+async function shown(): Promise<{
+  balance: number;
+  runs: number;
+  gallery: number;
+  history: string;
+}> {
+  await go('Studio');
+  const runs = await page.locator('ul.jobs > li').count();
+  await go('Gallery');
+  await page.waitForTimeout(300);
+  const gallery = await page.getByRole('button', { name: /^Dislike/ }).count();
+  await go('History');
+  const history = (await page.getByTestId('history-count').textContent()) ?? '';
+  await go('Studio');
+  return { balance: await balance(), runs, gallery, history };
+}
+
+beforeAll(async () => {
+  const rendererDir = buildRendererIfStale();
+  server = await startServer(
+    readConfig({ EASEL_PORT: '0', EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off' }),
+  );
+  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(host.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await server?.close();
+  rmSync(serverDir, { recursive: true, force: true });
+  rmSync(appDir, { recursive: true, force: true });
+});
+
+describe('two accounts in turn in one window', () => {
+  it('the first account generates a run', async () => {
+    await enter(ada.email, true);
+    await expect.poll(balance, { timeout: 20_000 }).toBeGreaterThanOrEqual(20);
+    await generate(ada.prompt);
+    await expect.poll(syncText, { timeout: 20_000 }).toMatch(/Up to date/);
+    const mine = await serverState(ada.email);
+    await expect.poll(balance, { timeout: 20_000 }).toBe(mine.balance);
+    const seen = await shown();
+    expect(seen.runs).toBe(1);
+    expect(seen.gallery).toBe(1);
+    expect(seen.history).toContain(`${mine.head} ledger entries`);
+    await shot(page, 'account-switch-1-ada');
+  });
+
+  it('the second account, signed in without a reload, sees only its own data and gets up to date', async () => {
+    const adaBalance = await balance();
+    await signOut();
+    await enter(bob.email, true);
+    // As fast as a fresh start: its own balance and "Up to date" within seconds, never Ada's.
+    const mine = await serverState(bob.email);
+    expect(mine.balance).not.toBe(adaBalance);
+    await expect.poll(balance, { timeout: 10_000 }).toBe(mine.balance);
+    await expect.poll(syncText, { timeout: 10_000 }).toMatch(/Up to date/);
+    const seen = await shown();
+    expect(seen).toEqual({
+      balance: mine.balance,
+      runs: 0,
+      gallery: 0,
+      history: expect.stringContaining(`${mine.head} ledger entries`) as unknown as string,
+    });
+    await shot(page, 'account-switch-2-bob');
+    await generate(bob.prompt);
+  });
+
+  it('back to the first account: its own balance, runs and gallery, none of the second’s', async () => {
+    await signOut();
+    await enter(ada.email, false);
+    const mine = await serverState(ada.email);
+    await expect.poll(balance, { timeout: 10_000 }).toBe(mine.balance);
+    await expect.poll(syncText, { timeout: 10_000 }).toMatch(/Up to date/);
+    const seen = await shown();
+    expect(seen.runs).toBe(1);
+    expect(seen.gallery).toBe(1);
+    expect(seen.history).toContain(`${mine.head} ledger entries`);
+    await shot(page, 'account-switch-3-ada-again');
+  });
+});

@@ -1,0 +1,242 @@
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { CatalogResponse } from '../../shared/api/purchases';
+import { startBrowserHost } from '../../main/browser-mode/host';
+import { readConfig } from '../../server/config';
+import { startServer, type RunningServer } from '../../server/start';
+import { buildRendererIfStale, launchChromium, root, screensDir, shot, tempDir } from './harness';
+
+/**
+ * History as people read it (docs/architecture.md §9): one row per thing done or got, titled
+ * with the prompt, the design and the pack; searchable, filterable, expandable into its signed
+ * entries, exported as CSV; the same offline.
+ */
+let server: RunningServer | null = null;
+let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const serverDir = tempDir('easel-e2e-history-server-');
+const appDir = tempDir('easel-e2e-history-app-');
+const email = `hana-${Date.now()}@example.com`;
+const password = 'correct horse battery';
+// A prompt a spreadsheet would run as a formula: the CSV must keep it as text.
+const prompt = '=HYPERLINK("http://x") a calm harbour at dawn';
+let packTitle = '';
+let designTitle = '';
+
+const balance = async (): Promise<number> =>
+  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const countText = async (): Promise<string> =>
+  (await page.getByTestId('history-count').textContent()) ?? '';
+
+async function go(label: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: label }).waitFor();
+}
+
+/** Saves a screenshot for docs/screens as well as test-results. */
+async function docShot(name: string): Promise<void> {
+  await shot(page, name);
+  mkdirSync(join(root, 'docs', 'screens'), { recursive: true });
+  copyFileSync(join(screensDir, `${name}.png`), join(root, 'docs', 'screens', `${name}.png`));
+}
+
+/** A free loopback port: the server's checkout URLs name it. */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const p = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(p));
+    });
+  });
+
+async function search(text: string): Promise<void> {
+  await page.getByLabel('Search').fill(text);
+}
+
+beforeAll(async () => {
+  const rendererDir = buildRendererIfStale();
+  server = await startServer(
+    readConfig({
+      EASEL_PORT: String(await freePort()),
+      EASEL_DATA_DIR: serverDir,
+      EASEL_LOG: 'off',
+    }),
+  );
+  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 820 }, acceptDownloads: true });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(host.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await server?.close();
+  rmSync(serverDir, { recursive: true, force: true });
+  rmSync(appDir, { recursive: true, force: true });
+});
+
+describe('History as activities (browser mode, real server)', () => {
+  it('a run, a design and a pack purchase', async () => {
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByTestId('balance').waitFor({ timeout: 20_000 });
+    await go('Studio');
+    await expect.poll(balance, { timeout: 20_000 }).toBeGreaterThanOrEqual(20);
+
+    const before = await balance();
+    await page.getByLabel('Prompt', { exact: true }).fill(prompt);
+    const q = Number(await page.getByTestId('quote-credits').textContent());
+    await page.getByRole('button', { name: 'Generate 1 image' }).click();
+    await expect.poll(balance, { timeout: 40_000 }).toBe(before - q);
+
+    // A pack, through the sandbox checkout.
+    const catalog = CatalogResponse.parse(
+      await (await fetch(`${server?.url ?? ''}/v1/catalog`)).json(),
+    );
+    const pack = catalog.items.find((i) => i.type === 'pack');
+    if (pack?.type !== 'pack') throw new Error('the catalog has no pack');
+    packTitle = pack.title;
+    await go('Store');
+    await page
+      .locator('li.pack')
+      .filter({ hasText: pack.title })
+      .getByRole('button', { name: /^Buy for/ })
+      .click();
+    const status = page.getByTestId('purchase-status');
+    await status.getByText(/Open this page to pay: http/).waitFor({ timeout: 15_000 });
+    const url = /Open this page to pay: (\S+)/.exec((await status.textContent()) ?? '')?.[1];
+    const checkout = await browser!.newPage();
+    await checkout.goto(url ?? '');
+    await checkout.getByRole('button', { name: /^Pay/ }).click();
+    await checkout.waitForLoadState();
+    await checkout.close();
+    await status.getByText('Credits added to your wallet.').waitFor({ timeout: 30_000 });
+    await expect
+      .poll(balance, { timeout: 20_000 })
+      .toBe(before - q + pack.credits + pack.bonusCredits);
+
+    // The cheapest design.
+    await go('Designs');
+    const buttons = page.getByRole('button', { name: /^Redeem for/ });
+    await buttons.first().waitFor({ timeout: 10_000 });
+    const card = buttons.first().locator('xpath=ancestor::li[1]');
+    designTitle = ((await card.locator('.card-title').textContent()) ?? '').trim();
+    expect(designTitle).not.toBe('');
+    const beforeDesign = await balance();
+    await buttons.first().click();
+    await expect.poll(balance, { timeout: 20_000 }).toBeLessThan(beforeDesign);
+  });
+
+  it('shows one row per activity, titled with the prompt, the design and the pack with its price', async () => {
+    await go('History');
+    const titles = page.locator('.vrow .activity-toggle');
+    await expect
+      .poll(async () => titles.allTextContents(), { timeout: 20_000 })
+      .toEqual(expect.arrayContaining([prompt, designTitle, packTitle]));
+    const list = await titles.allTextContents();
+    // Newest first: the design, the pack, the run, then the welcome/daily credits.
+    expect(list.indexOf(designTitle)).toBeLessThan(list.indexOf(packTitle));
+    expect(list.indexOf(packTitle)).toBeLessThan(list.indexOf(prompt));
+    const run = page.locator('.vrow').filter({ hasText: prompt });
+    expect(await run.locator('.status-chip').textContent()).toBe('charged');
+    expect(await run.locator('.amount').textContent()).toMatch(/^−\d+ credits$/);
+    const packRow = page.locator('.vrow').filter({ hasText: packTitle });
+    expect(await packRow.textContent()).toMatch(/paid \$\d+\.\d\d/);
+    expect(await packRow.locator('.amount').textContent()).toMatch(/^\+[\d,]+ credits$/);
+    expect(await countText()).toMatch(
+      /^\d+ activities · \d+ ledger entries, verified through #\d+$/,
+    );
+    await docShot('history');
+  });
+
+  it('expands a run into its hold and capture, each with seq, hash and verification', async () => {
+    const run = page.locator('.vrow').filter({ hasText: prompt });
+    await run.getByRole('button', { name: prompt }).click();
+    const entries = run.locator('.activity-entries li');
+    await expect.poll(async () => entries.count(), { timeout: 10_000 }).toBe(2);
+    expect(await entries.nth(0).textContent()).toMatch(
+      /^#\d+Credits held\d+ credits held[0-9a-f]{16}…✓ Verified$/,
+    );
+    expect(await entries.nth(1).textContent()).toMatch(
+      /^#\d+Charged−\d+ credits[0-9a-f]{16}…✓ Verified$/,
+    );
+    await docShot('history-expanded');
+    await run.getByRole('button', { name: prompt }).click();
+  });
+
+  it('searches prompts, design titles and pack names; filters with activity words; says when nothing matches', async () => {
+    await search('harbour');
+    await expect.poll(countText).toMatch(/^1 activity · /);
+    expect(await page.locator('.vrow .activity-toggle').allTextContents()).toEqual([prompt]);
+    await docShot('history-search');
+    await search(designTitle.slice(0, 6));
+    await expect.poll(countText).toMatch(/^1 activity · /);
+    await search(packTitle);
+    await expect.poll(countText).toMatch(/^1 activity · /);
+    await search('no such thing');
+    await expect.poll(countText).toMatch(/^No activities match “no such thing”\./);
+    await search('');
+    await page.getByLabel('Activity').selectOption({ label: 'Purchase' });
+    await expect.poll(countText).toMatch(/^1 activity · /);
+    await page.getByLabel('Activity').selectOption({ label: 'Generate' });
+    await expect.poll(countText).toMatch(/^1 activity · /);
+    await page.getByLabel('Activity').selectOption({ label: 'All activities' });
+  });
+
+  it('exports one CSV row per activity, formula-safe, and the entries with their hashes', async () => {
+    const [activities] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export activities (CSV)' }).click(),
+    ]);
+    const csv = readFileSync((await activities.path()) ?? '', 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe(
+      '"date","activity","description","credits","balance after","kind","status","job/item id","entry seqs"',
+    );
+    const runLine = csv.find((l) => l.includes('harbour')) ?? '';
+    expect(runLine).toContain(`"'=HYPERLINK(""http://x"") a calm harbour at dawn — `);
+    expect(runLine).toMatch(
+      /^"[^"]+","Generate",".*","-\d+","\d+","image","charged","job_[^"]+","\d+ \d+"$/,
+    );
+    const activityRows = csv.length - 1;
+    expect(await countText()).toMatch(new RegExp(`^${activityRows} activities`));
+
+    const [entries] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export ledger entries (CSV)' }).click(),
+    ]);
+    const lines = readFileSync((await entries.path()) ?? '', 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines[0]).toContain('"hash"');
+    expect(lines.slice(1).every((l) => /"[0-9a-f]{64}"$/.test(l))).toBe(true);
+    expect(await countText()).toContain(`${lines.length - 1} ledger entries`);
+  });
+
+  it('is the same offline, after a reload', async () => {
+    const online = await page.locator('.vrow .activity-toggle').allTextContents();
+    const count = await countText();
+    await server?.close();
+    server = null;
+    await page.reload();
+    await page.getByTestId('balance').waitFor({ timeout: 20_000 });
+    await go('History');
+    await expect
+      .poll(async () => page.locator('.vrow .activity-toggle').allTextContents(), {
+        timeout: 20_000,
+      })
+      .toEqual(online);
+    expect(await countText()).toBe(count);
+  });
+});
