@@ -286,6 +286,46 @@ describe('the Studio (browser mode, real server)', () => {
       .toBe(4);
   });
 
+  it('reuses a Gallery image as the input, keeping the prompt, settings and mode', async () => {
+    await page.getByLabel('Prompt', { exact: true }).fill('Keep this prompt');
+    await go('Gallery');
+    await page.getByRole('button', { name: 'Reuse as input' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
+    await inputInfo().getByText('Using a 1024 × 1024 image.').waitFor({ timeout: 15_000 });
+    expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe('Keep this prompt');
+    expect(await page.getByLabel('Size').inputValue()).toBe('1024x1024');
+    expect(await page.getByTestId('count-4').isChecked()).toBe(true);
+    expect(await page.getByRole('radio', { name: 'Image to image' }).isChecked()).toBe(true);
+  });
+
+  it('looks right in the dark theme too (follows the system), with no serious axe violations', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.dataset.theme))
+      .toBe('dark');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screen('studio-result-dark');
+    expect(await axeSerious(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Open image 1 in the viewer' }).click();
+    await page.getByTestId('viewer-image').waitFor();
+    await screen('studio-viewer-dark');
+    expect(await axeSerious(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('viewer').waitFor({ state: 'detached' });
+    await page.getByRole('tab', { name: 'Filter' }).click();
+    await page
+      .getByTestId('run-succeeded')
+      .filter({ hasText: '128 × 80' })
+      .getByRole('button', { name: 'Show this run' })
+      .click();
+    await page.getByTestId('compare').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screen('studio-compare-dark');
+    expect(await axeSerious(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByRole('tab', { name: 'Generate' }).click();
+  });
+
   it('offline: runs are disabled with a sentence while the price still shows', async () => {
     await server?.close();
     server = null;

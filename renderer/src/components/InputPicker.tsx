@@ -58,7 +58,7 @@ export function InputPicker() {
                 const chosen = e.target.files?.[0];
                 // A clean field either way: a refused file leaves no name behind.
                 e.target.value = '';
-                if (chosen) void studio.getState().useFile(chosen, chosen.name);
+                if (chosen) void studio.getState().takeFile(chosen, chosen.name);
               }}
             />
             <label htmlFor={id} className="button secondary file-button">

@@ -1,9 +1,15 @@
 import { useMemo } from 'react';
 import type { JobView } from '../../../shared/ipc/types';
 import { useCatalog, useStores, useStudio } from '../app/context';
-import { itemsOfJob, modelLabel, promptOf, TOOL_LABEL, type ResultItem } from '../studio/results';
+import {
+  itemsOfJob,
+  modelLabel,
+  progressText,
+  promptOf,
+  TOOL_LABEL,
+  type ResultItem,
+} from '../studio/results';
 import { creditsText } from '../util/format';
-import { progressText } from './ResultPanel';
 import { useImageUrl } from './useImageUrl';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -40,6 +46,7 @@ export function JobCard(props: { job: JobView; current: boolean }) {
   const book = useCatalog((s) => s.priceBook)?.book ?? null;
   const frame = useStudio((s) => s.previews[job.jobId]?.[0]);
   const endedAt = useStudio((s) => s.endedAt[job.jobId]);
+  const runningSince = useStudio((s) => s.runningSince[job.jobId]);
   const items = useMemo(() => itemsOfJob(job, book), [job, book]);
   const active = ACTIVE.has(job.state);
   const prompt = promptOf(job.params);
@@ -96,7 +103,7 @@ export function JobCard(props: { job: JobView; current: boolean }) {
             </button>
           </div>
         )}
-        {active && <p className="muted small">{progressText(job)}</p>}
+        {active && <p className="muted small">{progressText(job, runningSince)}</p>}
         {job.error && <p className="error small">{job.error}</p>}
         {job.state === 'awaiting-confirm' && (
           <p className="small">Waiting for you to confirm or discard it.</p>

@@ -1,22 +1,13 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { JobView } from '../../../shared/ipc/types';
 import { useCatalog, useJobs, useStores, useStudio } from '../app/context';
-import { etaText, itemsOfJob, promptOf, TOOL_LABEL } from '../studio/results';
+import { itemsOfJob, progressText, promptOf, TOOL_LABEL } from '../studio/results';
 import { creditsText } from '../util/format';
 import { CompareSlider } from './CompareSlider';
 import { ResultTile } from './ResultTile';
 import { useImageUrl } from './useImageUrl';
 
 const ACTIVE = new Set(['queued', 'running']);
-
-/** "Sampling step 12 of 30 · 40% · about 12 s left". */
-export function progressText(job: JobView): string {
-  if (job.state === 'queued') return 'Waiting for the engine to start…';
-  const parts = [job.stage ?? 'Working', `${Math.round(job.progress * 100)}%`];
-  const eta = etaText(job.etaSeconds);
-  if (eta) parts.push(eta);
-  return parts.join(' · ');
-}
 
 const endNote: Partial<Record<JobView['state'], string>> = {
   cancelled: 'You cancelled this run; its credits are back in your wallet.',
@@ -47,6 +38,7 @@ export function ResultPanel() {
   const previews = useStudio((s) => (job ? s.previews[job.jobId] : undefined));
   const before = useStudio((s) => (job ? s.beforeOf[job.jobId] : undefined));
   const focusResult = useStudio((s) => s.focusResult);
+  const runningSince = useStudio((s) => (job ? s.runningSince[job.jobId] : undefined));
   const section = useRef<HTMLElement>(null);
   const firstResult = useRef<HTMLButtonElement | null>(null);
   const items = useMemo(() => (job ? itemsOfJob(job, book) : []), [job, book]);
@@ -108,7 +100,7 @@ export function ResultPanel() {
       {active && (
         <div className="result-progress" aria-live="polite">
           <progress max={1} value={job.progress} aria-label="Progress of this run" />
-          <span data-testid="result-progress">{progressText(job)}</span>
+          <span data-testid="result-progress">{progressText(job, runningSince)}</span>
         </div>
       )}
       {job.error && (

@@ -42,7 +42,7 @@ export function Studio(props: { onTopUp: () => void }) {
 
   /** A dropped or pasted file: the input of the tool in use (Generate turns to image to image). */
   const take = async (file: File): Promise<void> => {
-    const ok = await studio.getState().useFile(file, file.name || 'a pasted image');
+    const ok = await studio.getState().takeFile(file, file.name || 'a pasted image');
     const s = studio.getState();
     if (ok && s.tool === 'generate' && s.generate.mode === 'text-to-image')
       s.patchGenerate({ mode: 'image-to-image' });
@@ -60,6 +60,9 @@ export function Studio(props: { onTopUp: () => void }) {
       }
     };
     const onPaste = (e: ClipboardEvent): void => {
+      // Pasting text into a field stays a text paste, even when the clipboard also holds a
+      // picture of it (word processors put one there).
+      if (isEditable(e.target) && e.clipboardData?.types.includes('text/plain')) return;
       const file = imageFileOf(e.clipboardData?.items);
       if (!file) return;
       e.preventDefault();

@@ -59,6 +59,8 @@ export interface StudioState {
   previews: Record<string, Record<number, string>>;
   /** When this window saw each run end (ms since epoch), for "took 6 s". */
   endedAt: Record<string, number>;
+  /** When this window saw each run start running: time left is estimated from it when the engine gives none. */
+  runningSince: Record<string, number>;
   /** The screen shown now (App's route). */
   screen: string;
   /** Runs that ended while the user was on another screen: the badge on Studio. */
@@ -84,7 +86,7 @@ export interface StudioState {
   showJob(jobId: string): void;
   refreshTools(): Promise<void>;
   /** Checks a file against the limits, then uploads it as the input. */
-  useFile(file: Blob, name?: string): Promise<boolean>;
+  takeFile(file: Blob, name?: string): Promise<boolean>;
   /** Uses a result (by file hash) as the input, optionally switching tool; keeps the form. */
   reuse(sha256: string, tool?: StudioTool): Promise<boolean>;
   clearInput(): void;
@@ -188,6 +190,8 @@ export function createStudioStore(
         const before = lastState.get(job.jobId);
         if (before === job.state) continue;
         lastState.set(job.jobId, job.state);
+        if (job.state === 'running' && get().runningSince[job.jobId] === undefined)
+          set({ runningSince: { ...get().runningSince, [job.jobId]: Date.now() } });
         if (!before || !ACTIVE.has(before) || ACTIVE.has(job.state)) continue;
         // Marks for the studio-result-paint benchmark (bench/suites/studio.bench.ts).
         if (job.state === 'succeeded') performance.mark(`easel:job-succeeded:${job.jobId}`);
@@ -237,6 +241,7 @@ export function createStudioStore(
       currentJobId: null,
       previews: {},
       endedAt: {},
+      runningSince: {},
       screen: 'studio',
       unseen: 0,
       toasts: [],
@@ -308,7 +313,7 @@ export function createStudioStore(
         }
       },
 
-      async useFile(file, name) {
+      async takeFile(file, name) {
         const limits = uploadLimits(
           get().tools,
           catalog.getState().priceBook?.book.maxPixels ?? null,
@@ -344,7 +349,7 @@ export function createStudioStore(
       async reuse(sha256, tool) {
         try {
           const file = await api.getFile({ sha256 });
-          const ok = await get().useFile(blobOfBase64(file.base64, file.mime), 'a result');
+          const ok = await get().takeFile(blobOfBase64(file.base64, file.mime), 'a result');
           if (!ok) return false;
           const input = jobs.getState().input;
           if (input) jobs.setState({ input: { ...input, sha256 } });

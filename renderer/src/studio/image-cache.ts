@@ -30,8 +30,14 @@ export function imageUrl(api: EaselApi, sha256: string): Promise<string | null> 
   let p = pending.get(sha256);
   if (!p) {
     p = api.getFile({ sha256 }).then(
-      (f) => {
+      async (f) => {
         const url = URL.createObjectURL(blobOfBase64(f.base64, f.mime));
+        // Decoded here, off the render: the tile's <img> of the same URL then paints at once.
+        if (typeof Image !== 'undefined') {
+          const img = new Image();
+          img.src = url;
+          if (typeof img.decode === 'function') await img.decode().catch(() => undefined);
+        }
         ready.set(sha256, url);
         return url;
       },

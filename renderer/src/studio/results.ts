@@ -101,6 +101,24 @@ export function itemsOfGallery(
   });
 }
 
+/**
+ * "Sampling step 12 of 30 · 40% · about 12 s left". Time left is the engine's estimate, else one
+ * from the pace so far (once a twentieth is done), given when this window saw the run start.
+ */
+export function progressText(job: JobView, runningSince?: number, now = Date.now()): string {
+  if (job.state === 'queued') return 'Waiting for the engine to start…';
+  if (job.progress === 0 && !job.stage) return 'Starting…';
+  const parts = [job.stage ?? 'Working', `${Math.round(job.progress * 100)}%`];
+  const p = job.progress;
+  const paced =
+    runningSince !== undefined && p >= 0.05 && p < 1
+      ? (((now - runningSince) / 1000) * (1 - p)) / p
+      : null;
+  const eta = etaText(job.etaSeconds ?? paced);
+  if (eta) parts.push(eta);
+  return parts.join(' · ');
+}
+
 /** "about 12 s left", "about 3 min left". */
 export function etaText(seconds: number | null): string | null {
   if (seconds === null) return null;
