@@ -168,7 +168,12 @@ export class JobsClient {
     const res = await this.deps.http.json(
       'POST',
       `/v1/items/${encodeURIComponent(itemId)}/dislike`,
-      { schema: DislikeResponse, body: { operationId: `dislike-${itemId}`.slice(0, 128) } },
+      {
+        schema: DislikeResponse,
+        // Item ids hold ':' (`<job>:<index>`), which only the server's own operation ids may
+        // carry (docs/architecture.md §2): '.' never appears in a job id, so the map is one-to-one.
+        body: { operationId: `dislike-${itemId.replaceAll(':', '.')}`.slice(0, 128) },
+      },
     );
     await this.deps.onLedgerMoved();
     return { itemId: res.itemId, credits: res.credits };
