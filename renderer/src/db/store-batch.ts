@@ -96,7 +96,7 @@ async function rebuildActivities(db: EaselDb, through: number) {
 export async function clearAccount(db: EaselDb): Promise<void> {
   await db.transaction(
     'rw',
-    [db.pages, db.cursor, db.snapshots, db.gallery, db.outbox, db.designs, db.activities],
+    [db.pages, db.cursor, db.snapshots, db.gallery, db.outbox, db.designs, db.activities, db.runs],
     async () => {
       await Promise.all([
         db.pages.clear(),
@@ -106,6 +106,7 @@ export async function clearAccount(db: EaselDb): Promise<void> {
         db.outbox.clear(),
         db.designs.clear(),
         db.activities.clear(),
+        db.runs.clear(),
       ]);
     },
   );

@@ -58,8 +58,19 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         verifiedThrough: Math.max(0, (v.seq ?? 1) - 1),
       });
 
+    // A balance never goes backwards on screen: an older fold (a slow timer view racing a pull)
+    // never replaces a newer one, stored or shown (docs/architecture.md §4).
     const saveSnapshot = async (snapshot: WalletSnapshot): Promise<void> => {
-      await db.snapshots.put({ id: 'wallet', ...snapshot });
+      await db.transaction('rw', db.snapshots, async () => {
+        const stored = await db.snapshots.get('wallet');
+        if (stored && stored.accountId === snapshot.accountId && stored.seq > snapshot.seq) return;
+        await db.snapshots.put({ id: 'wallet', ...snapshot });
+      });
+    };
+    const showWallet = (row: WalletSnapshot | null): void => {
+      const shown = get().wallet;
+      if (row && shown && row.accountId === shown.accountId && row.seq < shown.seq) return;
+      set({ wallet: row });
     };
 
     const pullAll = async (): Promise<void> => {
@@ -114,7 +125,7 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         cleanups.push(
           watch(
             () => db.snapshots.get('wallet'),
-            (row) => set({ wallet: row ?? null }),
+            (row) => showWallet(row ?? null),
           ),
           watch(
             () => readCursor(db),
