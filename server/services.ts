@@ -35,7 +35,13 @@ export function createServices(opts: {
   log?: Logger;
 }): Services {
   const { db, clock, keys } = opts;
-  const ledger = new LedgerService(db, clock, { ...defaultLedgerConfig, ...opts.ledger });
+  const log = opts.log ?? createLogger(process.env.EASEL_LOG === 'off' ? 'off' : 'json');
+  const ledger = new LedgerService(
+    db,
+    clock,
+    { ...defaultLedgerConfig, ...opts.ledger },
+    log.child({ component: 'ledger' }),
+  );
   const catalog = new CatalogService(db, ledger, keys, clock);
   const refundWindowHours = async () => (await catalog.priceBook()).book.refunds?.windowHours ?? 24;
   return {
@@ -49,6 +55,6 @@ export function createServices(opts: {
     allowances: new AllowanceService(ledger, catalog.checkVoucherPurpose),
     refunds: new RefundService(ledger, refundWindowHours),
     mutations: new MutationService(db, ledger, catalog.checkVoucherPurpose, refundWindowHours),
-    log: opts.log ?? createLogger(process.env.EASEL_LOG === 'off' ? 'off' : 'json'),
+    log,
   };
 }

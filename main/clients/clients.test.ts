@@ -169,12 +169,31 @@ describe('purchases and jobs clients (stand-in server)', () => {
       pollMs: 60_000,
     });
     const started = await purchases.startCheckout('pack-500');
-    expect(started).toMatchObject({ sessionId: CHECKOUT, status: 'pending' });
+    expect(started).toMatchObject({ sessionId: CHECKOUT, status: 'pending', opened: true });
     expect(opened).toEqual(['https://checkout.stripe.com/c/pay/cs_1']);
+    expect(started.checkoutUrl).toBe('https://checkout.stripe.com/c/pay/cs_1');
     purchaseState = 'credited';
     await purchases.handleReturn(CHECKOUT);
     expect(updates.at(-1)).toMatchObject({ status: 'credited' });
     expect(pulls).toBeGreaterThan(0);
+    purchases.close();
+  });
+
+  it('with no system browser (browser mode), hands the checkout page to the renderer', async () => {
+    const purchases = new PurchasesClient({
+      http,
+      openExternal: async () => false,
+      onUpdate: () => undefined,
+      onCredited: async () => undefined,
+      pollMs: 60_000,
+    });
+    const started = await purchases.startCheckout('pack-500');
+    expect(started).toMatchObject({
+      status: 'pending',
+      opened: false,
+      checkoutUrl: 'https://checkout.stripe.com/c/pay/cs_1',
+      message: null,
+    });
     purchases.close();
   });
 

@@ -63,7 +63,7 @@ export interface JobsDeps {
  * charged credits, and only images (not a cutout's mask) are outputs. An output without an item
  * (cutout, filter, upscale) is keyed by its job and index, since the gallery needs a key.
  */
-export function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | null>): JobView {
+function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | null>): JobView {
   return JobViewSchema.parse({
     jobId: job.jobId,
     operationId: job.operationId,

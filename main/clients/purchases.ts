@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AccountResponse } from '../../shared/api/auth';
 import {
   CatalogResponse,
   type CheckoutStatusResponse,
@@ -32,7 +33,7 @@ const messageOf = (r: CheckoutStatusResponse): string | null =>
       : null;
 
 /** The server's catalog, shaped for the Store screen. */
-export function storeCatalogOf(c: CatalogResponse): StoreCatalog {
+function storeCatalogOf(c: CatalogResponse): StoreCatalog {
   const packs: StoreCatalog['packs'] = [];
   const plans: StoreCatalog['plans'] = [];
   for (const item of c.items) {
@@ -82,10 +83,17 @@ export class PurchasesClient {
 
   constructor(private readonly deps: PurchasesDeps) {}
 
+  /** The catalog, with the account's current plan and its renewal date when the server says. */
   async catalog(): Promise<StoreCatalog> {
-    return storeCatalogOf(
-      await this.deps.http.json('GET', '/v1/catalog', { schema: CatalogResponse }),
-    );
+    const [catalog, account] = await Promise.all([
+      this.deps.http.json('GET', '/v1/catalog', { schema: CatalogResponse }),
+      // The plan mark is extra: without it the Store still sells.
+      this.deps.http.json('GET', '/v1/account', { schema: AccountResponse }).catch(() => null),
+    ]);
+    return {
+      ...storeCatalogOf(catalog),
+      currentPlan: account ? { itemId: account.plan, renewsAt: account.planRenewsAt } : null,
+    };
   }
 
   async startCheckout(itemId: string): Promise<PurchaseStatus> {
@@ -98,9 +106,10 @@ export class PurchasesClient {
     const status: PurchaseStatus = {
       sessionId: res.sessionId,
       status: 'pending',
-      message: opened
-        ? 'Complete the payment in your browser.'
-        : `Open this page to pay: ${res.url}`,
+      message: opened ? 'Complete the payment in your browser.' : null,
+      // Not opened (browser mode): the renderer opens it in a tab; either way it stays a link.
+      checkoutUrl: res.url,
+      opened,
     };
     this.watch(res.sessionId);
     this.deps.onUpdate(status);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { SignUpOffer } from '../../shared/api/auth';
 import { RedeemResponse } from '../../shared/api/catalog';
 import { parseEaselLink } from '../../shared/api/purchases';
 import type { Logger } from '../../shared/log/logger';
@@ -32,6 +33,8 @@ export interface CoreOptions {
   secrets: SecretStore;
   /** Opens a URL in the system browser; browser mode has none (the renderer shows the link). */
   openExternal?: (url: string) => Promise<boolean>;
+  /** Shows a system notification (Electron); browser mode has none (the renderer falls back). */
+  notify?: (title: string, body: string) => Promise<boolean>;
   now?: () => Date;
   fetch?: typeof fetch;
   /** How often to ask the server whether the ledger moved (0: never). */
@@ -211,6 +214,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     await catalog.forgetAccount().catch(() => undefined);
   };
   const afterSignIn = async () => {
+    // From now on the sign-in form opens on "Sign in" (an unreadable settings file stays as is).
+    if (!settings.current.returningUser)
+      await settings.update({ returningUser: true }).catch(() => undefined);
     ledger.reset();
     deviceState.closeScope();
     if (signedIn.deviceId) (await device()).outbox.kick();
@@ -231,6 +237,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       await afterSignIn();
       return info;
     },
+    getSignUpOffer: async () =>
+      http.json('GET', '/v1/auth/offer', { schema: SignUpOffer, auth: false }),
     signOut: async () => {
       deviceState.closeScope();
       ledger.reset();
@@ -331,6 +339,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getFile: async ({ sha256 }) => jobs.fetchFile(sha256),
 
     openExternal: async ({ url }) => ({ opened: await openExternal(url) }),
+    notify: async ({ title, body }) => ({
+      shown: opts.notify ? await opts.notify(title, body).catch(() => false) : false,
+    }),
 
     getDeviceHealth: async () => deviceState.health,
     resyncDeviceState: async ({ part }) => {

@@ -1,5 +1,5 @@
 /** Hosts the app may open in the system browser (checkout pages, docs). */
-export const externalHostAllowList: readonly string[] = [
+const externalHostAllowList: readonly string[] = [
   'checkout.stripe.com',
   'billing.stripe.com',
   'easel.app',

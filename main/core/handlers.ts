@@ -16,7 +16,7 @@ export type CallImpl = {
   [C in IpcCall]: (params: ParsedParams<C>, sender: IpcSender) => Promise<IpcResult<C>>;
 };
 
-export type Handler = (params: unknown, sender: IpcSender) => Promise<IpcEnvelope>;
+type Handler = (params: unknown, sender: IpcSender) => Promise<IpcEnvelope>;
 export type HandlerTable = Readonly<Record<IpcCall, Handler>>;
 
 /**

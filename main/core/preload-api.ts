@@ -9,7 +9,7 @@ import {
 } from '../../shared/ipc/contract';
 
 /** Marks a rejected call's message so the renderer can rebuild the EaselError (see below). */
-export const ERROR_PREFIX = 'easel-error:';
+const ERROR_PREFIX = 'easel-error:';
 
 export interface PreloadIpc {
   invoke(channel: string, params: unknown): Promise<unknown>;

@@ -3,11 +3,13 @@ import { Settings } from '../../shared/ipc/types';
 import type { ProblemSink } from '../session/session';
 import { JsonFile } from '../storage/json-file';
 
-export const defaultSettings = (dataDir: string, serverUrl: string): Settings => ({
+const defaultSettings = (dataDir: string, serverUrl: string): Settings => ({
   serverUrl,
   allowanceAmount: 200,
   allowanceDays: 7,
   galleryDir: join(dataDir, 'gallery'),
+  theme: 'system',
+  returningUser: false,
 });
 
 /**

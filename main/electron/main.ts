@@ -1,5 +1,5 @@
 import { startAutoUpdate } from './updater';
-import { BrowserWindow, app, session, shell } from 'electron';
+import { BrowserWindow, Notification, app, session, shell } from 'electron';
 import { join } from 'node:path';
 import { createCore } from '../core/app-core';
 import { isAllowedExternalUrl } from '../core/external-url';
@@ -71,6 +71,14 @@ async function start(): Promise<void> {
       if (!isAllowedExternalUrl(url, serverUrl)) return false;
       // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK — guarded on the line above by isAllowedExternalUrl (https allow-list or the server's own origin)
       await shell.openExternal(url);
+      return true;
+    },
+    // A run that finished while the user was on another screen or app (docs/architecture.md §8).
+    notify: async (title, body) => {
+      if (!Notification.isSupported()) return false;
+      const note = new Notification({ title, body, silent: false });
+      note.on('click', () => focus());
+      note.show();
       return true;
     },
   });

@@ -41,5 +41,3 @@ export function hardenContents(
     return { action: 'deny' };
   });
 }
-
-export { isAppUrl };

@@ -8,6 +8,8 @@ import { workerEngine } from './ledger/worker-engine';
 import { accountDbName } from './stores/account-stores';
 import { createAppStores } from './stores/app-stores';
 import './styles/app.css';
+import './styles/theme.css';
+import './styles/studio.css';
 
 const root = createRoot(document.getElementById('root') ?? document.body);
 const resolved = resolveApi();

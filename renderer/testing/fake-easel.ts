@@ -4,7 +4,13 @@ import {
   type IpcEvent,
   type IpcEventPayload,
 } from '../../shared/ipc/contract';
-import type { AllowanceState, JobView, PurchaseStatus, SyncState } from '../../shared/ipc/types';
+import type {
+  AllowanceState,
+  JobView,
+  PurchaseStatus,
+  Settings,
+  SyncState,
+} from '../../shared/ipc/types';
 import type { Design } from '../../shared/api/catalog';
 import { CreateJobRequest } from '../../shared/api/jobs';
 import type { LedgerEntry } from '../../shared/ledger/entry';
@@ -46,6 +52,15 @@ export function createFakeEasel(
   const jobs = new Map<string, JobView>();
   const purchases = new Map<string, PurchaseStatus>();
   let signedIn = options.signedIn ?? true;
+  // As main keeps them: signing in marks a returning user.
+  let settings: Settings = {
+    serverUrl: 'http://127.0.0.1:4000',
+    allowanceAmount: 100,
+    allowanceDays: 7,
+    galleryDir: '/tmp/gallery',
+    theme: 'system',
+    returningUser: false,
+  };
   let clock = Date.now() - 3_600_000;
   let op = 0;
   let allowance: AllowanceState | null = null;
@@ -164,26 +179,31 @@ export function createFakeEasel(
     },
     async signUp() {
       signedIn = true;
+      settings = { ...settings, returningUser: true };
       return session();
     },
     async signIn() {
       signedIn = true;
+      settings = { ...settings, returningUser: true };
       return session();
     },
     async signOut() {
       signedIn = false;
       return session();
     },
-    async getSettings() {
+    async getSignUpOffer() {
       return {
-        serverUrl: 'http://127.0.0.1:4000',
-        allowanceAmount: 100,
-        allowanceDays: 7,
-        galleryDir: '/tmp/gallery',
+        welcome: { credits: 50, expiresInDays: 30 },
+        dailyCredits: 20,
+        password: { minLength: 10, maxLength: 200 },
       };
     },
+    async getSettings() {
+      return settings;
+    },
     async updateSettings(patch) {
-      return { ...(await fake.getSettings({})), ...patch };
+      settings = { ...settings, ...patch };
+      return settings;
     },
     async getSyncState() {
       return syncState();
@@ -427,6 +447,9 @@ export function createFakeEasel(
     },
     async openExternal() {
       return { opened: true };
+    },
+    async notify() {
+      return { shown: false };
     },
     async getDeviceHealth() {
       return { problems: [] };

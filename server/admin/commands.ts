@@ -18,7 +18,7 @@ import {
 } from '../purchases';
 
 /** Parses `--name value` flags; unknown or missing flags are a clear error. */
-export function flags(args: string[], schema: z.ZodObject): Record<string, unknown> {
+function flags(args: string[], schema: z.ZodObject): Record<string, unknown> {
   const out: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../shared/api/common';
+import type { SignUpOffer } from '../../shared/api/auth';
 import { GENESIS_HASH } from '../../shared/ledger/primitives';
 import { type Clock, DAY, MINUTE, plusMs } from '../clock';
 import type { Database } from '../db/database';
@@ -10,8 +12,10 @@ import { hashPassword, verifyPassword } from './passwords';
 
 export interface AuthConfig {
   sessionTtlMs: number;
-  /** Failed sign-ins per email allowed within the window before 429. */
+  /** Sign-ins per email from one address allowed within the window before 429. */
   signInAttempts: number;
+  /** Sign-ins per email from all addresses together within the window before 429. */
+  signInAttemptsPerEmail: number;
   signInWindowMs: number;
   signupBonus: { amount: number; ttlMs: number } | null;
 }
@@ -19,6 +23,7 @@ export interface AuthConfig {
 export const defaultAuthConfig: AuthConfig = {
   sessionTtlMs: 30 * DAY,
   signInAttempts: 5,
+  signInAttemptsPerEmail: 100,
   signInWindowMs: 15 * MINUTE,
   signupBonus: { amount: 50, ttlMs: 30 * DAY },
 };
@@ -54,6 +59,18 @@ export class AuthService {
     private readonly config: AuthConfig = defaultAuthConfig,
   ) {}
 
+  /** What sign-up grants, from the same config that grants it (GET /v1/auth/offer). */
+  offer(): SignUpOffer {
+    const bonus = this.config.signupBonus;
+    return {
+      welcome: bonus
+        ? { credits: bonus.amount, expiresInDays: Math.max(1, Math.round(bonus.ttlMs / DAY)) }
+        : null,
+      dailyCredits: this.ledger.config.dailyCreditsByPlan.free ?? 0,
+      password: { minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX },
+    };
+  }
+
   async signUp(email: string, password: string): Promise<Session> {
     const accountId = `acct_${randomUUID()}`;
     const passwordHash = await hashPassword(password);
@@ -70,7 +87,7 @@ export class AuthService {
     const bonus = this.config.signupBonus;
     if (bonus) {
       await this.ledger.grant(accountId, {
-        operationId: 'signup-bonus',
+        operationId: 'signup:bonus',
         amount: bonus.amount,
         source: 'signup',
         reason: 'welcome to Easel',
@@ -82,18 +99,35 @@ export class AuthService {
     return this.newSession(accountId, email);
   }
 
-  async signIn(email: string, password: string): Promise<Session> {
+  /**
+   * Signs in. The attempt is recorded before it is judged, so parallel guesses all count
+   * (each one sees at least the attempts stored before its own); a success removes its own
+   * record. Limits: per email from one address (a guesser locks out only themselves), and per
+   * email from everywhere (a looser cap on distributed guessing). The per-address request
+   * limit is @fastify/rate-limit on the route (server/http/app.ts).
+   */
+  async signIn(email: string, password: string, address = 'unknown'): Promise<Session> {
     const now = this.clock.now();
     const since = plusMs(now, -this.config.signInWindowMs);
-    const { rows: attempts } = await this.db.query<{ n: string | number }>(
-      'select count(*) as n from signin_attempts where email = $1 and at > $2',
-      [email, since],
+    const attemptId = `try_${randomUUID()}`;
+    await this.db.query('delete from signin_attempts where at <= $1', [since]);
+    await this.db.query(
+      'insert into signin_attempts (id, email, address, at) values ($1, $2, $3, $4)',
+      [attemptId, email, address, now],
     );
-    if (Number(attempts[0]?.n ?? 0) >= this.config.signInAttempts) {
+    const { rows: counts } = await this.db.query<{ mine: string | number; all: string | number }>(
+      `select count(*) filter (where address = $3) as mine, count(*) as all
+         from signin_attempts where email = $1 and at > $2`,
+      [email, since, address],
+    );
+    if (
+      Number(counts[0]?.mine ?? 0) > this.config.signInAttempts ||
+      Number(counts[0]?.all ?? 0) > this.config.signInAttemptsPerEmail
+    ) {
       throw new HttpError(
         429,
         'too-many-attempts',
-        'too many failed sign-ins for this email; try again in a few minutes',
+        'too many sign-ins for this email; try again in a few minutes',
       );
     }
     const { rows } = await this.db.query<{ id: string; password_hash: string }>(
@@ -107,10 +141,8 @@ export class AuthService {
       account?.password_hash ??
         'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     );
-    if (!account || !ok) {
-      await this.db.query('insert into signin_attempts (email, at) values ($1, $2)', [email, now]);
-      throw unauthorized('wrong email or password');
-    }
+    if (!account || !ok) throw unauthorized('wrong email or password');
+    await this.db.query('delete from signin_attempts where id = $1', [attemptId]);
     return this.newSession(account.id, email);
   }
 
@@ -230,7 +262,26 @@ export class AuthService {
       accountId,
       email: a.email,
       plan: a.plan,
+      planRenewsAt: a.plan === 'free' ? null : await this.planRenewsAt(accountId, a.plan),
       devices: await Promise.all(devices.map((d) => this.device(accountId, d.id))),
     };
+  }
+
+  /**
+   * A paid plan renews a month after its latest paid month (docs/architecture.md §7): each paid
+   * month is a fulfilment of the active subscription's checkout. Null if none is on record.
+   */
+  private async planRenewsAt(accountId: string, plan: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ last: string | null }>(
+      `select max(f.credited_at) as last from purchase_fulfilments f
+       join purchase_subscriptions s on s.checkout_id = f.checkout_id
+       where s.account_id = $1 and s.plan_id = $2 and s.status = 'active'`,
+      [accountId, plan],
+    );
+    const last = rows[0]?.last;
+    if (!last) return null;
+    const at = new Date(last);
+    at.setUTCMonth(at.getUTCMonth() + 1);
+    return at.toISOString();
   }
 }

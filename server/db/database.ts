@@ -42,3 +42,39 @@ export function isUniqueViolation(error: unknown): boolean {
     typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
   );
 }
+
+/**
+ * The database connection was lost mid-request (a failover, an idle timeout, a terminated
+ * backend). Nothing was committed; the request may be retried (answered 503).
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(
+      'the database connection was lost; try again (a retry with the same operation id never applies twice)',
+      { cause },
+    );
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/**
+ * True for an error that means the connection itself is gone: PostgreSQL's shutdown and
+ * connection-exception classes (57P01–57P03, 08xxx), or the driver finding the socket closed.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (/^57P0[1-3]$/.test(code) || code.startsWith('08'))) return true;
+  if (
+    typeof code === 'string' &&
+    ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code)
+  )
+    return true;
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|Client has encountered a connection error|not queryable|connection timeout/i.test(
+      message,
+    )
+  );
+}

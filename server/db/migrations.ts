@@ -1,13 +1,15 @@
 import type { Database } from './database';
 import { purchasesMigration } from './migrations/003-purchases';
 import { jobsMigration } from './migrations/004-jobs';
+import { signinAttemptsMigration } from './migrations/005-signin-attempts';
+import { cutoutPreviewsMigration } from './migrations/006-cutout-previews';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
  * is never edited. They run on start inside one transaction each, under an advisory lock so
  * several API instances starting at once migrate exactly once.
  */
-export const migrations: Array<{ version: number; name: string; sql: string }> = [
+const migrations: Array<{ version: number; name: string; sql: string }> = [
   {
     version: 1,
     name: 'accounts, sessions, devices, ledger',
@@ -126,6 +128,8 @@ export const migrations: Array<{ version: number; name: string; sql: string }> =
   },
   purchasesMigration,
   jobsMigration,
+  signinAttemptsMigration,
+  cutoutPreviewsMigration,
 ];
 
 export async function migrate(db: Database): Promise<number[]> {

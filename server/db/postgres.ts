@@ -1,5 +1,12 @@
 import pg from 'pg';
-import { type Database, type Sql, assertOutsideTransaction, markTransaction } from './database';
+import {
+  type Database,
+  DatabaseUnavailableError,
+  type Sql,
+  assertOutsideTransaction,
+  isConnectionLoss,
+  markTransaction,
+} from './database';
 
 /**
  * PostgreSQL through a `pg` pool. `schema`, when given, is created if missing and used as the
@@ -26,17 +33,35 @@ export async function openPostgres(
   pool.on('error', () => {
     /* an idle client died (e.g. server restart); the pool replaces it */
   });
+  /** A lost connection becomes DatabaseUnavailableError (503, retryable); others pass. */
+  const unavailable = (error: unknown): unknown =>
+    isConnectionLoss(error) && !(error instanceof DatabaseUnavailableError)
+      ? new DatabaseUnavailableError(error)
+      : error;
   const query: Sql['query'] = async (text, params) => {
     assertOutsideTransaction();
-    const r = await pool.query(text, params as unknown[] | undefined);
-    return { rows: r.rows };
+    try {
+      const r = await pool.query(text, params as unknown[] | undefined);
+      return { rows: r.rows };
+    } catch (error) {
+      throw unavailable(error);
+    }
   };
   return {
     kind: 'postgres',
     query,
     async transaction(fn) {
       assertOutsideTransaction();
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        throw unavailable(error);
+      });
+      // A checked-out client has no pool listener: without ours, a backend terminated while
+      // this transaction runs would be an unhandled 'error' event and end the process.
+      let broken: unknown = null;
+      const onError = (error: Error) => {
+        broken ??= error;
+      };
+      client.on('error', onError);
       try {
         await client.query('begin');
         const tx: Sql = {
@@ -48,11 +73,20 @@ export async function openPostgres(
         await client.query('commit');
         return result;
       } catch (error) {
-        // A failed rollback means a broken connection, which pg discards; the error is thrown.
-        await client.query('rollback').catch(() => undefined);
-        throw error;
+        if (isConnectionLoss(error)) broken ??= error;
+        if (!broken)
+          await client.query('rollback').catch((e: unknown) => {
+            broken = e;
+          });
+        throw broken ? unavailable(isConnectionLoss(error) ? error : broken) : error;
       } finally {
-        client.release();
+        if (broken) {
+          // Destroyed, never handed to the next request (docs/architecture.md §9).
+          client.release(broken instanceof Error ? broken : true);
+        } else {
+          client.off('error', onError);
+          client.release();
+        }
       }
     },
     async exec(text) {

@@ -56,11 +56,10 @@ export function setCutoutThreads(count: number): void {
 }
 
 /** SHA-256 of the expected u2netp.onnx; another file under that name is refused. */
-export const CUTOUT_MODEL_SHA256 =
-  '309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8';
+const CUTOUT_MODEL_SHA256 = '309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8';
 
 /** Loads (once per thread) the U²-Netp session from the package file, checking its hash. */
-export function loadCutoutModel(): Promise<Ort.InferenceSession> {
+function loadCutoutModel(): Promise<Ort.InferenceSession> {
   session ??= (async () => {
     const path = packageFile(CUTOUT_MODEL.package, CUTOUT_MODEL.file);
     const bytes = await readFile(path);

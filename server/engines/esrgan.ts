@@ -13,7 +13,7 @@ import type { TileModel } from './esrgan-onnx';
 export type { EsrganScale } from './esrgan-models';
 
 /** 'onnxruntime' (default, several times faster) or 'tfjs' (the reference runtime). */
-export type EsrganRuntime = 'onnxruntime' | 'tfjs';
+type EsrganRuntime = 'onnxruntime' | 'tfjs';
 
 let upscaleThreads = availableParallelism();
 
@@ -26,7 +26,7 @@ export function setUpscaleThreads(count: number): void {
   upscaleThreads = Math.max(1, Math.floor(count));
 }
 
-export interface TileOptions {
+interface TileOptions {
   /** Side of a tile in input pixels (default 256). Memory per tile grows with its square. */
   tileSize?: number;
   /** Context in input pixels added around each tile and cropped away afterwards (default 12). */
@@ -45,8 +45,8 @@ export interface EsrganOptions extends TileOptions {
  * 256 px: a 256×256 image is one tile (no margin computed twice), and the thick model's working
  * memory for a tile stays near 0.6 GB.
  */
-export const DEFAULT_TILE_SIZE = 256;
-export const DEFAULT_TILE_PADDING = 12;
+const DEFAULT_TILE_SIZE = 256;
+const DEFAULT_TILE_PADDING = 12;
 
 async function tileModel(scale: EsrganScale, options: EsrganOptions): Promise<TileModel> {
   const tier = options.tier ?? 'fast';

@@ -6,7 +6,7 @@
  */
 import sharp, { type Metadata } from 'sharp';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp';
+type ImageFormat = 'png' | 'jpeg' | 'webp';
 
 export interface ImageLimits {
   /** Largest width × height accepted (after EXIF orientation). */
@@ -51,7 +51,7 @@ function ascii(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /** Which supported format the magic bytes say, or the name of a known but unsupported one. */
-export function sniffFormat(
+function sniffFormat(
   bytes: Uint8Array,
 ): { supported: ImageFormat } | { unsupported: string } | null {
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))

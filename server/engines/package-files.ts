@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url);
 const roots = new Map<string, string>();
 
 /** The folder of the installed package `name` (the one holding its package.json). */
-export function packageRoot(name: string): string {
+function packageRoot(name: string): string {
   const known = roots.get(name);
   if (known) return known;
   let entry: string;

@@ -16,7 +16,7 @@ import {
 import type { ImageResult } from './image-util';
 import { type UpscaleParams, upscale } from './upscale';
 
-export interface EngineTasks {
+interface EngineTasks {
   upscale: { input: Uint8Array; params: UpscaleParams; output: ImageResult };
   cutout: { input: Uint8Array; params: CutoutParams; output: CutoutResult };
   filter: { input: Uint8Array; params: FilterParams; output: ImageResult };
@@ -31,13 +31,7 @@ export type TaskInput<K extends TaskKind> = EngineTasks[K]['input'];
 export type TaskParams<K extends TaskKind> = EngineTasks[K]['params'];
 export type TaskOutput<K extends TaskKind> = EngineTasks[K]['output'];
 
-export const taskKinds: readonly TaskKind[] = [
-  'upscale',
-  'cutout',
-  'filter',
-  'generate',
-  'face-enhance',
-];
+const taskKinds: readonly TaskKind[] = ['upscale', 'cutout', 'filter', 'generate', 'face-enhance'];
 
 export function isTaskKind(value: unknown): value is TaskKind {
   return taskKinds.includes(value as TaskKind);

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 
 /** A natural-looking scene: fractal-noise texture, shapes with edges, a curve and thin lines. */
-export function sceneSvg(size: number): string {
+function sceneSvg(size: number): string {
   const k = size / 256;
   const lines = Array.from(
     { length: 9 },

@@ -10,8 +10,8 @@ import type { EsrganOptions, EsrganScale } from './esrgan';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-input';
 import { type ImageResult, asUint8, openImage, toRaw, toRawGrey } from './image-util';
 
-export type UpscaleFactor = 2 | 4 | 8;
-export type UpscaleMode = 'esrgan' | 'lanczos';
+type UpscaleFactor = 2 | 4 | 8;
+type UpscaleMode = 'esrgan' | 'lanczos';
 
 export interface UpscaleParams extends EsrganOptions {
   factor: UpscaleFactor;
@@ -30,7 +30,7 @@ export const DEFAULT_MAX_OUTPUT_PIXELS = 8192 * 8192;
 
 const factors: readonly UpscaleFactor[] = [2, 4, 8];
 
-export function isUpscaleFactor(value: unknown): value is UpscaleFactor {
+function isUpscaleFactor(value: unknown): value is UpscaleFactor {
   return factors.includes(value as UpscaleFactor);
 }
 

@@ -3,6 +3,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
 import {
   AccountResponse,
@@ -11,16 +12,16 @@ import {
   RotateDeviceKeyRequest,
   SessionResponse,
   SignInRequest,
+  SignUpOffer,
   SignUpRequest,
 } from '../../shared/api/auth';
-import { AddDesignRequest, Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
+import { Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
 import { OperationId } from '../../shared/api/common';
 import {
   AllowanceRequest,
   AllowanceResponse,
   BalanceResponse,
   CaptureRequest,
-  EntryResult,
   HoldRequest,
   HoldResponse,
   PullQuery,
@@ -33,6 +34,7 @@ import {
 import { PublicKeyInfo } from '../../shared/ledger/checkpoint';
 import { SignedPriceBook } from '../../shared/pricing/signed';
 import { LedgerInvariantError } from '../../shared/wallet/fold';
+import { DatabaseUnavailableError } from '../db/database';
 import type { Services } from '../services';
 import { HttpError } from './errors';
 import { JsonText, type RouteDoc, makeRouter, openApiDocument } from './route';
@@ -40,6 +42,8 @@ import { pullResponseJson } from '../ledger/sync-service';
 
 export interface AppOptions {
   bodyLimit?: number;
+  /** Sign-in requests per address per window; false turns the limit off. */
+  authRateLimit?: { max: number; timeWindowMs: number } | false;
   /** Extra routes (purchases, jobs) registered by later modules. */
   extend?: (
     app: FastifyInstance,
@@ -61,6 +65,8 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     // (Widened to Fastify's logger interface, which pino's logger implements.)
     loggerInstance: services.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
+    // Above the Id schema's 128 characters, so a long id gets our own 400 (route.ts), not 414.
+    maxParamLength: 512,
   });
   const docs: RouteDoc[] = [];
   const route = makeRouter(app, docs);
@@ -91,6 +97,13 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
           ? 'the request body is too large'
           : (fe.message ?? 'invalid request');
       return reply.code(fe.statusCode).send({ error: { code, message } });
+    }
+    if (error instanceof DatabaseUnavailableError) {
+      request.log.warn({ err: error.cause }, 'database connection lost; answered 503');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({ error: { code: 'database-unavailable', message: error.message } });
     }
     if (error instanceof LedgerInvariantError)
       request.log.error({ err: error }, 'ledger invariant refused an entry');
@@ -127,6 +140,16 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
 
   route(
     {
+      method: 'GET',
+      path: '/v1/auth/offer',
+      summary: 'What a new account gets (welcome and daily credits) and the password rule',
+      auth: false,
+      response: SignUpOffer,
+    },
+    async () => ({ body: auth.offer() }),
+  );
+  route(
+    {
       method: 'POST',
       path: '/v1/auth/signup',
       summary: 'Create an account and sign in',
@@ -139,19 +162,37 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
       body: await auth.signUp(body.email, body.password),
     }),
   );
-  route(
-    {
-      method: 'POST',
-      path: '/v1/auth/signin',
-      summary: 'Sign in (rate-limited per email)',
-      auth: false,
-      body: SignInRequest,
-      response: SessionResponse,
-    },
-    async ({ body }) => ({
-      body: await auth.signIn(body.email, body.password),
-    }),
-  );
+  // Sign-in is limited per address (docs/architecture.md §11), in memory per instance: one
+  // address can neither guess at speed nor cheaply use the per-email limit on someone else.
+  app.register(async (scope) => {
+    const limit = options.authRateLimit ?? { max: 30, timeWindowMs: 60_000 };
+    if (limit) {
+      await scope.register(rateLimit, {
+        max: limit.max,
+        timeWindow: limit.timeWindowMs,
+        errorResponseBuilder: (_request, context) =>
+          new HttpError(
+            429,
+            'rate-limited',
+            `too many sign-in requests from this address; try again in ${context.after}`,
+          ),
+      });
+    }
+    const authRoute = makeRouter(scope, docs);
+    authRoute(
+      {
+        method: 'POST',
+        path: '/v1/auth/signin',
+        summary: 'Sign in (rate-limited per address, and per email from each address)',
+        auth: false,
+        body: SignInRequest,
+        response: SessionResponse,
+      },
+      async ({ body, request }) => ({
+        body: await auth.signIn(body.email, body.password, request.ip),
+      }),
+    );
+  });
   route(
     { method: 'POST', path: '/v1/auth/signout', summary: 'Revoke this session', auth: true },
     async ({ request }) => {
@@ -417,5 +458,3 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
   options.extend?.(app, route, accountOf);
   return app;
 }
-
-export { AddDesignRequest, EntryResult };

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { Id } from '../../shared/ledger/primitives';
 import { HttpError } from './errors';
 
 export interface RouteDoc {
@@ -40,7 +41,20 @@ export function parseOr400<S extends z.ZodType>(
 }
 
 /**
- * Registers a route whose body and query are validated by zod schemas from shared/, and
+ * The path's parameters, each checked with the shared `Id` schema: a NUL byte, a slash or an
+ * over-long value is a 400 that names the parameter, never a query that fails (a 500).
+ */
+function parseParams(path: string, raw: unknown): Record<string, string> {
+  const given = (raw ?? {}) as Record<string, unknown>;
+  const params: Record<string, string> = {};
+  for (const [, name] of path.matchAll(/\{(\w+)\}/g)) {
+    if (name) params[name] = parseOr400(Id, given[name], name);
+  }
+  return params;
+}
+
+/**
+ * Registers a route whose body, query and path parameters are validated by zod schemas from shared/, and
  * records it for the OpenAPI document. Handlers receive parsed input only.
  */
 export function makeRouter(app: FastifyInstance, docs: RouteDoc[]) {
@@ -65,7 +79,7 @@ export function makeRouter(app: FastifyInstance, docs: RouteDoc[]) {
         const query = (
           doc.query ? parseOr400(doc.query, request.query ?? {}, 'query') : undefined
         ) as z.output<Q>;
-        const params = (request.params ?? {}) as Record<string, string>;
+        const params = parseParams(doc.path, request.params);
         const result = await handler({ body, query, params, request, reply });
         if (reply.sent) return reply;
         reply.code(result.status ?? 200);
@@ -107,7 +121,7 @@ export function openApiDocument(docs: RouteDoc[]) {
       name: m[1],
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: json(Id),
     }));
     if (params.length) op.parameters = params;
     (paths[d.path] ??= {})[d.method.toLowerCase()] = op;

@@ -26,7 +26,7 @@ import {
 import { HttpError } from '../http/errors';
 import { type ProviderChoice, withoutAddresses } from './providers';
 
-export interface EngineImage {
+interface EngineImage {
   role: 'image' | 'mask';
   bytes: Uint8Array;
   width: number;
@@ -67,7 +67,7 @@ export interface RunControl {
 }
 
 /** Thrown when the job's time (bounded by its hold) ran out before a task could start. */
-export class OutOfTimeError extends Error {
+class OutOfTimeError extends Error {
   override readonly name = 'OutOfTimeError';
 }
 

@@ -17,10 +17,15 @@ import { JobsService } from './jobs-service';
 export type Jobs = JobsService;
 
 export function createJobs(services: Services, config: JobsConfig): Jobs {
+  // A job's hold is settled by the job only (confirm, discard, cancel), never the hold API.
+  services.ledger.setHoldOwner(async (tx, holdId) => {
+    const { rows } = await tx.query<{ id: string }>('select id from jobs where hold_id = $1', [
+      holdId,
+    ]);
+    return rows[0] ? `job ${rows[0].id}` : null;
+  });
   return new JobsService(services, config);
 }
 
-export { registerJobRoutes, type AccountOf, type Router } from './routes';
-export { jobsConfigFromEnv, type GenerateConfig, type JobsConfig } from './config';
-export { JobsService } from './jobs-service';
-export { jobIdFor } from './intake';
+export { registerJobRoutes } from './routes';
+export { jobsConfigFromEnv, type JobsConfig } from './config';

@@ -150,8 +150,19 @@ export const jobStore = {
   async outputs(sql: Sql, jobIds: readonly string[]): Promise<Map<string, OutputRow[]>> {
     const byJob = new Map<string, OutputRow[]>();
     if (jobIds.length === 0) return byJob;
+    // A cutout awaiting confirmation shows its marked previews in place of its outputs
+    // (docs/architecture.md §8): the full files are the product, served after the capture.
     const { rows } = await sql.query<OutputRow>(
-      'select * from job_outputs where job_id = any($1) order by job_id, idx',
+      `select o.job_id, o.idx, o.role, o.account_id, o.sha256, o.format, o.width, o.height,
+              o.bytes, o.item_id, o.refund_credits
+         from job_outputs o join jobs j on j.id = o.job_id
+        where o.job_id = any($1) and j.state <> 'awaiting-confirm'
+       union all
+       select p.job_id, p.idx, p.role, p.account_id, p.sha256, 'png', p.width, p.height,
+              p.bytes, null, null
+         from job_previews p join jobs j on j.id = p.job_id
+        where p.job_id = any($1) and j.state = 'awaiting-confirm'
+       order by job_id, idx`,
       [jobIds],
     );
     for (const row of rows) {
@@ -160,6 +171,20 @@ export const jobStore = {
       byJob.set(row.job_id, list);
     }
     return byJob;
+  },
+
+  /** A cutout's previews (same index and role as the outputs they stand for; PNG). */
+  async insertPreviews(
+    tx: Sql,
+    previews: ReadonlyArray<Omit<OutputRow, 'format' | 'item_id' | 'refund_credits'>>,
+  ): Promise<void> {
+    for (const p of previews) {
+      await tx.query(
+        `insert into job_previews (job_id, idx, role, account_id, sha256, width, height, bytes)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [p.job_id, p.idx, p.role, p.account_id, p.sha256, p.width, p.height, p.bytes],
+      );
+    }
   },
 
   async insertOutputs(tx: Sql, outputs: readonly OutputRow[]): Promise<void> {
@@ -313,8 +338,9 @@ export const jobStore = {
   },
 
   /**
-   * The format of a file the account may read: one it uploaded, or an output of its job that is
-   * not failed, cancelled, discarded or expired. Null for anyone else.
+   * The format of a file the account may read: one it uploaded, an output of its job that
+   * succeeded or was confirmed (a cutout's full result only after its capture), or a cutout's
+   * preview while it awaits confirmation. Null for anyone else.
    */
   async readableFormat(sql: Sql, accountId: string, sha256: string): Promise<ImageFormat | null> {
     const { rows } = await sql.query<{ format: ImageFormat }>(
@@ -322,7 +348,11 @@ export const jobStore = {
        union all
        select o.format from job_outputs o join jobs j on j.id = o.job_id
         where o.account_id = $1 and o.sha256 = $2
-          and j.state in ('succeeded', 'awaiting-confirm', 'confirmed')
+          and j.state in ('succeeded', 'confirmed')
+       union all
+       select 'png' from job_previews p join jobs j on j.id = p.job_id
+        where p.account_id = $1 and p.sha256 = $2
+          and j.state in ('awaiting-confirm', 'confirmed')
        limit 1`,
       [accountId, sha256],
     );

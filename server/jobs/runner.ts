@@ -26,6 +26,7 @@ import {
 } from './engine-run';
 import type { JobEvents } from './events';
 import type { FileStore } from './file-store';
+import { markedPreview } from './preview';
 import { type JobRow, jobStore } from './job-store';
 import type { GenerateProviders } from './providers';
 import { type JobTransitions, failures } from './transitions';
@@ -34,9 +35,6 @@ import { type JobTransitions, failures } from './transitions';
 const HOLD_MARGIN_MS = 10_000;
 /** The job row's progress is written at most this often; watchers get every step live. */
 const PROGRESS_FLUSH_MS = 1000;
-
-/** Why a run was told to stop (the AbortSignal's reason). */
-export type StopReason = 'cancelled' | 'gone' | 'shutdown';
 
 export interface RunnerDeps {
   db: Database;
@@ -110,7 +108,17 @@ export class JobRunner {
         return;
       }
       const stored = await Promise.all(outcome.images.map((i) => this.d.files.put(i.bytes)));
-      await this.d.transitions.succeed(row, outcome, stored);
+      // Until a cutout is confirmed (and paid) only marked previews are served (§8).
+      const previews =
+        row.tool === 'cutout'
+          ? await Promise.all(
+              outcome.images.map(async (i) => {
+                const p = await markedPreview(i.bytes);
+                return { ...(await this.d.files.put(p.bytes)), width: p.width, height: p.height };
+              }),
+            )
+          : [];
+      await this.d.transitions.succeed(row, outcome, stored, previews);
     } catch (error) {
       // Storing or settling failed (disk, database): fail the job if it can still be failed.
       this.d.log.error({ err: error, jobId }, 'job outputs could not be stored or settled');

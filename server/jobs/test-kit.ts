@@ -106,7 +106,7 @@ export async function uploadId(
   return res.json();
 }
 
-export async function priceBook(s: JobsTestServer): Promise<PriceBook> {
+async function priceBook(s: JobsTestServer): Promise<PriceBook> {
   return PriceBook.parse(
     (await s.app.inject({ method: 'GET', url: '/v1/price-book' })).json().book,
   );

@@ -119,6 +119,8 @@ export class JobTransitions {
     row: JobRow,
     outcome: EngineOutcome,
     stored: ReadonlyArray<{ sha256: string; bytes: number }>,
+    /** A cutout's marked previews, one per output, shown until it is confirmed. */
+    previews: ReadonlyArray<{ sha256: string; bytes: number; width: number; height: number }> = [],
   ): Promise<boolean> {
     return this.apply(row, async (ctx, job) => {
       if (job.state !== 'running') return false;
@@ -152,9 +154,19 @@ export class JobTransitions {
       const notice = outcome.shortfall
         ? `${made} of ${asked} images were made (${outcome.shortfall.message}); ${amount} of the ${job.credits} credits held were charged`
         : undefined;
-      if (job.tool === 'cutout')
+      if (job.tool === 'cutout') {
+        await jobStore.insertPreviews(
+          ctx.tx,
+          previews.map((p, idx) => ({
+            job_id: job.id,
+            idx,
+            role: outputs[idx]?.role ?? 'image',
+            account_id: job.account_id,
+            ...p,
+          })),
+        );
         await jobStore.change(ctx.tx, job.id, { state: 'awaiting-confirm', progress: 1 }, ctx.now);
-      else
+      } else
         await this.finish(ctx, job, { state: 'succeeded', progress: 1, charged: amount, notice });
       return true;
     });

@@ -24,7 +24,7 @@ export function parseParams(tool: JobTool, json: string): Job['params'] {
   return paramsSchema[tool].parse(JSON.parse(json));
 }
 
-export const fileUrl = (sha256: string): string => `/v1/files/${sha256}`;
+const fileUrl = (sha256: string): string => `/v1/files/${sha256}`;
 
 function outputView(o: OutputRow): JobOutput {
   return {

@@ -8,6 +8,8 @@ import { planCapture, planExpiries, planHoldExpiries } from '../../shared/wallet
 import type { WalletState } from '../../shared/wallet/types';
 import { type Clock, DAY, MINUTE, endOfUtcDay, plusMs } from '../clock';
 import type { Database, Sql } from '../db/database';
+import { isServerOperationId } from '../../shared/api/common';
+import { type Logger, createLogger } from '../../shared/log/logger';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors';
 import { nodeChainDigest, sha256Hex } from '../node-digest';
 import { AccountLocks } from './account-lock';
@@ -55,6 +57,11 @@ export const priorityOf = (source: BucketSource): number => (source === 'daily' 
  */
 export class LedgerService {
   private readonly locks = new AccountLocks();
+  /**
+   * Says who else owns a hold (a job's hold is resolved only by the job: confirm, discard,
+   * cancel); the public hold API refuses those (docs/architecture.md §8).
+   */
+  private holdOwner: (tx: Sql, holdId: string) => Promise<string | null> = async () => null;
   /** Folded state per account, valid for the head seq it was folded to (checked under lock). */
   private readonly folds = new Map<string, WalletFold>();
 
@@ -62,6 +69,7 @@ export class LedgerService {
     readonly db: Database,
     readonly clock: Clock,
     readonly config: LedgerConfig = defaultLedgerConfig,
+    private readonly log: Logger = createLogger('off'),
   ) {}
 
   /**
@@ -85,6 +93,18 @@ export class LedgerService {
             const previous = await ledgerStore.findOperation(tx, accountId, operation.operationId);
             if (previous) {
               if (previous.request_hash !== requestHash) {
+                if (isServerOperationId(operation.operationId)) {
+                  // The server's own write met its id used otherwise: an operator must look
+                  // (docs/architecture.md §2, idempotency); the caller decides how to go on.
+                  this.log.error(
+                    {
+                      accountId,
+                      operationId: operation.operationId,
+                      incident: 'operation-id-conflict',
+                    },
+                    'operator incident: an internal ledger write met its operation id already used for another request',
+                  );
+                }
                 throw conflict(
                   'operation-id-reused',
                   `operation ${operation.operationId} was already used for a different request`,
@@ -255,6 +275,20 @@ export class LedgerService {
     return due.length;
   }
 
+  /** Registers who owns holds besides the public hold API (the jobs module). */
+  setHoldOwner(owner: (tx: Sql, holdId: string) => Promise<string | null>): void {
+    this.holdOwner = owner;
+  }
+
+  private async refuseOwnedHold(tx: Sql, holdId: string): Promise<void> {
+    const owner = await this.holdOwner(tx, holdId);
+    if (owner)
+      throw conflict(
+        'hold-belongs-to-job',
+        `hold ${holdId} belongs to ${owner}: confirm, discard or cancel the job instead`,
+      );
+  }
+
   // ---- operations -------------------------------------------------------------------------
 
   async hold(
@@ -304,6 +338,7 @@ export class LedgerService {
       { operationId: req.operationId, request: { op: 'capture', holdId, ...req } },
       async (ctx) => {
         const hold = openHoldOr409(ctx.fold, holdId);
+        await this.refuseOwnedHold(ctx.tx, holdId);
         if (req.amount > hold.amount)
           throw badRequest(
             'capture-exceeds-hold',
@@ -341,6 +376,7 @@ export class LedgerService {
       { operationId: req.operationId, request: { op: 'release', holdId, ...req } },
       async (ctx) => {
         const hold = openHoldOr409(ctx.fold, holdId);
+        await this.refuseOwnedHold(ctx.tx, holdId);
         const entry = ctx.append({
           type: 'release',
           operationId: req.operationId,

@@ -19,7 +19,8 @@ export interface CheckoutUrls {
   /** Where the browser goes after paying / cancelling (pages of this server). */
   success(checkoutId: string): string;
   cancel(checkoutId: string): string;
-  sandbox(checkoutId: string): string;
+  /** The sandbox page; `key` is known only to the buyer who started the checkout. */
+  sandbox(checkoutId: string, key: string): string;
 }
 
 /** Starting checkouts (idempotent per operation id) and telling the app how they stand. */
@@ -73,7 +74,11 @@ export class Checkouts {
       currency: item.currency,
       status: provider === 'sandbox' ? 'open' : 'creating',
       status_reason: null,
-      url: provider === 'sandbox' ? this.urls.sandbox(id) : null,
+      // The sandbox's page answers only with this key, which only the buyer's session receives.
+      url:
+        provider === 'sandbox'
+          ? this.urls.sandbox(id, randomBytes(24).toString('base64url'))
+          : null,
       payment_ref: null,
       subscription_ref: null,
       purchase_id: null,

@@ -21,7 +21,10 @@ export interface PurchasesConfig {
   publicUrl: string;
   /** null: no Stripe keys, so the sandbox provider runs (if allowed). */
   stripe: StripeSettings | null;
-  /** Whether the sandbox provider may run when Stripe is not configured (default true). */
+  /**
+   * Whether the sandbox provider runs when Stripe is not configured. Unset: only when the
+   * public URL is a loopback address (the embedded server); true must be asked for anywhere else.
+   */
   sandbox?: boolean;
   /** Catalog data (validated on start); the default catalog when absent. */
   catalog?: unknown;
@@ -44,7 +47,7 @@ const Env = z.object({
   STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
   EASEL_PUBLIC_URL: z.string().url().optional(),
-  EASEL_SANDBOX_PAYMENTS: z.enum(['on', 'off']).default('on'),
+  EASEL_SANDBOX_PAYMENTS: z.enum(['on', 'off', 'auto']).default('auto'),
   EASEL_CATALOG_FILE: z.string().min(1).optional(),
 });
 
@@ -75,7 +78,7 @@ export function purchasesConfigFromEnv(
   return {
     publicUrl: e.EASEL_PUBLIC_URL ?? fallbackPublicUrl,
     stripe,
-    sandbox: e.EASEL_SANDBOX_PAYMENTS === 'on',
+    ...(e.EASEL_SANDBOX_PAYMENTS === 'auto' ? {} : { sandbox: e.EASEL_SANDBOX_PAYMENTS === 'on' }),
     ...(e.EASEL_CATALOG_FILE
       ? { catalog: JSON.parse(readFileSync(e.EASEL_CATALOG_FILE, 'utf8')) as unknown }
       : {}),

@@ -72,8 +72,9 @@ function describe(item: CatalogItem): string {
   return `${item.credits.toLocaleString('en-US')} ${item.creditKind} credits${bonus}, valid ${item.expiresAfterDays} days.`;
 }
 
-export function sandboxCheckoutPage(row: CheckoutRow, item: CatalogItem): string {
+export function sandboxCheckoutPage(row: CheckoutRow, item: CatalogItem, key: string): string {
   const id = escapeHtml(row.id);
+  const k = escapeHtml(encodeURIComponent(key));
   const price = formatMoney(row.amount_cents, row.currency);
   const per = item.type === 'plan' ? ' / month' : '';
   return page(
@@ -84,8 +85,8 @@ export function sandboxCheckoutPage(row: CheckoutRow, item: CatalogItem): string
 <p>${escapeHtml(describe(item))}</p>
 <p class="price">${escapeHtml(price + per)} <small>(sandbox)</small></p>
 </div>
-<form method="post" action="/sandbox/checkout/${id}/pay"><button class="pay" type="submit">Pay ${escapeHtml(price)} (sandbox)</button></form>
-<form method="post" action="/sandbox/checkout/${id}/cancel"><button type="submit">Cancel</button></form>`,
+<form method="post" action="/sandbox/checkout/${id}/pay?key=${k}"><button class="pay" type="submit">Pay ${escapeHtml(price)} (sandbox)</button></form>
+<form method="post" action="/sandbox/checkout/${id}/cancel?key=${k}"><button type="submit">Cancel</button></form>`,
   );
 }
 

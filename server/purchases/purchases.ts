@@ -31,7 +31,9 @@ export class Purchases {
     this.catalog = parseCatalog(config.catalog ?? defaultCatalogData);
     this.log = config.log ?? services.log.child({ component: 'purchases' });
     this.publicUrl = new URL(config.publicUrl).toString().replace(/\/+$/, '');
-    this.provider = config.stripe ? 'stripe' : config.sandbox === false ? null : 'sandbox';
+    // The sandbox gives credits away: on by itself only where nobody else can reach it (§7).
+    const sandbox = config.sandbox ?? isLoopback(this.publicUrl);
+    this.provider = config.stripe ? 'stripe' : sandbox ? 'sandbox' : null;
     this.fulfilment = new Fulfilment(services, this.log);
     this.stripe = config.stripe ? new StripeGateway(config.stripe) : null;
     this.stripeWebhook = this.stripe
@@ -47,7 +49,7 @@ export class Purchases {
       {
         success: (id) => `${base}/purchases/${id}/success`,
         cancel: (id) => `${base}/purchases/${id}/cancelled`,
-        sandbox: (id) => `${base}/sandbox/checkout/${id}`,
+        sandbox: (id, key) => `${base}/sandbox/checkout/${id}?key=${key}`,
       },
       config.checkoutTtlMs ?? DAY,
       this.log,
@@ -55,7 +57,7 @@ export class Purchases {
     if (this.provider === 'sandbox' && !isLoopback(this.publicUrl))
       this.log.warn(
         { publicUrl: this.publicUrl },
-        'the sandbox payment provider is on at a non-local address: anyone can "buy" credits without paying. Configure Stripe or set EASEL_SANDBOX_PAYMENTS=off',
+        'the sandbox payment provider is on at a non-local address (EASEL_SANDBOX_PAYMENTS=on): any account can "buy" credits without paying. Configure Stripe or unset it',
       );
   }
 
@@ -64,7 +66,7 @@ export class Purchases {
   }
 }
 
-function isLoopback(url: string): boolean {
+export function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 }

@@ -6,7 +6,7 @@ import type { ProviderPayment } from './provider-payment';
 import type { Purchases } from './purchases';
 import { purchaseStore as store } from './store';
 
-export type ReconcileIssueKind =
+type ReconcileIssueKind =
   | 'paid-not-credited'
   | 'credited-twice'
   | 'credited-without-payment'
@@ -16,7 +16,7 @@ export type ReconcileIssueKind =
   | 'partial-refund'
   | 'provider-not-checked';
 
-export interface LedgerPurchase {
+interface LedgerPurchase {
   accountId: string;
   seq: number;
   at: string;
@@ -29,7 +29,7 @@ export interface LedgerPurchase {
   credits: number;
 }
 
-export interface LedgerReversal {
+interface LedgerReversal {
   accountId: string;
   seq: number;
   at: string;
@@ -41,14 +41,14 @@ export interface LedgerReversal {
 }
 
 /** One payment beside what the ledger did with it. */
-export interface ReconcileLine {
+interface ReconcileLine {
   purchaseId: string;
   payment: ProviderPayment | null;
   credited: LedgerPurchase[];
   reversals: LedgerReversal[];
 }
 
-export interface ReconcileIssue {
+interface ReconcileIssue {
   kind: ReconcileIssueKind;
   purchaseId: string;
   accountId: string | null;

@@ -3,6 +3,7 @@ import { planReversal } from '../../shared/wallet/plan';
 import type { WriteContext } from '../ledger/ledger-service';
 import type { Services } from '../services';
 import type { Logger } from '../../shared/log/logger';
+import { HttpError } from '../http/errors';
 import { type FulfilmentRow, type ProviderReversal, purchaseStore as store } from './store';
 
 /**
@@ -33,25 +34,47 @@ export async function reversePayment(
   const operationId = reversalOperation(rev.provider, rev.reason, rev.ref);
   let reversed = 0;
   for (const [accountId, fulfilments] of byAccount) {
-    const r = await services.ledger.write(
-      accountId,
-      { operationId, request: { op: 'reverse', ref: rev.ref, reason: rev.reason } },
-      async (ctx) => {
-        let entries = 0;
-        for (const f of fulfilments)
-          entries += reverseInto(ctx, f.purchase_id, rev.reason, operationId);
-        const first = fulfilments[0];
-        if (first)
-          await store.markReversalApplied(
-            ctx.tx,
-            rev.provider,
-            rev.ref,
-            first.purchase_id,
-            ctx.now,
-          );
-        return { status: 200, body: { entries } };
-      },
-    );
+    const write = (id: string) =>
+      services.ledger.write(
+        accountId,
+        { operationId: id, request: { op: 'reverse', ref: rev.ref, reason: rev.reason } },
+        async (ctx) => {
+          let entries = 0;
+          for (const f of fulfilments) entries += reverseInto(ctx, f.purchase_id, rev.reason, id);
+          const first = fulfilments[0];
+          if (first)
+            await store.markReversalApplied(
+              ctx.tx,
+              rev.provider,
+              rev.ref,
+              first.purchase_id,
+              ctx.now,
+            );
+          return { status: 200, body: { entries } };
+        },
+      );
+    let r: Awaited<ReturnType<typeof write>>;
+    try {
+      r = await write(operationId);
+    } catch (error) {
+      if (!(error instanceof HttpError && error.code === 'operation-id-reused')) throw error;
+      // The id is taken by something else (data from before client ids lost ':'): an operator
+      // incident, and the credits are still taken back under a second server id. reverseInto
+      // skips what is reversed already, so this is idempotent too (docs/architecture.md §7).
+      await store.recordIncident(services.db, {
+        provider: rev.provider,
+        ref: rev.ref,
+        accountId,
+        code: 'operation-id-conflict',
+        message: `reversal operation ${operationId} was already used for another request`,
+        now: services.clock.now(),
+      });
+      log.error(
+        { provider: rev.provider, ref: rev.ref, accountId, operationId },
+        'operator incident: reversal operation id already used; reversing under a second id',
+      );
+      r = await write(`${operationId}:after-conflict`);
+    }
     if (!r.replayed) reversed += r.body.entries;
   }
   return reversed > 0 ? 'reversed' : 'already-reversed';

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   CatalogResponse,
@@ -99,37 +100,48 @@ function registerSandboxPages(app: FastifyInstance, purchases: Purchases): void 
       { parseAs: 'string' },
       (_req, _body, done) => done(null, {}),
     );
-    scope.get<{ Params: { sessionId: string } }>(
-      '/sandbox/checkout/:sessionId',
-      async (req, reply) =>
-        withCheckout(purchases, req.params.sessionId, reply, (row) => {
-          if (row.provider !== 'sandbox') return null;
-          if (row.status === 'complete') return successPage(row);
-          if (row.status !== 'open' || purchases.services.clock.now() >= row.expires_at)
-            return messagePage(
-              'Checkout closed',
-              `This checkout is ${row.status === 'open' ? 'expired' : row.status}: nothing was charged.`,
-            );
-          return sandboxCheckoutPage(row, itemOf(row));
-        }),
+    type PageRequest = { Params: { sessionId: string }; Querystring: { key?: unknown } };
+    scope.get<PageRequest>('/sandbox/checkout/:sessionId', async (req, reply) =>
+      withCheckout(purchases, req.params.sessionId, reply, (row) => {
+        if (row.provider !== 'sandbox') return null;
+        const key = buyerKey(row, req.query.key);
+        if (key === null) return null;
+        if (row.status === 'complete') return successPage(row);
+        if (row.status !== 'open' || purchases.services.clock.now() >= row.expires_at)
+          return messagePage(
+            'Checkout closed',
+            `This checkout is ${row.status === 'open' ? 'expired' : row.status}: nothing was charged.`,
+          );
+        return sandboxCheckoutPage(row, itemOf(row), key);
+      }),
     );
-    scope.post<{ Params: { sessionId: string } }>(
-      '/sandbox/checkout/:sessionId/pay',
-      async (req, reply) =>
+    const action = (name: 'pay' | 'cancel') =>
+      scope.post<PageRequest>(`/sandbox/checkout/:sessionId/${name}`, async (req, reply) =>
         pageAction(reply, async () => {
-          const row = await purchases.sandbox.pay(checkoutIdOr404(req.params.sessionId));
-          return `/purchases/${row.id}/success`;
+          const id = checkoutIdOr404(req.params.sessionId);
+          const row = await store.checkout(purchases.services.db, id);
+          if (!row || buyerKey(row, req.query.key) === null)
+            throw new HttpError(404, 'not-found', 'There is no such checkout.');
+          const done = await purchases.sandbox[name](id);
+          return `/purchases/${done.id}/${name === 'pay' ? 'success' : 'cancelled'}`;
         }),
-    );
-    scope.post<{ Params: { sessionId: string } }>(
-      '/sandbox/checkout/:sessionId/cancel',
-      async (req, reply) =>
-        pageAction(reply, async () => {
-          const row = await purchases.sandbox.cancel(checkoutIdOr404(req.params.sessionId));
-          return `/purchases/${row.id}/cancelled`;
-        }),
-    );
+      );
+    action('pay');
+    action('cancel');
   });
+}
+
+/**
+ * The key of a sandbox checkout's page, when `given` is it: it is in the url that only the
+ * buyer's session received when starting the checkout (docs/architecture.md §7).
+ */
+function buyerKey(row: CheckoutRow, given: unknown): string | null {
+  if (typeof given !== 'string' || row.url === null) return null;
+  const expected = new URL(row.url).searchParams.get('key');
+  if (!expected) return null;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b) ? expected : null;
 }
 
 function checkoutIdOr404(raw: string): string {

@@ -32,7 +32,10 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
     return res.json<{ sessionId: string; url: string; provider: string; status: string }>();
   };
   /** The path the app opens in the browser (the server's own page). */
-  const pathOf = (url: string) => new URL(url).pathname;
+  const pathOf = (url: string) => `${new URL(url).pathname}${new URL(url).search}`;
+  /** A form action of the checkout's page (its key is in the url only the buyer got). */
+  const actionOf = (c: { url: string }, name: 'pay' | 'cancel') =>
+    `${new URL(c.url).pathname}/${name}${new URL(c.url).search}`;
   const status = async (u: User, id: string) =>
     (await t.app.inject({ method: 'GET', url: `/v1/purchases/${id}`, headers: u.headers })).json();
 
@@ -70,7 +73,9 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
     const u = await signUp(t.app);
     const c = await start(u, 'pack-200');
     expect(c).toMatchObject({ provider: 'sandbox', status: 'open' });
-    expect(c.url).toBe(`http://127.0.0.1:4780/sandbox/checkout/${c.sessionId}`);
+    expect(c.url).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:4780/sandbox/checkout/${c.sessionId}\\?key=[\\w-]{32}$`),
+    );
 
     const page = await t.app.inject({ method: 'GET', url: pathOf(c.url) });
     expect(page.statusCode).toBe(200);
@@ -78,14 +83,14 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
     expect(page.headers['content-security-policy']).toMatch(/default-src 'none'/);
     expect(page.headers['content-security-policy']).toMatch(/form-action 'self'/);
     expect(page.body).toContain('Sandbox — no real payment');
-    expect(page.body).toContain(`action="/sandbox/checkout/${c.sessionId}/pay"`);
-    expect(page.body).toContain(`action="/sandbox/checkout/${c.sessionId}/cancel"`);
+    expect(page.body).toContain(`action="${actionOf(c, 'pay')}"`);
+    expect(page.body).toContain(`action="${actionOf(c, 'cancel')}"`);
     expect(page.body).toContain('$14.90');
     expect(page.body).not.toContain('<script');
 
     const pay = await t.app.inject({
       method: 'POST',
-      url: `/sandbox/checkout/${c.sessionId}/pay`,
+      url: actionOf(c, 'pay'),
       headers: form,
       payload: '',
     });
@@ -131,7 +136,7 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
     const seq = await headSeq(t.db, u.accountId);
     const again = await t.app.inject({
       method: 'POST',
-      url: `/sandbox/checkout/${c.sessionId}/pay`,
+      url: actionOf(c, 'pay'),
       headers: form,
       payload: '',
     });
@@ -155,7 +160,7 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
     const entries = await entryCount(t.db);
     const cancel = await t.app.inject({
       method: 'POST',
-      url: `/sandbox/checkout/${c.sessionId}/cancel`,
+      url: actionOf(c, 'cancel'),
       headers: form,
       payload: 'x=1',
     });
@@ -166,7 +171,7 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
     expect(await status(u, c.sessionId)).toMatchObject({ status: 'canceled', purchaseId: null });
     const pay = await t.app.inject({
       method: 'POST',
-      url: `/sandbox/checkout/${c.sessionId}/pay`,
+      url: actionOf(c, 'pay'),
       headers: form,
       payload: '',
     });
@@ -183,7 +188,7 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
     const u = await signUp(t.app);
     const c = await start(u, 'pack-100');
     t.clock.advance(DAY + 1);
-    const pay = await t.app.inject({ method: 'POST', url: `/sandbox/checkout/${c.sessionId}/pay` });
+    const pay = await t.app.inject({ method: 'POST', url: actionOf(c, 'pay') });
     expect(pay.statusCode).toBe(410);
     expect(await status(u, c.sessionId)).toMatchObject({ status: 'expired', purchaseId: null });
   });
@@ -191,7 +196,7 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
   it('buys a plan in the sandbox: the month’s credits and the plan, through the invoice path', async () => {
     const u = await signUp(t.app);
     const c = await start(u, 'pro');
-    await t.app.inject({ method: 'POST', url: `/sandbox/checkout/${c.sessionId}/pay` });
+    await t.app.inject({ method: 'POST', url: actionOf(c, 'pay') });
     const { rows } = await t.db.query<{ plan: string }>('select plan from accounts where id = $1', [
       u.accountId,
     ]);
@@ -222,7 +227,7 @@ describe.each(backends)('sandbox purchases through HTTP on %s', (backend) => {
   it('reverses a sandbox refund through the same path as Stripe’s', async () => {
     const u = await signUp(t.app);
     const c = await start(u, 'pack-100');
-    await t.app.inject({ method: 'POST', url: `/sandbox/checkout/${c.sessionId}/pay` });
+    await t.app.inject({ method: 'POST', url: actionOf(c, 'pay') });
     expect(await t.purchases.sandbox.refund(c.sessionId)).toBe('reversed');
     expect(await t.purchases.sandbox.refund(c.sessionId)).toBe('already-reversed');
     expect(await status(u, c.sessionId)).toMatchObject({ reversed: true });

@@ -18,7 +18,7 @@ interface SandboxPaymentRow {
 }
 
 /** The sandbox's ids for one checkout: its payment, and for a plan its subscription and first invoice. */
-export function sandboxRefs(checkoutId: string) {
+function sandboxRefs(checkoutId: string) {
   const hex = checkoutId.slice('chk_'.length);
   return {
     paymentId: `sbx_pay_${hex}`,

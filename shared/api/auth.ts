@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from '../ledger/primitives';
+import { Id, Timestamp } from '../ledger/primitives';
 import { Email, Password } from './common';
 
 export const SignUpRequest = z.strictObject({ email: Email, password: Password });
@@ -33,7 +33,26 @@ export type DeviceResponse = z.infer<typeof DeviceResponse>;
 export const AccountResponse = z.strictObject({
   accountId: Id,
   email: z.string(),
+  /** The catalog item id of the plan the account is on ('free' unless a subscription is active). */
   plan: z.string(),
+  /**
+   * When a paid plan next renews: a month after its latest paid month (docs/architecture.md §7).
+   * Null on the free plan.
+   */
+  planRenewsAt: Timestamp.nullable(),
   devices: z.array(DeviceResponse),
 });
 export type AccountResponse = z.infer<typeof AccountResponse>;
+
+/**
+ * What a new account gets, as the server grants it (GET /v1/auth/offer, no sign-in), so sign-up
+ * states it exactly instead of a hard-coded promise.
+ */
+export const SignUpOffer = z.strictObject({
+  /** One-off welcome credits and the days they last; null when the server grants none. */
+  welcome: z.strictObject({ credits: z.int().min(1), expiresInDays: z.int().min(1) }).nullable(),
+  /** Free credits on each UTC day the account is used (the free plan); they end at midnight UTC. */
+  dailyCredits: z.int().min(0),
+  password: z.strictObject({ minLength: z.int().min(1), maxLength: z.int().min(1) }),
+});
+export type SignUpOffer = z.infer<typeof SignUpOffer>;

@@ -22,13 +22,3 @@ export const RedeemRequest = z.strictObject({
   priceBookVersion: z.int().min(1),
 });
 export const RedeemResponse = z.strictObject({ designId: Id, seq: z.int(), credits: z.int() });
-
-export const AddDesignRequest = z.strictObject({
-  designId: Id,
-  title: z.string().min(1).max(120),
-  description: z.string().max(2000).default(''),
-  priceCents: z.int().min(0).max(100_000_000),
-  previewSvg: z.string().max(200_000),
-  fileBase64: z.string().max(20_000_000),
-  fileMime: z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/),
-});

@@ -6,7 +6,7 @@ import { OperationId } from './common';
 /** The longest prompt (and negative prompt) a generate job accepts. */
 export const MAX_PROMPT_LENGTH = 1000;
 /** The largest side of a generated image (the engines' limit). */
-export const MAX_GENERATE_SIDE = 4096;
+const MAX_GENERATE_SIDE = 4096;
 
 export const JobTool = z.enum(['generate', 'filter', 'upscale', 'cutout', 'face-enhance']);
 export type JobTool = z.infer<typeof JobTool>;
@@ -29,7 +29,7 @@ export const JobState = z.enum([
 export type JobState = z.infer<typeof JobState>;
 
 /** States a job never leaves. */
-export const finalJobStates: readonly JobState[] = [
+const finalJobStates: readonly JobState[] = [
   'succeeded',
   'failed',
   'cancelled',
@@ -75,8 +75,8 @@ export const FilterJobParams = z.strictObject({
 });
 export type FilterJobParams = z.infer<typeof FilterJobParams>;
 
-export const UpscaleTier = z.enum(UpscaleTiers);
-export type UpscaleTier = z.infer<typeof UpscaleTier>;
+const UpscaleTier = z.enum(UpscaleTiers);
+type UpscaleTier = z.infer<typeof UpscaleTier>;
 
 export const UpscaleJobParams = z.strictObject({
   uploadId: Id,
@@ -100,11 +100,11 @@ export const FaceEnhanceJobParams = z.strictObject({ uploadId: Id });
 export type FaceEnhanceJobParams = z.infer<typeof FaceEnhanceJobParams>;
 
 /** The quote the user was shown; a different amount or version is answered with the fresh one (409). */
-export const JobQuote = z.strictObject({
+const JobQuote = z.strictObject({
   credits: z.int().min(0),
   priceBookVersion: z.int().min(1),
 });
-export type JobQuote = z.infer<typeof JobQuote>;
+type JobQuote = z.infer<typeof JobQuote>;
 
 const common = { operationId: OperationId, quote: JobQuote };
 
@@ -117,7 +117,7 @@ export const CreateJobRequest = z.discriminatedUnion('tool', [
 ]);
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 
-export const JobParams = z.union([
+const JobParams = z.union([
   GenerateJobParams,
   FilterJobParams,
   UpscaleJobParams,
@@ -143,7 +143,7 @@ export const JobOutput = z.strictObject({
 });
 export type JobOutput = z.infer<typeof JobOutput>;
 
-export const JobError = z.strictObject({ code: z.string(), message: z.string() });
+const JobError = z.strictObject({ code: z.string(), message: z.string() });
 
 /** The largest preview frame an event carries (base64 characters). */
 export const MAX_PREVIEW_BASE64 = 400_000;
@@ -233,11 +233,11 @@ export const UploadResponse = z.strictObject({
 export type UploadResponse = z.infer<typeof UploadResponse>;
 
 /** Whether something can run on this server now and, when not, why (a sentence for the user). */
-export const Availability = z.strictObject({
+const Availability = z.strictObject({
   available: z.boolean(),
   reason: z.string().max(300).nullable(),
 });
-export type Availability = z.infer<typeof Availability>;
+type Availability = z.infer<typeof Availability>;
 
 /** A model the price book prices, and whether this server has an engine that runs it. */
 export const ModelCapability = z.strictObject({

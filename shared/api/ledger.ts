@@ -57,8 +57,6 @@ export const HoldResponse = z.strictObject({
 });
 export type HoldResponse = z.infer<typeof HoldResponse>;
 
-export const EntryResult = z.strictObject({ seq: z.int(), hash: z.string() });
-
 export const AllowanceRequest = z.strictObject({
   operationId: OperationId,
   deviceId: Id,

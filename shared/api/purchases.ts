@@ -3,7 +3,7 @@ import { CreditKind, Id, Timestamp } from '../ledger/primitives';
 import { OperationId } from './common';
 
 /** ISO 4217 code in lower case, as Stripe writes it. */
-export const Currency = z.string().regex(/^[a-z]{3}$/, 'a currency is three lowercase letters');
+const Currency = z.string().regex(/^[a-z]{3}$/, 'a currency is three lowercase letters');
 
 const itemBase = {
   itemId: Id,
@@ -26,7 +26,7 @@ export const CatalogPack = z.strictObject({
 export type CatalogPack = z.infer<typeof CatalogPack>;
 
 /** A monthly plan. A plan priced 0 (Free) cannot be bought: every account starts on it. */
-export const CatalogPlan = z.strictObject({
+const CatalogPlan = z.strictObject({
   ...itemBase,
   type: z.literal('plan'),
   interval: z.literal('month'),
@@ -36,7 +36,7 @@ export const CatalogPlan = z.strictObject({
   dailyCredits: z.int().min(0).max(100_000).default(0),
   priceCents: z.int().min(0).max(10_000_000),
 });
-export type CatalogPlan = z.infer<typeof CatalogPlan>;
+type CatalogPlan = z.infer<typeof CatalogPlan>;
 
 export const CatalogItem = z.discriminatedUnion('type', [CatalogPack, CatalogPlan]);
 export type CatalogItem = z.infer<typeof CatalogItem>;

@@ -11,7 +11,7 @@ export interface KeyPair {
 }
 
 /** A key id names a public key: the first 16 hex digits of its SHA-256. */
-export function keyIdOf(publicKeyHex: string): string {
+function keyIdOf(publicKeyHex: string): string {
   return toHex(sha256(fromHex(publicKeyHex))).slice(0, 16);
 }
 

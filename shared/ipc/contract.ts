@@ -20,6 +20,7 @@ import {
   Settings,
   SettingsPatch,
   SignedPriceBook,
+  SignUpOffer,
   StoreCatalog,
   SubmitJob,
   SyncState,
@@ -41,6 +42,8 @@ export const ipcCalls = {
   signUp: { params: Credentials, result: SessionInfo },
   signIn: { params: Credentials, result: SessionInfo },
   signOut: { params: Empty, result: SessionInfo },
+  /** What a new account gets and the password rule, from the server (no sign-in needed). */
+  getSignUpOffer: { params: Empty, result: SignUpOffer },
 
   getSettings: { params: Empty, result: Settings },
   updateSettings: { params: SettingsPatch, result: Settings },
@@ -109,6 +112,14 @@ export const ipcCalls = {
   openExternal: {
     params: z.strictObject({ url: z.string().url().max(2000) }),
     result: z.strictObject({ opened: z.boolean() }),
+  },
+  /**
+   * A system notification (a run finished while the user was elsewhere). `shown: false` where
+   * main has none (browser mode): the renderer then uses the web Notification API or a toast.
+   */
+  notify: {
+    params: z.strictObject({ title: z.string().min(1).max(120), body: z.string().max(400) }),
+    result: z.strictObject({ shown: z.boolean() }),
   },
 
   /** What main could not read (docs/architecture.md §10), each with its way out. */

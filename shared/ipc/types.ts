@@ -3,6 +3,7 @@ import { Design } from '../api/catalog';
 import { EngineKind, EngineModelMap, EngineState, EngineTestResult } from '../api/engine';
 import { JobState, JobTool, ToolsResponse } from '../api/jobs';
 import { Email } from '../api/common';
+import { SignUpOffer } from '../api/auth';
 import { PublicKeyInfo, SignedCheckpoint } from '../ledger/checkpoint';
 import { WireEntry } from '../ledger/entry';
 import { SignedPriceBook } from '../pricing/signed';
@@ -24,14 +25,28 @@ export type SessionInfo = z.infer<typeof SessionInfo>;
 
 export const Credentials = z.strictObject({ email: Email, password: z.string().min(1).max(200) });
 
-export const Settings = z.strictObject({
+/** Light, dark, or as the system says (prefers-color-scheme). */
+export const ThemeSetting = z.enum(['system', 'light', 'dark']);
+export type ThemeSetting = z.infer<typeof ThemeSetting>;
+
+const settingsFields = {
   serverUrl: z.string().url(),
   allowanceAmount: z.int().min(0).max(100_000),
   allowanceDays: z.int().min(1).max(30),
   galleryDir: z.string(),
+  theme: ThemeSetting,
+  /** Someone has signed in on this device: the sign-in form opens on "Sign in", not sign-up. */
+  returningUser: z.boolean(),
+};
+/** Device settings (docs/architecture.md §10); fields added later default, so older files read. */
+export const Settings = z.strictObject({
+  ...settingsFields,
+  theme: settingsFields.theme.default('system'),
+  returningUser: settingsFields.returningUser.default(false),
 });
 export type Settings = z.infer<typeof Settings>;
-export const SettingsPatch = Settings.partial().strict();
+/** No defaults here: a patch names only what it changes. */
+export const SettingsPatch = z.strictObject(settingsFields).partial();
 
 export const SyncState = z.strictObject({
   status: z.enum(['idle', 'syncing', 'offline', 'error']),
@@ -143,20 +158,38 @@ export const StoreCatalog = z.strictObject({
     }),
   ),
   provider: z.enum(['stripe', 'sandbox']),
+  /**
+   * The signed-in account's plan (a plan's itemId) and when it renews (null on the free plan);
+   * null when not known (signed out, or the server could not say). Optional: older cached
+   * copies of the catalog lack it.
+   */
+  currentPlan: z
+    .strictObject({ itemId: z.string(), renewsAt: z.string().nullable() })
+    .nullable()
+    .optional(),
 });
 export type StoreCatalog = z.infer<typeof StoreCatalog>;
+
+export { SignUpOffer };
 
 export const PurchaseStatus = z.strictObject({
   sessionId: z.string(),
   status: z.enum(['pending', 'paid', 'credited', 'cancelled', 'failed', 'timed-out']),
   message: z.string().nullable(),
+  /** The checkout page, kept as a link in the Store (docs/architecture.md §7). */
+  checkoutUrl: z.string().url().nullable().optional(),
+  /**
+   * Whether main opened it in the system browser. Browser mode has none: the renderer opens it
+   * in a tab within the user's Buy click.
+   */
+  opened: z.boolean().optional(),
 });
 export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
 
 // The job vocabulary is the server's (shared/api/jobs.ts): one definition for HTTP and IPC.
-export const ToolName = JobTool;
+const ToolName = JobTool;
 
-export const JobOutput = z.strictObject({
+const JobOutput = z.strictObject({
   itemId: z.string(),
   sha256: z.string(),
   width: z.int(),
@@ -196,9 +229,11 @@ export const SubmitJob = z.strictObject({
   quote: z.strictObject({ credits: z.int().min(0), priceBookVersion: z.int().min(1) }),
 });
 
+/** The largest upload the IPC bridge carries, in base64 characters (about 26 MB of image). */
+export const MAX_UPLOAD_BASE64 = 35_000_000;
 export const Upload = z.strictObject({
   mime: z.enum(['image/png', 'image/jpeg', 'image/webp']),
-  base64: z.string().max(35_000_000),
+  base64: z.string().max(MAX_UPLOAD_BASE64),
 });
 export const UploadResult = z.strictObject({
   uploadId: z.string(),
@@ -259,4 +294,4 @@ export type EngineView = z.infer<typeof EngineView>;
 
 export { EngineTestResult, ToolsResponse };
 
-export { Design, JobState, PublicKeyInfo, SignedPriceBook };
+export { Design, PublicKeyInfo, SignedPriceBook };

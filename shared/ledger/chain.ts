@@ -23,7 +23,7 @@ export function sealEntry(
   return { seq: data.seq, hash: digest(prevHash, text), body: text, data };
 }
 
-export class EntryParseError extends Error {
+class EntryParseError extends Error {
   constructor(
     readonly seq: number,
     message: string,

@@ -31,7 +31,7 @@ export type PublicKeyInfo = z.infer<typeof PublicKeyInfo>;
 // Domain separation: a checkpoint signature can never be replayed as another kind of message.
 const CHECKPOINT_DOMAIN = 'easel/checkpoint/v1\n';
 
-export function checkpointMessage(checkpoint: Checkpoint): string {
+function checkpointMessage(checkpoint: Checkpoint): string {
   return CHECKPOINT_DOMAIN + canonicalize(checkpoint);
 }
 

@@ -60,14 +60,14 @@ const base = {
   operationId: Id,
 };
 
-export const GrantBody = z.strictObject({
+const GrantBody = z.strictObject({
   ...base,
   type: z.literal('grant'),
   bucket: BucketSpec,
   reason: Reason,
 });
 
-export const PurchaseBody = z.strictObject({
+const PurchaseBody = z.strictObject({
   ...base,
   type: z.literal('purchase'),
   purchaseId: Id,
@@ -83,7 +83,7 @@ export const PurchaseBody = z.strictObject({
   buckets: z.array(BucketSpec).min(1).max(4),
 });
 
-export const SpendBody = z.strictObject({
+const SpendBody = z.strictObject({
   ...base,
   type: z.literal('spend'),
   kind: CreditKind,
@@ -92,7 +92,7 @@ export const SpendBody = z.strictObject({
   purpose: Purpose,
 });
 
-export const HoldBody = z.strictObject({
+const HoldBody = z.strictObject({
   ...base,
   type: z.literal('hold'),
   holdId: Id,
@@ -103,7 +103,7 @@ export const HoldBody = z.strictObject({
   purpose: Purpose,
 });
 
-export const CaptureBody = z.strictObject({
+const CaptureBody = z.strictObject({
   ...base,
   type: z.literal('capture'),
   holdId: Id,
@@ -112,8 +112,8 @@ export const CaptureBody = z.strictObject({
   splits: z.array(Split).max(10_000),
 });
 
-export const ReleaseReason = z.enum(['released', 'cancelled', 'failed', 'discarded', 'expired']);
-export const ReleaseBody = z.strictObject({
+const ReleaseReason = z.enum(['released', 'cancelled', 'failed', 'discarded', 'expired']);
+const ReleaseBody = z.strictObject({
   ...base,
   type: z.literal('release'),
   holdId: Id,
@@ -121,7 +121,7 @@ export const ReleaseBody = z.strictObject({
   reason: ReleaseReason,
 });
 
-export const RefundBody = z.strictObject({
+const RefundBody = z.strictObject({
   ...base,
   type: z.literal('refund'),
   /** The item refunded (e.g. one generated image); refunded at most once. */
@@ -137,7 +137,7 @@ export const RefundBody = z.strictObject({
   reason: Reason,
 });
 
-export const ExpireBody = z.strictObject({
+const ExpireBody = z.strictObject({
   ...base,
   type: z.literal('expire'),
   bucketId: Id,
@@ -145,7 +145,7 @@ export const ExpireBody = z.strictObject({
   amount: Amount,
 });
 
-export const ReversalBody = z.strictObject({
+const ReversalBody = z.strictObject({
   ...base,
   type: z.literal('reversal'),
   purchaseId: Id,
@@ -160,7 +160,7 @@ export const ReversalBody = z.strictObject({
   forfeited: NonNegativeAmount.default(0),
 });
 
-export const ReserveBody = z.strictObject({
+const ReserveBody = z.strictObject({
   ...base,
   type: z.literal('reserve'),
   allowanceId: Id,
@@ -183,7 +183,7 @@ export const Voucher = z.strictObject({
 });
 export type Voucher = z.infer<typeof Voucher>;
 
-export const SettleBody = z.strictObject({
+const SettleBody = z.strictObject({
   ...base,
   type: z.literal('settle'),
   allowanceId: Id,
@@ -192,7 +192,7 @@ export const SettleBody = z.strictObject({
   splits: Splits,
 });
 
-export const UnreserveBody = z.strictObject({
+const UnreserveBody = z.strictObject({
   ...base,
   type: z.literal('unreserve'),
   allowanceId: Id,
@@ -200,7 +200,7 @@ export const UnreserveBody = z.strictObject({
   reason: z.enum(['expired', 'returned']),
 });
 
-export const RejectionBody = z.strictObject({
+const RejectionBody = z.strictObject({
   ...base,
   type: z.literal('rejection'),
   deviceId: Id,
@@ -226,7 +226,7 @@ export const EntryBody = z.discriminatedUnion('type', [
   RejectionBody,
 ]);
 export type EntryBody = z.infer<typeof EntryBody>;
-export type EntryType = EntryBody['type'];
+type EntryType = EntryBody['type'];
 export type EntryOf<T extends EntryType> = Extract<EntryBody, { type: T }>;
 export type EntryDraft<T extends EntryType = EntryType> = T extends EntryType
   ? Omit<EntryOf<T>, 'v' | 'accountId' | 'seq' | 'at'>

@@ -27,12 +27,3 @@ export type CreditKind = z.infer<typeof CreditKind>;
 export type Timestamp = z.infer<typeof Timestamp>;
 
 export const GENESIS_HASH = '0'.repeat(64);
-
-export function isoTime(date: Date): Timestamp {
-  return date.toISOString();
-}
-
-/** Adds milliseconds to an ISO timestamp. */
-export function addMs(ts: Timestamp, ms: number): Timestamp {
-  return new Date(Date.parse(ts) + ms).toISOString();
-}

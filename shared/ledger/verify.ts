@@ -3,7 +3,7 @@ import { type ChainHead, GENESIS } from './chain';
 import { type SignedCheckpoint, type PublicKeyInfo, verifyCheckpointSignature } from './checkpoint';
 import type { WireEntry } from './entry';
 
-export type ChainFailureReason =
+type ChainFailureReason =
   | 'unknown-key'
   | 'bad-signature'
   | 'wrong-account'

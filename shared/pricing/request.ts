@@ -4,7 +4,7 @@ import { FilterPresets, UpscaleTiers } from './book';
 
 const Side = z.int().min(1).max(65_536);
 
-export const GenerateRequest = z.strictObject({
+const GenerateRequest = z.strictObject({
   tool: z.literal('generate'),
   mode: z.enum(['text-to-image', 'image-to-image']),
   width: Side,
@@ -39,7 +39,6 @@ export const QuoteRequest = z.discriminatedUnion('tool', [
   }),
 ]);
 export type QuoteRequest = z.infer<typeof QuoteRequest>;
-export type ToolName = QuoteRequest['tool'];
 
 export interface QuoteLine {
   label: string;

@@ -234,20 +234,18 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
     if (pack?.type !== 'pack') throw new Error('the catalog has no pack');
     await go('Store');
     const before = await balance();
+    // Browser mode: the checkout opens in a tab on the Buy click (and stays as a link).
+    const opened = page.context().waitForEvent('page', { timeout: 15_000 });
     await page
       .locator('li.pack')
       .filter({ hasText: pack.title })
       .getByRole('button', { name: /^Buy for/ })
       .click();
     const status = page.getByTestId('purchase-status');
-    await status.getByText(/Open this page to pay: http/).waitFor({ timeout: 15_000 });
-    const checkoutUrl = /Open this page to pay: (\S+)/.exec(
-      (await status.textContent()) ?? '',
-    )?.[1];
-    expect(checkoutUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/`));
+    const checkout = await opened;
+    await checkout.waitForLoadState();
+    expect(checkout.url()).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/`));
     await shot(page, '06-store-checkout-pending');
-    const checkout = await browser!.newPage();
-    await checkout.goto(checkoutUrl ?? '');
     await shot(checkout, '06-sandbox-checkout');
     await checkout.getByRole('button', { name: /^Pay/ }).click();
     await checkout.waitForLoadState();
@@ -324,6 +322,10 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
     const cardId = await redeem.locator('xpath=ancestor::li[1]').getAttribute('data-testid');
     const card = page.getByTestId(cardId ?? 'no-card');
     await redeem.click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /^Redeem for/ })
+      .click();
     await card.getByText('Owned · settles when back online').waitFor({ timeout: 10_000 });
     await expect.poll(balance, { timeout: 10_000 }).toBe(before - cost);
     await page

@@ -131,6 +131,10 @@ describe('App', () => {
       expect(screen.getByTestId('offline-left').textContent).toContain('60 credits left'),
     );
     fireEvent.click(screen.getByRole('button', { name: 'Redeem offline (50)' }));
+    // A confirmation first, with the price and the balance after; nothing is spent yet.
+    expect(screen.getByTestId('balance-after').textContent).toBe('20 credits');
+    expect(balance()).toBe('70');
+    fireEvent.click(screen.getByRole('button', { name: 'Redeem for 50 credits' }));
     await waitFor(() => expect(screen.getByText(/settles when back online/)).toBeTruthy());
     await waitFor(() => expect(balance()).toBe('20'));
 

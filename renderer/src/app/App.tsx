@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { Nav } from '../components/Nav';
+import { Toasts } from '../components/Toasts';
 import { TopBar } from '../components/TopBar';
 import { VerificationBanner } from '../components/VerificationBanner';
+import { WelcomeBanner } from '../components/WelcomeBanner';
 import { Designs } from '../screens/Designs';
 import { Gallery } from '../screens/Gallery';
 import { History } from '../screens/History';
@@ -11,14 +13,17 @@ import { SignIn } from '../screens/SignIn';
 import { Store } from '../screens/Store';
 import { Studio } from '../screens/Studio';
 import { Wallet } from '../screens/Wallet';
-import { useSession, useStores } from './context';
-import type { RouteId } from './routes';
+import { useJobs, useSession, useStores, useStudio } from './context';
+import { routes, type RouteId } from './routes';
+import { useTheme } from './theme';
+import { useDocumentTitle } from './title';
 
 export function App() {
   const stores = useStores();
   const status = useSession((s) => s.status);
   const accountId = useSession((s) => s.session?.accountId ?? null);
   const open = useStore(stores.account, (s) => s.current?.accountId ?? null);
+  useTheme(useSession((s) => s.settings?.theme));
 
   useEffect(() => {
     if (status === 'signed-in' && accountId) void stores.startAccount(accountId);
@@ -26,7 +31,7 @@ export function App() {
     else if (status === 'signed-out') stores.stop();
   }, [stores, status, accountId]);
 
-  if (status === 'signed-out') return <SignIn />;
+  if (status === 'signed-out') return <SignedOut />;
   // Only the signed-in account's own stores are ever rendered (docs/architecture.md §9).
   if (status === 'loading' || !accountId || open !== accountId)
     return <div className="loading-screen">Opening Easel…</div>;
@@ -34,27 +39,56 @@ export function App() {
   return <Shell key={accountId} />;
 }
 
+function SignedOut() {
+  useDocumentTitle('Sign in', 0);
+  return <SignIn />;
+}
+
 function Shell() {
+  const stores = useStores();
   const [route, setRoute] = useState<RouteId>('studio');
+  const running = useJobs(
+    (s) =>
+      Object.values(s.jobs).filter((j) => j.state === 'queued' || j.state === 'running').length,
+  );
+  useDocumentTitle(routes.find((r) => r.id === route)?.label ?? 'Easel', running);
+  const unseen = useStudio((s) => s.unseen);
+  // The Studio hears which screen is shown: runs ending elsewhere get a notice and a badge.
+  useEffect(() => stores.studio.getState().setScreen(route), [stores, route]);
+
   const screens: Record<RouteId, React.ReactNode> = {
     studio: <Studio onTopUp={() => setRoute('store')} />,
     gallery: <Gallery onReuse={() => setRoute('studio')} />,
     wallet: <Wallet />,
     history: <History />,
     store: <Store />,
-    designs: <Designs />,
+    designs: <Designs onTopUp={() => setRoute('store')} onUseAsInput={() => setRoute('studio')} />,
     settings: <Settings />,
   };
   return (
     <div className="shell">
-      <Nav current={route} onGo={setRoute} />
+      <Nav
+        current={route}
+        onGo={setRoute}
+        badges={{
+          studio: {
+            count: unseen,
+            label:
+              unseen === 1
+                ? '1 run ended while you were away'
+                : `${unseen} runs ended while you were away`,
+          },
+        }}
+      />
       <div className="content">
         <TopBar />
         <VerificationBanner />
+        <WelcomeBanner />
         <main className="main" id="main" data-screen={route}>
           {screens[route]}
         </main>
       </div>
+      <Toasts onShowStudio={() => setRoute('studio')} />
     </div>
   );
 }

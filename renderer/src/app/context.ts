@@ -5,6 +5,7 @@ import type { CatalogState } from '../stores/catalog-store';
 import type { JobsState } from '../stores/jobs-store';
 import type { LedgerState } from '../stores/ledger-store';
 import type { SessionState } from '../stores/session-store';
+import type { StudioState } from '../stores/studio-store';
 
 export const StoresContext = createContext<AppStores | null>(null);
 
@@ -20,3 +21,4 @@ export const useSession = <T>(pick: (s: SessionState) => T): T =>
 export const useCatalog = <T>(pick: (s: CatalogState) => T): T =>
   useStore(useStores().catalog, pick);
 export const useJobs = <T>(pick: (s: JobsState) => T): T => useStore(useStores().jobs, pick);
+export const useStudio = <T>(pick: (s: StudioState) => T): T => useStore(useStores().studio, pick);

@@ -10,6 +10,10 @@ export function CostLine(props: {
   error: string | null;
   balance: number | null;
   available: number;
+  /** What stands between the user and a price (e.g. "Choose an input image to see the price."). */
+  waiting?: string | null;
+  /** The price book is known (cached or fresh); without it no price can be shown yet. */
+  hasBook: boolean;
 }) {
   const { quote, error, balance } = props;
   if (error)
@@ -18,7 +22,14 @@ export function CostLine(props: {
         {error}
       </p>
     );
-  if (!quote) return <p className="cost">Loading prices…</p>;
+  if (!quote)
+    return (
+      <p className="cost muted" data-testid="cost-waiting">
+        {!props.hasBook
+          ? 'Prices appear once Easel has reached the server once.'
+          : (props.waiting ?? 'Choose the settings to see the price.')}
+      </p>
+    );
   const after = balance === null ? null : balance - quote.credits;
   if (balance !== null && props.available < quote.credits)
     return (

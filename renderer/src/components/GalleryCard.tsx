@@ -1,10 +1,19 @@
 import { useState } from 'react';
 import type { GalleryRow } from '../db/db';
 import { useCatalog, useStores } from '../app/context';
+import { downloadName } from '../studio/download-name';
+import type { ResultItem } from '../studio/results';
 import { creditsText, duration } from '../util/format';
 import { useImageUrl } from './useImageUrl';
 
-export function GalleryCard(props: { item: GalleryRow; now: number; onReuse: () => void }) {
+export function GalleryCard(props: {
+  item: GalleryRow;
+  /** The same image as the viewer shows it (its place in its run names the download). */
+  result: ResultItem | null;
+  now: number;
+  onOpen: () => void;
+  onReuse: () => void;
+}) {
   const { jobs } = useStores();
   const { item, now } = props;
   const url = useImageUrl(item.sha256);
@@ -17,11 +26,14 @@ export function GalleryCard(props: { item: GalleryRow; now: number; onReuse: () 
   const prompt = typeof item.params.prompt === 'string' ? item.params.prompt : item.tool;
   return (
     <li className="card" data-testid="gallery-item">
-      {url ? (
-        <img src={url} alt={prompt} className="thumb" />
-      ) : (
-        <div className="thumb placeholder" />
-      )}
+      <button
+        type="button"
+        className="thumb-button"
+        onClick={props.onOpen}
+        aria-label={`Open “${prompt}” in the viewer`}
+      >
+        {url ? <img src={url} alt="" className="thumb" /> : <span className="thumb placeholder" />}
+      </button>
       <div className="card-body">
         <p className="card-title">{prompt}</p>
         <p className="muted">
@@ -29,7 +41,11 @@ export function GalleryCard(props: { item: GalleryRow; now: number; onReuse: () 
         </p>
         <div className="row wrap">
           {url && (
-            <a className="button secondary" href={url} download={`easel-${item.itemId}.png`}>
+            <a
+              className="button secondary"
+              href={url}
+              download={props.result ? downloadName(props.result) : `easel-${item.itemId}.png`}
+            >
               Download
             </a>
           )}

@@ -1,5 +1,6 @@
-import { useMemo, useState } from 'react';
-import { useCatalog, useJobs, useStores } from '../app/context';
+import { useMemo } from 'react';
+import { useCatalog, useJobs, useStores, useStudio } from '../app/context';
+import { blockedReason } from '../studio/availability';
 import { generateSizes, tryQuote } from '../util/quote';
 import { InputPicker } from './InputPicker';
 import { RunButton } from './RunButton';
@@ -8,25 +9,22 @@ const STYLES = ['none', 'photo', 'illustration', 'watercolor', 'anime', 'isometr
 
 /** Text-to-image and image-to-image, priced live as parameters change. */
 export function GenerateTool(props: { onTopUp: () => void }) {
-  const { jobs } = useStores();
+  const { studio } = useStores();
   const signed = useCatalog((s) => s.priceBook);
   const submitting = useJobs((s) => s.submitting);
   const input = useJobs((s) => s.input);
+  const form = useStudio((s) => s.generate);
+  const tools = useStudio((s) => s.tools);
+  const online = useStudio((s) => s.online);
+  const patch = studio.getState().patchGenerate;
   const book = signed?.book ?? null;
   const g = book?.tools.generate;
   const models = Object.entries(g?.models ?? {});
   const sizes = generateSizes(book);
-  const [mode, setMode] = useState<'text-to-image' | 'image-to-image'>('text-to-image');
-  const [prompt, setPrompt] = useState('');
-  const [negative, setNegative] = useState('');
-  const [style, setStyle] = useState('none');
-  const [model, setModel] = useState('easel-preview');
-  const [size, setSize] = useState('512x512');
-  const [steps, setSteps] = useState(20);
-  const [seed, setSeed] = useState('');
-  const [count, setCount] = useState(1);
+  const { mode, prompt, negative, style, model, size, steps, seed, count } = form;
   const [width, height] = size.split('x').map(Number) as [number, number];
   const chosenModel = g?.models[model] ? model : (models[0]?.[0] ?? model);
+  const capability = (id: string) => tools?.generate.models.find((m) => m.id === id) ?? null;
 
   const request = useMemo(
     () =>
@@ -42,12 +40,14 @@ export function GenerateTool(props: { onTopUp: () => void }) {
     [mode, width, height, steps, chosenModel, count],
   );
   const { quote, error } = tryQuote(book, request);
+  const blocked = blockedReason({ tool: 'generate', mode, model: chosenModel }, tools, online);
   const disabledReason =
-    prompt.trim() === ''
+    blocked ??
+    (prompt.trim() === ''
       ? 'Write a prompt to start.'
       : mode === 'image-to-image' && !input
         ? 'Choose an input image.'
-        : null;
+        : null);
 
   const run = (): void => {
     if (!quote) return;
@@ -70,33 +70,61 @@ export function GenerateTool(props: { onTopUp: () => void }) {
         ? seedNumber
         : Math.floor(Math.random() * 2 ** 32);
     if (mode === 'image-to-image' && input) params.inputUploadId = input.uploadId;
-    void jobs.getState().submit('generate', params, quote);
+    void studio.getState().run('generate', params, quote);
   };
+
+  const modeAvailability = (m: 'text-to-image' | 'image-to-image') =>
+    m === 'text-to-image' ? tools?.generate.textToImage : tools?.generate.imageToImage;
 
   return (
     <form className="tool-form" onSubmit={(e) => e.preventDefault()} aria-label="Generate">
       <fieldset className="segmented">
         <legend>Mode</legend>
         {(['text-to-image', 'image-to-image'] as const).map((m) => (
-          <label key={m}>
-            <input type="radio" name="mode" checked={mode === m} onChange={() => setMode(m)} />
+          <label
+            key={m}
+            title={
+              modeAvailability(m)?.available === false
+                ? (modeAvailability(m)?.reason ?? '')
+                : undefined
+            }
+          >
+            <input
+              type="radio"
+              name="mode"
+              checked={mode === m}
+              onChange={() => patch({ mode: m })}
+            />
             {m === 'text-to-image' ? 'Text to image' : 'Image to image'}
           </label>
         ))}
       </fieldset>
       {mode === 'image-to-image' && <InputPicker />}
-      <label className="field wide">
-        Prompt
-        <textarea value={prompt} rows={3} onChange={(e) => setPrompt(e.target.value)} />
-      </label>
-      <label className="field wide">
-        Negative prompt
-        <input value={negative} onChange={(e) => setNegative(e.target.value)} />
-      </label>
+      {/* Labels beside (not around) the text fields: their names stay "Prompt" as text is typed. */}
+      <div className="field wide">
+        <label htmlFor="generate-prompt">Prompt</label>
+        <textarea
+          id="generate-prompt"
+          value={prompt}
+          rows={3}
+          maxLength={tools?.generate.maxPromptLength}
+          placeholder="Describe the picture: a calm harbour at dawn, soft light…"
+          onChange={(e) => patch({ prompt: e.target.value })}
+        />
+      </div>
+      <div className="field wide">
+        <label htmlFor="generate-negative">Negative prompt</label>
+        <input
+          id="generate-negative"
+          value={negative}
+          placeholder="What to leave out (optional)"
+          onChange={(e) => patch({ negative: e.target.value })}
+        />
+      </div>
       <div className="grid-fields">
         <label className="field">
           Style
-          <select value={style} onChange={(e) => setStyle(e.target.value)}>
+          <select value={style} onChange={(e) => patch({ style: e.target.value })}>
             {STYLES.map((s) => (
               <option key={s} value={s}>
                 {s}
@@ -106,17 +134,25 @@ export function GenerateTool(props: { onTopUp: () => void }) {
         </label>
         <label className="field">
           Model
-          <select value={chosenModel} onChange={(e) => setModel(e.target.value)}>
-            {models.map(([id, m]) => (
-              <option key={id} value={id}>
-                {id === 'easel-preview' ? 'Easel Preview — offline, not AI' : m.label}
-              </option>
-            ))}
+          <select
+            value={chosenModel}
+            onChange={(e) => patch({ model: e.target.value })}
+            data-testid="model-select"
+          >
+            {models.map(([id, m]) => {
+              const cap = capability(id);
+              const name = id === 'easel-preview' ? 'Easel Preview — offline, not AI' : m.label;
+              return (
+                <option key={id} value={id} disabled={cap?.available === false}>
+                  {cap?.available === false ? `${name} (not available here)` : name}
+                </option>
+              );
+            })}
           </select>
         </label>
         <label className="field">
           Size
-          <select value={size} onChange={(e) => setSize(e.target.value)}>
+          <select value={size} onChange={(e) => patch({ size: e.target.value })}>
             {sizes.map(([w, h]) => (
               <option key={`${w}x${h}`} value={`${w}x${h}`}>
                 {w} × {h}
@@ -131,7 +167,7 @@ export function GenerateTool(props: { onTopUp: () => void }) {
             min={1}
             max={g?.maxSteps ?? 150}
             value={steps}
-            onChange={(e) => setSteps(Math.max(1, Number(e.target.value) || 1))}
+            onChange={(e) => patch({ steps: Math.max(1, Number(e.target.value) || 1) })}
           />
         </label>
         <label className="field">
@@ -140,10 +176,24 @@ export function GenerateTool(props: { onTopUp: () => void }) {
             inputMode="numeric"
             placeholder="random"
             value={seed}
-            onChange={(e) => setSeed(e.target.value.replace(/\D/g, ''))}
+            onChange={(e) => patch({ seed: e.target.value.replace(/\D/g, '') })}
           />
         </label>
       </div>
+      {tools && models.some(([id]) => capability(id)?.available === false) && (
+        <details className="unavailable" data-testid="unavailable-models">
+          <summary>Why some models are not offered</summary>
+          <ul>
+            {models
+              .filter(([id]) => capability(id)?.available === false)
+              .map(([id, m]) => (
+                <li key={id}>
+                  <strong>{m.label}</strong>: {capability(id)?.reason ?? 'not available here.'}
+                </li>
+              ))}
+          </ul>
+        </details>
+      )}
       <fieldset className="segmented">
         <legend>Images</legend>
         {(g?.counts ?? [1, 2, 4]).map((n) => (
@@ -152,7 +202,7 @@ export function GenerateTool(props: { onTopUp: () => void }) {
               type="radio"
               name="count"
               checked={count === n}
-              onChange={() => setCount(n)}
+              onChange={() => patch({ count: n })}
               data-testid={`count-${n}`}
             />
             {n}

@@ -1,27 +1,28 @@
-import { useState } from 'react';
-import { FilterPresets, type UpscaleTier } from '../../../shared/pricing/book';
+import { FilterPresets } from '../../../shared/pricing/book';
 import type { QuoteRequest } from '../../../shared/pricing/request';
-import { useCatalog, useJobs, useStores } from '../app/context';
+import { useCatalog, useJobs, useStores, useStudio } from '../app/context';
+import { blockedReason } from '../studio/availability';
 import { tryQuote } from '../util/quote';
 import { InputPicker } from './InputPicker';
 import { RunButton } from './RunButton';
 import { UpscaleTierControl, offeredUpscaleTiers } from './UpscaleTierControl';
 
 type ImageToolName = 'filter' | 'upscale' | 'cutout';
-type Preset = (typeof FilterPresets)[number];
 
 /** Filter, Upscale and Cutout: one input image, priced by its size. */
 export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
-  const { jobs } = useStores();
+  const { studio } = useStores();
   const book = useCatalog((s) => s.priceBook)?.book ?? null;
   const input = useJobs((s) => s.input);
   const submitting = useJobs((s) => s.submitting);
-  const [preset, setPreset] = useState<Preset>('vivid');
-  const [factor, setFactor] = useState<2 | 4 | 8>(2);
-  const [chosenTier, setTier] = useState<UpscaleTier>('fast');
+  const form = useStudio((s) => s.image);
+  const tools = useStudio((s) => s.tools);
+  const online = useStudio((s) => s.online);
+  const patch = studio.getState().patchImage;
+  const { preset, factor } = form;
   // A tier the current price book no longer offers falls back to the first one it does.
   const offeredTiers = offeredUpscaleTiers(book);
-  const tier = offeredTiers.includes(chosenTier) ? chosenTier : (offeredTiers[0] ?? 'fast');
+  const tier = offeredTiers.includes(form.tier) ? form.tier : (offeredTiers[0] ?? 'fast');
   const width = input?.width ?? 0;
   const height = input?.height ?? 0;
   let request: QuoteRequest | null = null;
@@ -36,6 +37,11 @@ export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
     upscale: `Upscale ×${factor}`,
     cutout: 'Remove background',
   };
+  const blocked = blockedReason(
+    props.tool === 'upscale' ? { tool: 'upscale', tier } : { tool: props.tool },
+    tools,
+    online,
+  );
   const run = (): void => {
     if (!quote || !request || !input) return;
     // The server's params (shared/api/jobs.ts): the upload, plus the preset or the factor and tier.
@@ -46,7 +52,7 @@ export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
         : props.tool === 'upscale'
           ? { uploadId, factor, tier }
           : { uploadId };
-    void jobs.getState().submit(props.tool, params, quote);
+    void studio.getState().run(props.tool, params, quote);
   };
   return (
     <form
@@ -58,7 +64,10 @@ export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
       {props.tool === 'filter' && (
         <label className="field">
           Preset
-          <select value={preset} onChange={(e) => setPreset(e.target.value as Preset)}>
+          <select
+            value={preset}
+            onChange={(e) => patch({ preset: e.target.value as (typeof FilterPresets)[number] })}
+          >
             {(book?.tools.filter?.presets ?? FilterPresets).map((p) => (
               <option key={p} value={p}>
                 {p}
@@ -76,7 +85,7 @@ export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
                 type="radio"
                 name="factor"
                 checked={factor === f}
-                onChange={() => setFactor(f)}
+                onChange={() => patch({ factor: f })}
               />
               ×{f}
             </label>
@@ -84,7 +93,12 @@ export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
         </fieldset>
       )}
       {props.tool === 'upscale' && (
-        <UpscaleTierControl book={book} tier={tier} onChange={setTier} />
+        <UpscaleTierControl
+          book={book}
+          tier={tier}
+          capabilities={tools?.upscale.tiers ?? null}
+          onChange={(t) => patch({ tier: t })}
+        />
       )}
       {props.tool === 'cutout' && (
         <p className="hint">You see the result first: Confirm is charged, Discard is free.</p>
@@ -94,7 +108,10 @@ export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
         quote={quote}
         error={error}
         busy={submitting}
-        disabledReason={input ? null : 'Choose an input image.'}
+        disabledReason={blocked ?? (input ? null : 'Choose an input image.')}
+        waiting={
+          input ? null : 'The price shows once an input image is chosen; it depends on its size.'
+        }
         onRun={run}
         onTopUp={props.onTopUp}
       />

@@ -1,24 +1,43 @@
+import { useEffect, useRef } from 'react';
 import type { Quote } from '../../../shared/pricing/request';
-import { useLedger } from '../app/context';
+import { useCatalog, useJobs, useLedger, useStores } from '../app/context';
 import { KIND, shownBalance, spendable } from '../app/balance';
 import { credits } from '../util/format';
 import { CostLine } from './CostLine';
 
-/** The main button of a tool, with its cost line; when credits are short it offers a top-up. */
+const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+export const RUN_KEYS = isMac ? '⌘ Enter' : 'Ctrl+Enter';
+
+/**
+ * The main button of a tool, with its cost line; when credits are short it offers a top-up.
+ * While it can run, Ctrl/Cmd+Enter anywhere in the Studio runs it.
+ */
 export function RunButton(props: {
   label: string;
   quote: Quote | null;
   error: string | null;
   busy: boolean;
   disabledReason?: string | null;
+  /** Why there is no price yet (shown in place of the cost line). */
+  waiting?: string | null;
   onRun: () => void;
   onTopUp: () => void;
 }) {
+  const { studio } = useStores();
   const wallet = useLedger((s) => s.wallet);
   const allowance = useLedger((s) => s.allowance);
+  const hasBook = useCatalog((s) => s.priceBook !== null);
+  const runError = useJobs((s) => s.error);
   const balance = shownBalance(wallet, allowance, KIND);
   const available = spendable(wallet, KIND);
   const short = props.quote !== null && props.quote.credits > available;
+  const canRun = !short && !props.busy && props.quote !== null && !props.disabledReason;
+  const onRun = useRef(props.onRun);
+  onRun.current = props.onRun;
+  useEffect(() => {
+    studio.getState().setRunner(canRun ? () => onRun.current() : null);
+    return () => studio.getState().setRunner(null);
+  }, [studio, canRun]);
   return (
     <div className="run">
       {short ? (
@@ -31,17 +50,37 @@ export function RunButton(props: {
           </button>
         </div>
       ) : (
-        <button
-          type="button"
-          className="primary"
-          disabled={props.busy || !props.quote || Boolean(props.disabledReason)}
-          onClick={props.onRun}
-        >
-          {props.busy ? 'Starting…' : props.label}
-        </button>
+        <div className="run-main">
+          <button
+            type="button"
+            className="primary"
+            disabled={!canRun}
+            onClick={props.onRun}
+            aria-keyshortcuts="Control+Enter Meta+Enter"
+          >
+            {props.busy ? 'Starting…' : props.label}
+          </button>
+          {canRun && <span className="kbd-hint">{RUN_KEYS}</span>}
+        </div>
       )}
-      {props.disabledReason && <p className="hint">{props.disabledReason}</p>}
-      <CostLine quote={props.quote} error={props.error} balance={balance} available={available} />
+      {props.disabledReason && (
+        <p className="hint run-blocked" data-testid="run-blocked">
+          {props.disabledReason}
+        </p>
+      )}
+      <CostLine
+        quote={props.quote}
+        error={props.error}
+        balance={balance}
+        available={available}
+        waiting={props.waiting}
+        hasBook={hasBook}
+      />
+      {runError && (
+        <p className="error" role="alert" data-testid="run-error">
+          {runError}
+        </p>
+      )}
     </div>
   );
 }

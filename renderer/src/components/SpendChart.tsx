@@ -14,7 +14,7 @@ const SERIES: BarSeries[] = [
 ];
 const KNOWN = new Set(SERIES.map((s) => s.key));
 
-export function lastDays(n: number, now = Date.now()): string[] {
+function lastDays(n: number, now = Date.now()): string[] {
   return Array.from({ length: n }, (_, i) =>
     dayKey(new Date(now - (n - 1 - i) * 86_400_000).toISOString()),
   );

@@ -1,3 +1,4 @@
+import type { UpscaleTierCapability } from '../../../shared/api/jobs';
 import { type PriceBook, type UpscaleTier, UpscaleTiers } from '../../../shared/pricing/book';
 
 /** The upscale tiers the price book offers, in order; a book without tiers offers only 'fast'. */
@@ -15,6 +16,8 @@ const hints: Record<UpscaleTier, string> = {
 export function UpscaleTierControl(props: {
   book: PriceBook | null;
   tier: UpscaleTier;
+  /** What the server says of each tier (/v1/tools); one it cannot run is shown disabled. */
+  capabilities?: UpscaleTierCapability[] | null;
   onChange: (tier: UpscaleTier) => void;
 }) {
   const offered = offeredUpscaleTiers(props.book);
@@ -22,17 +25,23 @@ export function UpscaleTierControl(props: {
   return (
     <fieldset className="segmented">
       <legend>Quality</legend>
-      {offered.map((t) => (
-        <label key={t} title={hints[t]}>
-          <input
-            type="radio"
-            name="upscale-tier"
-            checked={props.tier === t}
-            onChange={() => props.onChange(t)}
-          />
-          {props.book?.tools.upscale?.tiers?.[t]?.label ?? t}
-        </label>
-      ))}
+      {offered.map((t) => {
+        const cap = props.capabilities?.find((c) => c.id === t);
+        const off = cap?.available === false;
+        return (
+          <label key={t} title={off ? (cap.reason ?? hints[t]) : hints[t]}>
+            <input
+              type="radio"
+              name="upscale-tier"
+              checked={props.tier === t}
+              disabled={off}
+              onChange={() => props.onChange(t)}
+            />
+            {props.book?.tools.upscale?.tiers?.[t]?.label ?? t}
+            {off && <span className="muted"> (not available here)</span>}
+          </label>
+        );
+      })}
     </fieldset>
   );
 }

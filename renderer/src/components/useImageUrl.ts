@@ -1,32 +1,25 @@
 import { useEffect, useState } from 'react';
 import { useStores } from '../app/context';
+import { imageUrl, readyImageUrl } from '../studio/image-cache';
 
-// Object URLs by file hash: each image is fetched through main once per session.
-const cache = new Map<string, Promise<string | null>>();
-
+/** An object URL for a result file (fetched through main once per window). */
 export function useImageUrl(sha256: string | null): string | null {
   const { api } = useStores();
-  const [url, setUrl] = useState<string | null>(null);
+  const [url, setUrl] = useState<{ sha: string | null; url: string | null }>(() => ({
+    sha: sha256,
+    url: sha256 ? readyImageUrl(sha256) : null,
+  }));
   useEffect(() => {
-    if (!sha256) return;
+    if (!sha256 || readyImageUrl(sha256)) return;
     let live = true;
-    let p = cache.get(sha256);
-    if (!p) {
-      p = api.getFile({ sha256 }).then(
-        (f) => {
-          const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
-          return URL.createObjectURL(new Blob([bytes], { type: f.mime }));
-        },
-        () => null,
-      );
-      cache.set(sha256, p);
-    }
-    void p.then((u) => {
-      if (live) setUrl(u);
+    void imageUrl(api, sha256).then((u) => {
+      if (live) setUrl({ sha: sha256, url: u });
     });
     return () => {
       live = false;
     };
   }, [api, sha256]);
-  return url;
+  // A file fetched already shows in the first render.
+  if (sha256 && readyImageUrl(sha256)) return readyImageUrl(sha256);
+  return url.sha === sha256 ? url.url : null;
 }

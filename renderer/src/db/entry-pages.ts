@@ -8,7 +8,7 @@ import type { HoldInfo } from './rows';
  */
 export const PAGE_SIZE = 100;
 
-export const pageOf = (seq: number): number => Math.floor((seq - 1) / PAGE_SIZE);
+const pageOf = (seq: number): number => Math.floor((seq - 1) / PAGE_SIZE);
 
 function pageRecord(page: number, rows: EntryRow[]): EntryPage {
   const holdIds: string[] = [];

@@ -1,18 +1,46 @@
+import { useState } from 'react';
+import { shownBalance, spendable } from '../app/balance';
 import { useCatalog, useLedger, useStores } from '../app/context';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DesignCard } from '../components/DesignCard';
+import type { DesignRow } from '../db/db';
+import { designAsPng, designFile, designFileName, saveBlob } from '../util/design-file';
+import { errorSentence } from '../util/errors';
 import { creditsText } from '../util/format';
 
-export function Designs() {
-  const { catalog } = useStores();
+export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }) {
+  const { api, db, catalog, jobs } = useStores();
   const designs = useCatalog((s) => s.designs);
   const outbox = useCatalog((s) => s.outbox);
   const redeeming = useCatalog((s) => s.redeeming);
   const message = useCatalog((s) => s.message);
+  const wallet = useLedger((s) => s.wallet);
   const allowance = useLedger((s) => s.allowance);
   const offline = useLedger((s) => s.syncState?.status === 'offline');
+  const [confirming, setConfirming] = useState<DesignRow | null>(null);
+  const [note, setNote] = useState<string | null>(null);
   const left =
     allowance && allowance.status === 'open' ? allowance.amount - allowance.spentOffline : null;
+  const canSpend = offline ? Math.max(0, left ?? 0) : spendable(wallet);
+  const balance = shownBalance(wallet, allowance) ?? 0;
   const pending = new Set(outbox.map((o) => o.designId));
+
+  const withFile = async (d: DesignRow, use: (file: Blob) => Promise<void>): Promise<void> => {
+    setNote(null);
+    try {
+      await use(await designFile(api, db, d));
+    } catch (error) {
+      setNote(errorSentence(error));
+    }
+  };
+  const download = (d: DesignRow): Promise<void> =>
+    withFile(d, async (file) => saveBlob(file, designFileName(d, file.type)));
+  const useAsInput = (d: DesignRow): Promise<void> =>
+    withFile(d, async (file) => {
+      await jobs.getState().upload(await designAsPng(file));
+      props.onUseAsInput();
+    });
+
   return (
     <div className="screen">
       <h1>Designs</h1>
@@ -21,9 +49,9 @@ export function Designs() {
           ? 'No offline allowance: take one in Settings to redeem without a connection.'
           : `Offline allowance: ${creditsText(left)} left to spend offline.`}
       </p>
-      {message && (
+      {(note ?? message) && (
         <p className="banner banner-info" role="status">
-          {message}
+          {note ?? message}
         </p>
       )}
       <ul className="cards">
@@ -33,12 +61,43 @@ export function Designs() {
             design={d}
             busy={redeeming !== null}
             offline={offline}
-            offlineLeft={left}
+            canSpend={canSpend}
             pending={pending.has(d.designId)}
-            onRedeem={() => void catalog.getState().redeem(d.designId)}
+            onRedeem={() => setConfirming(d)}
+            onTopUp={props.onTopUp}
+            onDownload={() => void download(d)}
+            onUseAsInput={() => void useAsInput(d)}
           />
         ))}
       </ul>
+      {confirming && (
+        <ConfirmDialog
+          title={`Redeem ${confirming.title}?`}
+          confirmLabel={`Redeem for ${creditsText(confirming.credits)}`}
+          busy={redeeming !== null}
+          onCancel={() => setConfirming(null)}
+          onConfirm={() => {
+            const d = confirming;
+            setConfirming(null);
+            void catalog.getState().redeem(d.designId);
+          }}
+        >
+          <dl className="facts" data-testid="redeem-summary">
+            <dt>Price</dt>
+            <dd>{creditsText(confirming.credits)}</dd>
+            <dt>Balance now</dt>
+            <dd>{creditsText(balance)}</dd>
+            <dt>Balance after</dt>
+            <dd data-testid="balance-after">{creditsText(balance - confirming.credits)}</dd>
+          </dl>
+          {offline && (
+            <p className="muted">
+              You are offline: it is paid from this device&apos;s offline allowance and settles when
+              you are back online.
+            </p>
+          )}
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

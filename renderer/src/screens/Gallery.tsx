@@ -1,10 +1,16 @@
-import { useEffect, useState } from 'react';
-import { useJobs, useStores } from '../app/context';
+import { useEffect, useMemo, useState } from 'react';
+import { useCatalog, useJobs, useStores } from '../app/context';
 import { GalleryCard } from '../components/GalleryCard';
+import { Viewer } from '../components/Viewer';
+import { itemsOfGallery } from '../studio/results';
 
 export function Gallery(props: { onReuse: () => void }) {
-  const { jobs } = useStores();
-  const items = useJobs((s) => s.gallery);
+  const { studio } = useStores();
+  const rows = useJobs((s) => s.gallery);
+  const jobs = useJobs((s) => s.jobs);
+  const book = useCatalog((s) => s.priceBook)?.book ?? null;
+  const items = useMemo(() => itemsOfGallery(rows, jobs, book), [rows, jobs, book]);
+  const [open, setOpen] = useState<number | null>(null);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 30_000);
@@ -13,22 +19,28 @@ export function Gallery(props: { onReuse: () => void }) {
   return (
     <div className="screen">
       <h1>Gallery</h1>
-      {items.length === 0 ? (
+      {rows.length === 0 ? (
         <p className="muted">Your results appear here.</p>
       ) : (
         <ul className="cards">
-          {items.map((item) => (
+          {rows.map((row, i) => (
             <GalleryCard
-              key={item.itemId}
-              item={item}
+              key={row.itemId}
+              item={row}
+              result={items[i] ?? null}
               now={now}
+              onOpen={() => setOpen(i)}
               onReuse={() => {
-                void jobs.getState().reuse(item);
+                // The Studio keeps its prompt, settings and mode; the image becomes the input.
+                void studio.getState().reuse(row.sha256);
                 props.onReuse();
               }}
             />
           ))}
         </ul>
+      )}
+      {open !== null && items[open] && (
+        <Viewer items={items} index={open} onIndex={setOpen} onClose={() => setOpen(null)} />
       )}
     </div>
   );

@@ -4,6 +4,7 @@ import { DeviceHealthPanel } from '../components/DeviceHealthPanel';
 import { credits, dateTime } from '../util/format';
 import { messageOf } from '../util/errors';
 import { EngineSettings } from '../components/EngineSettings';
+import { AppearanceSettings } from '../components/AppearanceSettings';
 
 export function Settings() {
   const stores = useStores();
@@ -64,6 +65,7 @@ export function Settings() {
           </button>
         </form>
       </section>
+      <AppearanceSettings />
       <EngineSettings />
       <section className="panel" aria-labelledby="account-title">
         <h2 id="account-title">Account and device</h2>

@@ -1,22 +1,25 @@
 import { useCatalog, useStores } from '../app/context';
+import { PlanCard } from '../components/PlanCard';
+import { PurchaseBanner } from '../components/PurchaseBanner';
 import { credits, money } from '../util/format';
 
-const STATUS_TEXT: Record<string, string> = {
-  pending: 'Waiting for payment in the checkout window…',
-  paid: 'Payment received — adding your credits…',
-  credited: 'Credits added to your wallet.',
-  cancelled: 'Checkout was cancelled. Nothing was charged.',
-  failed: 'The payment failed. Nothing was charged.',
-  'timed-out': 'The checkout timed out. Nothing was charged.',
-};
-
+/**
+ * Packs and plans (docs/architecture.md §7). Checkout opens in the system browser; in browser
+ * mode main has none, so the page opens in a tab on the Buy click and stays as a link.
+ */
 export function Store() {
   const { catalog } = useStores();
   const store = useCatalog((s) => s.store);
   const purchase = useCatalog((s) => s.purchase);
   const message = useCatalog((s) => s.message);
   const busy = purchase?.status === 'pending' || purchase?.status === 'paid';
-  const buy = (itemId: string): void => void catalog.getState().buy(itemId);
+  const buy = async (itemId: string): Promise<void> => {
+    const started = await catalog.getState().buy(itemId);
+    // Still inside the click's user activation, so the browser lets the tab open.
+    if (started?.checkoutUrl && !started.opened)
+      window.open(started.checkoutUrl, '_blank', 'noopener');
+  };
+  const current = store?.currentPlan ?? null;
   return (
     <div className="screen">
       <h1>Store</h1>
@@ -24,18 +27,10 @@ export function Store() {
         <p className="banner banner-info">Sandbox checkout: no real money is charged.</p>
       )}
       {purchase && (
-        <p
-          className={`banner purchase-${purchase.status}`}
-          role="status"
-          data-testid="purchase-status"
-        >
-          {busy && <span className="spinner" aria-hidden="true" />}
-          {STATUS_TEXT[purchase.status] ?? purchase.status}
-          {purchase.message ? ` ${purchase.message}` : ''}
-        </p>
+        <PurchaseBanner purchase={purchase} onAbandon={() => catalog.getState().abandon()} />
       )}
       {message && (
-        <p className="error" role="alert">
+        <p className="banner banner-info" role="status">
           {message}
         </p>
       )}
@@ -58,7 +53,7 @@ export function Store() {
                     type="button"
                     className="primary"
                     disabled={busy}
-                    onClick={() => buy(p.itemId)}
+                    onClick={() => void buy(p.itemId)}
                   >
                     Buy for {money(p.priceCents, p.currency)}
                   </button>
@@ -69,38 +64,13 @@ export function Store() {
           <h2>Plans</h2>
           <ul className="cards">
             {store.plans.map((p) => (
-              <li className="card" key={p.itemId}>
-                <div className="card-body">
-                  <p className="card-title">{p.title}</p>
-                  {p.priceCents === 0 ? (
-                    <>
-                      <p className="big">{credits(p.dailyCredits)} credits / day</p>
-                      <p className="muted">
-                        Free, on every day you use Easel; they expire at midnight UTC.
-                      </p>
-                      <p className="muted">Included with every account.</p>
-                    </>
-                  ) : (
-                    <>
-                      <p className="big">{credits(p.monthlyCredits)} credits / month</p>
-                      {p.dailyCredits > 0 && (
-                        <p className="muted">+{credits(p.dailyCredits)} daily credits</p>
-                      )}
-                      <p className="muted">
-                        Each month&apos;s credits last {p.expiresInDays} days.
-                      </p>
-                      <button
-                        type="button"
-                        className="primary"
-                        disabled={busy}
-                        onClick={() => buy(p.itemId)}
-                      >
-                        Subscribe for {money(p.priceCents, p.currency)} / month
-                      </button>
-                    </>
-                  )}
-                </div>
-              </li>
+              <PlanCard
+                key={p.itemId}
+                plan={p}
+                current={current?.itemId === p.itemId ? current : null}
+                busy={busy}
+                onBuy={() => void buy(p.itemId)}
+              />
             ))}
           </ul>
         </>

@@ -8,6 +8,7 @@ import type { CatalogStore } from './catalog-store';
 import type { JobsStore } from './jobs-store';
 import type { LedgerStore } from './ledger-store';
 import { createSessionStore, type SessionStore } from './session-store';
+import type { StudioStore } from './studio-store';
 
 export interface AppStoresOptions {
   /** Opens the IndexedDB database of one account (its name includes the account id). */
@@ -30,6 +31,7 @@ export interface AppStores {
   readonly ledger: LedgerStore;
   readonly catalog: CatalogStore;
   readonly jobs: JobsStore;
+  readonly studio: StudioStore;
   /** At boot, before the session answers: opens the last account's stores and reads its snapshot. */
   preload(): Promise<void>;
   /** Opens (or keeps) the stores of `accountId`, closing any other account's, and starts them. */
@@ -85,6 +87,9 @@ export function createAppStores(api: EaselApi, options: AppStoresOptions): AppSt
     },
     get jobs() {
       return need().jobs;
+    },
+    get studio() {
+      return need().studio;
     },
     async preload() {
       const last = remember?.getItem(REMEMBER_KEY);

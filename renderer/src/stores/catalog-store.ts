@@ -3,7 +3,7 @@ import type { EaselApi } from '../../../shared/ipc/contract';
 import type { AllowanceState, PurchaseStatus, StoreCatalog } from '../../../shared/ipc/types';
 import type { SignedPriceBook } from '../../../shared/pricing/signed';
 import type { DesignRow, EaselDb, OutboxRow } from '../db/db';
-import { messageOf } from '../util/errors';
+import { errorSentence, sentence } from '../util/errors';
 import { creditsText } from '../util/format';
 import { watch } from '../util/live';
 
@@ -17,7 +17,10 @@ export interface CatalogState {
   redeeming: string | null;
   start(): Promise<void>;
   refresh(): Promise<void>;
-  buy(itemId: string): Promise<void>;
+  /** Starts a checkout; the purchase it returns says whether the renderer must open the page. */
+  buy(itemId: string): Promise<PurchaseStatus | null>;
+  /** Stops waiting for the pending checkout: the Buy buttons come back. */
+  abandon(): void;
   redeem(designId: string): Promise<void>;
   stop(): void;
 }
@@ -54,15 +57,35 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
     });
     if (undone.length === 0) return;
     const titles = undone.map(
-      (u) => store.getState().designs.find((d) => d.designId === u.designId)?.title ?? u.designId,
+      (u) => store.getState().designs.find((d) => d.designId === u.designId)?.title ?? 'a design',
     );
     store.setState({
       message:
         undone.length === 1
           ? `The server refused your offline redemption of ${titles[0]}, so it is not yours: ${undone[0]?.message.replace(/\.$/, '')}.`
-          : `The server refused ${undone.length} offline redemptions (${titles.join(', ')}), so they are not yours: ${undone.map((u) => u.message).join('; ')}.`,
+          : sentence(
+              `The server refused ${undone.length} offline redemptions (${titles.join(', ')}), so they are not yours: ${undone.map((u) => u.message.replace(/\.$/, '')).join('; ')}`,
+            ),
     });
     onChange();
+  };
+  /** Events bring a checkout's outcome; poll too, in case an event is missed. */
+  const follow = async (sessionId: string): Promise<void> => {
+    for (let i = 0; i < 300; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const current = store.getState().purchase;
+      // Abandoned, or another checkout started: stop.
+      if (!current || current.sessionId !== sessionId || FINAL.has(current.status)) return;
+      const fresh = await api.getPurchase({ sessionId }).catch(() => current);
+      if (store.getState().purchase?.sessionId !== sessionId) return;
+      store.setState({
+        purchase: { ...fresh, checkoutUrl: current.checkoutUrl, opened: current.opened },
+      });
+      if (fresh.status === 'credited') {
+        onChange();
+        void store.getState().refresh();
+      }
+    }
   };
   const store = createStore<CatalogState>()((set, get) => ({
     priceBook: null,
@@ -92,9 +115,20 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
           (outbox) => set({ outbox }),
         ),
         api.on('purchaseUpdate', (p) => {
-          if (get().purchase?.sessionId !== p.sessionId) return;
-          set({ purchase: p });
-          if (p.status === 'credited') onChange();
+          const current = get().purchase;
+          if (current?.sessionId !== p.sessionId) return;
+          set({
+            purchase: {
+              ...p,
+              checkoutUrl: p.checkoutUrl ?? current.checkoutUrl,
+              opened: current.opened,
+            },
+          });
+          if (p.status === 'credited') {
+            onChange();
+            // A plan just bought: the Store marks it.
+            void get().refresh();
+          }
         }),
         // Back online, or offline spends settled: the server now lists what was redeemed
         // offline, so refresh (which also clears the settled outbox rows). A voucher the
@@ -159,23 +193,25 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
 
     async buy(itemId) {
       set({ message: null });
+      let purchase: PurchaseStatus;
       try {
-        const purchase = await api.startCheckout({ itemId });
-        set({ purchase });
-        // Events bring the outcome; poll too, in case an event is missed.
-        for (let i = 0; i < 300 && !FINAL.has(get().purchase?.status ?? 'credited'); i++) {
-          await new Promise((r) => setTimeout(r, 1000));
-          const current = get().purchase;
-          if (!current || current.sessionId !== purchase.sessionId) return;
-          const fresh = await api
-            .getPurchase({ sessionId: purchase.sessionId })
-            .catch(() => current);
-          set({ purchase: fresh });
-          if (fresh.status === 'credited') onChange();
-        }
+        purchase = await api.startCheckout({ itemId });
       } catch (error) {
-        set({ message: messageOf(error) });
+        set({ message: errorSentence(error) });
+        return null;
       }
+      set({ purchase });
+      void follow(purchase.sessionId);
+      return purchase;
+    },
+
+    abandon() {
+      if (!get().purchase) return;
+      set({
+        purchase: null,
+        message:
+          'You left that checkout. Nothing is charged unless you finish paying on its page; if you do, the credits still arrive.',
+      });
     },
 
     async redeem(designId) {
@@ -209,7 +245,7 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         });
         onChange();
       } catch (error) {
-        set({ message: messageOf(error) });
+        set({ message: errorSentence(error) });
       } finally {
         set({ redeeming: null });
       }

@@ -7,7 +7,7 @@ import { messageOf } from '../util/errors';
 import { operationId } from '../util/ids';
 import { watch } from '../util/live';
 
-export type Tool = JobView['tool'];
+type Tool = JobView['tool'];
 
 export interface JobsState {
   jobs: Record<string, JobView>;

@@ -9,7 +9,7 @@ import type { LedgerEngine } from '../ledger/engine';
 import { isOfflineError, messageOf } from '../util/errors';
 import { watch } from '../util/live';
 
-export type VerificationStatus =
+type VerificationStatus =
   | { status: 'pending' }
   | { status: 'ok'; seq: number; entries: number; ms: number }
   | { status: 'failed'; reason: string; seq: number | null; message: string };

@@ -15,7 +15,7 @@ export interface HttpOptions {
   maxResponseBytes?: number;
 }
 
-export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 /** Joins a base URL (with or without a trailing slash) and an absolute path. */
 export function joinUrl(baseUrl: string, path: string): string {

@@ -13,12 +13,7 @@ import type { GenerateProvider, GenerationRequest, GenerationResult } from './ty
 
 export * from './types';
 export { OpenAIImagesProvider } from './openai';
-export {
-  EaselPreviewProvider,
-  PREVIEW_PROVIDER_ID,
-  label as previewLabel,
-  previewSvg,
-} from './preview';
+export { EaselPreviewProvider, PREVIEW_PROVIDER_ID, label as previewLabel } from './preview';
 
 export type ProviderConfig =
   | ({ kind: 'openai' } & OpenAIProviderOptions)

@@ -87,7 +87,7 @@ function colour(p: Palette, rnd: () => number, lightBias = 0): string {
 const f = (n: number): string => n.toFixed(1);
 
 /** The SVG for one image. Exported for tests and for showing what the engine draws. */
-export function previewSvg(
+function previewSvg(
   req: Pick<GenerationRequest, 'prompt' | 'negativePrompt' | 'width' | 'height' | 'steps'>,
   seed: number,
   overlayOpacity = 1,

@@ -69,7 +69,7 @@ class Writer {
   }
 }
 
-export type Attribute =
+type Attribute =
   | { name: string; int: number }
   | { name: string; ints: readonly number[] }
   | { name: string; float: number }
@@ -88,7 +88,7 @@ export type Initializer =
   | { name: string; dims: readonly number[]; int64: readonly number[] };
 
 /** A graph input or output: float32 with named (symbolic) or fixed dimensions. */
-export interface ValueInfo {
+interface ValueInfo {
   name: string;
   dims: ReadonlyArray<number | string>;
 }

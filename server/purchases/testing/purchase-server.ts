@@ -11,7 +11,7 @@ import { type Purchases, createPurchases } from '../purchases';
 import { registerPurchaseRoutes } from '../routes';
 import { StripeStandIn } from './stripe-stand-in';
 
-export const WEBHOOK_SECRET = 'whsec_standin_0123456789abcdef';
+const WEBHOOK_SECRET = 'whsec_standin_0123456789abcdef';
 export const PUBLIC_URL = 'http://127.0.0.1:4780';
 
 export interface PurchaseServer extends Omit<TestServer, 'app'> {

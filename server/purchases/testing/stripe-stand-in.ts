@@ -353,7 +353,7 @@ function header(req: IncomingMessage, name: string): string | null {
 }
 
 /** Parses Stripe's form encoding (`a[b][0][c]=v`) into nested objects. */
-export function parseForm(text: string): Obj {
+function parseForm(text: string): Obj {
   const out: Obj = {};
   for (const [key, value] of new URLSearchParams(text)) {
     const parts = key.replace(/\]/g, '').split('[');

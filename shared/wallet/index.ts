@@ -1,4 +1,0 @@
-export * from './types';
-export * from './fold';
-export * from './allocate';
-export * from './plan';
