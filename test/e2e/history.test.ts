@@ -107,16 +107,16 @@ describe('History as activities (browser mode, real server)', () => {
     if (pack?.type !== 'pack') throw new Error('the catalog has no pack');
     packTitle = pack.title;
     await go('Store');
+    // Browser mode: the checkout opens in a tab on the Buy click.
+    const opened = page.context().waitForEvent('page', { timeout: 15_000 });
     await page
       .locator('li.pack')
       .filter({ hasText: pack.title })
       .getByRole('button', { name: /^Buy for/ })
       .click();
     const status = page.getByTestId('purchase-status');
-    await status.getByText(/Open this page to pay: http/).waitFor({ timeout: 15_000 });
-    const url = /Open this page to pay: (\S+)/.exec((await status.textContent()) ?? '')?.[1];
-    const checkout = await browser!.newPage();
-    await checkout.goto(url ?? '');
+    const checkout = await opened;
+    await checkout.waitForLoadState();
     await checkout.getByRole('button', { name: /^Pay/ }).click();
     await checkout.waitForLoadState();
     await checkout.close();
@@ -134,6 +134,10 @@ describe('History as activities (browser mode, real server)', () => {
     expect(designTitle).not.toBe('');
     const beforeDesign = await balance();
     await buttons.first().click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /^Redeem for/ })
+      .click();
     await expect.poll(balance, { timeout: 20_000 }).toBeLessThan(beforeDesign);
   });
 
@@ -224,11 +228,18 @@ describe('History as activities (browser mode, real server)', () => {
     expect(await countText()).toContain(`${lines.length - 1} ledger entries`);
   });
 
-  it('is the same offline, after a reload', async () => {
+  it('turns the badge Offline within 2 s of losing the server, and is the same offline after a reload', async () => {
     const online = await page.locator('.vrow .activity-toggle').allTextContents();
     const count = await countText();
     await server?.close();
     server = null;
+    // The heartbeat stream ends with the server: the badge says so within two seconds.
+    await expect
+      .poll(async () => (await page.getByTestId('sync-state').textContent()) ?? '', {
+        timeout: 2000,
+        interval: 100,
+      })
+      .toMatch(/Offline/);
     await page.reload();
     await page.getByTestId('balance').waitFor({ timeout: 20_000 });
     await go('History');
