@@ -11,7 +11,7 @@ export interface HeartbeatOptions {
 /**
  * Keeps `GET /v1/heartbeat` open while online (docs/architecture.md §4): the server writes a
  * line every second, so a server that stops or becomes unreachable is noticed within ~1.5 s —
- * the stream ends, fails, or falls silent — and reported to Connectivity, which turns the sync
+ * the stream ends, fails, or falls silent after it started — and reported to Connectivity, which turns the sync
  * badge to Offline. Back online (Connectivity's probe), the stream opens again.
  */
 export class Heartbeat {
@@ -53,10 +53,12 @@ export class Heartbeat {
       timer.unref();
     };
     try {
-      arm();
+      // Silence counts only once beats have arrived: a proxy that buffers the stream (never
+      // starting it) must not make a reachable server look gone; requests still tell.
       const res = await this.http.stream('/v1/heartbeat', abort.signal, { auth: false });
       const reader = res.body?.getReader();
       if (!reader) return;
+      arm();
       for (;;) {
         const { done } = await reader.read();
         if (done) break;

@@ -228,6 +228,27 @@ describe('History as activities (browser mode, real server)', () => {
     expect(await countText()).toContain(`${lines.length - 1} ledger entries`);
   });
 
+  it('explains the wallet in plain words, with labelled charts and this month’s spending', async () => {
+    await go('Wallet');
+    const explained = page.getByTestId('balance-explained');
+    await explained.waitFor();
+    const text = (await explained.textContent()) ?? '';
+    // Daily and welcome credits were spent first (spending order): what is left is the pack's.
+    expect(text).toMatch(/^\d+ pack credits expire on [A-Z][a-z]{2} \d+, \d{4}\.$/);
+    expect(text).not.toMatch(/signup|daily\//);
+    const month = page.getByTestId('month-breakdown');
+    await month.waitFor({ timeout: 10_000 });
+    expect(await month.textContent()).toMatch(/Design.*credits.*Generate.*credits/);
+    // Every day of the spending chart is labelled, and its axis has values.
+    const spend = page.locator('figure.chart').first();
+    expect(await spend.locator('text.tick-x').count()).toBeGreaterThanOrEqual(30);
+    expect(await spend.locator('text.tick-y').count()).toBe(3);
+    await docShot('wallet');
+    await page.locator('figure.chart').first().scrollIntoViewIfNeeded();
+    await docShot('wallet-charts');
+    await go('History');
+  });
+
   it('turns the badge Offline within 2 s of losing the server, and is the same offline after a reload', async () => {
     const online = await page.locator('.vrow .activity-toggle').allTextContents();
     const count = await countText();
