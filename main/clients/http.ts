@@ -74,8 +74,12 @@ export class HttpClient {
    * A streaming GET (Server-Sent Events): the open response, whose body the caller reads until
    * it ends or `signal` aborts. No time-out beyond the connection itself.
    */
-  async stream(path: string, signal: AbortSignal): Promise<Response> {
-    return this.send('GET', path, { accept: 'text/event-stream', signal });
+  async stream(
+    path: string,
+    signal: AbortSignal,
+    opts: { auth?: boolean } = {},
+  ): Promise<Response> {
+    return this.send('GET', path, { accept: 'text/event-stream', signal, auth: opts.auth });
   }
 
   private async send(

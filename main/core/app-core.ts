@@ -27,6 +27,7 @@ import { log as mainLog } from './log';
 import { StoredHead } from '../sync/stored-head';
 import { SettingsStore } from './settings';
 import { noSteps, type StepHook } from './steps';
+import { Heartbeat } from '../sync/heartbeat';
 
 export interface CoreOptions {
   dataDir: string;
@@ -41,6 +42,8 @@ export interface CoreOptions {
   /** How often to ask the server whether the ledger moved (0: never). */
   ledgerPollMs?: number;
   probeMs?: number;
+  /** Watch the server's heartbeat stream (default on): Offline within ~1.5 s of losing it. */
+  heartbeat?: boolean;
   retry?: { baseMs?: number; maxMs?: number };
   purchases?: { pollMs?: number; giveUpMs?: number };
   jobsPollMs?: number;
@@ -91,6 +94,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     onReachability: (ok) => connectivity.report(ok),
   });
   connectivity.attach(http);
+  const heartbeat = opts.heartbeat === false ? null : new Heartbeat(http, connectivity);
+  heartbeat?.open();
   const keys = new KeyRing(http, opts.dataDir, health);
   // Device state (docs/architecture.md §10): the durable store, the device scope and the
   // device key, each opened once however many callers ask at once.
@@ -380,6 +385,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     async close() {
       if (poll) clearInterval(poll);
+      heartbeat?.close();
       await deviceState.close();
       purchases.close();
       jobs.close();

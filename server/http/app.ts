@@ -39,6 +39,7 @@ import type { Services } from '../services';
 import { HttpError } from './errors';
 import { JsonText, type RouteDoc, makeRouter, openApiDocument } from './route';
 import { pullResponseJson } from '../ledger/sync-service';
+import { heartbeatRoute } from './heartbeat';
 
 export interface AppOptions {
   bodyLimit?: number;
@@ -125,6 +126,7 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
   );
 
   app.get('/healthz', async () => ({ ok: true, database: services.db.kind }));
+  heartbeatRoute(app);
   app.get('/v1/openapi.json', async () => openApiDocument(docs));
 
   route(

@@ -153,7 +153,12 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
     expect(await sharp(file.rawPayload).metadata()).toMatchObject({ width: 128, height: 96 });
     // The hold names the job, so the ledger says what the credits paid for.
     const hold = (await entries(s, u.headers)).find((e) => e.holdId === job.holdId);
-    expect(hold?.purpose).toEqual({ kind: 'job', jobId: job.jobId, tool: 'upscale' });
+    expect(hold?.purpose).toEqual({
+      kind: 'job',
+      jobId: job.jobId,
+      tool: 'upscale',
+      summary: 'Upscale ×2',
+    });
 
     // Another account sees none of it.
     expect((await getJob(s, other.headers, job.jobId)).statusCode).toBe(404);

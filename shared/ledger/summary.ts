@@ -3,7 +3,6 @@
  * a job's prompt excerpt or settings, so History can say what a run was from the signed ledger
  * alone — offline, and verifiable.
  */
-export const SUMMARY_MAX = 120;
 
 /** Cuts text to `max` characters on a word boundary where it can, with an ellipsis. */
 export function excerpt(text: string, max = 80): string {

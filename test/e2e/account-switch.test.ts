@@ -55,12 +55,11 @@ async function go(label: string): Promise<void> {
 }
 
 async function enter(email: string, create: boolean): Promise<void> {
-  // The form opens on "Create your account" the first time, on "Sign in" once anyone has signed in.
-  const onSignUp = await page.getByRole('heading', { name: 'Create your account' }).isVisible();
-  if (onSignUp !== create)
-    await page
-      .getByRole('button', { name: create ? 'Create a new account' : 'I already have an account' })
-      .click();
+  // The sign-in card remembers a returning user: switch it to the form we need.
+  const toggle = page.getByRole('button', {
+    name: create ? 'Create a new account' : 'I already have an account',
+  });
+  if (await toggle.isVisible()) await toggle.click();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: create ? 'Create account' : 'Sign in' }).click();
@@ -80,7 +79,7 @@ async function generate(prompt: string): Promise<void> {
   const q = Number(await page.getByTestId('quote-credits').textContent());
   await page.getByRole('button', { name: 'Generate 1 image' }).click();
   await expect.poll(balance, { timeout: 40_000 }).toBe(before - q);
-  await page.getByTestId('job-succeeded').first().waitFor({ timeout: 40_000 });
+  await page.getByTestId('run-succeeded').first().waitFor({ timeout: 40_000 });
 }
 
 /** What the window shows of the account: balance, runs, gallery items and history entries. */
@@ -91,7 +90,7 @@ async function shown(): Promise<{
   history: string;
 }> {
   await go('Studio');
-  const runs = await page.locator('ul.jobs > li').count();
+  const runs = await page.locator('ul.run-list > li').count();
   await go('Gallery');
   await page.waitForTimeout(300);
   const gallery = await page.getByRole('button', { name: /^Dislike/ }).count();

@@ -228,11 +228,39 @@ describe('History as activities (browser mode, real server)', () => {
     expect(await countText()).toContain(`${lines.length - 1} ledger entries`);
   });
 
-  it('is the same offline, after a reload', async () => {
+  it('explains the wallet in plain words, with labelled charts and this month’s spending', async () => {
+    await go('Wallet');
+    const explained = page.getByTestId('balance-explained');
+    await explained.waitFor();
+    const text = (await explained.textContent()) ?? '';
+    // Daily and welcome credits were spent first (spending order): what is left is the pack's.
+    expect(text).toMatch(/^\d+ pack credits expire on [A-Z][a-z]{2} \d+, \d{4}\.$/);
+    expect(text).not.toMatch(/signup|daily\//);
+    const month = page.getByTestId('month-breakdown');
+    await month.waitFor({ timeout: 10_000 });
+    expect(await month.textContent()).toMatch(/Design.*credits.*Generate.*credits/);
+    // Every day of the spending chart is labelled, and its axis has values.
+    const spend = page.locator('figure.chart').first();
+    expect(await spend.locator('text.tick-x').count()).toBeGreaterThanOrEqual(30);
+    expect(await spend.locator('text.tick-y').count()).toBe(3);
+    await docShot('wallet');
+    await page.locator('figure.chart').first().scrollIntoViewIfNeeded();
+    await docShot('wallet-charts');
+    await go('History');
+  });
+
+  it('turns the badge Offline within 2 s of losing the server, and is the same offline after a reload', async () => {
     const online = await page.locator('.vrow .activity-toggle').allTextContents();
     const count = await countText();
     await server?.close();
     server = null;
+    // The heartbeat stream ends with the server: the badge says so within two seconds.
+    await expect
+      .poll(async () => (await page.getByTestId('sync-state').textContent()) ?? '', {
+        timeout: 2000,
+        interval: 100,
+      })
+      .toMatch(/Offline/);
     await page.reload();
     await page.getByTestId('balance').waitFor({ timeout: 20_000 });
     await go('History');
@@ -241,6 +269,7 @@ describe('History as activities (browser mode, real server)', () => {
         timeout: 20_000,
       })
       .toEqual(online);
-    expect(await countText()).toBe(count);
+    // Offline the stored chain is verified again with main's keys before History says so.
+    await expect.poll(countText, { timeout: 10_000 }).toBe(count);
   });
 });

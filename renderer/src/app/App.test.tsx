@@ -59,6 +59,9 @@ describe('App', () => {
     await waitFor(() => expect(balance()).toBe('10'));
     fireEvent.click(screen.getByTestId('count-2'));
     expect(screen.getByRole('button', { name: /Not enough credits/ })).toBeTruthy();
+    expect(screen.getByTestId('cost-line').textContent).toMatch(
+      /^Not enough credits: needs 12, you have 10 \(/,
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Top up credits' }));
     await waitFor(() => expect(screen.getByRole('heading', { name: 'Store' })).toBeTruthy());
   });

@@ -23,7 +23,7 @@ const ICONS: Record<ActivityKind, string> = {
 };
 
 /** "+1,000 credits", "−6 credits", "6 credits held" (a pending run), "0 credits". */
-export function netText(a: Activity): string {
+function netText(a: Activity): string {
   if (a.status === 'pending') return `${creditsText(Math.abs(a.credits))} held`;
   const sign = a.credits > 0 ? '+' : a.credits < 0 ? '−' : '';
   return `${sign}${creditsText(Math.abs(a.credits))}`;

@@ -1,4 +1,4 @@
-import { creditsText } from '../util/format';
+import { credits, creditsText } from '../util/format';
 
 export interface BarSeries {
   key: string;
@@ -7,70 +7,112 @@ export interface BarSeries {
   tone: string;
 }
 
-/** A small stacked bar chart in SVG: one bar per day. */
+/** A rounded-up axis maximum: 1, 2, 5, 10, 20, 50… times a power of ten. */
+function niceMax(v: number): number {
+  if (v <= 1) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+/**
+ * A small stacked bar chart in SVG: one bar per day, credits on a labelled vertical axis, every
+ * day labelled with its day of the month (the month under the first day and each 1st), and a
+ * sentence instead of bars when there is nothing to show.
+ */
 export function BarChart(props: {
   title: string;
   days: string[];
   series: BarSeries[];
   values: Map<string, Map<string, number>>;
+  empty: string;
 }) {
   const { days, series, values } = props;
-  const W = 600;
-  const H = 160;
-  const pad = 20;
+  const W = 640;
+  const H = 170;
+  const left = 44;
+  const right = 8;
+  const top = 10;
   const totals = days.map((d) => series.reduce((t, s) => t + (values.get(d)?.get(s.key) ?? 0), 0));
-  const max = Math.max(1, ...totals);
-  const bw = (W - pad * 2) / Math.max(1, days.length);
+  const max = niceMax(Math.max(0, ...totals));
+  const bw = (W - left - right) / Math.max(1, days.length);
   const sum = totals.reduce((a, b) => a + b, 0);
+  const y = (v: number): number => H - (v / max) * (H - top);
+  const month = (d: string): string =>
+    new Date(`${d}T12:00:00`).toLocaleString('en-US', { month: 'short' });
   return (
     <figure className="chart">
       <svg
-        viewBox={`0 0 ${W} ${H + 20}`}
+        viewBox={`0 0 ${W} ${H + 34}`}
         role="img"
-        aria-label={`${props.title}: ${creditsText(sum)} in total`}
+        aria-label={`${props.title}: ${sum === 0 ? props.empty : `${creditsText(sum)} in total`}`}
       >
-        <line x1={pad} x2={W - pad} y1={H} y2={H} className="axis" />
+        {[0, max / 2, max].map((v) => (
+          <g key={v}>
+            <line
+              x1={left}
+              x2={W - right}
+              y1={y(v)}
+              y2={y(v)}
+              className={v === 0 ? 'axis' : 'grid'}
+            />
+            <text x={left - 6} y={y(v) + 4} className="tick tick-y">
+              {credits(Math.round(v))}
+            </text>
+          </g>
+        ))}
         {days.map((d, i) => {
-          let y = H;
+          let at = H;
+          const x = left + i * bw;
           return (
             <g key={d}>
               {series.map((s) => {
                 const v = values.get(d)?.get(s.key) ?? 0;
                 if (v === 0) return null;
-                const h = (v / max) * (H - pad);
-                y -= h;
+                const h = (v / max) * (H - top);
+                at -= h;
                 return (
                   <rect
                     key={s.key}
-                    x={pad + i * bw + 1}
-                    y={y}
+                    x={x + 1}
+                    y={at}
                     width={Math.max(1, bw - 2)}
                     height={h}
                     className={s.tone}
                   >
-                    <title>{`${d} ${s.label}: ${v}`}</title>
+                    <title>{`${d} ${s.label}: ${creditsText(v)}`}</title>
                   </rect>
                 );
               })}
-              {i % 7 === 0 && (
-                <text x={pad + i * bw} y={H + 14} className="tick">
-                  {d.slice(5)}
+              <text x={x + bw / 2} y={H + 13} className="tick tick-x">
+                {Number(d.slice(8))}
+              </text>
+              {(i === 0 || d.endsWith('-01')) && (
+                <text x={x + bw / 2} y={H + 28} className="tick tick-x">
+                  {month(d)}
                 </text>
               )}
             </g>
           );
         })}
+        {sum === 0 && (
+          <text x={(left + W) / 2} y={H / 2} className="chart-empty">
+            {props.empty}
+          </text>
+        )}
       </svg>
       <figcaption>
         <span>{props.title}</span>
-        <ul className="legend">
-          {series.map((s) => (
-            <li key={s.key}>
-              <span className={`swatch ${s.tone}`} aria-hidden="true" />
-              {s.label}
-            </li>
-          ))}
-        </ul>
+        {series.length > 1 && (
+          <ul className="legend">
+            {series.map((s) => (
+              <li key={s.key}>
+                <span className={`swatch ${s.tone}`} aria-hidden="true" />
+                {s.label}
+              </li>
+            ))}
+          </ul>
+        )}
       </figcaption>
     </figure>
   );

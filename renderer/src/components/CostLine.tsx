@@ -31,6 +31,15 @@ export function CostLine(props: {
       </p>
     );
   const after = balance === null ? null : balance - quote.credits;
+  if (balance !== null && props.available < quote.credits)
+    return (
+      <p className="cost cost-short" data-testid="cost-line" aria-live="polite">
+        Not enough credits: needs{' '}
+        <strong data-testid="quote-credits">{credits(quote.credits)}</strong>, you have{' '}
+        {credits(Math.max(0, props.available))}
+        <span className="cost-detail"> ({quote.lines.map((l) => l.label).join(', ')})</span>
+      </p>
+    );
   return (
     <p className="cost" data-testid="cost-line" aria-live="polite">
       Costs <strong data-testid="quote-credits">{credits(quote.credits)}</strong>{' '}
@@ -38,7 +47,7 @@ export function CostLine(props: {
       {after !== null && (
         <>
           {' '}
-          · <span data-testid="after-credits">{credits(Math.max(after, 0))}</span> left after
+          · <span data-testid="after-credits">{credits(after)}</span> left after
         </>
       )}
       <span className="cost-detail"> ({quote.lines.map((l) => l.label).join(', ')})</span>

@@ -45,8 +45,9 @@ export function SpendChart() {
   }, [db, head]);
   return (
     <BarChart
-      title="Credits spent per tool, last 30 days"
+      title="Credits spent per day and tool, last 30 days"
       days={lastDays(30)}
+      empty="No credits spent in the last 30 days"
       series={SERIES}
       values={values}
     />

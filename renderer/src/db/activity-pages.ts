@@ -81,3 +81,14 @@ export function resolvedKeys(entries: readonly WireEntry[]): string[] {
   }
   return [...keys];
 }
+
+/** Activities that began at or after `since` (ISO), newest pages first; reads only those pages. */
+export async function readActivitiesSince(db: EaselDb, since: string): Promise<Activity[]> {
+  const pages = await db.activities
+    .reverse()
+    .until((p) => (p.items[0]?.at ?? '') < since, true)
+    .toArray();
+  const out: Activity[] = [];
+  for (const p of pages) for (const a of p.items) if (a && a.at >= since) out.push(a);
+  return out;
+}

@@ -117,6 +117,7 @@ export const SCHEMA_V1: Readonly<Record<string, string>> = {
 export class EaselDb extends Dexie {
   pages!: Table<EntryPage, number>;
   activities!: Table<ActivityPage, number>;
+  runs!: Table<JobView, string>;
   cursor!: Table<CursorRow, string>;
   snapshots!: Table<SnapshotRow, string>;
   priceBooks!: Table<PriceBookRow, string>;
@@ -143,9 +144,13 @@ export class EaselDb extends Dexie {
       });
     // v3: the per-row table is gone (Dexie can only drop it a version after the upgrade read it).
     this.version(3).stores({ entries: null });
-    // v4: History's activities, built when entries are stored, and a checkpoint per stored batch
-    // (per-account databases start here).
-    this.version(4).stores({ activities: 'page, *open', checkpoints: 'checkpoint.seq' });
+    // v4: History's activities, built when entries are stored; a checkpoint per stored batch; and
+    // the runs list, kept so it shows offline and after a reload (per-account databases start here).
+    this.version(4).stores({
+      activities: 'page, *open',
+      checkpoints: 'checkpoint.seq',
+      runs: 'jobId, createdAt',
+    });
   }
 }
 

@@ -125,6 +125,7 @@ export async function clearAccount(db: EaselDb): Promise<void> {
       db.outbox,
       db.designs,
       db.activities,
+      db.runs,
     ],
     async () => {
       await Promise.all([
@@ -136,6 +137,7 @@ export async function clearAccount(db: EaselDb): Promise<void> {
         db.outbox.clear(),
         db.designs.clear(),
         db.activities.clear(),
+        db.runs.clear(),
       ]);
     },
   );

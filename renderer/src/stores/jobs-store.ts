@@ -36,6 +36,8 @@ export function createJobsStore(api: EaselApi, db: EaselDb, onChange: () => void
   return createStore<JobsState>()((set, get) => {
     const track = async (job: JobView): Promise<void> => {
       set({ jobs: { ...get().jobs, [job.jobId]: job } });
+      // The runs list survives a reload and shows offline (docs/architecture.md §9).
+      await db.runs.put(job).catch(() => undefined);
       if (DONE.has(job.state)) {
         // The server does not say which images were disliked: keep what this device recorded.
         const known = await db.gallery.bulkGet(job.outputs.map((o) => o.itemId));
@@ -88,6 +90,8 @@ export function createJobsStore(api: EaselApi, db: EaselDb, onChange: () => void
           ),
           api.on('jobUpdate', (job) => void track(job)),
         );
+        const stored = await db.runs.orderBy('createdAt').reverse().limit(50).toArray();
+        set({ jobs: { ...Object.fromEntries(stored.map((j) => [j.jobId, j])), ...get().jobs } });
         try {
           for (const job of await api.listJobs({})) await track(job);
         } catch {

@@ -180,4 +180,52 @@ describe('ledger store', () => {
       () => stores?.ledger.getState().wallet?.balances.image?.balance === 70 - q.credits + 4,
     );
   });
+
+  it('never shows an older balance after a newer one (newer seq wins)', async () => {
+    const api = createFakeEasel();
+    api.grant(20, 'daily');
+    const db = openDb(fresh());
+    stores = createAppStores(api, { openDb: () => db, remember: null });
+    await stores.startAccount('acct-1');
+    await until(() => stores?.ledger.getState().wallet?.balances.image?.balance === 20);
+    const first = stores.ledger.getState().wallet;
+    api.grant(30, 'bonus', 30);
+    api.emit('ledgerChanged', { headSeq: 2 });
+    await until(() => stores?.ledger.getState().wallet?.balances.image?.balance === 50);
+    // A late write of the older fold (seq 1, 20 credits) must not take the screen back.
+    if (!first) throw new Error('no first wallet');
+    await db.snapshots.put({ id: 'wallet', ...first });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stores.ledger.getState().wallet?.seq).toBe(2);
+    expect(stores.ledger.getState().wallet?.balances.image?.balance).toBe(50);
+  });
+
+  it('keeps the runs list in the account’s database: it shows after a reload, offline', async () => {
+    const api = createFakeEasel();
+    api.grant(50, 'bonus', 30);
+    const name = fresh();
+    const first = createAppStores(api, { openDb: () => openDb(name), remember: null });
+    await first.startAccount('acct-1');
+    const { quote } = await import('../../../shared/pricing/quote');
+    const book = (await api.getPriceBook({})).book;
+    const req = {
+      tool: 'generate',
+      mode: 'text-to-image',
+      width: 512,
+      height: 512,
+      steps: 20,
+      model: 'standard',
+      count: 1,
+    } as const;
+    const { tool: _tool, ...shape } = req;
+    const job = await first.jobs
+      .getState()
+      .submit('generate', { ...shape, prompt: 'a fox', seed: 1 }, quote(book, req));
+    first.stop();
+
+    api.online = false;
+    stores = createAppStores(api, { openDb: () => openDb(name), remember: null });
+    await stores.startAccount('acct-1');
+    expect(Object.keys(stores.jobs.getState().jobs)).toEqual([job?.jobId]);
+  });
 });

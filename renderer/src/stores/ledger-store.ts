@@ -78,11 +78,26 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         verifiedThrough: Math.max(0, (v.seq ?? 1) - 1),
       });
 
-    // The wallet shown is the verified fold, saved with the head it was folded from (§3).
+    // The wallet shown is the verified fold, saved with the head it was folded from (§3). Once
+    // verified, a balance never goes backwards on screen or in the store: an older fold (a slow
+    // view racing a pull) never replaces a newer one (docs/architecture.md §4).
     const showWallet = async (state: WalletState): Promise<void> => {
       const snapshot = snapshotOf(state, state.seq === proven.seq ? proven.hash : undefined);
+      const shown = get().wallet;
+      const older =
+        shown !== null &&
+        shown.accountId === snapshot.accountId &&
+        snapshot.seq < shown.seq &&
+        get().walletCheck === 'verified';
+      if (older) return;
       set({ wallet: snapshot });
-      await db.snapshots.put({ id: 'wallet', ...snapshot });
+      await db.transaction('rw', db.snapshots, async () => {
+        const stored = await db.snapshots.get('wallet');
+        if (stored && stored.accountId === snapshot.accountId && stored.seq > snapshot.seq) {
+          if (get().walletCheck === 'verified') return;
+        }
+        await db.snapshots.put({ id: 'wallet', ...snapshot });
+      });
     };
 
     /** Re-verifies the stored chain with main's keys; folds only up to the proven head. */
