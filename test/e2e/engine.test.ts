@@ -195,7 +195,8 @@ describe('Settings → Image engine, end to end (embedded server, browser mode, 
         timeout: 20_000,
       })
       .toBe(true);
-    await running.getByRole('button', { name: 'Cancel' }).click();
+    // Cancel sits on the run card (the result panel above shows the progress).
+    await page.getByTestId('run-running').getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('job-cancelled').first().waitFor({ timeout: 20_000 });
     await expect.poll(() => comfy.interrupted.length, { timeout: 10_000 }).toBe(1);
     await expect.poll(balance, { timeout: 20_000 }).toBe(before);
