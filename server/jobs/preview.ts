@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 
-export const PREVIEW_MAX_SIDE = 256;
+const PREVIEW_MAX_SIDE = 256;
 
 export interface Preview {
   bytes: Buffer;

@@ -66,7 +66,7 @@ export class Purchases {
   }
 }
 
-export function isLoopback(url: string): boolean {
+function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 }

@@ -4,7 +4,7 @@ import { RUN_KEYS } from './RunButton';
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 const mod = isMac ? '⌘' : 'Ctrl';
 
-export const SHORTCUTS: Array<[string, string]> = [
+const SHORTCUTS: Array<[string, string]> = [
   [RUN_KEYS, 'Run the current tool (Generate, Apply filter, Upscale, Remove background).'],
   [`${mod}+V`, 'Paste an image from the clipboard as the input.'],
   ['?', 'Show this list.'],

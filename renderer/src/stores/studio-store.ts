@@ -14,7 +14,7 @@ import type { JobsStore } from './jobs-store';
 export type StudioTool = 'generate' | 'filter' | 'upscale' | 'cutout';
 
 /** The Generate form: kept here so it survives leaving the Studio and reusing an image. */
-export interface GenerateForm {
+interface GenerateForm {
   mode: 'text-to-image' | 'image-to-image';
   prompt: string;
   negative: string;
@@ -26,13 +26,13 @@ export interface GenerateForm {
   count: number;
 }
 
-export interface ImageForm {
+interface ImageForm {
   preset: (typeof FilterPresets)[number];
   factor: 2 | 4 | 8;
   tier: UpscaleTier;
 }
 
-export interface Toast {
+interface Toast {
   id: number;
   text: string;
   tone: 'ok' | 'bad';
@@ -135,7 +135,7 @@ async function dimensionsOf(file: Blob): Promise<{ width: number; height: number
 }
 
 /** What a finished run says in a notification. */
-export function endedMessage(job: JobView): { title: string; body: string } {
+function endedMessage(job: JobView): { title: string; body: string } {
   const what = promptOf(job.params) ?? `${TOOL_LABEL[job.tool]} run`;
   if (job.state === 'failed')
     return { title: 'A run did not finish', body: `${what}: ${job.error ?? 'it failed.'}` };

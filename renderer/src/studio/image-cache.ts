@@ -11,7 +11,7 @@ const ready = new Map<string, string>();
 type FromBase64 = (b64: string) => Uint8Array<ArrayBuffer>;
 
 /** base64 → bytes: the native decoder where the engine has one, else atob and a plain loop. */
-export function bytesOfBase64(base64: string): Uint8Array<ArrayBuffer> {
+function bytesOfBase64(base64: string): Uint8Array<ArrayBuffer> {
   const native = (Uint8Array as unknown as { fromBase64?: FromBase64 }).fromBase64;
   if (native) return native(base64);
   const bin = atob(base64);

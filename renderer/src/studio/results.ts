@@ -120,7 +120,7 @@ export function progressText(job: JobView, runningSince?: number, now = Date.now
 }
 
 /** "about 12 s left", "about 3 min left". */
-export function etaText(seconds: number | null): string | null {
+function etaText(seconds: number | null): string | null {
   if (seconds === null) return null;
   if (seconds < 1) return 'almost done';
   if (seconds < 90) return `about ${Math.ceil(seconds)} s left`;

@@ -33,12 +33,12 @@ export function uploadLimits(
 }
 
 /** "25 MB", "1.5 MB", "800 KB". */
-export function sizeText(bytes: number): string {
+function sizeText(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${trim(bytes / (1024 * 1024))} MB`;
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 /** "40 megapixels", "8.3 megapixels". */
-export function pixelsText(pixels: number): string {
+function pixelsText(pixels: number): string {
   return `${trim(pixels / 1_000_000)} megapixels`;
 }
 const trim = (n: number): string => (Math.round(n * 10) / 10).toString();
