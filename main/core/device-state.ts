@@ -46,6 +46,8 @@ export interface DeviceStateDeps {
 export class DeviceState {
   readonly keys: DeviceKeys;
   private storeOpening: Promise<JournalStore> | null = null;
+  /** Once closed (app quit, test teardown) nothing opens the store again: its lock is released. */
+  private closed = false;
   private scopeOpening: { deviceId: string; scope: Promise<DeviceScope> } | null = null;
   /** The open scope, for synchronous readers (the outbox length in the sync state). */
   current: DeviceScope | null = null;
@@ -74,6 +76,8 @@ export class DeviceState {
 
   /** The store, opened once. A damaged one is reported and stays closed until re-synced. */
   store(): Promise<JournalStore> {
+    if (this.closed)
+      return Promise.reject(easelError('device-state-closed', 'The device state is closed.'));
     if (!this.storeOpening) {
       const opening = JournalStore.open(this.storeDir, {
         log: this.deps.log,
@@ -123,6 +127,7 @@ export class DeviceState {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.closeScope();
     const opening = this.storeOpening;
     this.storeOpening = null;

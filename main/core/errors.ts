@@ -22,6 +22,7 @@ export type MainErrorCode =
   | 'not-available-offline'
   | 'device-state-unreadable'
   | 'device-state-locked'
+  | 'device-state-closed'
   | 'device-key-unreadable'
   | 'allowance-unverified'
   | 'internal';
