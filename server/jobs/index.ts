@@ -1,5 +1,5 @@
 /**
- * Tool jobs (issue 5): uploads, jobs held against the ledger and run on the engine pool, their
+ * Tool jobs (docs/architecture.md §8): uploads, jobs held against the ledger and run on the engine pool, their
  * results as content-addressed files. Wiring, in server/start.ts (after `services.catalog.seed()`):
  *
  *   const jobs = createJobs(services, jobsConfigFromEnv(opts.env ?? process.env, config.EASEL_DATA_DIR));

@@ -1,4 +1,4 @@
-/** Purchases (issue 4): checkout sessions, provider events, fulfilments. Owned by server/purchases. */
+/** Purchases (docs/architecture.md §7): checkout sessions, provider events, fulfilments. Owned by server/purchases. */
 export const purchasesMigration = {
   version: 3,
   name: 'purchases',

@@ -1,4 +1,4 @@
-/** Tool jobs (issue 5): uploads, jobs, results. Owned by server/jobs. */
+/** Tool jobs (docs/architecture.md §8): uploads, jobs, results. Owned by server/jobs. */
 export const jobsMigration = {
   version: 4,
   name: 'jobs',

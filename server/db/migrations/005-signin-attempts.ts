@@ -1,6 +1,6 @@
 /**
  * Sign-in attempts keyed by email and by the address they came from, each with its own id so
- * an attempt is recorded before it is judged and removed when it succeeds (issue 13; see
+ * an attempt is recorded before it is judged and removed when it succeeds (docs/architecture.md §2; see
  * server/auth/auth-service.ts). Attempts are short-lived, so the old rows are not carried over.
  */
 export const signinAttemptsMigration = {

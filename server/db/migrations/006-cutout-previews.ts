@@ -1,6 +1,6 @@
 /**
  * What a cutout shows before it is confirmed: a downscaled, marked preview of each output
- * (issue 13; server/jobs/preview.ts). The full outputs are served only after the capture.
+ * (docs/architecture.md §8; server/jobs/preview.ts). The full outputs are served only after the capture.
  */
 export const cutoutPreviewsMigration = {
   version: 6,
