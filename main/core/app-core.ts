@@ -386,7 +386,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async close() {
       if (poll) clearInterval(poll);
       heartbeat?.close();
-      await deviceState.close();
+      await deviceState.shutdown();
       purchases.close();
       jobs.close();
       connectivity.close();

@@ -46,7 +46,7 @@ export interface DeviceStateDeps {
 export class DeviceState {
   readonly keys: DeviceKeys;
   private storeOpening: Promise<JournalStore> | null = null;
-  /** Once closed (app quit, test teardown) nothing opens the store again: its lock is released. */
+  /** Once shut down (app quit, test teardown) nothing opens the store again: its lock stays free. */
   private closed = false;
   private scopeOpening: { deviceId: string; scope: Promise<DeviceScope> } | null = null;
   /** The open scope, for synchronous readers (the outbox length in the sync state). */
@@ -126,8 +126,14 @@ export class DeviceState {
     this.scopeOpening = null;
   }
 
-  async close(): Promise<void> {
+  /** For good (the app or its core closing): nothing opens the store again after this. */
+  async shutdown(): Promise<void> {
     this.closed = true;
+    await this.close();
+  }
+
+  /** Closes what is open; a later call opens it again. */
+  async close(): Promise<void> {
     this.closeScope();
     const opening = this.storeOpening;
     this.storeOpening = null;
