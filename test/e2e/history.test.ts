@@ -14,8 +14,9 @@ let app: E2eApp | null = null;
 let page: Page;
 const email = `hana-${Date.now()}@example.com`;
 const password = 'correct horse battery';
-// A prompt a spreadsheet would run as a formula: the CSV must keep it as text.
-const prompt = '=HYPERLINK("http://x") a calm harbour at dawn';
+// A prompt a spreadsheet would take for a formula (it starts with "+"; prompt weights do): the
+// CSV must keep it as text, quotes and all.
+const prompt = '+"golden hour" a calm harbour at dawn, watercolour';
 let packTitle = '';
 let designTitle = '';
 
@@ -169,7 +170,7 @@ describe('History as activities (browser mode, real server)', () => {
       '"date","activity","description","credits","balance after","kind","status","job/item id","entry seqs"',
     );
     const runLine = csv.find((l) => l.includes('harbour')) ?? '';
-    expect(runLine).toContain(`"'=HYPERLINK(""http://x"") a calm harbour at dawn — `);
+    expect(runLine).toContain(`"'+""golden hour"" a calm harbour at dawn, watercolour — `);
     expect(runLine).toMatch(
       /^"[^"]+","Generate",".*","-\d+","\d+","image","charged","job_[^"]+","\d+ \d+"$/,
     );
