@@ -1,23 +1,16 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SessionResponse } from '../../shared/api/auth';
 import { PullResponse } from '../../shared/api/ledger';
-import { startBrowserHost } from '../../main/browser-mode/host';
-import { readConfig } from '../../server/config';
-import { startServer, type RunningServer } from '../../server/start';
-import { buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+import { type E2eApp, startE2eApp } from './app';
+import { shot } from './harness';
 
 /**
  * Two accounts in turn in ONE window, without a reload (docs/architecture.md §9): each sees only
  * its own balance, runs, gallery and history, and reaches "Up to date" as a fresh start does.
  */
-let server: RunningServer | null = null;
-let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
-let browser: Browser | null = null;
+let app: E2eApp | null = null;
 let page: Page;
-const serverDir = tempDir('easel-e2e-switch-server-');
-const appDir = tempDir('easel-e2e-switch-app-');
 const password = 'correct horse battery';
 const stamp = Date.now();
 const ada = { email: `ada-${stamp}@example.com`, prompt: 'a calm harbour at dawn' };
@@ -25,7 +18,7 @@ const bob = { email: `bob-${stamp}@example.com`, prompt: 'a lighthouse in fog' }
 
 /** The account's balance and head as the server signs them (a separate session). */
 async function serverState(email: string): Promise<{ balance: number; head: number }> {
-  const base = server?.url ?? '';
+  const base = app?.serverUrl ?? '';
   const signIn = await fetch(`${base}/v1/auth/signin`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -101,23 +94,12 @@ async function shown(): Promise<{
 }
 
 beforeAll(async () => {
-  const rendererDir = buildRendererIfStale();
-  server = await startServer(
-    readConfig({ EASEL_PORT: '0', EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off' }),
-  );
-  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(host.url);
+  app = await startE2eApp({ name: 'switch' });
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await server?.close();
-  rmSync(serverDir, { recursive: true, force: true });
-  rmSync(appDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe('two accounts in turn in one window', () => {

@@ -1,40 +1,27 @@
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startBrowserHost } from '../../main/browser-mode/host';
-import { readConfig } from '../../server/config';
-import { startServer, type RunningServer } from '../../server/start';
-import { axeSerious, buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+import type { Page } from 'playwright-core';
+import { type E2eApp, startE2eApp } from './app';
+import { axeSerious, shot } from './harness';
 
-let server: RunningServer | null = null;
-let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
-let browser: Browser | null = null;
+let app: E2eApp | null = null;
 let page: Page;
-const serverDir = tempDir('easel-e2e-health-server-');
-const appDir = tempDir('easel-e2e-health-app-');
+let appDir = '';
 const corrupt = '{"allowanceAmount": "lots"';
 
 beforeAll(async () => {
-  const rendererDir = buildRendererIfStale();
-  server = await startServer(
-    readConfig({ EASEL_PORT: '0', EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off' }),
-  );
-  // The app's settings file is damaged before the app starts.
-  writeFileSync(join(appDir, 'settings.json'), corrupt);
-  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(host.url);
+  app = await startE2eApp({
+    name: 'health',
+    // The app's settings file is damaged before the app starts.
+    beforeHost: (dir) => writeFileSync(join(dir, 'settings.json'), corrupt),
+  });
+  page = app.page;
+  appDir = app.appDir;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await server?.close();
-  rmSync(serverDir, { recursive: true, force: true });
-  rmSync(appDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe('an unreadable device file is shown with its way out (browser mode, real server)', () => {

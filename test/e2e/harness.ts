@@ -54,6 +54,14 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screensDir, `${name}.png`), fullPage: false });
 }
 
+export const docsScreensDir = join(root, 'docs', 'screens');
+
+/** A screenshot the docs show: docs/screens/<name>.png (dark ones have `dark` in the name). */
+export async function docsShot(page: Page, name: string): Promise<void> {
+  mkdirSync(docsScreensDir, { recursive: true });
+  await page.screenshot({ path: join(docsScreensDir, `${name}.png`), fullPage: false });
+}
+
 const axeSource = (): string => {
   const require = createRequire(import.meta.url);
   return (require('axe-core') as { source: string }).source;

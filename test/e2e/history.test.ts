@@ -1,29 +1,22 @@
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { CatalogResponse } from '../../shared/api/purchases';
-import { startBrowserHost } from '../../main/browser-mode/host';
-import { readConfig } from '../../server/config';
-import { startServer, type RunningServer } from '../../server/start';
-import { buildRendererIfStale, launchChromium, root, screensDir, shot, tempDir } from './harness';
+import { type E2eApp, startE2eApp } from './app';
+import { docsShot } from './harness';
 
 /**
  * History as people read it (docs/architecture.md §9): one row per thing done or got, titled
  * with the prompt, the design and the pack; searchable, filterable, expandable into its signed
  * entries, exported as CSV; the same offline.
  */
-let server: RunningServer | null = null;
-let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
-let browser: Browser | null = null;
+let app: E2eApp | null = null;
 let page: Page;
-const serverDir = tempDir('easel-e2e-history-server-');
-const appDir = tempDir('easel-e2e-history-app-');
 const email = `hana-${Date.now()}@example.com`;
 const password = 'correct horse battery';
-// A prompt a spreadsheet would run as a formula: the CSV must keep it as text.
-const prompt = '=HYPERLINK("http://x") a calm harbour at dawn';
+// A prompt a spreadsheet would take for a formula (it starts with "+"; prompt weights do): the
+// CSV must keep it as text, quotes and all.
+const prompt = '+"golden hour" a calm harbour at dawn, watercolour';
 let packTitle = '';
 let designTitle = '';
 
@@ -37,51 +30,19 @@ async function go(label: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: label }).waitFor();
 }
 
-/** Saves a screenshot for docs/screens as well as test-results. */
-async function docShot(name: string): Promise<void> {
-  await shot(page, name);
-  mkdirSync(join(root, 'docs', 'screens'), { recursive: true });
-  copyFileSync(join(screensDir, `${name}.png`), join(root, 'docs', 'screens', `${name}.png`));
-}
-
-/** A free loopback port: the server's checkout URLs name it. */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const p = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(p));
-    });
-  });
+const docShot = (name: string): Promise<void> => docsShot(page, name);
 
 async function search(text: string): Promise<void> {
   await page.getByLabel('Search').fill(text);
 }
 
 beforeAll(async () => {
-  const rendererDir = buildRendererIfStale();
-  server = await startServer(
-    readConfig({
-      EASEL_PORT: String(await freePort()),
-      EASEL_DATA_DIR: serverDir,
-      EASEL_LOG: 'off',
-    }),
-  );
-  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 }, acceptDownloads: true });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(host.url);
+  app = await startE2eApp({ name: 'history', context: { acceptDownloads: true } });
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await server?.close();
-  rmSync(serverDir, { recursive: true, force: true });
-  rmSync(appDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe('History as activities (browser mode, real server)', () => {
@@ -101,7 +62,7 @@ describe('History as activities (browser mode, real server)', () => {
 
     // A pack, through the sandbox checkout.
     const catalog = CatalogResponse.parse(
-      await (await fetch(`${server?.url ?? ''}/v1/catalog`)).json(),
+      await (await fetch(`${app?.serverUrl ?? ''}/v1/catalog`)).json(),
     );
     const pack = catalog.items.find((i) => i.type === 'pack');
     if (pack?.type !== 'pack') throw new Error('the catalog has no pack');
@@ -209,7 +170,7 @@ describe('History as activities (browser mode, real server)', () => {
       '"date","activity","description","credits","balance after","kind","status","job/item id","entry seqs"',
     );
     const runLine = csv.find((l) => l.includes('harbour')) ?? '';
-    expect(runLine).toContain(`"'=HYPERLINK(""http://x"") a calm harbour at dawn — `);
+    expect(runLine).toContain(`"'+""golden hour"" a calm harbour at dawn, watercolour — `);
     expect(runLine).toMatch(
       /^"[^"]+","Generate",".*","-\d+","\d+","image","charged","job_[^"]+","\d+ \d+"$/,
     );
@@ -252,8 +213,7 @@ describe('History as activities (browser mode, real server)', () => {
   it('turns the badge Offline within 2 s of losing the server, and is the same offline after a reload', async () => {
     const online = await page.locator('.vrow .activity-toggle').allTextContents();
     const count = await countText();
-    await server?.close();
-    server = null;
+    await app?.stopServer();
     // The heartbeat stream ends with the server: the badge says so within two seconds.
     await expect
       .poll(async () => (await page.getByTestId('sync-state').textContent()) ?? '', {

@@ -1,16 +1,12 @@
-import { rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SessionResponse } from '../../shared/api/auth';
 import { portableChainDigest } from '../../shared/crypto/sha256';
 import { keyPairFromSecret } from '../../shared/crypto/ed25519';
 import type { SignedCheckpoint } from '../../shared/ledger/checkpoint';
 import { signCheckpoint } from '../../shared/ledger/checkpoint';
-import { startBrowserHost } from '../../main/browser-mode/host';
-import { readConfig } from '../../server/config';
-import { startServer, type RunningServer } from '../../server/start';
-import { buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+import { type E2eApp, startE2eApp } from './app';
+import { shot } from './harness';
 
 /**
  * Tampering with the renderer's ledger cache (docs/architecture.md §3, §4), through the real
@@ -18,13 +14,8 @@ import { buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
  * the app is reloaded offline (only the cache can answer), then the server comes back.
  */
 
-let server: RunningServer | null = null;
-let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
-let browser: Browser | null = null;
+let app: E2eApp | null = null;
 let page: Page;
-let port = 0;
-const serverDir = tempDir('easel-e2e-tamper-server-');
-const appDir = tempDir('easel-e2e-tamper-app-');
 const email = `tamper-${Date.now()}@example.com`;
 const password = 'correct horse battery';
 
@@ -47,22 +38,6 @@ interface Cache {
   snapshots: Record<string, unknown>[];
 }
 const STORES = ['pages', 'cursor', 'checkpoints', 'snapshots'] as const;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const p = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(p));
-    });
-  });
-
-const launchServer = () =>
-  startServer(
-    readConfig({ EASEL_PORT: String(port), EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off' }),
-  );
 
 /** Every record of the ledger cache, read with the raw IndexedDB API. */
 async function readCache(): Promise<Cache> {
@@ -134,7 +109,7 @@ const balance = async (): Promise<number> => num(await page.getByTestId('balance
 
 /** The server's own word: a token for this account, to write entries directly. */
 async function serverToken(): Promise<string> {
-  const res = await fetch(`${server?.url ?? ''}/v1/auth/signin`, {
+  const res = await fetch(`${app?.serverUrl ?? ''}/v1/auth/signin`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
@@ -145,7 +120,7 @@ async function serverToken(): Promise<string> {
 /** Charges `amount` credits directly on the server (a hold, then its capture): one new batch. */
 async function chargeOnServer(amount: number): Promise<number> {
   const token = await serverToken();
-  const base = server?.url ?? '';
+  const base = app?.serverUrl ?? '';
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const id = `tamper-${Date.now()}-${amount}`;
   const hold = await fetch(`${base}/v1/ledger/holds`, {
@@ -176,45 +151,39 @@ const seen = (): Promise<{ balance: string; mark: string | null; hint: string | 
 const heads = { b0: 0, b1: 0, b2: 0, s1: 0, s2: 0, c2: 0 };
 
 beforeAll(async () => {
-  const rendererDir = buildRendererIfStale();
-  port = await freePort();
-  server = await launchServer();
-  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  // Records every balance the top bar shows, from the first frame on.
-  await page.addInitScript(() => {
-    const w = window as unknown as {
-      __seen: { balance: string; mark: string | null; hint: string | null }[];
-    };
-    w.__seen = [];
-    const record = (): void => {
-      const b = document.querySelector('[data-testid="balance"]');
-      if (!b) return;
-      const entry = {
-        balance: b.textContent ?? '',
-        mark: document.querySelector('[data-testid="balance-check"]')?.textContent ?? null,
-        hint: document.querySelector('.run .hint')?.textContent ?? null,
-      };
-      const last = w.__seen.at(-1);
-      if (!last || JSON.stringify(last) !== JSON.stringify(entry)) w.__seen.push(entry);
-    };
-    new MutationObserver(record).observe(document, {
-      subtree: true,
-      childList: true,
-      characterData: true,
-    });
+  app = await startE2eApp({
+    name: 'tamper',
+    beforeGoto: async (p) => {
+      // Records every balance the top bar shows, from the first frame on.
+      await p.addInitScript(() => {
+        const w = window as unknown as {
+          __seen: { balance: string; mark: string | null; hint: string | null }[];
+        };
+        w.__seen = [];
+        const record = (): void => {
+          const b = document.querySelector('[data-testid="balance"]');
+          if (!b) return;
+          const entry = {
+            balance: b.textContent ?? '',
+            mark: document.querySelector('[data-testid="balance-check"]')?.textContent ?? null,
+            hint: document.querySelector('.run .hint')?.textContent ?? null,
+          };
+          const last = w.__seen.at(-1);
+          if (!last || JSON.stringify(last) !== JSON.stringify(entry)) w.__seen.push(entry);
+        };
+        new MutationObserver(record).observe(document, {
+          subtree: true,
+          childList: true,
+          characterData: true,
+        });
+      });
+    },
   });
-  await page.goto(host.url);
+  page = app.page;
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await server?.close();
-  rmSync(serverDir, { recursive: true, force: true });
-  rmSync(appDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 async function reloadOnline(): Promise<void> {
@@ -224,15 +193,14 @@ async function reloadOnline(): Promise<void> {
 
 /** Stops the server, reloads: only the (tampered) cache can answer. */
 async function reloadOffline(): Promise<void> {
-  await server?.close();
-  server = null;
+  await app?.stopServer();
   await page.reload();
   await page.getByRole('heading', { name: 'Studio' }).waitFor();
 }
 
 /** Starts the server again and waits until the app re-synced and verified a fresh copy. */
 async function healsOnline(expected: number): Promise<void> {
-  server = await launchServer();
+  await app?.startServer();
   await page.getByTestId('verification-banner').waitFor({ state: 'detached', timeout: 45_000 });
   await expect.poll(balance, { timeout: 20_000 }).toBe(expected);
   await expect

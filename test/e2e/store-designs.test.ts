@@ -1,31 +1,22 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { SignUpOffer } from '../../shared/api/auth';
 import { CatalogResponse } from '../../shared/api/purchases';
-import { startBrowserHost } from '../../main/browser-mode/host';
-import { readConfig } from '../../server/config';
-import { startServer, type RunningServer } from '../../server/start';
 import { offerText } from '../../renderer/src/app/offer-text';
 import { defaultPriceBook } from '../../shared/pricing/fixtures/default';
 import { quote } from '../../shared/pricing/quote';
-import { axeSerious, buildRendererIfStale, launchChromium, root, tempDir } from './harness';
+import { type E2eApp, startE2eApp } from './app';
+import { axeSerious, docsShot } from './harness';
 
 /**
  * The Store, Designs, first run, theme and title, end to end (browser mode, real server on
  * PGlite, Chromium). Screenshots of every screen in both themes go to docs/screens/.
  */
-let server: RunningServer | null = null;
-let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
-let browser: Browser | null = null;
+let app: E2eApp | null = null;
 let context: BrowserContext;
 let page: Page;
-const serverDir = tempDir('easel-e2e-store-server-');
-const appDir = tempDir('easel-e2e-store-app-');
 const email = `grace-${Date.now()}@example.com`;
 const password = 'correct horse battery';
-const docsScreens = join(root, 'docs', 'screens');
 
 const screens = ['Studio', 'Gallery', 'Designs', 'Store', 'History', 'Wallet', 'Settings'] as const;
 
@@ -37,13 +28,10 @@ async function go(label: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: label }).waitFor();
 }
 
-async function docShot(name: string): Promise<void> {
-  mkdirSync(docsScreens, { recursive: true });
-  await page.screenshot({ path: join(docsScreens, `${name}.png`) });
-}
+const docShot = (name: string): Promise<void> => docsShot(page, name);
 
 const catalog = async () =>
-  CatalogResponse.parse(await (await fetch(`${server?.url ?? ''}/v1/catalog`)).json());
+  CatalogResponse.parse(await (await fetch(`${app?.serverUrl ?? ''}/v1/catalog`)).json());
 
 /** Clicks a Buy/Subscribe button and returns the checkout tab it opened. */
 async function buyAndGetCheckout(button: ReturnType<Page['getByRole']>): Promise<Page> {
@@ -65,32 +53,22 @@ const bodyBackground = (): Promise<string> =>
   page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
 
 beforeAll(async () => {
-  const rendererDir = buildRendererIfStale();
-  server = await startServer(readConfig({ EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off' }));
-  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
-  browser = await launchChromium();
-  context = await browser.newContext({
-    viewport: { width: 1280, height: 820 },
-    colorScheme: 'light',
-    acceptDownloads: true,
+  app = await startE2eApp({
+    name: 'store',
+    context: { colorScheme: 'light', acceptDownloads: true },
   });
-  page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(host.url);
+  context = app.context;
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await server?.close();
-  rmSync(serverDir, { recursive: true, force: true });
-  rmSync(appDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe('Store, Designs, first run and theme (browser mode, real server)', () => {
   it('states the server’s sign-up offer and the password rule inline, then welcomes', async () => {
     const offer = SignUpOffer.parse(
-      await (await fetch(`${server?.url ?? ''}/v1/auth/offer`)).json(),
+      await (await fetch(`${app?.serverUrl ?? ''}/v1/auth/offer`)).json(),
     );
     expect(offer.welcome?.credits).toBeGreaterThan(0);
     await page.getByRole('heading', { name: 'Create your account' }).waitFor();
@@ -154,7 +132,7 @@ describe('Store, Designs, first run and theme (browser mode, real server)', () =
         .filter({ hasText: pack.title })
         .getByRole('button', { name: /^Buy for/ }),
     );
-    expect(checkout.url()).toMatch(new RegExp(`^${server?.url ?? ''}/sandbox/checkout/chk_`));
+    expect(checkout.url()).toMatch(new RegExp(`^${app?.serverUrl ?? ''}/sandbox/checkout/chk_`));
     // The same page stays reachable as a real link, not as text.
     const link = page.getByRole('link', { name: 'Open the checkout page' });
     expect(await link.getAttribute('href')).toBe(checkout.url());
@@ -284,10 +262,13 @@ describe('Store, Designs, first run and theme (browser mode, real server)', () =
     };
     const q = quote(defaultPriceBook, { tool: 'generate', ...params });
     // Main's own IPC (browser mode serves it on loopback): the app tracks the job by its events.
-    const origin = new URL(host?.url ?? '').origin;
+    const origin = new URL(app?.host.url ?? '').origin;
     const res = await fetch(`${origin}/ipc/submitJob`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${host?.token ?? ''}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${app?.host.token ?? ''}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({
         operationId: `e2e-gallery-${Date.now()}`,
         tool: 'generate',

@@ -1,12 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startBrowserHost } from '../../main/browser-mode/host';
-import { readConfig } from '../../server/config';
-import { startServer, type RunningServer } from '../../server/start';
-import { axeSerious, buildRendererIfStale, launchChromium, root, tempDir } from './harness';
+import type { Page } from 'playwright-core';
+import { type E2eApp, signUp, startE2eApp } from './app';
+import { axeSerious, docsShot } from './harness';
 
 /*
  * The Studio as a creator uses it (docs/architecture.md §8, §12): results where they are made,
@@ -15,19 +11,11 @@ import { axeSerious, buildRendererIfStale, launchChromium, root, tempDir } from 
  * Screenshots of the Studio go to docs/screens/studio-*.png.
  */
 
-let server: RunningServer | null = null;
-let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
-let browser: Browser | null = null;
+let app: E2eApp | null = null;
 let page: Page;
-const serverDir = tempDir('easel-e2e-studio-server-');
-const appDir = tempDir('easel-e2e-studio-app-');
-const docsScreens = join(root, 'docs', 'screens');
 const mod = process.platform === 'darwin' ? 'Meta' : 'Control';
 
-async function screen(name: string): Promise<void> {
-  mkdirSync(docsScreens, { recursive: true });
-  await page.screenshot({ path: join(docsScreens, `${name}.png`) });
-}
+const screen = (name: string): Promise<void> => docsShot(page, name);
 
 const png = (width: number, height: number, colour = '#3a7bd5'): Promise<Buffer> =>
   sharp({ create: { width, height, channels: 3, background: colour } })
@@ -86,28 +74,13 @@ async function go(label: string): Promise<void> {
 const inputInfo = () => page.getByTestId('input-info');
 
 beforeAll(async () => {
-  const rendererDir = buildRendererIfStale();
-  server = await startServer(
-    readConfig({ EASEL_PORT: '0', EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off' }),
-  );
-  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(host.url);
-  await page.getByLabel('Email').fill(`studio-${Date.now()}@example.com`);
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
-  await page.getByTestId('balance').getByText(/\d/).waitFor({ timeout: 20_000 });
+  app = await startE2eApp({ name: 'studio', context: { viewport: { width: 1400, height: 900 } } });
+  page = app.page;
+  await signUp(page, `studio-${Date.now()}@example.com`);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await server?.close();
-  rmSync(serverDir, { recursive: true, force: true });
-  rmSync(appDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe('the Studio (browser mode, real server)', () => {
@@ -327,8 +300,7 @@ describe('the Studio (browser mode, real server)', () => {
   });
 
   it('offline: runs are disabled with a sentence while the price still shows', async () => {
-    await server?.close();
-    server = null;
+    await app?.stopServer();
     await expect
       .poll(() => page.getByTestId('sync-state').textContent(), { timeout: 45_000 })
       .toMatch(/Offline/);

@@ -1,56 +1,23 @@
-import { rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SessionResponse } from '../../shared/api/auth';
 import { PullResponse } from '../../shared/api/ledger';
 import { CatalogResponse } from '../../shared/api/purchases';
-import { startBrowserHost } from '../../main/browser-mode/host';
 import { defaultPriceBook } from '../../shared/pricing/fixtures/default';
 import { quote } from '../../shared/pricing/quote';
-import { readConfig } from '../../server/config';
-import { startServer, type RunningServer } from '../../server/start';
-import {
-  axeSerious,
-  buildRendererIfStale,
-  launchChromium,
-  shot,
-  tempDir,
-  unreachableByKeyboard,
-} from './harness';
+import { type E2eApp, startE2eApp } from './app';
+import { axeSerious, shot, unreachableByKeyboard } from './harness';
 
-let server: RunningServer | null = null;
-let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
-let browser: Browser | null = null;
+let app: E2eApp | null = null;
 let page: Page;
-const serverDir = tempDir('easel-e2e-server-');
-const appDir = tempDir('easel-e2e-app-');
 const email = `ada-${Date.now()}@example.com`;
 const password = 'correct horse battery';
-let port = 0;
 let redeemed = { before: 0, cost: 0 };
-
-/** A free loopback port: the server restarts on the same one (and its checkout URLs name it). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const p = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(p));
-    });
-  });
-
-const launchServer = () =>
-  startServer(
-    readConfig({ EASEL_PORT: String(port), EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off' }),
-  );
 
 /** Asks the server itself (a separate session): the balance in its latest signed checkpoint. */
 async function serverCheckpointBalance(): Promise<number> {
-  const base = server?.url ?? '';
+  const base = app?.serverUrl ?? '';
   const signIn = await fetch(`${base}/v1/auth/signin`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -90,22 +57,12 @@ async function go(label: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const rendererDir = buildRendererIfStale();
-  port = await freePort();
-  server = await launchServer();
-  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(host.url);
+  app = await startE2eApp({ name: 'renderer' });
+  page = app.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await server?.close();
-  rmSync(serverDir, { recursive: true, force: true });
-  rmSync(appDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe('renderer end to end (browser mode, real server on PGlite)', () => {
@@ -227,7 +184,7 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
 
   it('buys a pack in the sandbox checkout and the balance rises by the pack', async () => {
     const catalog = CatalogResponse.parse(
-      await (await fetch(`${server?.url ?? ''}/v1/catalog`)).json(),
+      await (await fetch(`${app?.serverUrl ?? ''}/v1/catalog`)).json(),
     );
     expect(catalog.provider).toBe('sandbox');
     const pack = catalog.items.find((i) => i.type === 'pack');
@@ -244,7 +201,7 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
     const status = page.getByTestId('purchase-status');
     const checkout = await opened;
     await checkout.waitForLoadState();
-    expect(checkout.url()).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/`));
+    expect(checkout.url().startsWith(`${app?.serverUrl ?? ''}/`)).toBe(true);
     await shot(page, '06-store-checkout-pending');
     await shot(checkout, '06-sandbox-checkout');
     await checkout.getByRole('button', { name: /^Pay/ }).click();
@@ -290,8 +247,7 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
   it('keeps balance and history from the cache when the server is gone', async () => {
     await go('Wallet');
     const before = await balance();
-    await server?.close();
-    server = null;
+    await app?.stopServer();
     await page.reload();
     await page.getByTestId('balance').waitFor();
     await expect.poll(balance, { timeout: 20_000 }).toBe(before);
@@ -337,7 +293,7 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
   });
 
   it('settles the offline redemption when the server is back, agreeing with its checkpoint', async () => {
-    server = await launchServer();
+    await app?.startServer();
     await expect
       .poll(async () => page.getByTestId('sync-state').textContent(), { timeout: 45_000 })
       .toMatch(/Up to date/);

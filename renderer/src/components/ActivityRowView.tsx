@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Activity, ActivityKind } from '../db/activities';
 import type { EntryRow } from '../db/db';
-import { credits, creditsText, dateTime } from '../util/format';
+import { credits, creditsText, date, dateTime, time } from '../util/format';
 import { useImageUrl } from './useImageUrl';
 
 const ICONS: Record<ActivityKind, string> = {
@@ -114,8 +114,13 @@ export function ActivityRowView(props: {
       <div role="cell" className="cell balance-after">
         {Number.isFinite(a.balanceAfter) ? credits(a.balanceAfter) : '—'}
       </div>
-      <div role="cell" className="cell when">
-        {a.at ? dateTime(a.at) : ''}
+      <div role="cell" className="cell when" title={a.at ? dateTime(a.at) : undefined}>
+        {a.at && (
+          <>
+            <span>{date(a.at)}</span>
+            <span className="activity-detail">{time(a.at)}</span>
+          </>
+        )}
       </div>
       <div role="cell" className="cell status">
         <span className={`status-chip status-${a.status}`}>{a.status}</span>

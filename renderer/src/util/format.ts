@@ -1,6 +1,7 @@
 const numberFmt = new Intl.NumberFormat('en-US');
 const dateFmt = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium' });
 const dateTimeFmt = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' });
+const timeFmt = new Intl.DateTimeFormat('en-US', { timeStyle: 'short' });
 
 export const credits = (n: number): string => numberFmt.format(n);
 export const creditWord = (n: number): string => (Math.abs(n) === 1 ? 'credit' : 'credits');
@@ -8,6 +9,7 @@ export const creditWord = (n: number): string => (Math.abs(n) === 1 ? 'credit' :
 export const creditsText = (n: number): string => `${numberFmt.format(n)} ${creditWord(n)}`;
 export const date = (iso: string): string => dateFmt.format(new Date(iso));
 export const dateTime = (iso: string): string => dateTimeFmt.format(new Date(iso));
+export const time = (iso: string): string => timeFmt.format(new Date(iso));
 export const money = (cents: number, currency: string): string =>
   new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(
     cents / 100,

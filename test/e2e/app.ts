@@ -1,0 +1,129 @@
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { startBrowserHost, type BrowserHost } from '../../main/browser-mode/host';
+import { readConfig } from '../../server/config';
+import { startServer, type RunningServer } from '../../server/start';
+import { buildRendererIfStale, launchChromium, tempDir } from './harness';
+
+/**
+ * The app as the end-to-end tests drive it: a real server (PGlite in its own folder), the
+ * browser-mode host (main's code serving the production renderer) and Chromium with one page.
+ * docs/architecture.md §12.
+ */
+export interface E2eApp {
+  /** The running server, or null between stopServer() and startServer(). */
+  readonly server: RunningServer | null;
+  /** The server's address; the same across restarts (a fixed port). */
+  serverUrl: string;
+  host: BrowserHost;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  serverDir: string;
+  appDir: string;
+  /** Stops the server (the app goes offline); its data stays. */
+  stopServer(): Promise<void>;
+  /** Starts the server again on the same port and data. */
+  startServer(): Promise<void>;
+  /** Closes the browser, the host and the server, then removes both folders. */
+  close(): Promise<void>;
+}
+
+export interface E2eAppOptions {
+  /** Names the temporary folders (easel-e2e-<name>-server-…, …-app-…). */
+  name: string;
+  /** Extra server environment (EASEL_* settings). */
+  serverEnv?: Record<string, string>;
+  /** Browser context options; the viewport defaults to 1280×820. */
+  context?: BrowserContextOptions;
+  /** Runs after the folders exist and before the host starts (e.g. to damage a device file). */
+  beforeHost?: (appDir: string) => void;
+  /** Runs on the page before it first loads the app (e.g. page.addInitScript). */
+  beforeGoto?: (page: Page) => Promise<void>;
+}
+
+/** A free loopback port: the server keeps it across restarts, and its checkout URLs name it. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+
+export async function startE2eApp(opts: E2eAppOptions): Promise<E2eApp> {
+  const serverDir = tempDir(`easel-e2e-${opts.name}-server-`);
+  const appDir = tempDir(`easel-e2e-${opts.name}-app-`);
+  const port = await freePort();
+  let server: RunningServer | null = null;
+  const opened: { host?: BrowserHost; browser?: Browser } = {};
+  const launch = async (): Promise<RunningServer> => {
+    const env = { EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off', ...opts.serverEnv };
+    return startServer(readConfig({ ...env, EASEL_PORT: String(port) }));
+  };
+  const stopServer = async (): Promise<void> => {
+    const running = server;
+    server = null;
+    await running?.close();
+  };
+  const close = async (): Promise<void> => {
+    await opened.browser?.close();
+    await opened.host?.close();
+    await stopServer();
+    rmSync(serverDir, { recursive: true, force: true });
+    rmSync(appDir, { recursive: true, force: true });
+  };
+  try {
+    const rendererDir = buildRendererIfStale();
+    server = await launch();
+    const serverUrl = server.url;
+    opts.beforeHost?.(appDir);
+    const host = await startBrowserHost({ serverUrl, dataDir: appDir, rendererDir });
+    opened.host = host;
+    const browser = await launchChromium();
+    opened.browser = browser;
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 820 },
+      ...opts.context,
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await opts.beforeGoto?.(page);
+    await page.goto(host.url);
+    return {
+      get server() {
+        return server;
+      },
+      serverUrl,
+      host,
+      browser,
+      context,
+      page,
+      serverDir,
+      appDir,
+      stopServer,
+      startServer: async () => {
+        if (!server) server = await launch();
+      },
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+export const testPassword = 'correct horse battery';
+
+/** Creates an account from the sign-up screen and waits for the Studio and a balance. */
+export async function signUp(page: Page, email: string, password = testPassword): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
+  await page.getByTestId('balance').getByText(/\d/).waitFor({ timeout: 20_000 });
+}
