@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import { useCatalog, useJobs, useStores, useStudio } from '../app/context';
 import { blockedReason } from '../studio/availability';
-import { generateSizes, tryQuote } from '../util/quote';
+import { creditsText } from '../util/format';
+import { generateSizes, stepRungs, tryQuote } from '../util/quote';
 import { InputPicker } from './InputPicker';
 import { RunButton } from './RunButton';
 
@@ -21,8 +22,15 @@ export function GenerateTool(props: { onTopUp: () => void }) {
   const g = book?.tools.generate;
   const models = Object.entries(g?.models ?? {});
   const sizes = generateSizes(book);
-  const { mode, prompt, negative, style, model, size, steps, seed, count } = form;
+  const { mode, prompt, negative, style, model, seed, count } = form;
+  // The published book decides the sizes and the step limit: a choice it no longer offers
+  // falls back to one it does (docs/architecture.md §6).
+  const offered = sizes.map(([w, h]) => `${w}x${h}`);
+  const size = offered.includes(form.size) ? form.size : (offered[0] ?? form.size);
+  const maxSteps = g?.maxSteps ?? 150;
+  const steps = Math.min(form.steps, maxSteps);
   const [width, height] = size.split('x').map(Number) as [number, number];
+  const rungs = stepRungs(book, width, height);
   const chosenModel = g?.models[model] ? model : (models[0]?.[0] ?? model);
   const capability = (id: string) => tools?.generate.models.find((m) => m.id === id) ?? null;
 
@@ -165,9 +173,12 @@ export function GenerateTool(props: { onTopUp: () => void }) {
           <input
             type="number"
             min={1}
-            max={g?.maxSteps ?? 150}
+            max={maxSteps}
             value={steps}
-            onChange={(e) => patch({ steps: Math.max(1, Number(e.target.value) || 1) })}
+            aria-describedby={rungs ? 'steps-prices' : undefined}
+            onChange={(e) =>
+              patch({ steps: Math.min(maxSteps, Math.max(1, Number(e.target.value) || 1)) })
+            }
           />
         </label>
         <label className="field">
@@ -180,6 +191,14 @@ export function GenerateTool(props: { onTopUp: () => void }) {
           />
         </label>
       </div>
+      {rungs && (
+        <p className="hint" id="steps-prices" data-testid="steps-prices">
+          Per image at {width} × {height}:{' '}
+          {rungs
+            .map((r, i) => `${i === 0 ? creditsText(r.credits) : r.credits} up to ${r.to} steps`)
+            .join(' · ')}
+        </p>
+      )}
       {tools && models.some(([id]) => capability(id)?.available === false) && (
         <details className="unavailable" data-testid="unavailable-models">
           <summary>Why some models are not offered</summary>

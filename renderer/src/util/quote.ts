@@ -30,3 +30,18 @@ export function generateSizes(book: PriceBook | null): Array<[number, number]> {
   if (rule?.type === 'matrix') return rule.cells.map((c) => [c.width, c.height]);
   return COMMON.map(([w, h]) => [w, h]);
 }
+
+/** The step rungs of a size when the book prices generate by resolution × steps, else null. */
+export function stepRungs(
+  book: PriceBook | null,
+  width: number,
+  height: number,
+): Array<{ to: number; credits: number }> | null {
+  const rule = book?.tools.generate?.perImage;
+  if (rule?.type !== 'matrix') return null;
+  const cell = rule.cells.find((c) => c.width === width && c.height === height);
+  if (!cell) return null;
+  return [...cell.steps]
+    .sort((a, b) => a.maxSteps - b.maxSteps)
+    .map((r) => ({ to: r.maxSteps, credits: r.credits }));
+}
