@@ -62,8 +62,15 @@ export async function startE2eApp(opts: E2eAppOptions): Promise<E2eApp> {
   let server: RunningServer | null = null;
   const opened: { host?: BrowserHost; browser?: Browser } = {};
   const launch = async (): Promise<RunningServer> => {
-    const env = { EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off', ...opts.serverEnv };
-    return startServer(readConfig({ ...env, EASEL_PORT: String(port) }));
+    // Only these settings: nothing from the caller's environment (a DATABASE_URL, Stripe keys).
+    const env = {
+      EASEL_DATA_DIR: serverDir,
+      EASEL_LOG: 'off',
+      ...opts.serverEnv,
+      EASEL_PORT: String(port),
+    };
+    // The same settings for the server's config and for its jobs and purchases.
+    return startServer(readConfig(env), { env });
   };
   const stopServer = async (): Promise<void> => {
     const running = server;

@@ -9,6 +9,7 @@ const ICONS: Record<ActivityKind, string> = {
   filter: '◐',
   upscale: '⤢',
   cutout: '✂',
+  faces: '☺',
   design: '❖',
   purchase: '$',
   renewal: '↻',

@@ -7,9 +7,9 @@ import { InputPicker } from './InputPicker';
 import { RunButton } from './RunButton';
 import { UpscaleTierControl, offeredUpscaleTiers } from './UpscaleTierControl';
 
-type ImageToolName = 'filter' | 'upscale' | 'cutout';
+type ImageToolName = 'filter' | 'upscale' | 'cutout' | 'face-enhance';
 
-/** Filter, Upscale and Cutout: one input image, priced by its size. */
+/** Filter, Upscale, Cutout and Faces: one input image, priced by its size. */
 export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
   const { studio } = useStores();
   const book = useCatalog((s) => s.priceBook)?.book ?? null;
@@ -29,13 +29,15 @@ export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
   if (input) {
     if (props.tool === 'filter') request = { tool: 'filter', preset, width, height };
     else if (props.tool === 'upscale') request = { tool: 'upscale', factor, width, height, tier };
-    else request = { tool: 'cutout', width, height };
+    else if (props.tool === 'cutout') request = { tool: 'cutout', width, height };
+    else request = { tool: 'face-enhance', width, height };
   }
   const { quote, error } = tryQuote(book, request);
   const labels: Record<ImageToolName, string> = {
     filter: 'Apply filter',
     upscale: `Upscale ×${factor}`,
     cutout: 'Remove background',
+    'face-enhance': 'Restore faces',
   };
   const blocked = blockedReason(
     props.tool === 'upscale' ? { tool: 'upscale', tier } : { tool: props.tool },
@@ -102,6 +104,12 @@ export function ImageTool(props: { tool: ImageToolName; onTopUp: () => void }) {
       )}
       {props.tool === 'cutout' && (
         <p className="hint">You see the result first: Confirm is charged, Discard is free.</p>
+      )}
+      {props.tool === 'face-enhance' && (
+        <p className="hint">
+          Restores faces with GFPGAN or CodeFormer on the connected image engine; the rest of the
+          picture stays as it is.
+        </p>
       )}
       <RunButton
         label={labels[props.tool]}

@@ -12,6 +12,7 @@ export type ActivityKind =
   | 'filter'
   | 'upscale'
   | 'cutout'
+  | 'faces'
   | 'design'
   | 'purchase'
   | 'renewal'
@@ -42,6 +43,7 @@ export const ACTIVITY_WORDS: Record<ActivityKind, string> = {
   filter: 'Filter',
   upscale: 'Upscale',
   cutout: 'Cutout',
+  faces: 'Faces',
   design: 'Design',
   purchase: 'Purchase',
   renewal: 'Plan renewal',
@@ -106,12 +108,14 @@ const TOOLS: Record<string, ActivityKind> = {
   filter: 'filter',
   upscale: 'upscale',
   cutout: 'cutout',
+  'face-enhance': 'faces',
 };
 const TOOL_TITLES: Record<string, string> = {
   generate: 'Image generation',
   filter: 'Filter',
   upscale: 'Upscale',
   cutout: 'Background removal',
+  'face-enhance': 'Face restoration',
 };
 const GRANT_TITLES: Record<string, string> = {
   daily: 'Daily free credits',

@@ -13,6 +13,7 @@ const TOOLS: ReadonlyArray<{ id: StudioTool; label: string }> = [
   { id: 'filter', label: 'Filter' },
   { id: 'upscale', label: 'Upscale' },
   { id: 'cutout', label: 'Cutout' },
+  { id: 'face-enhance', label: 'Faces' },
 ];
 
 const isEditable = (t: EventTarget | null): boolean =>

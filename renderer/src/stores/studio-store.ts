@@ -11,7 +11,7 @@ import { messageOf } from '../util/errors';
 import type { CatalogStore } from './catalog-store';
 import type { JobsStore } from './jobs-store';
 
-export type StudioTool = 'generate' | 'filter' | 'upscale' | 'cutout';
+export type StudioTool = 'generate' | 'filter' | 'upscale' | 'cutout' | 'face-enhance';
 
 /** The Generate form: kept here so it survives leaving the Studio and reusing an image. */
 interface GenerateForm {

@@ -7,7 +7,7 @@ export const OFFLINE_REASON =
 
 export type Runnable =
   | { tool: 'generate'; mode: 'text-to-image' | 'image-to-image'; model: string }
-  | { tool: 'filter' | 'cutout' }
+  | { tool: 'filter' | 'cutout' | 'face-enhance' }
   | { tool: 'upscale'; tier: UpscaleTier };
 
 /**
@@ -30,7 +30,7 @@ export function blockedReason(
       return model.reason ?? `${model.label} cannot run on this server now.`;
     return null;
   }
-  const tool = tools[run.tool];
+  const tool = run.tool === 'face-enhance' ? tools.faceEnhance : tools[run.tool];
   if (!tool.available) return tool.reason ?? 'This server cannot run this tool now.';
   if (run.tool === 'upscale') {
     const tier = tools.upscale.tiers?.find((t) => t.id === run.tier);

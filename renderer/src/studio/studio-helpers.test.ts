@@ -36,7 +36,7 @@ const tools = (over: Partial<ToolsResponse> = {}): ToolsResponse => ({
     ],
   },
   cutout: { available: false, reason: 'Cutout is not installed here.' },
-  faceEnhance: { available: false, reason: null },
+  faceEnhance: { available: false, reason: 'No engine here restores faces.' },
   uploads: { maxBytes: 25 * 1024 * 1024, maxPixels: 40_000_000, formats: ['png', 'jpeg', 'webp'] },
   ...over,
 });
@@ -86,6 +86,9 @@ describe('only what can run', () => {
     expect(blockedReason({ tool: 'cutout' }, t, true)).toBe('Cutout is not installed here.');
     expect(blockedReason({ tool: 'upscale', tier: 'best' }, t, true)).toBe('Best is off.');
     expect(blockedReason({ tool: 'upscale', tier: 'fast' }, t, true)).toBeNull();
+    expect(blockedReason({ tool: 'face-enhance' }, t, true)).toBe('No engine here restores faces.');
+    const faces = tools({ faceEnhance: { available: true, reason: null } });
+    expect(blockedReason({ tool: 'face-enhance' }, faces, true)).toBeNull();
   });
   it('offline, nothing runs (the server is needed) and it says so', () => {
     expect(blockedReason({ tool: 'filter' }, tools(), false)).toBe(OFFLINE_REASON);
