@@ -150,7 +150,7 @@ export function History() {
         </div>
       </div>
       <HistoryFilters value={filter} onChange={setFilter} />
-      <p className="muted" data-testid="history-count">
+      <p className="muted" data-testid="history-count" data-search={all ? 'ready' : 'loading'}>
         {status}
         {' · '}
         {head.toLocaleString('en-US')} ledger {head === 1 ? 'entry' : 'entries'}, verified through #
