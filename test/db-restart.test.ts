@@ -199,6 +199,7 @@ describe('PostgreSQL restarted under a running server', () => {
         const down = Date.now();
         // Down for a while with requests in flight: the server answers, and only 503.
         await sleep(1500);
+        expect(alive(), why()).toBe(true);
         const probe = await call('GET', '/v1/ledger/balance', accounts[0]!.token);
         expect(probe.status, JSON.stringify(probe.body)).toBe(503);
         expect(probe.body).toMatchObject({ error: { code: 'database-unavailable' } });
