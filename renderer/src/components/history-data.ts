@@ -100,6 +100,22 @@ export async function entriesOf(db: EaselDb, a: Activity): Promise<EntryRow[]> {
   return (await readRows(db, lo, hi)).filter((r) => wanted.has(r.seq));
 }
 
+/** The line above History's list: how many activities show, or why none do. */
+export function historyStatus(s: {
+  filter: HistoryFilter;
+  /** The filtered list, or null while every activity is still loading for the search. */
+  rows: readonly Activity[] | null;
+  total: number;
+}): string {
+  const filtered = isFiltered(s.filter);
+  const q = s.filter.search.trim();
+  if (filtered && !s.rows) return 'Searching…';
+  if (s.total === 0 && filtered)
+    return q ? `No activities match “${q}”.` : 'No activities match these filters.';
+  if (s.total === 0) return 'No activities yet.';
+  return activitiesText(s.total);
+}
+
 /** "1 activity", "2,345 activities". */
-export const activitiesText = (n: number): string =>
+const activitiesText = (n: number): string =>
   `${n.toLocaleString('en-US')} ${n === 1 ? 'activity' : 'activities'}`;

@@ -5,10 +5,10 @@ import { HistoryFilters } from '../components/HistoryFilters';
 import { activitiesCsv, entriesCsv } from '../components/history-csv';
 import {
   ActivityCache,
-  activitiesText,
   applyFilter,
   emptyFilter,
   entriesOf,
+  historyStatus,
   isFiltered,
   loadAllActivities,
 } from '../components/history-data';
@@ -127,14 +127,7 @@ export function History() {
     download('easel-ledger-entries.csv', entriesCsv(await readRows(db, 1, head), verifiedThrough));
   };
 
-  let status: string;
-  if (filtered && !rows) status = 'Searching…';
-  else if (total === 0 && filtered)
-    status = filter.search.trim()
-      ? `No activities match “${filter.search.trim()}”.`
-      : 'No activities match these filters.';
-  else if (total === 0) status = 'No activities yet.';
-  else status = activitiesText(total);
+  const status = historyStatus({ filter, rows, total });
 
   return (
     <div className="screen history">
