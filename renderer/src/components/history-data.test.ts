@@ -6,7 +6,13 @@ import { allocate } from '../../../shared/wallet/allocate';
 import { planCapture } from '../../../shared/wallet/plan';
 import { ActivityBuilder, initialActivityState, type Activity } from '../db/activities';
 import { toRows } from '../db/rows';
-import { applyFilter, emptyFilter, historyStatus, type HistoryFilter } from './history-data';
+import {
+  ActivitySearch,
+  applyFilter,
+  emptyFilter,
+  historyStatus,
+  type HistoryFilter,
+} from './history-data';
 
 /** Activities built from a signed chain as the store builds them (docs/architecture.md §9). */
 function activities(): Activity[] {
@@ -97,6 +103,17 @@ describe('History search', () => {
       titles(applyFilter(all, { ...search('a'), kind: 'generate', status: 'released' })),
     ).toEqual(['Red fox in the snow']);
     expect(applyFilter(all, emptyFilter)).toHaveLength(all.length);
+  });
+
+  it('the search index answers as the filter does, key by key, narrowing and widening', () => {
+    const typed = ['f', 'fo', 'fox', 'fox ', 'fo', '', 'CONF', 'confetti', 'a', 'zebra', 'a'];
+    for (const status of ['', 'released'] as const) {
+      const index = new ActivitySearch(all);
+      for (const q of typed) {
+        const f = { ...search(q), status };
+        expect(titles(index.filter(f)), `${q} ${status}`).toEqual(titles(applyFilter(all, f)));
+      }
+    }
   });
 
   it('says so when nothing matches, and counts in words', () => {

@@ -5,7 +5,7 @@ import { HistoryFilters } from '../components/HistoryFilters';
 import { activitiesCsv, entriesCsv } from '../components/history-csv';
 import {
   ActivityCache,
-  applyFilter,
+  ActivitySearch,
   emptyFilter,
   entriesOf,
   historyStatus,
@@ -84,9 +84,14 @@ export function History() {
     };
   }, [db, count]);
 
+  // Built once per load (not per keystroke): one array of search texts (docs/architecture.md §9).
+  const search = useMemo(
+    () => (all ? new ActivitySearch([...waiting, ...all]) : null),
+    [all, waiting],
+  );
   const rows = useMemo(
-    () => (filtered && all ? applyFilter([...waiting, ...all], filter) : null),
-    [all, filter, filtered, waiting],
+    () => (filtered && search ? search.filter(filter) : null),
+    [search, filter, filtered],
   );
   const total = filtered ? (rows?.length ?? 0) : waiting.length + count;
   const rowAt = (i: number): Activity | undefined =>
