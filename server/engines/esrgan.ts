@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { UpscaleTier } from '../../shared/pricing/book';
 import { EngineError, type ProgressFn, throwIfAborted } from './errors';
 import type { EsrganScale } from './esrgan-models';
-import type { TileModel } from './esrgan-onnx';
+import type { EsrganPrecision, TileModel } from './esrgan-onnx';
 
 export type { EsrganScale } from './esrgan-models';
 
@@ -39,6 +39,11 @@ export interface EsrganOptions extends TileOptions {
   runtime?: EsrganRuntime;
   /** Threads for this run (default: setUpscaleThreads, else every core). */
   threads?: number;
+  /**
+   * onnxruntime only: 'int8' (the best tier's default: quantised convolutions, ~3× less CPU) or
+   * 'float32' (the fast tier's default, and the best tier as converted).
+   */
+  precision?: EsrganPrecision;
 }
 
 /**
@@ -56,8 +61,11 @@ async function tileModel(scale: EsrganScale, options: EsrganOptions): Promise<Ti
   if (runtime === 'tfjs') return (await import('./esrgan-tfjs')).tfjsTileModel(tier, scale);
   if (runtime !== 'onnxruntime')
     throw new EngineError('bad-params', "runtime must be 'onnxruntime' or 'tfjs'.");
+  const precision = options.precision;
+  if (precision !== undefined && precision !== 'int8' && precision !== 'float32')
+    throw new EngineError('bad-params', "precision must be 'int8' or 'float32'.");
   const { onnxTileModel } = await import('./esrgan-onnx');
-  return onnxTileModel(tier, scale, options.threads ?? upscaleThreads);
+  return onnxTileModel(tier, scale, options.threads ?? upscaleThreads, precision);
 }
 
 /**
