@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { UpscaleTier } from '../../shared/pricing/book';
+import { backProject } from './back-projection';
 import { EngineError, type ProgressFn, throwIfAborted } from './errors';
 import type { EsrganScale } from './esrgan-models';
 import type { EsrganPrecision, TileModel } from './esrgan-onnx';
@@ -44,6 +45,11 @@ export interface EsrganOptions extends TileOptions {
    * 'float32' (the fast tier's default, and the best tier as converted).
    */
   precision?: EsrganPrecision;
+  /**
+   * Back-project each tile onto its input (back-projection.ts): on for the best tier by default,
+   * off for fast.
+   */
+  backProjection?: boolean;
 }
 
 /**
@@ -91,6 +97,7 @@ export async function esrganUpscaleRgb(
   if (!(pad >= 0 && pad <= 64))
     throw new EngineError('bad-params', 'tilePadding must be between 0 and 64.');
   const model = await tileModel(scale, options);
+  const project = options.backProjection ?? (options.tier ?? 'fast') === 'best';
   throwIfAborted(signal);
 
   const outWidth = width * scale;
@@ -118,6 +125,7 @@ export async function esrganUpscaleRgb(
         for (let i = 0; i < pw * 3; i++) patch[y * pw * 3 + i] = rgb[src + i] ?? 0;
       }
       const data = await model(patch, pw, ph);
+      if (project) backProject(data, patch, pw, ph, scale);
       // Copy the tile's own area (without the context margin) into the output.
       const rowLen = pw * scale;
       const offX = (x0 - px0) * scale;
