@@ -180,10 +180,11 @@ export function quantizeConvs(
   for (const n of graph.nodes) {
     nodes.push(...(before.get(n) ?? []));
     const base = convs.get(n) ?? n;
-    nodes.push({
-      ...base,
-      inputs: base.inputs.map((i) => (convs.has(n) ? i : (rename.get(i) ?? i))),
-    });
+    // A concatenation reads the quantised copies of its inputs where they exist, so that
+    // onnxruntime joins them as uint8 (QLinearConcat) instead of four times the bytes in float.
+    const read = (i: string): string =>
+      convs.has(n) ? i : (rename.get(i) ?? (n.op === 'Concat' ? qdq.get(i)?.dq : undefined) ?? i);
+    nodes.push({ ...base, inputs: base.inputs.map(read) });
     nodes.push(...(after.get(n) ?? []));
   }
   return {
