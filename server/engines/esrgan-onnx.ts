@@ -19,7 +19,7 @@ import { type TensorRange, calibrationTensors, quantizeConvs } from './onnx/quan
 export type EsrganPrecision = 'int8' | 'float32';
 
 /** The default precision of each tier: int8 where calibration ranges ship (best). */
-export const DEFAULT_PRECISION: Readonly<Record<UpscaleTier, EsrganPrecision>> = {
+const DEFAULT_PRECISION: Readonly<Record<UpscaleTier, EsrganPrecision>> = {
   fast: 'float32',
   best: 'int8',
 };
