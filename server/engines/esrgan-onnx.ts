@@ -112,7 +112,7 @@ function loadEsrganSession(
       return ort.InferenceSession.create(bytes, {
         graphOptimizationLevel: 'all',
         executionMode: 'sequential',
-        // Without the arena a 256 px tile of the thick model peaks near 0.6 GB and gives it back.
+        // Without the arena a 256 px tile's working memory is given back after the run.
         enableCpuMemArena: false,
         intraOpNumThreads: Math.max(1, Math.floor(threads)),
         extra: { session: { intra_op: { allow_spinning: '0' } } },
