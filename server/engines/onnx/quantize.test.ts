@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ESRGAN_MODELS, esrganModelFile } from '../esrgan-models';
+import { esrganUpscaleRgb } from '../esrgan';
 import { onnxTileModel } from '../esrgan-onnx';
 import { readLayersModel } from '../layers-model-file';
 import { kerasToOnnx } from './keras-to-onnx';
@@ -48,4 +49,12 @@ describe('the int8 best tier', () => {
     expect(same / float.length).toBeLessThan(0.5);
     expect(sum / float.length).toBeLessThan(1.5);
   }, 120_000);
+
+  it('is refused for the fast tier and for unknown precisions', async () => {
+    await expect(onnxTileModel('fast', 4, 1, 'int8')).rejects.toMatchObject({ code: 'bad-params' });
+    const rgb = new Uint8Array(4 * 4 * 3);
+    await expect(
+      esrganUpscaleRgb(rgb, 4, 4, 4, { tier: 'best', precision: 'int4' as 'int8' }, () => {}),
+    ).rejects.toMatchObject({ code: 'bad-params' });
+  });
 });
