@@ -54,7 +54,7 @@ export interface EsrganOptions extends TileOptions {
 
 /**
  * 256 px: a 256×256 image is one tile (no margin computed twice), and a whole best-tier upscale of
- * such a tile peaks near 0.5 GB of RSS (the 1024×1024 benchmark, 16 tiles: ~0.8 GB).
+ * such a tile peaks near 0.5 GB of RSS (the 1024×1024 benchmark, 16 tiles: ~0.56 GB).
  */
 const DEFAULT_TILE_SIZE = 256;
 const DEFAULT_TILE_PADDING = 12;
