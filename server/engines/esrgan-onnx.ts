@@ -4,13 +4,37 @@
  * session is kept warm for the next tile and the next job. onnxruntime's intra-op threads split
  * every layer of a tile across the cores (docs/architecture.md §8).
  */
+import { readFile } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
+import { z } from 'zod';
 import type { UpscaleTier } from '../../shared/pricing/book';
 import { EngineError } from './errors';
 import { ESRGAN_MODELS, type EsrganScale, esrganModelFile } from './esrgan-models';
 import { readLayersModel } from './layers-model-file';
 import { ONNX_INPUT, ONNX_OUTPUT, kerasToOnnx } from './onnx/keras-to-onnx';
 import { onnxModel } from './onnx/proto';
+import { type TensorRange, calibrationTensors, quantizeConvs } from './onnx/quantize';
+
+/** 'int8': the convolutions quantised (the best tier's default); 'float32': as converted. */
+export type EsrganPrecision = 'int8' | 'float32';
+
+/** The default precision of each tier: int8 where calibration ranges ship (best). */
+const DEFAULT_PRECISION: Readonly<Record<UpscaleTier, EsrganPrecision>> = {
+  fast: 'float32',
+  best: 'int8',
+};
+
+/** The RRDN layers kept in float32 in the int8 model. */
+const FLOAT_CONVS = ['PreShuffle', 'SR'];
+
+const rangesFile = new URL('./onnx/esrgan-best-ranges.json', import.meta.url);
+const rangesSchema = z.record(
+  z.string(),
+  z.record(
+    z.string(),
+    z.tuple([z.number(), z.number()]).refine(([min, max]) => min <= max),
+  ),
+);
 
 /** Upscales one NHWC patch of 0..255 floats; returns the NHWC result (0..255, unclipped). */
 export type TileModel = (
@@ -27,10 +51,44 @@ function loadRuntime(): Promise<typeof Ort> {
   return runtime;
 }
 
+/**
+ * The activation ranges of the best tier at `scale`, measured on the calibration photos by
+ * scripts/calibrate-esrgan.ts.
+ */
+async function calibratedRanges(scale: EsrganScale): Promise<Map<string, TensorRange>> {
+  let parsed: z.infer<typeof rangesSchema>;
+  try {
+    parsed = rangesSchema.parse(JSON.parse(await readFile(rangesFile, 'utf8')));
+  } catch (error) {
+    throw new EngineError(
+      'model-missing',
+      `The int8 calibration ranges cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const ranges = parsed[`x${scale}`] ?? {};
+  return new Map(Object.entries(ranges).map(([name, [min, max]]) => [name, { min, max }]));
+}
+
 /** The ONNX bytes of `tier` at `scale`, converted from the package's model files. */
-async function esrganOnnxBytes(tier: UpscaleTier, scale: EsrganScale): Promise<Uint8Array> {
+async function esrganOnnxBytes(
+  tier: UpscaleTier,
+  scale: EsrganScale,
+  precision: EsrganPrecision,
+): Promise<Uint8Array> {
   const file = await readLayersModel(esrganModelFile(tier, scale));
-  return onnxModel(kerasToOnnx(file, { inputMax: ESRGAN_MODELS[tier].inputMax }));
+  const graph = kerasToOnnx(file, { inputMax: ESRGAN_MODELS[tier].inputMax });
+  if (precision === 'float32') return onnxModel(graph);
+  if (tier !== 'best') throw new EngineError('bad-params', 'Only the best tier has an int8 model.');
+  const ranges = await calibratedRanges(scale);
+  const missing = calibrationTensors(graph).filter((name) => !ranges.has(name));
+  if (missing.length > 0)
+    throw new EngineError(
+      'model-missing',
+      `The int8 calibration ranges miss ${missing.length} tensors (${missing.slice(0, 3).join(', ')}).`,
+    );
+  // The two convolutions that make the output pixels (around the depth to space) stay float: they
+  // are ~1% of the work, and quantising them would add a second rounding to every output pixel.
+  return onnxModel(quantizeConvs(graph, ranges, FLOAT_CONVS));
 }
 
 /**
@@ -41,16 +99,20 @@ function loadEsrganSession(
   tier: UpscaleTier,
   scale: EsrganScale,
   threads: number,
+  precision: EsrganPrecision,
 ): Promise<Ort.InferenceSession> {
-  const key = `${tier}/${scale}/${threads}`;
+  const key = `${tier}/${scale}/${threads}/${precision}`;
   let session = sessions.get(key);
   if (!session) {
     session = (async () => {
-      const [ort, bytes] = await Promise.all([loadRuntime(), esrganOnnxBytes(tier, scale)]);
+      const [ort, bytes] = await Promise.all([
+        loadRuntime(),
+        esrganOnnxBytes(tier, scale, precision),
+      ]);
       return ort.InferenceSession.create(bytes, {
         graphOptimizationLevel: 'all',
         executionMode: 'sequential',
-        // Without the arena a 256 px tile of the thick model peaks near 0.6 GB and gives it back.
+        // Without the arena a 256 px tile's working memory is given back after the run.
         enableCpuMemArena: false,
         intraOpNumThreads: Math.max(1, Math.floor(threads)),
         extra: { session: { intra_op: { allow_spinning: '0' } } },
@@ -67,10 +129,11 @@ export async function onnxTileModel(
   tier: UpscaleTier,
   scale: EsrganScale,
   threads: number,
+  precision: EsrganPrecision = DEFAULT_PRECISION[tier],
 ): Promise<TileModel> {
   const [ort, session] = await Promise.all([
     loadRuntime(),
-    loadEsrganSession(tier, scale, threads),
+    loadEsrganSession(tier, scale, threads, precision),
   ]);
   return async (patch, width, height) => {
     const input = new ort.Tensor('float32', patch, [1, height, width, 3]);

@@ -6,9 +6,10 @@
  */
 import { availableParallelism } from 'node:os';
 import type { UpscaleTier } from '../../shared/pricing/book';
+import { backProject } from './back-projection';
 import { EngineError, type ProgressFn, throwIfAborted } from './errors';
 import type { EsrganScale } from './esrgan-models';
-import type { TileModel } from './esrgan-onnx';
+import type { EsrganPrecision, TileModel } from './esrgan-onnx';
 
 export type { EsrganScale } from './esrgan-models';
 
@@ -39,11 +40,21 @@ export interface EsrganOptions extends TileOptions {
   runtime?: EsrganRuntime;
   /** Threads for this run (default: setUpscaleThreads, else every core). */
   threads?: number;
+  /**
+   * onnxruntime only: 'int8' (the best tier's default: quantised convolutions, ~3× less CPU) or
+   * 'float32' (the fast tier's default, and the best tier as converted).
+   */
+  precision?: EsrganPrecision;
+  /**
+   * Back-project each tile onto its input (back-projection.ts): on for the best tier by default,
+   * off for fast.
+   */
+  backProjection?: boolean;
 }
 
 /**
- * 256 px: a 256×256 image is one tile (no margin computed twice), and the thick model's working
- * memory for a tile stays near 0.6 GB.
+ * 256 px: a 256×256 image is one tile (no margin computed twice), and a whole best-tier upscale of
+ * such a tile peaks near 0.5 GB of RSS (the 1024×1024 benchmark, 16 tiles: ~0.56 GB).
  */
 const DEFAULT_TILE_SIZE = 256;
 const DEFAULT_TILE_PADDING = 12;
@@ -56,8 +67,11 @@ async function tileModel(scale: EsrganScale, options: EsrganOptions): Promise<Ti
   if (runtime === 'tfjs') return (await import('./esrgan-tfjs')).tfjsTileModel(tier, scale);
   if (runtime !== 'onnxruntime')
     throw new EngineError('bad-params', "runtime must be 'onnxruntime' or 'tfjs'.");
+  const precision = options.precision;
+  if (precision !== undefined && precision !== 'int8' && precision !== 'float32')
+    throw new EngineError('bad-params', "precision must be 'int8' or 'float32'.");
   const { onnxTileModel } = await import('./esrgan-onnx');
-  return onnxTileModel(tier, scale, options.threads ?? upscaleThreads);
+  return onnxTileModel(tier, scale, options.threads ?? upscaleThreads, precision);
 }
 
 /**
@@ -83,6 +97,7 @@ export async function esrganUpscaleRgb(
   if (!(pad >= 0 && pad <= 64))
     throw new EngineError('bad-params', 'tilePadding must be between 0 and 64.');
   const model = await tileModel(scale, options);
+  const project = options.backProjection ?? (options.tier ?? 'fast') === 'best';
   throwIfAborted(signal);
 
   const outWidth = width * scale;
@@ -110,6 +125,7 @@ export async function esrganUpscaleRgb(
         for (let i = 0; i < pw * 3; i++) patch[y * pw * 3 + i] = rgb[src + i] ?? 0;
       }
       const data = await model(patch, pw, ph);
+      if (project) backProject(data, patch, pw, ph, scale);
       // Copy the tile's own area (without the context margin) into the output.
       const rowLen = pw * scale;
       const offX = (x0 - px0) * scale;

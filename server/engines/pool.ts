@@ -75,7 +75,7 @@ export interface PoolOptions {
   /**
    * How long a cancelled or timed-out task's worker may take to stop by itself before it is
    * terminated (default 120 s: one 256 px tile of the best upscale tier is a single
-   * onnxruntime run of ~5 s on two idle cores and over 20 s on a loaded machine, and a worker
+   * onnxruntime run of ~2.5 s of CPU, and over 40 s of wall time at load 20 on two cores; a worker
    * torn down in the middle of such a run would take the whole process with it).
    */
   cancelGraceMs?: number;

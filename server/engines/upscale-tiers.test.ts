@@ -35,9 +35,9 @@ describe('upscale tiers on real photographs', () => {
       for (const s of scores[tier] ?? [])
         expect(s.gainDb, `${tier} on ${s.name}`).toBeGreaterThan(0);
     }
-    // Measured: fast ≈ +0.6 dB, best ≈ +1.45 dB (MODELS.md); the bounds leave room, not slack.
+    // Measured: fast ≈ +0.66 dB, best ≈ +1.69 dB (MODELS.md); best must reach the 1.5 dB target.
     expect(meanGain(scores.fast ?? [])).toBeGreaterThan(0.4);
-    expect(meanGain(scores.best ?? [])).toBeGreaterThan(1.2);
+    expect(meanGain(scores.best ?? [])).toBeGreaterThanOrEqual(1.5);
   });
 
   it('best is clearly better than fast', () => {

@@ -32,7 +32,7 @@ describe('ESRGAN models converted to ONNX', () => {
       const [w, h] = [20, 14];
       const input = patch(w, h);
       const reference = await (await tfjsTileModel(tier, scale))(input, w, h);
-      const converted = await (await onnxTileModel(tier, scale, 1))(input, w, h);
+      const converted = await (await onnxTileModel(tier, scale, 1, 'float32'))(input, w, h);
       expect(converted.length).toBe(w * scale * h * scale * 3);
       expect(reference.length).toBe(converted.length);
       let worst = 0;

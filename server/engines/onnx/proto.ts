@@ -82,10 +82,16 @@ export interface OnnxNode {
   attributes?: readonly Attribute[];
 }
 
-/** A float32 tensor (data_type 1) or an int64 tensor (data_type 7) of constants. */
+/**
+ * A tensor of constants: float32 (data_type 1), int64 (7), or the integer types of quantised
+ * weights, uint8 (2), int8 (3) and int32 (6).
+ */
 export type Initializer =
   | { name: string; dims: readonly number[]; float32: Float32Array }
-  | { name: string; dims: readonly number[]; int64: readonly number[] };
+  | { name: string; dims: readonly number[]; int64: readonly number[] }
+  | { name: string; dims: readonly number[]; uint8: Uint8Array }
+  | { name: string; dims: readonly number[]; int8: Int8Array }
+  | { name: string; dims: readonly number[]; int32: Int32Array };
 
 /** A graph input or output: float32 with named (symbolic) or fixed dimensions. */
 interface ValueInfo {
@@ -102,6 +108,9 @@ export interface OnnxGraph {
 }
 
 const FLOAT = 1;
+const UINT8 = 2;
+const INT8 = 3;
+const INT32 = 6;
 const INT64 = 7;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
@@ -126,6 +135,21 @@ function writeTensor(w: Writer, t: Initializer): void {
     const raw = new Uint8Array(t.float32.byteLength);
     const view = new DataView(raw.buffer);
     t.float32.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    w.bytes(9, raw);
+  } else if ('uint8' in t) {
+    w.int(2, UINT8).string(8, t.name);
+    w.bytes(9, new Uint8Array(t.uint8));
+  } else if ('int8' in t) {
+    w.int(2, INT8).string(8, t.name);
+    w.bytes(
+      9,
+      new Uint8Array(t.int8.buffer.slice(t.int8.byteOffset, t.int8.byteOffset + t.int8.byteLength)),
+    );
+  } else if ('int32' in t) {
+    w.int(2, INT32).string(8, t.name);
+    const raw = new Uint8Array(t.int32.length * 4);
+    const view = new DataView(raw.buffer);
+    t.int32.forEach((v, i) => view.setInt32(i * 4, v, true));
     w.bytes(9, raw);
   } else {
     w.int(2, INT64).string(8, t.name);
