@@ -1,11 +1,29 @@
 import { spawnSync } from 'node:child_process';
+import type * as NodeFs from 'node:fs';
 import { mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EaselError } from '../../shared/ipc/contract';
 import { createLogger } from '../../shared/log/logger';
 import { JournalStore } from './journal-store';
+
+/** What reached the journal's file descriptor, in order (the commit path is synchronous). */
+const disk = vi.hoisted(() => ({ events: [] as string[] }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof NodeFs>();
+  return {
+    ...fs,
+    writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+      disk.events.push('write');
+      return fs.writeSync(...args);
+    }) as typeof fs.writeSync,
+    fdatasyncSync: (fd: number) => {
+      disk.events.push('fdatasync');
+      fs.fdatasyncSync(fd);
+    },
+  };
+});
 
 const log = createLogger('off');
 const dirs: string[] = [];
@@ -52,6 +70,31 @@ describe('the device state journal', () => {
     expect(lines[0]).toContain('voucher/1');
     expect(lines[0]).toContain('outbox/1');
     await again.close();
+  });
+
+  it('flushes each commit to the disk before it resolves: one fdatasync, after its line', async () => {
+    const dir = await freshDir();
+    const store = await JournalStore.open(dir, { log });
+    disk.events.length = 0;
+    await store.transaction((tx) => {
+      tx.put('voucher/1', { counter: 1 });
+      tx.put('outbox/1', { op: 'settle-1' });
+    });
+    disk.events.push('resolved');
+    await store.transaction((tx) => tx.get('voucher/1')); // reads only: nothing to flush
+    disk.events.push('resolved');
+    await store.transaction((tx) => tx.delete('outbox/1'));
+    disk.events.push('resolved');
+    expect(disk.events).toEqual([
+      'write',
+      'fdatasync',
+      'resolved',
+      'resolved',
+      'write',
+      'fdatasync',
+      'resolved',
+    ]);
+    await store.close();
   });
 
   it('writes nothing when a transaction throws', async () => {
