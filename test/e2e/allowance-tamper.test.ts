@@ -256,6 +256,8 @@ describe('an edited offline allowance file spends no more than the signed reserv
       .getByText('Owned · available offline')
       .waitFor({ timeout: 20_000 });
     await card('design-frames').getByText('Owned · available offline').waitFor({ timeout: 20_000 });
+    // Still said once the other two settled.
+    expect(await status.textContent()).toMatch(/refused your offline redemption of Tidal lines/);
     await shot(page, 'allowance-tamper-refused');
 
     // The server judged it as a reused counter (its own check ran), and took 248 of 300.
