@@ -1,29 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import type * as NodeFs from 'node:fs';
-import { mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EaselError } from '../../shared/ipc/contract';
 import { createLogger } from '../../shared/log/logger';
 import { JournalStore } from './journal-store';
-
-/** What reached the journal's file descriptor, in order (the commit path is synchronous). */
-const disk = vi.hoisted(() => ({ events: [] as string[] }));
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof NodeFs>();
-  return {
-    ...fs,
-    writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
-      disk.events.push('write');
-      return fs.writeSync(...args);
-    }) as typeof fs.writeSync,
-    fdatasyncSync: (fd: number) => {
-      disk.events.push('fdatasync');
-      fs.fdatasyncSync(fd);
-    },
-  };
-});
 
 const log = createLogger('off');
 const dirs: string[] = [];
@@ -74,6 +56,18 @@ describe('the device state journal', () => {
 
   it('flushes each commit to the disk before it resolves: one fdatasync, after its line', async () => {
     const dir = await freshDir();
+    // What reaches the disk, in order: every file handle shares one prototype.
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const disk = { events: [] as string[] };
+    for (const name of ['write', 'sync', 'datasync'] as const) {
+      const original = proto[name] as (...args: unknown[]) => Promise<unknown>;
+      vi.spyOn(proto, name).mockImplementation(function (this: FileHandle, ...args: unknown[]) {
+        disk.events.push(name);
+        return original.apply(this, args);
+      } as FileHandle[typeof name]);
+    }
     const store = await JournalStore.open(dir, { log });
     disk.events.length = 0;
     await store.transaction((tx) => {
@@ -85,13 +79,16 @@ describe('the device state journal', () => {
     disk.events.push('resolved');
     await store.transaction((tx) => tx.delete('outbox/1'));
     disk.events.push('resolved');
+    vi.restoreAllMocks();
     expect(disk.events).toEqual([
+      'write', // the first commit zero-fills the journal ahead (a megabyte)…
+      'sync', // …and makes its size durable, once
       'write',
-      'fdatasync',
+      'datasync',
       'resolved',
       'resolved',
       'write',
-      'fdatasync',
+      'datasync',
       'resolved',
     ]);
     await store.close();

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { fdatasyncSync, writeSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/log/logger';
@@ -79,7 +78,7 @@ function asCommit(v: unknown): Commit | null {
 /**
  * Main's device state (docs/architecture.md §10): JSON records in memory, made durable by a
  * write-ahead journal. A transaction's writes become one journal line — checksummed, written,
- * fdatasync'd (synchronously, see `writeDurably`) — before the transaction resolves, so records written together (a voucher, its
+ * fdatasync'd — before the transaction resolves, so records written together (a voucher, its
  * counter and its outbox entry) survive a crash or a power loss together or not at all. The
  * journal file is zero-filled ahead of the commits (a megabyte at a time), so a commit's
  * fdatasync flushes only its data, not a new file size. The journal is folded into a snapshot
@@ -188,7 +187,8 @@ export class JournalStore {
     );
     try {
       if (this.writeAt + bytes.length > this.allocated) await this.grow(bytes.length);
-      writeDurably(this.journal.fd, bytes, this.writeAt);
+      await this.journal.write(bytes, 0, bytes.length, this.writeAt);
+      await this.journal.datasync();
     } catch (error) {
       // Whether the line reached the disk is unknown now: refuse further writes until the
       // app restarts and reads back what is really there.
@@ -237,19 +237,6 @@ export class JournalStore {
     this.chain = run.catch(() => undefined);
     return run;
   }
-}
-
-/**
- * Writes a commit line at `at` and fdatasyncs it, synchronously (docs/architecture.md §10):
- * the disk's own time, without the two thread-pool round trips that async calls cost, each of
- * which waits for a CPU when the machine is busy. The journal's queue runs commits one at a
- * time anyway; the event loop is held for the flush only (under a millisecond, typically).
- */
-function writeDurably(fd: number, bytes: Buffer, at: number): void {
-  for (let done = 0; done < bytes.length;) {
-    done += writeSync(fd, bytes, done, bytes.length - done, at + done);
-  }
-  fdatasyncSync(fd);
 }
 
 const damaged = (path: string, why: string) =>
