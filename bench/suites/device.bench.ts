@@ -9,6 +9,7 @@ import { MemorySecretStore } from '../../main/secrets/secret-store';
 import { readConfig } from '../../server/config';
 import { startServer } from '../../server/start';
 import { startFaultProxy } from '../../test/support/main-fault-proxy';
+import type { StepHook } from '../../main/core/steps';
 import type { Benchmark, BenchResult } from '../harness';
 
 // 100,000 credits of allowance (the most one may take) cover 1,010 spends of 99.
@@ -49,9 +50,10 @@ async function bareCommitP99(dir: string, zeroFilled: boolean): Promise<number> 
 }
 
 /** One install of the app's main process, behind a proxy the benchmark cuts (offline). */
-async function device(dir: string, serverUrl: string, name: string) {
+async function device(dir: string, serverUrl: string, name: string, onStep?: StepHook) {
   const proxy = await startFaultProxy(serverUrl);
   const core = await createCore({
+    ...(onStep ? { onStep } : {}),
     dataDir: join(dir, name),
     serverUrl: proxy.url,
     secrets: new MemorySecretStore(),
@@ -82,7 +84,13 @@ async function offlineSpendDurable(): Promise<BenchResult> {
   const server = await startServer(
     readConfig({ EASEL_PORT: '0', EASEL_DATA_DIR: join(dir, 'srv'), EASEL_LOG: 'off' }),
   );
-  const a = await device(dir, server.url, 'a');
+  // Where a spend's time goes: its journal commit runs between these two steps.
+  let signedAt = 0;
+  const commitTimes: number[] = [];
+  const a = await device(dir, server.url, 'a', (step) => {
+    if (step === 'spend:signed') signedAt = performance.now();
+    if (step === 'spend:committed') commitTimes.push(performance.now() - signedAt);
+  });
   const b = await device(dir, server.url, 'b');
   try {
     const email = 'bench-device@example.com';
@@ -123,6 +131,7 @@ async function offlineSpendDurable(): Promise<BenchResult> {
       if (r.mode !== 'offline') throw new Error('the redemption was not offline');
     }
     spendTimes.sort((x, y) => x - y);
+    const commits = commitTimes.slice(WARMUP).sort((x, y) => x - y);
     redeemTimes.sort((x, y) => x - y);
     const appended = await bareCommitP99(dir, false);
     const zeroFilled = await bareCommitP99(dir, true);
@@ -137,6 +146,8 @@ async function offlineSpendDurable(): Promise<BenchResult> {
         spendP50Ms: round(percentile(spendTimes, 50)),
         spendMaxMs: round(spendTimes.at(-1) ?? 0),
         spends: spendTimes.length,
+        commitP50Ms: round(percentile(commits, 50)),
+        commitP99Ms: round(percentile(commits, 99)),
         diskAppendFdatasyncP99Ms: round(appended),
         diskZeroFilledFdatasyncP99Ms: round(zeroFilled),
         redeemP50Ms: round(percentile(redeemTimes, 50)),

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EaselError } from '../../shared/ipc/contract';
 import { createLogger } from '../../shared/log/logger';
 import { JournalStore } from './journal-store';
@@ -52,6 +52,46 @@ describe('the device state journal', () => {
     expect(lines[0]).toContain('voucher/1');
     expect(lines[0]).toContain('outbox/1');
     await again.close();
+  });
+
+  it('flushes each commit to the disk before it resolves: one fdatasync, after its line', async () => {
+    const dir = await freshDir();
+    // What reaches the disk, in order: every file handle shares one prototype.
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const disk = { events: [] as string[] };
+    for (const name of ['write', 'sync', 'datasync'] as const) {
+      const original = proto[name] as (...args: unknown[]) => Promise<unknown>;
+      vi.spyOn(proto, name).mockImplementation(function (this: FileHandle, ...args: unknown[]) {
+        disk.events.push(name);
+        return original.apply(this, args);
+      } as FileHandle[typeof name]);
+    }
+    const store = await JournalStore.open(dir, { log });
+    disk.events.length = 0;
+    await store.transaction((tx) => {
+      tx.put('voucher/1', { counter: 1 });
+      tx.put('outbox/1', { op: 'settle-1' });
+    });
+    disk.events.push('resolved');
+    await store.transaction((tx) => tx.get('voucher/1')); // reads only: nothing to flush
+    disk.events.push('resolved');
+    await store.transaction((tx) => tx.delete('outbox/1'));
+    disk.events.push('resolved');
+    vi.restoreAllMocks();
+    expect(disk.events).toEqual([
+      'write', // the first commit zero-fills the journal ahead (a megabyte)…
+      'sync', // …and makes its size durable, once
+      'write',
+      'datasync',
+      'resolved',
+      'resolved',
+      'write',
+      'datasync',
+      'resolved',
+    ]);
+    await store.close();
   });
 
   it('writes nothing when a transaction throws', async () => {

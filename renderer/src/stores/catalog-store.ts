@@ -184,13 +184,14 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         (await api.getAllowance({}).catch(() => null))?.pendingVouchers === 0
       ) {
         await db.outbox.bulkDelete(settled.flatMap((o) => (o.id === undefined ? [] : [o.id])));
-        // Replaces "…settles when you are back online", which is no longer true.
-        set({
-          message:
-            settled.length === 1
-              ? 'Your offline redemption has settled with the server.'
-              : `${settled.length} offline redemptions have settled with the server.`,
-        });
+        // Replaces "…settles when you are back online", which is no longer true — but never
+        // a refusal, which the user must still read (docs/architecture.md §5).
+        const done =
+          settled.length === 1
+            ? 'Your offline redemption has settled with the server.'
+            : `${settled.length} offline redemptions have settled with the server.`;
+        const refusal = get().message?.startsWith('The server refused') ? get().message : null;
+        set({ message: refusal ? `${refusal} ${done}` : done });
       }
     },
 
