@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { SignUpOffer } from '../../shared/api/auth';
 import { RedeemResponse } from '../../shared/api/catalog';
+import { SpendingLimitsResponse } from '../../shared/api/limits';
 import { parseEaselLink } from '../../shared/api/purchases';
 import type { Logger } from '../../shared/log/logger';
 import { quote } from '../../shared/pricing/quote';
@@ -340,6 +341,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     returnAllowance: async () => (await device()).allowances.giveBack(),
 
+    getSpendingLimits: async () =>
+      http.json('GET', '/v1/account/spending-limits', { schema: SpendingLimitsResponse }),
+    setSpendingLimits: async (limits) =>
+      http.json('POST', '/v1/account/spending-limits', {
+        schema: SpendingLimitsResponse,
+        body: limits,
+      }),
     getStoreCatalog: async () => purchases.catalog(),
     startCheckout: async ({ itemId }) => purchases.startCheckout(itemId),
     getPurchase: async ({ sessionId }) => purchases.status(sessionId),

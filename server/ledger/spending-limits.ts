@@ -128,6 +128,7 @@ function headroom(limits: Limits, usage: Usage): { daily: number; monthly: numbe
   };
 }
 
+const creditsText = (n: number): string => `${n} ${n === 1 ? 'credit' : 'credits'}`;
 const when = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 function refusal(
@@ -141,7 +142,7 @@ function refusal(
   return new HttpError(
     403,
     'spending-limit',
-    `Your ${period} spending limit is ${limit} credits: ${used} used ${word}, this needs ${requested}. It resets at ${when(resetsAt)}.`,
+    `Your ${period} spending limit is ${creditsText(limit)}: ${used} used ${word}, this needs ${requested}. It resets at ${when(resetsAt)}.`,
     { period, limit, used, requested, resetsAt },
   );
 }

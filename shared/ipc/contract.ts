@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SetSpendingLimitsRequest, SpendingLimitsResponse } from '../api/limits';
 import {
   AllowanceState,
   ChainHeadParam,
@@ -88,6 +89,10 @@ export const ipcCalls = {
     result: AllowanceState,
   },
   returnAllowance: { params: Empty, result: AllowanceState.nullable() },
+
+  /** Settings → Spending limits: the user's daily and monthly limits and what is used (online). */
+  getSpendingLimits: { params: Empty, result: SpendingLimitsResponse },
+  setSpendingLimits: { params: SetSpendingLimitsRequest, result: SpendingLimitsResponse },
 
   getStoreCatalog: { params: Empty, result: StoreCatalog },
   startCheckout: {

@@ -5,6 +5,7 @@ import { credits, dateTime } from '../util/format';
 import { messageOf } from '../util/errors';
 import { EngineSettings } from '../components/EngineSettings';
 import { AppearanceSettings } from '../components/AppearanceSettings';
+import { SpendingLimitsSettings } from '../components/SpendingLimitsSettings';
 
 export function Settings() {
   const stores = useStores();
@@ -86,6 +87,7 @@ export function Settings() {
           Sign out
         </button>
       </section>
+      <SpendingLimitsSettings />
       <section className="panel" aria-labelledby="allowance-title">
         <h2 id="allowance-title">Offline allowance</h2>
         <p className="muted">

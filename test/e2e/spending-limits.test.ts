@@ -1,0 +1,124 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startBrowserHost } from '../../main/browser-mode/host';
+import { readConfig } from '../../server/config';
+import { startServer, type RunningServer } from '../../server/start';
+import { axeSerious, buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+
+/**
+ * Spending limits end to end (browser mode, real server on PGlite, Chromium): set in Settings,
+ * a bad pair refused in place, a run past the daily limit refused in the Studio with the reset
+ * time, and what is used shown back in Settings.
+ */
+let server: RunningServer | null = null;
+let host: Awaited<ReturnType<typeof startBrowserHost>> | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const serverDir = tempDir('easel-e2e-limits-server-');
+const appDir = tempDir('easel-e2e-limits-app-');
+
+const balance = async (): Promise<number> =>
+  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+
+async function go(label: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: label }).waitFor();
+}
+
+const limitsPanel = () => page.getByRole('region', { name: 'Spending limits' });
+
+beforeAll(async () => {
+  const rendererDir = buildRendererIfStale();
+  server = await startServer(readConfig({ EASEL_DATA_DIR: serverDir, EASEL_LOG: 'off' }));
+  host = await startBrowserHost({ serverUrl: server.url, dataDir: appDir, rendererDir });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(host.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await server?.close();
+  rmSync(serverDir, { recursive: true, force: true });
+  rmSync(appDir, { recursive: true, force: true });
+});
+
+describe('spending limits (browser mode, real server)', () => {
+  it('signs up', async () => {
+    await page.getByLabel('Email').fill(`limits-${Date.now()}@example.com`);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
+    await expect.poll(balance, { timeout: 20_000 }).toBeGreaterThanOrEqual(20);
+  });
+
+  it('shows no limits at first, refuses a daily limit above the monthly one, then saves', async () => {
+    await go('Settings');
+    const panel = limitsPanel();
+    await panel
+      .getByTestId('limit-usage-daily')
+      .getByText(/^0 credits used today · resets/)
+      .waitFor();
+    expect(await panel.getByLabel('Daily limit (credits)').inputValue()).toBe('');
+    await panel.getByLabel('Daily limit (credits)').fill('50');
+    await panel.getByLabel('Monthly limit (credits)').fill('20');
+    await panel.getByRole('button', { name: 'Save limits' }).click();
+    await panel
+      .getByRole('alert')
+      .getByText('The daily limit cannot be above the monthly limit.')
+      .waitFor();
+    await panel.scrollIntoViewIfNeeded();
+    await shot(page, 'limits-01-refused');
+    await panel.getByLabel('Monthly limit (credits)').fill('');
+    await panel.getByRole('button', { name: 'Save limits' }).click();
+    await panel.getByRole('status').getByText('Spending limits saved.').waitFor();
+    expect(await panel.getByTestId('limit-usage-daily').textContent()).toMatch(
+      /^0 credits used today of 50 credits · resets /,
+    );
+    expect(await panel.getByTestId('limit-usage-monthly').textContent()).toMatch(
+      /^0 credits used this month · resets /,
+    );
+    await shot(page, 'limits-02-saved');
+    expect(await axeSerious(page)).toEqual([]);
+  });
+
+  it('a run past the daily limit is refused in the Studio with the reset time; one within it runs', async () => {
+    await go('Studio');
+    await page.getByLabel('Prompt', { exact: true }).fill('a lighthouse in fog');
+    const q = Number(await page.getByTestId('quote-credits').textContent());
+    expect(q).toBeGreaterThan(0);
+    // Exactly one run's worth today.
+    await go('Settings');
+    await limitsPanel().getByLabel('Daily limit (credits)').fill(String(q));
+    await limitsPanel().getByRole('button', { name: 'Save limits' }).click();
+    await limitsPanel().getByRole('status').getByText('Spending limits saved.').waitFor();
+
+    await go('Studio');
+    const before = await balance();
+    await page.getByLabel('Prompt', { exact: true }).fill('a lighthouse in fog');
+    await page.getByRole('button', { name: 'Generate 1 image' }).click();
+    await expect.poll(balance, { timeout: 40_000 }).toBe(before - q);
+
+    await page.getByRole('button', { name: 'Generate 1 image' }).click();
+    const refusal = page.getByTestId('run-error');
+    await refusal.waitFor({ timeout: 15_000 });
+    expect(await refusal.textContent()).toMatch(
+      new RegExp(
+        `Your daily spending limit is ${q} credits?: ${q} used today, this needs ${q}\\. It resets at \\d{4}-\\d\\d-\\d\\d 00:00 UTC\\.`,
+      ),
+    );
+    await refusal.scrollIntoViewIfNeeded();
+    await shot(page, 'limits-03-run-refused');
+    await page.waitForTimeout(500);
+    expect(await balance()).toBe(before - q);
+
+    await go('Settings');
+    await limitsPanel()
+      .getByTestId('limit-usage-daily')
+      .getByText(new RegExp(`^${q} credits? used today of ${q} credits?`))
+      .waitFor();
+  });
+});
