@@ -18,6 +18,7 @@ import {
 import { Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
 import { OperationId } from '../../shared/api/common';
 import { SetSpendingLimitsRequest, SpendingLimitsResponse } from '../../shared/api/limits';
+import { RedeemPromoRequest, RedeemPromoResponse } from '../../shared/api/promo';
 import {
   AllowanceRequest,
   AllowanceResponse,
@@ -72,7 +73,8 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
   });
   const docs: RouteDoc[] = [];
   const route = makeRouter(app, docs);
-  const { auth, ledger, sync, catalog, allowances, refunds, mutations, spendingLimits } = services;
+  const { auth, ledger, sync, catalog, allowances, refunds, mutations, spendingLimits, promos } =
+    services;
   const accountOf = async (request: FastifyRequest) =>
     (await auth.authenticate(request.headers.authorization)).accountId;
 
@@ -301,6 +303,18 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     async ({ request, body }) => ({
       body: await spendingLimits.set(await accountOf(request), body),
     }),
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/promo-codes/redeem',
+      summary:
+        'Promo codes: redeem a code once per account for a signed promo grant (404 unknown, 409 expired, already redeemed or exhausted)',
+      auth: true,
+      body: RedeemPromoRequest,
+      response: RedeemPromoResponse,
+    },
+    async ({ request, body }) => promos.redeem(await accountOf(request), body),
   );
   route(
     {

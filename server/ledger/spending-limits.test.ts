@@ -52,6 +52,13 @@ describe.each(backends)('spending limits on %s', (backend) => {
     expect(view.monthly.resetsAt).toBe('2026-12-01T00:00:00.000Z');
   });
 
+  it('the OpenAPI document names the spending-limits routes', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
+    const path = doc.paths['/v1/account/spending-limits'];
+    expect(Object.keys(path ?? {}).sort()).toEqual(['get', 'post']);
+    expect(path.post.summary).toMatch(/^Set spending limits/);
+  });
+
   it('refuses bad limits with a clear 400 and keeps the old ones', async () => {
     const u = await funded();
     expect((await setLimits(u.headers, 50, 500)).statusCode).toBe(200);
