@@ -474,6 +474,9 @@ export function createFakeEasel(
     async getTools() {
       return fakeTools();
     },
+    async redeemPromo({ code }) {
+      return { code, credits: 10, kind: 'image', seq: 1, expiresAt: null };
+    },
     async getSpendingLimits() {
       return spendingLimits;
     },

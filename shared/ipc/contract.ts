@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SetSpendingLimitsRequest, SpendingLimitsResponse } from '../api/limits';
+import { PromoCode, RedeemPromoResponse } from '../api/promo';
 import {
   AllowanceState,
   ChainHeadParam,
@@ -95,6 +96,8 @@ export const ipcCalls = {
   setSpendingLimits: { params: SetSpendingLimitsRequest, result: SpendingLimitsResponse },
 
   getStoreCatalog: { params: Empty, result: StoreCatalog },
+  /** Store → Promo code: redeems a code for a signed promo grant (online). */
+  redeemPromo: { params: z.strictObject({ code: PromoCode }), result: RedeemPromoResponse },
   startCheckout: {
     params: z.strictObject({ itemId: z.string().min(1).max(128) }),
     result: PurchaseStatus,

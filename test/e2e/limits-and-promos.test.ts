@@ -4,10 +4,12 @@ import type { Browser, Page } from 'playwright-core';
 import { startBrowserHost } from '../../main/browser-mode/host';
 import { readConfig } from '../../server/config';
 import { startServer, type RunningServer } from '../../server/start';
+import { commands } from '../../server/admin/commands';
 import { axeSerious, buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
 
 /**
- * Spending limits end to end (browser mode, real server on PGlite, Chromium): set in Settings,
+ * Promo codes and spending limits end to end (a code made with the admin command, redeemed in
+ * the Store, refused the second time). Spending limits (browser mode, real server on PGlite, Chromium): set in Settings,
  * a bad pair refused in place, a run past the daily limit refused in the Studio with the reset
  * time, and what is used shown back in Settings.
  */
@@ -46,13 +48,53 @@ afterAll(async () => {
   rmSync(appDir, { recursive: true, force: true });
 });
 
-describe('spending limits (browser mode, real server)', () => {
+describe('promo codes and spending limits (browser mode, real server)', () => {
   it('signs up', async () => {
     await page.getByLabel('Email').fill(`limits-${Date.now()}@example.com`);
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
     await expect.poll(balance, { timeout: 20_000 }).toBeGreaterThanOrEqual(20);
+  });
+
+  it('redeems a promo code in the Store once: the balance rises, a second try is refused', async () => {
+    if (!server) throw new Error('no server');
+    await commands['create-promo']!.run(server.services, [
+      '--code',
+      'WELCOME-E2E',
+      '--credits',
+      '15',
+      '--max-redemptions',
+      '10',
+      '--valid-days',
+      '30',
+      '--operator',
+      'e2e',
+    ]);
+    await go('Store');
+    const panel = page.getByRole('region', { name: 'Promo code' });
+    const before = await balance();
+    await panel.getByLabel('Promo code').fill('no!');
+    await panel.getByRole('button', { name: 'Redeem code' }).click();
+    await panel.getByRole('alert').getByText('A promo code is 4 to 32 letters').waitFor();
+    await panel.getByLabel('Promo code').fill('welcome-e2e');
+    await panel.getByRole('button', { name: 'Redeem code' }).click();
+    await panel
+      .getByRole('status')
+      .getByText(/^Code WELCOME-E2E added 15 credits, valid until /)
+      .waitFor({ timeout: 15_000 });
+    await expect.poll(balance, { timeout: 20_000 }).toBe(before + 15);
+    await panel.scrollIntoViewIfNeeded();
+    await shot(page, 'promo-01-redeemed');
+    await panel.getByLabel('Promo code').fill('WELCOME-E2E');
+    await panel.getByRole('button', { name: 'Redeem code' }).click();
+    await panel
+      .getByRole('alert')
+      .getByText('You have already redeemed promo code WELCOME-E2E.')
+      .waitFor({ timeout: 15_000 });
+    await shot(page, 'promo-02-already-redeemed');
+    expect(await balance()).toBe(before + 15);
+    expect(await axeSerious(page)).toEqual([]);
   });
 
   it('shows no limits at first, refuses a daily limit above the monthly one, then saves', async () => {
