@@ -163,4 +163,41 @@ describe('promo codes and spending limits (browser mode, real server)', () => {
       .getByText(new RegExp(`^${q} credits? used today of ${q} credits?`))
       .waitFor();
   });
+
+  it('an offline allowance is refused when the limit is used up, and cut to what it leaves', async () => {
+    const panel = page.getByRole('region', { name: 'Offline allowance' });
+    await panel.getByLabel('Amount').fill('100');
+    await panel.getByLabel('Days').fill('7');
+    await panel.getByRole('button', { name: 'Take allowance' }).click();
+    await panel
+      .getByRole('status')
+      .getByText(/^Your daily spending limit is \d+ credits?: \d+ used today, this needs 100\./)
+      .waitFor({ timeout: 15_000 });
+    await panel.scrollIntoViewIfNeeded();
+    await shot(page, 'limits-04-allowance-refused');
+    // Ten more credits today: the allowance is cut to exactly those ten.
+    const limit = Number(await limitsPanel().getByLabel('Daily limit (credits)').inputValue());
+    await limitsPanel()
+      .getByLabel('Daily limit (credits)')
+      .fill(String(limit + 10));
+    await limitsPanel().getByRole('button', { name: 'Save limits' }).click();
+    await limitsPanel().getByRole('status').getByText('Spending limits saved.').waitFor();
+    await panel.getByRole('button', { name: 'Take allowance' }).click();
+    await panel
+      .getByRole('status')
+      .getByText(
+        'Offline allowance reserved: 10 credits, less than asked, to stay within your spending limits.',
+      )
+      .waitFor({ timeout: 15_000 });
+    await panel
+      .getByTestId('allowance-state')
+      .getByText(/^10 of 10 left/)
+      .waitFor();
+    // The whole reserve counts today: Settings shows the limit used up.
+    await limitsPanel()
+      .getByTestId('limit-usage-daily')
+      .getByText(new RegExp(`^${limit + 10} credits used today of ${limit + 10} credits`))
+      .waitFor({ timeout: 15_000 });
+    await shot(page, 'limits-05-allowance-cut');
+  });
 });

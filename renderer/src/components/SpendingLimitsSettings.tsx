@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { SpendingLimitsResponse } from '../../../shared/api/limits';
-import { useStores } from '../app/context';
+import { useLedger, useStores } from '../app/context';
 import { creditsText, dateTime } from '../util/format';
 import { errorSentence } from '../util/errors';
 
@@ -43,6 +43,8 @@ export function SpendingLimitsSettings() {
   const [monthly, setMonthly] = useState('');
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // What is used changes with every write: read it again when the ledger moves.
+  const headSeq = useLedger((s) => s.headSeq);
 
   const show = (v: SpendingLimitsResponse): void => {
     setView(v);
@@ -53,12 +55,21 @@ export function SpendingLimitsSettings() {
     let live = true;
     api
       .getSpendingLimits({})
-      .then((v) => live && show(v))
+      .then((v) => live && setView(v))
       .catch((e: unknown) => live && setError(errorSentence(e)));
     return () => {
       live = false;
     };
-  }, [api]);
+  }, [api, headSeq]);
+  // The fields take the server's limits when they first arrive, not on every refresh.
+  const [filled, setFilled] = useState(false);
+  useEffect(() => {
+    if (view && !filled) {
+      setDaily(text(view.daily.limit));
+      setMonthly(text(view.monthly.limit));
+      setFilled(true);
+    }
+  }, [view, filled]);
 
   const save = async (): Promise<void> => {
     setNote(null);

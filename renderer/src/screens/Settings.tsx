@@ -22,10 +22,16 @@ export function Settings() {
   const takeAllowance = async (): Promise<void> => {
     setNote(null);
     try {
-      await stores.api.takeAllowance({ amount, days });
+      const wasOpen = allowance?.status === 'open';
+      const taken = await stores.api.takeAllowance({ amount, days });
       await stores.ledger.getState().refreshAllowance();
       void stores.ledger.getState().sync();
-      setNote('Offline allowance reserved.');
+      // The server cuts an allowance to what the spending limits leave (docs/architecture.md §2).
+      setNote(
+        !wasOpen && taken.amount < amount
+          ? `Offline allowance reserved: ${credits(taken.amount)} credits, less than asked, to stay within your spending limits.`
+          : 'Offline allowance reserved.',
+      );
     } catch (e) {
       setNote(messageOf(e));
     }
