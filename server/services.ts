@@ -8,6 +8,8 @@ import { AllowanceService } from './ledger/allowance-service';
 import { type LedgerConfig, LedgerService, defaultLedgerConfig } from './ledger/ledger-service';
 import { MutationService } from './ledger/mutation-service';
 import { RefundService } from './ledger/refund-service';
+import { PromoService } from './ledger/promo-service';
+import { SpendingLimitsService } from './ledger/spending-limits-service';
 import { SyncService } from './ledger/sync-service';
 
 export interface Services {
@@ -21,6 +23,8 @@ export interface Services {
   catalog: CatalogService;
   refunds: RefundService;
   mutations: MutationService;
+  spendingLimits: SpendingLimitsService;
+  promos: PromoService;
   /** The server's one logger (docs/architecture.md §11); parts take children by component. */
   log: Logger;
 }
@@ -55,6 +59,8 @@ export function createServices(opts: {
     allowances: new AllowanceService(ledger, catalog.checkVoucherPurpose),
     refunds: new RefundService(ledger, refundWindowHours),
     mutations: new MutationService(db, ledger, catalog.checkVoucherPurpose, refundWindowHours),
+    spendingLimits: new SpendingLimitsService(ledger),
+    promos: new PromoService(db, ledger),
     log,
   };
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { SignUpOffer } from '../../shared/api/auth';
 import { RedeemResponse } from '../../shared/api/catalog';
+import { SpendingLimitsResponse } from '../../shared/api/limits';
+import { RedeemPromoResponse } from '../../shared/api/promo';
 import { parseEaselLink } from '../../shared/api/purchases';
 import type { Logger } from '../../shared/log/logger';
 import { quote } from '../../shared/pricing/quote';
@@ -340,7 +342,22 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     returnAllowance: async () => (await device()).allowances.giveBack(),
 
+    getSpendingLimits: async () =>
+      http.json('GET', '/v1/account/spending-limits', { schema: SpendingLimitsResponse }),
+    setSpendingLimits: async (limits) =>
+      http.json('POST', '/v1/account/spending-limits', {
+        schema: SpendingLimitsResponse,
+        body: limits,
+      }),
     getStoreCatalog: async () => purchases.catalog(),
+    redeemPromo: async ({ code }) => {
+      const res = await http.json('POST', '/v1/promo-codes/redeem', {
+        schema: RedeemPromoResponse,
+        body: { operationId: `promo-${randomUUID()}`, code },
+      });
+      ledger.noteHead(res.seq);
+      return res;
+    },
     startCheckout: async ({ itemId }) => purchases.startCheckout(itemId),
     getPurchase: async ({ sessionId }) => purchases.status(sessionId),
 

@@ -110,6 +110,11 @@ export function createFakeEasel(
     },
   ];
 
+  let spendingLimits = {
+    daily: { limit: null as number | null, used: 0, resetsAt: '2026-11-11T00:00:00.000Z' },
+    monthly: { limit: null as number | null, used: 0, resetsAt: '2026-12-01T00:00:00.000Z' },
+  };
+
   const fake: FakeEasel = {
     transport: 'browser',
     writer,
@@ -468,6 +473,19 @@ export function createFakeEasel(
     },
     async getTools() {
       return fakeTools();
+    },
+    async redeemPromo({ code }) {
+      return { code, credits: 10, kind: 'image', seq: 1, expiresAt: null };
+    },
+    async getSpendingLimits() {
+      return spendingLimits;
+    },
+    async setSpendingLimits(limits) {
+      spendingLimits = {
+        daily: { ...spendingLimits.daily, limit: limits.daily },
+        monthly: { ...spendingLimits.monthly, limit: limits.monthly },
+      };
+      return spendingLimits;
     },
     async getEngine() {
       return {

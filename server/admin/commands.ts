@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Email, Password } from '../../shared/api/common';
+import { NewPromoCode } from '../../shared/api/promo';
 import { parseEntry } from '../../shared/ledger/chain';
 import type { SignedCheckpoint } from '../../shared/ledger/checkpoint';
 import { BucketSource, type EntryBody } from '../../shared/ledger/entry';
@@ -134,6 +135,40 @@ export const commands: Record<string, { usage: string; run: Command }> = {
         kind: String(f.kind),
       });
       return `revoked ${String(f.amount)} from ${accountId}: entry ${r.body.seq}`;
+    },
+  },
+  'create-promo': {
+    usage:
+      'create-promo --code <CODE> --credits <n> --max-redemptions <n> --operator <name> [--kind image] [--redeem-by <ISO time>] [--valid-days <n>]',
+    run: async (s, args) => {
+      const f = flags(
+        args,
+        z.object({
+          code: z.string(),
+          credits: z.coerce.number(),
+          'max-redemptions': z.coerce.number(),
+          operator: z.string(),
+          kind: z.string().optional(),
+          'redeem-by': z.string().optional(),
+          'valid-days': z.coerce.number().optional(),
+        }),
+      );
+      const parsed = NewPromoCode.safeParse({
+        code: f.code,
+        credits: f.credits,
+        kind: f.kind,
+        redeemBy: f['redeem-by'] ?? null,
+        maxRedemptions: f['max-redemptions'],
+        validDays: f['valid-days'] ?? null,
+        operator: f.operator,
+      });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new Error(`${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`);
+      }
+      const promo = parsed.data;
+      await s.promos.create(promo, s.clock.now());
+      return `created promo code ${promo.code}: ${promo.credits} ${promo.kind} credits, at most ${promo.maxRedemptions} redemptions, once per account${promo.redeemBy ? `, until ${promo.redeemBy}` : ''}${promo.validDays ? `, credits valid ${promo.validDays} days` : ''} (by ${promo.operator})`;
     },
   },
   'publish-price-book': {

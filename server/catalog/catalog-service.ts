@@ -1,3 +1,4 @@
+import { enforceSpendingLimits } from '../ledger/spending-limits';
 import type { Purpose, Voucher } from '../../shared/ledger/entry';
 import { excerpt } from '../../shared/ledger/summary';
 import type { PublicKeyInfo } from '../../shared/ledger/checkpoint';
@@ -188,6 +189,7 @@ export class CatalogService {
         let seq = ctx.fold.lastSeq;
         if (fresh.credits > 0) {
           const splits = allocateOr402(ctx.state(), book.currency, fresh.credits);
+          await enforceSpendingLimits(ctx, fresh.credits);
           seq = ctx.append({
             type: 'spend',
             operationId: req.operationId,

@@ -3,6 +3,8 @@ import { purchasesMigration } from './migrations/003-purchases';
 import { jobsMigration } from './migrations/004-jobs';
 import { signinAttemptsMigration } from './migrations/005-signin-attempts';
 import { cutoutPreviewsMigration } from './migrations/006-cutout-previews';
+import { spendingLimitsMigration } from './migrations/008-spending-limits';
+import { promoCodesMigration } from './migrations/009-promo-codes';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
@@ -130,6 +132,8 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   jobsMigration,
   signinAttemptsMigration,
   cutoutPreviewsMigration,
+  spendingLimitsMigration,
+  promoCodesMigration,
 ];
 
 /** The advisory lock that serialises starting instances (migrations, then seeding). */

@@ -17,6 +17,8 @@ import {
 } from '../../shared/api/auth';
 import { Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
 import { OperationId } from '../../shared/api/common';
+import { SetSpendingLimitsRequest, SpendingLimitsResponse } from '../../shared/api/limits';
+import { RedeemPromoRequest, RedeemPromoResponse } from '../../shared/api/promo';
 import {
   AllowanceRequest,
   AllowanceResponse,
@@ -71,7 +73,8 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
   });
   const docs: RouteDoc[] = [];
   const route = makeRouter(app, docs);
-  const { auth, ledger, sync, catalog, allowances, refunds, mutations } = services;
+  const { auth, ledger, sync, catalog, allowances, refunds, mutations, spendingLimits, promos } =
+    services;
   const accountOf = async (request: FastifyRequest) =>
     (await auth.authenticate(request.headers.authorization)).accountId;
 
@@ -275,6 +278,43 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
       const state = await ledger.wallet(await accountOf(request));
       return { body: { seq: state.seq, balances: state.balances } };
     },
+  );
+  route(
+    {
+      method: 'GET',
+      path: '/v1/account/spending-limits',
+      summary:
+        'Spending limits: the daily and monthly limits set by the user, what is used and when each resets',
+      auth: true,
+      response: SpendingLimitsResponse,
+    },
+    async ({ request }) => ({ body: await spendingLimits.get(await accountOf(request)) }),
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/account/spending-limits',
+      summary:
+        'Set spending limits (credits per UTC day and month, null for none); holds, design spends and offline allowances past them are refused (403 spending-limit)',
+      auth: true,
+      body: SetSpendingLimitsRequest,
+      response: SpendingLimitsResponse,
+    },
+    async ({ request, body }) => ({
+      body: await spendingLimits.set(await accountOf(request), body),
+    }),
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/promo-codes/redeem',
+      summary:
+        'Promo codes: redeem a code once per account for a signed promo grant (404 unknown, 409 expired, already redeemed or exhausted)',
+      auth: true,
+      body: RedeemPromoRequest,
+      response: RedeemPromoResponse,
+    },
+    async ({ request, body }) => promos.redeem(await accountOf(request), body),
   );
   route(
     {

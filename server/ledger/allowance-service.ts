@@ -7,6 +7,7 @@ import { planSettle } from '../../shared/wallet/plan';
 import { plusMs } from '../clock';
 import { notFound } from '../http/errors';
 import { sha256Hex } from '../node-digest';
+import { capToSpendingLimits } from './spending-limits';
 import { type LedgerService, type WriteContext, allocateOr402, throwIt } from './ledger-service';
 
 /**
@@ -40,7 +41,8 @@ export class AllowanceService {
         );
         const device = rows[0] ?? throwIt(notFound('device'));
         const allowanceId = `al_${randomUUID()}`;
-        const splits = allocateOr402(ctx.state(), req.kind, req.amount);
+        const amount = await capToSpendingLimits(ctx, req.amount);
+        const splits = allocateOr402(ctx.state(), req.kind, amount);
         const expiresAt = plusMs(ctx.now, req.ttlSeconds * 1000);
         const entry = ctx.append({
           type: 'reserve',
@@ -49,7 +51,7 @@ export class AllowanceService {
           deviceId: req.deviceId,
           devicePublicKey: device.public_key,
           kind: req.kind,
-          amount: req.amount,
+          amount,
           splits,
           expiresAt,
         });
@@ -60,7 +62,7 @@ export class AllowanceService {
             allowanceId,
             deviceId: req.deviceId,
             kind: req.kind,
-            amount: req.amount,
+            amount,
             settled: 0,
             expiresAt,
             status: 'open' as const,

@@ -15,6 +15,7 @@ import { nodeChainDigest, sha256Hex } from '../node-digest';
 import { AccountLocks } from './account-lock';
 import { FoldCache } from './fold-cache';
 import { ledgerStore } from './ledger-store';
+import { enforceSpendingLimits } from './spending-limits';
 
 export interface LedgerConfig {
   /** Free daily credits per plan, granted on the first use of each UTC day, gone at its end. */
@@ -42,6 +43,8 @@ export interface WriteContext {
   readonly fold: WalletFold;
   state(): WalletState;
   append(draft: EntryDraft): LedgerEntry;
+  /** What this write has appended so far (not yet stored). */
+  appended(): readonly LedgerEntry[];
   setTimer(refId: string, dueAt: string): void;
   clearTimer(refId: string): void;
 }
@@ -156,6 +159,7 @@ export class LedgerService {
               pending.push({ entry, balancesAfter: writer.headBalances() });
               return entry;
             },
+            appended: () => pending.map((p) => p.entry),
             setTimer: (refId, dueAt) => timers.push([refId, dueAt]),
             clearTimer: (refId) => timers.push([refId, null]),
           };
@@ -319,6 +323,7 @@ export class LedgerService {
       async (ctx) => {
         const holdId = `hold_${randomUUID()}`;
         const splits = allocateOr402(ctx.state(), req.kind, req.amount);
+        await enforceSpendingLimits(ctx, req.amount);
         const expiresAt = plusMs(
           ctx.now,
           req.ttlSeconds ? req.ttlSeconds * 1000 : this.config.holdTtlMs,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { SetSpendingLimitsRequest, SpendingLimitsResponse } from '../api/limits';
+import { PromoCode, RedeemPromoResponse } from '../api/promo';
 import {
   AllowanceState,
   ChainHeadParam,
@@ -89,7 +91,13 @@ export const ipcCalls = {
   },
   returnAllowance: { params: Empty, result: AllowanceState.nullable() },
 
+  /** Settings → Spending limits: the user's daily and monthly limits and what is used (online). */
+  getSpendingLimits: { params: Empty, result: SpendingLimitsResponse },
+  setSpendingLimits: { params: SetSpendingLimitsRequest, result: SpendingLimitsResponse },
+
   getStoreCatalog: { params: Empty, result: StoreCatalog },
+  /** Store → Promo code: redeems a code for a signed promo grant (online). */
+  redeemPromo: { params: z.strictObject({ code: PromoCode }), result: RedeemPromoResponse },
   startCheckout: {
     params: z.strictObject({ itemId: z.string().min(1).max(128) }),
     result: PurchaseStatus,

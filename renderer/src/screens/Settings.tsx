@@ -5,6 +5,7 @@ import { credits, dateTime } from '../util/format';
 import { messageOf } from '../util/errors';
 import { EngineSettings } from '../components/EngineSettings';
 import { AppearanceSettings } from '../components/AppearanceSettings';
+import { SpendingLimitsSettings } from '../components/SpendingLimitsSettings';
 
 export function Settings() {
   const stores = useStores();
@@ -21,10 +22,16 @@ export function Settings() {
   const takeAllowance = async (): Promise<void> => {
     setNote(null);
     try {
-      await stores.api.takeAllowance({ amount, days });
+      const wasOpen = allowance?.status === 'open';
+      const taken = await stores.api.takeAllowance({ amount, days });
       await stores.ledger.getState().refreshAllowance();
       void stores.ledger.getState().sync();
-      setNote('Offline allowance reserved.');
+      // The server cuts an allowance to what the spending limits leave (docs/architecture.md §2).
+      setNote(
+        !wasOpen && taken.amount < amount
+          ? `Offline allowance reserved: ${credits(taken.amount)} credits, less than asked, to stay within your spending limits.`
+          : 'Offline allowance reserved.',
+      );
     } catch (e) {
       setNote(messageOf(e));
     }
@@ -86,6 +93,7 @@ export function Settings() {
           Sign out
         </button>
       </section>
+      <SpendingLimitsSettings />
       <section className="panel" aria-labelledby="allowance-title">
         <h2 id="allowance-title">Offline allowance</h2>
         <p className="muted">

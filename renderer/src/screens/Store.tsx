@@ -1,5 +1,6 @@
 import { useCatalog, useStores } from '../app/context';
 import { PlanCard } from '../components/PlanCard';
+import { PromoCodeForm } from '../components/PromoCodeForm';
 import { PurchaseBanner } from '../components/PurchaseBanner';
 import { credits, money } from '../util/format';
 
@@ -81,6 +82,7 @@ export function Store() {
           </ul>
         </>
       )}
+      <PromoCodeForm />
     </div>
   );
 }
