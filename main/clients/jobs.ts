@@ -48,6 +48,9 @@ const EXT: Record<string, string> = {
   'image/webp': 'webp',
 };
 
+/** How many files stay in memory after they were read (docs/architecture.md §8). */
+const RECENT_FILES = 8;
+
 /** States whose outputs are the user's to see (and so worth downloading). */
 const SHOWS_OUTPUTS = new Set(['succeeded', 'awaiting-confirm', 'confirmed']);
 
@@ -103,6 +106,8 @@ function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | null>): Jo
 export class JobsClient {
   private readonly file: JsonFile<typeof LocalJobs>;
   private readonly following = new Map<string, AbortController>();
+  private state: z.output<typeof LocalJobs> | null = null;
+  private readonly recent = new Map<string, { path: string; mime: string; data: Buffer }>();
   /**
    * The last view of each followed job told to the renderer. A job can change (even finish: an
    * engine that fails at once) while its submit is still answering; the answer then carries this
@@ -139,7 +144,7 @@ export class JobsClient {
     }
     const local = await this.local();
     if (!local.submitted.some((s) => s.operationId === job.operationId)) {
-      await this.file.write({ ...local, submitted: [...local.submitted, job] });
+      await this.save({ ...local, submitted: [...local.submitted, job] });
     }
     const res = await this.deps.http.json('POST', '/v1/jobs', {
       schema: Job,
@@ -333,10 +338,10 @@ export class JobsClient {
     const owners = local.owners?.[sha256] ?? [];
     const mine = account !== null && owners.includes(account);
     if (known && (mine || ofAccount)) {
-      const data = await readFile(known).catch(() => null);
+      const data = this.recent.get(sha256)?.data ?? (await readFile(known).catch(() => null));
       if (data) {
         if (!mine && account) await this.own(sha256, account);
-        return { path: known, mime: mimeOf(known), data };
+        return this.remember(sha256, { path: known, mime: mimeOf(known), data });
       }
     }
     const { mime, bytes } = await this.deps.http.bytes(`/v1/files/${sha256}`);
@@ -348,16 +353,16 @@ export class JobsClient {
     const path = join(dir, `${sha256}.${EXT[mime] ?? 'bin'}`);
     await writeFile(path, bytes);
     const fresh = await this.local();
-    await this.file.write({ ...fresh, files: { ...fresh.files, [sha256]: path } });
+    await this.save({ ...fresh, files: { ...fresh.files, [sha256]: path } });
     if (account) await this.own(sha256, account);
-    return { path, mime, data: bytes };
+    return this.remember(sha256, { path, mime, data: bytes });
   }
 
   private async own(sha256: string, account: string): Promise<void> {
     const local = await this.local();
     const owners = local.owners?.[sha256] ?? [];
     if (owners.includes(account)) return;
-    await this.file.write({
+    await this.save({
       ...local,
       owners: { ...local.owners, [sha256]: [...owners, account] },
     });
@@ -365,14 +370,32 @@ export class JobsClient {
 
   private async forget(operationId: string): Promise<void> {
     const local = await this.local();
-    await this.file.write({
+    await this.save({
       ...local,
       submitted: local.submitted.filter((s) => s.operationId !== operationId),
     });
   }
 
-  private async local() {
-    return (await this.file.read()) ?? { submitted: [], files: {} };
+  /** jobs.json, read once: this client is its only writer. */
+  private async local(): Promise<z.output<typeof LocalJobs>> {
+    this.state ??= (await this.file.read()) ?? { submitted: [], files: {} };
+    return this.state;
+  }
+
+  private async save(next: z.output<typeof LocalJobs>): Promise<void> {
+    await this.file.write(next);
+    this.state = next;
+  }
+
+  /** The last few files read or downloaded stay in memory: a run's results are asked for at once. */
+  private remember(sha256: string, file: { path: string; mime: string; data: Buffer }) {
+    this.recent.delete(sha256);
+    this.recent.set(sha256, file);
+    for (const old of this.recent.keys()) {
+      if (this.recent.size <= RECENT_FILES) break;
+      this.recent.delete(old);
+    }
+    return file;
   }
 
   private tell(view: JobView): void {
