@@ -7,6 +7,7 @@ import type { Session, WebContents } from 'electron';
 import { channelOf, ipcCallNames } from '../shared/ipc/contract';
 import { rendererCsp } from '../main/browser-mode/csp';
 import { isAllowedExternalUrl } from '../main/core/external-url';
+import { createFileRoute } from '../main/core/file-route';
 import { createHandlers } from '../main/core/handlers';
 import { originPolicy } from '../main/core/sender';
 import { stubImpl } from '../main/core/test-impl';
@@ -235,13 +236,32 @@ describe('Electron security checklist', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'easel-renderer-'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Easel</title>');
-    serveRenderer(dir);
-    const get = (url: string) => electron.protocolHandler?.(new Request(url));
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+    serveRenderer(
+      dir,
+      createFileRoute(
+        async () => ({ mime: 'image/png', data: png }),
+        originPolicy({ electron: [APP_ORIGIN] }),
+      ),
+    );
+    const get = (url: string, init?: RequestInit) =>
+      electron.protocolHandler?.(new Request(url, init));
     const index = await get(`${APP_ORIGIN}/index.html`);
     expect(index?.status).toBe(200);
     expect(index?.headers.get('content-security-policy')).toBe(rendererCsp);
     expect((await get('app://other/index.html'))?.status).toBe(404);
     expect((await get(`${APP_ORIGIN}/..%2f..%2fetc%2fpasswd.js`))?.status).toBe(404);
+    // Result files: only to our own origin, only names that are a sha256.
+    const sha = 'c'.repeat(64);
+    const file = await get(`${APP_ORIGIN}/files/${sha}`, { headers: { origin: APP_ORIGIN } });
+    expect(file?.status).toBe(200);
+    expect(file?.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await file!.arrayBuffer())).toEqual(png);
+    expect((await get(`${APP_ORIGIN}/files/${sha}`))?.status).toBe(403);
+    const foreign = { headers: { origin: 'https://evil.example' } };
+    expect((await get(`${APP_ORIGIN}/files/${sha}`, foreign))?.status).toBe(403);
+    const own = { headers: { origin: APP_ORIGIN } };
+    expect((await get(`${APP_ORIGIN}/files/..%2f..%2fetc%2fpasswd`, own))?.status).toBe(400);
     rmSync(dir, { recursive: true, force: true });
     for (const file of [
       'main/electron/main.ts',

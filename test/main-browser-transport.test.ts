@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { EaselError } from '../shared/ipc/contract';
 import { createBrowserEasel } from '../renderer/bridge/browser-client';
 import { EventHub } from '../main/core/events';
 import { createHandlers } from '../main/core/handlers';
-import { originPolicy } from '../main/core/sender';
+import { createFileRoute } from '../main/core/file-route';
+import { type IpcSender, originPolicy } from '../main/core/sender';
 import { stubImpl } from '../main/core/test-impl';
 import { startTransport } from '../main/browser-mode/transport';
 
@@ -16,12 +18,23 @@ describe('browser-mode transport', () => {
   const events = new EventHub();
   const token = 'per-launch-token-0123456789';
   let origin = '';
+  let signedIn = true;
+  const FILE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+  const FILE_SHA = createHash('sha256').update(FILE).digest('hex');
+  const ODD_SHA = 'b'.repeat(64);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'easel-transport-'));
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>Easel</title>');
-    const handlers = createHandlers(stubImpl(), (s) => originPolicy({ browser: [origin] })(s));
-    transport = await startTransport({ handlers, events, token, rendererDir: dir });
+    const policy = (s: IpcSender) => originPolicy({ browser: [origin] })(s);
+    const handlers = createHandlers(stubImpl(), policy);
+    const files = createFileRoute(async (sha256) => {
+      if (!signedIn) throw new EaselError('not-signed-in', 'sign in to see your images');
+      if (sha256 === FILE_SHA) return { mime: 'image/png', data: FILE };
+      if (sha256 === ODD_SHA) return { mime: 'text/html', data: Buffer.from('<script>') };
+      throw new EaselError('not-found', 'no such file', { status: 404 });
+    }, policy);
+    transport = await startTransport({ handlers, files, events, token, rendererDir: dir });
     origin = transport.origin;
   });
   afterAll(async () => {
@@ -86,6 +99,53 @@ describe('browser-mode transport', () => {
     expect(csp).not.toContain('unsafe-eval');
     const escape = await fetch(`${origin}/..%2f..%2fetc%2fpasswd`);
     expect(await escape.text()).not.toContain('root:');
+  });
+
+  it('serves a result file as bytes with its type, to the token holder only', async () => {
+    const easel = createBrowserEasel(origin, token);
+    const blob = await easel.fileBlob(FILE_SHA);
+    expect(blob.type).toBe('image/png');
+    expect(Buffer.from(await blob.arrayBuffer())).toEqual(FILE);
+    const raw = await fetch(`${origin}/files/${FILE_SHA}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(raw.status).toBe(200);
+    expect(raw.headers.get('content-type')).toBe('image/png');
+    expect(raw.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(raw.headers.get('x-content-type-options')).toBe('nosniff');
+    // No token, a wrong token, or another page's Origin: refused before any file is read.
+    expect((await fetch(`${origin}/files/${FILE_SHA}`)).status).toBe(403);
+    await expect(
+      createBrowserEasel(origin, 'guessed-token-0000000000000').fileBlob(FILE_SHA),
+    ).rejects.toMatchObject({ code: 'file-403' });
+    const foreign = await fetch(`${origin}/files/${FILE_SHA}`, {
+      headers: { authorization: `Bearer ${token}`, origin: 'https://evil.example' },
+    });
+    expect(foreign.status).toBe(403);
+  });
+
+  it('refuses file names that are not a sha256, other methods, unknown and non-image files', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    for (const name of ['..%2f..%2fetc%2fpasswd', FILE_SHA.toUpperCase(), `${FILE_SHA}.png`, '']) {
+      const res = await fetch(`${origin}/files/${name}`, { headers: auth });
+      expect(res.status, name).toBe(400);
+      expect(await res.text()).toMatch(/sha256/);
+    }
+    const post = await fetch(`${origin}/files/${FILE_SHA}`, { method: 'POST', headers: auth });
+    expect(post.status).toBe(405);
+    expect((await fetch(`${origin}/files/${'a'.repeat(64)}`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${origin}/files/${ODD_SHA}`, { headers: auth })).status).toBe(502);
+    await expect(createBrowserEasel(origin, token).fileBlob('../etc/passwd')).rejects.toMatchObject(
+      { code: 'invalid-params' },
+    );
+    signedIn = false;
+    try {
+      await expect(createBrowserEasel(origin, token).fileBlob(FILE_SHA)).rejects.toMatchObject({
+        code: 'not-signed-in',
+      });
+    } finally {
+      signedIn = true;
+    }
   });
 
   it('streams events over SSE with the token', async () => {

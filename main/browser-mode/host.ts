@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createCore } from '../core/app-core';
+import { createFileRoute } from '../core/file-route';
 import { createHandlers } from '../core/handlers';
-import { originPolicy } from '../core/sender';
+import { type IpcSender, originPolicy } from '../core/sender';
 import { PlainFileSecretStore } from '../secrets/file-store';
 import { startTransport } from './transport';
 
@@ -33,11 +34,11 @@ export async function startBrowserHost(opts: {
     ...(opts.operatorSecret ? { operatorSecret: opts.operatorSecret } : {}),
   });
   let allowedOrigin = '';
-  const handlers = createHandlers(core.impl, (sender) =>
-    originPolicy({ browser: [allowedOrigin] })(sender),
-  );
+  const policy = (sender: IpcSender) => originPolicy({ browser: [allowedOrigin] })(sender);
+  const handlers = createHandlers(core.impl, policy);
   const transport = await startTransport({
     handlers,
+    files: createFileRoute((sha256) => core.fileBytes(sha256), policy),
     events: core.events,
     token,
     rendererDir: opts.rendererDir,

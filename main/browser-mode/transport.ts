@@ -4,13 +4,17 @@ import type { AddressInfo } from 'node:net';
 import type { IpcEnvelope } from '../../shared/ipc/contract';
 import { toErrorEnvelope, easelError } from '../core/errors';
 import type { EventHub } from '../core/events';
+import type { FileRoute } from '../core/file-route';
 import { type HandlerTable, dispatch } from '../core/handlers';
+import { FILE_ROUTE } from '../../shared/ipc/types';
 import { securityHeaders, serveStatic } from './static';
 
 const MAX_BODY = 40_000_000; // an upload of ~30 MB base64 fits
 
 export interface TransportOptions {
   handlers: HandlerTable;
+  /** `GET /files/{sha256}`: result files as bytes (docs/architecture.md §1). */
+  files: FileRoute;
   events: EventHub;
   token: string;
   rendererDir: string;
@@ -29,10 +33,15 @@ const sameToken = (given: string | null, token: string): boolean => {
   return a.length === b.length && timingSafeEqual(a, b);
 };
 
+const bearerOf = (req: IncomingMessage): string | null => {
+  const auth = req.headers.authorization ?? '';
+  return auth.startsWith('Bearer ') ? auth.slice(7) : null;
+};
+
 /**
  * Browser mode: the handler table over loopback HTTP. `POST /ipc/{call}` (JSON params, bearer
- * token) answers with the envelope; `GET /events?token=` streams events as Server-Sent Events;
- * everything else serves the built renderer with a strict CSP. Bound to 127.0.0.1 only, and the
+ * token) answers with the envelope; `GET /files/{sha256}` (bearer token) answers with a result
+ * file's bytes; `GET /events?token=` streams events as Server-Sent Events; everything else serves the built renderer with a strict CSP. Bound to 127.0.0.1 only, and the
  * Host header must name it (no DNS rebinding).
  */
 export async function startTransport(opts: TransportOptions): Promise<RunningTransport> {
@@ -62,11 +71,7 @@ export async function startTransport(opts: TransportOptions): Promise<RunningTra
         res.writeHead(405, { ...securityHeaders, allow: 'POST' }).end();
         return;
       }
-      const auth = req.headers.authorization ?? '';
-      const authenticated = sameToken(
-        auth.startsWith('Bearer ') ? auth.slice(7) : null,
-        opts.token,
-      );
+      const authenticated = sameToken(bearerOf(req), opts.token);
       const call = decodeURIComponent(url.pathname.slice('/ipc/'.length));
       let params: unknown;
       try {
@@ -82,6 +87,25 @@ export async function startTransport(opts: TransportOptions): Promise<RunningTra
       });
       const status = envelope.ok ? 200 : statusOf(envelope.error.code);
       sendJson(res, status, envelope);
+      return;
+    }
+    if (url.pathname.startsWith(FILE_ROUTE)) {
+      if (req.method !== 'GET') {
+        res.writeHead(405, { ...securityHeaders, allow: 'GET' }).end();
+        return;
+      }
+      const answer = await opts.files(url.pathname, {
+        transport: 'browser',
+        origin: typeof req.headers.origin === 'string' ? req.headers.origin : null,
+        authenticated: sameToken(bearerOf(req), opts.token),
+      });
+      res.writeHead(answer.status, {
+        ...securityHeaders,
+        'content-type': answer.mime,
+        'content-length': String(Buffer.byteLength(answer.body)),
+        'cache-control': 'no-store',
+      });
+      res.end(answer.body);
       return;
     }
     if (url.pathname === '/events') {

@@ -18,6 +18,8 @@ let purchaseState = 'pending';
 const CHECKOUT = `chk_${'a'.repeat(32)}`;
 let polls = 0;
 let streamEvents = true;
+let fileGets = 0;
+let serveFiles = true;
 const submitted: unknown[] = [];
 const uploaded: { type: string; bytes: Buffer }[] = [];
 const generateParams: GenerateJobParams = {
@@ -135,6 +137,9 @@ function route(req: IncomingMessage, res: ServerResponse) {
     return send(200, { jobs: [job('succeeded')], next: null } satisfies JobListResponse);
   if (url === '/v1/jobs/job_1') return send(200, job(++polls > 1 ? 'succeeded' : 'running'));
   if (url === `/v1/files/${sha}`) {
+    fileGets++;
+    // The real server serves a file only to the account whose job made it.
+    if (!serveFiles) return send(404, { error: { code: 'not-found', message: 'no such file' } });
     res.writeHead(200, { 'content-type': 'image/png' });
     return res.end(png);
   }
@@ -215,9 +220,10 @@ describe('purchases and jobs clients (stand-in server)', () => {
     purchases.close();
   });
 
-  const jobsClient = (updates: JobView[], ledgerMovedMs = 0) =>
+  const jobsClient = (updates: JobView[], ledgerMovedMs = 0, account: string | null = 'acct_a') =>
     new JobsClient({
       http,
+      accountId: () => account,
       dataDir: dir,
       galleryDir: () => join(dir, 'gallery'),
       onUpdate: (j) => updates.push(j),
@@ -257,6 +263,34 @@ describe('purchases and jobs clients (stand-in server)', () => {
     });
     expect(await readFile(done.outputs[0]!.localPath!)).toEqual(png);
     jobs.close();
+  });
+
+  it('serves a downloaded result only to the account it was made for; others ask the server', async () => {
+    const updates: JobView[] = [];
+    const mine = jobsClient(updates);
+    await mine.submit({
+      operationId: 'op-job-0001',
+      tool: 'generate',
+      params: generateParams,
+      quote: { credits: 6, priceBookVersion: 1 },
+    });
+    await waitFor(updates, 'succeeded');
+    fileGets = 0;
+    expect(await mine.fileBytes(sha)).toEqual({ mime: 'image/png', data: png });
+    expect(fileGets).toBe(0); // from the gallery folder
+    mine.close();
+    serveFiles = false;
+    try {
+      const other = jobsClient([], 0, 'acct_b');
+      await expect(other.fileBytes(sha)).rejects.toMatchObject({ details: { status: 404 } });
+      expect(fileGets).toBe(1); // the server was asked, and refused
+      await expect(jobsClient([], 0, null).fileBytes(sha)).rejects.toMatchObject({
+        code: 'not-signed-in',
+      });
+      expect(fileGets).toBe(1);
+    } finally {
+      serveFiles = true;
+    }
   });
 
   it('a job that changes while its submit is answering is answered in its newer state', async () => {

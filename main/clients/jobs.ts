@@ -30,6 +30,11 @@ const LocalJobs = z.strictObject({
   submitted: z.array(SubmitJob),
   /** Where each downloaded output sits in the gallery folder, by sha256. */
   files: z.record(z.string(), z.string()),
+  /**
+   * The accounts each downloaded output belongs to, by sha256: a file on disk is served only to
+   * them (docs/architecture.md §8); for anyone else the server is asked, and it decides.
+   */
+  owners: z.record(z.string(), z.array(z.string())).optional(),
 });
 
 const MIME: Record<ImageFormat, 'image/png' | 'image/jpeg' | 'image/webp'> = {
@@ -43,11 +48,16 @@ const EXT: Record<string, string> = {
   'image/webp': 'webp',
 };
 
+/** How many files stay in memory after they were read (docs/architecture.md §8). */
+const RECENT_FILES = 8;
+
 /** States whose outputs are the user's to see (and so worth downloading). */
 const SHOWS_OUTPUTS = new Set(['succeeded', 'awaiting-confirm', 'confirmed']);
 
 export interface JobsDeps {
   http: HttpClient;
+  /** The signed-in account, or null. */
+  accountId: () => string | null;
   dataDir: string;
   galleryDir: () => string;
   onUpdate: (job: JobView) => void;
@@ -96,6 +106,8 @@ function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | null>): Jo
 export class JobsClient {
   private readonly file: JsonFile<typeof LocalJobs>;
   private readonly following = new Map<string, AbortController>();
+  private state: z.output<typeof LocalJobs> | null = null;
+  private readonly recent = new Map<string, { path: string; mime: string; data: Buffer }>();
   /**
    * The last view of each followed job told to the renderer. A job can change (even finish: an
    * engine that fails at once) while its submit is still answering; the answer then carries this
@@ -132,7 +144,7 @@ export class JobsClient {
     }
     const local = await this.local();
     if (!local.submitted.some((s) => s.operationId === job.operationId)) {
-      await this.file.write({ ...local, submitted: [...local.submitted, job] });
+      await this.save({ ...local, submitted: [...local.submitted, job] });
     }
     const res = await this.deps.http.json('POST', '/v1/jobs', {
       schema: Job,
@@ -186,10 +198,20 @@ export class JobsClient {
     this.told.clear();
   }
 
-  /** A result file: from the gallery folder when downloaded, else from the server. */
+  /** A result file as base64 (the `getFile` call); `fileBytes` without the encoding. */
   async fetchFile(sha256: string): Promise<{ mime: string; base64: string }> {
-    const bytes = await this.download(sha256);
+    const bytes = await this.fileBytes(sha256);
     return { mime: bytes.mime, base64: bytes.data.toString('base64') };
+  }
+
+  /**
+   * A result file of the signed-in account: from the gallery folder when downloaded for this
+   * account, else from the server (which serves only the account's own files).
+   */
+  async fileBytes(sha256: string): Promise<{ mime: string; data: Buffer }> {
+    if (!this.deps.accountId()) throw easelError('not-signed-in', 'sign in to see your images');
+    const { mime, data } = await this.download(sha256);
+    return { mime, data };
   }
 
   /** Follows a job over its event stream; falls back to polling when the stream fails. */
@@ -292,7 +314,7 @@ export class JobsClient {
         if (o.role !== 'image') continue;
         paths.set(
           o.sha256,
-          await this.download(o.sha256)
+          await this.download(o.sha256, true)
             .then((d) => d.path)
             .catch(() => null),
         );
@@ -301,12 +323,26 @@ export class JobsClient {
     return jobViewOf(job, paths);
   }
 
-  private async download(sha256: string): Promise<{ path: string; mime: string; data: Buffer }> {
+  /**
+   * A file from the gallery folder, or from the server (then kept there). `ofAccount`: the
+   * caller knows the file is one of the signed-in account's outputs (it came in their job), so
+   * it is recorded as theirs; otherwise a file on disk is used only if already recorded so.
+   */
+  private async download(
+    sha256: string,
+    ofAccount = false,
+  ): Promise<{ path: string; mime: string; data: Buffer }> {
+    const account = this.deps.accountId();
     const local = await this.local();
     const known = local.files[sha256];
-    if (known) {
-      const data = await readFile(known).catch(() => null);
-      if (data) return { path: known, mime: mimeOf(known), data };
+    const owners = local.owners?.[sha256] ?? [];
+    const mine = account !== null && owners.includes(account);
+    if (known && (mine || ofAccount)) {
+      const data = this.recent.get(sha256)?.data ?? (await readFile(known).catch(() => null));
+      if (data) {
+        if (!mine && account) await this.own(sha256, account);
+        return this.remember(sha256, { path: known, mime: mimeOf(known), data });
+      }
     }
     const { mime, bytes } = await this.deps.http.bytes(`/v1/files/${sha256}`);
     if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
@@ -317,20 +353,49 @@ export class JobsClient {
     const path = join(dir, `${sha256}.${EXT[mime] ?? 'bin'}`);
     await writeFile(path, bytes);
     const fresh = await this.local();
-    await this.file.write({ ...fresh, files: { ...fresh.files, [sha256]: path } });
-    return { path, mime, data: bytes };
+    await this.save({ ...fresh, files: { ...fresh.files, [sha256]: path } });
+    if (account) await this.own(sha256, account);
+    return this.remember(sha256, { path, mime, data: bytes });
+  }
+
+  private async own(sha256: string, account: string): Promise<void> {
+    const local = await this.local();
+    const owners = local.owners?.[sha256] ?? [];
+    if (owners.includes(account)) return;
+    await this.save({
+      ...local,
+      owners: { ...local.owners, [sha256]: [...owners, account] },
+    });
   }
 
   private async forget(operationId: string): Promise<void> {
     const local = await this.local();
-    await this.file.write({
+    await this.save({
       ...local,
       submitted: local.submitted.filter((s) => s.operationId !== operationId),
     });
   }
 
-  private async local() {
-    return (await this.file.read()) ?? { submitted: [], files: {} };
+  /** jobs.json, read once: this client is its only writer. */
+  private async local(): Promise<z.output<typeof LocalJobs>> {
+    this.state ??= (await this.file.read()) ?? { submitted: [], files: {} };
+    return this.state;
+  }
+
+  private async save(next: z.output<typeof LocalJobs>): Promise<void> {
+    await this.file.write(next);
+    this.state = next;
+  }
+
+  /** The last few files read or downloaded stay in memory: a run's results are asked for at once. */
+  private remember(sha256: string, file: { path: string; mime: string; data: Buffer }) {
+    this.recent.delete(sha256);
+    this.recent.set(sha256, file);
+    for (const old of this.recent.keys()) {
+      if (this.recent.size <= RECENT_FILES) break;
+      this.recent.delete(old);
+    }
+    return file;
   }
 
   private tell(view: JobView): void {

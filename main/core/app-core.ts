@@ -67,6 +67,8 @@ export interface Core {
   events: EventHub;
   /** An `easel://` link reached the app (open-url or second-instance). */
   handleLink(url: string): Promise<void>;
+  /** A result file's bytes, for the file route (docs/architecture.md §1). */
+  fileBytes(sha256: string): Promise<{ mime: string; data: Buffer }>;
   close(): Promise<void>;
   /** Test hooks, in the spirit of Signal Desktop's: poke the internals without the UI. */
   testing: {
@@ -176,6 +178,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   const jobs = new JobsClient({
     http,
+    accountId: () => signedIn.accountId,
     dataDir: opts.dataDir,
     galleryDir: () => settings.current.galleryDir,
     onUpdate: (j) => events.emit('jobUpdate', j),
@@ -395,6 +398,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   return {
     impl,
     events,
+    fileBytes: (sha256) => jobs.fileBytes(sha256),
     async handleLink(url) {
       const link = parseEaselLink(url);
       if (link?.kind === 'purchase-return') await purchases.handleReturn(link.sessionId);

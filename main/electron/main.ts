@@ -3,6 +3,7 @@ import { BrowserWindow, Notification, app, session, shell } from 'electron';
 import { join } from 'node:path';
 import { createCore } from '../core/app-core';
 import { isAllowedExternalUrl } from '../core/external-url';
+import { createFileRoute } from '../core/file-route';
 import { createHandlers } from '../core/handlers';
 import { linkInArgs } from '../core/links';
 import { log } from '../core/log';
@@ -60,7 +61,6 @@ async function start(): Promise<void> {
 
   await app.whenReady();
   hardenSession(session.defaultSession);
-  serveRenderer(rendererDir);
   const dataDir = join(app.getPath('userData'), 'easel');
   const core = await createCore({
     dataDir,
@@ -85,7 +85,12 @@ async function start(): Promise<void> {
 
   let win: BrowserWindow | null = null;
   const contents = () => (win && !win.isDestroyed() ? win.webContents : null);
-  const handlers = createHandlers(core.impl, originPolicy({ electron: [APP_ORIGIN] }));
+  const policy = originPolicy({ electron: [APP_ORIGIN] });
+  const handlers = createHandlers(core.impl, policy);
+  serveRenderer(
+    rendererDir,
+    createFileRoute((sha256) => core.fileBytes(sha256), policy),
+  );
   serveIpc(handlers, contents);
   forwardEvents(core.events, contents);
 

@@ -9,6 +9,7 @@ import {
   ipcEventNames,
   ipcEvents,
 } from '../../shared/ipc/contract';
+import { fetchFileBlob } from './file-blob';
 
 type Listener = (payload: unknown) => void;
 
@@ -73,6 +74,7 @@ export function createBrowserEasel(baseUrl: string, token: string): EaselApi {
 
   const api: Record<string, unknown> = {
     transport: 'browser',
+    fileBlob: (sha256: string) => fetchFileBlob(root, sha256, { authorization: `Bearer ${token}` }),
     on(event: IpcEvent, listener: Listener) {
       if (!Object.hasOwn(ipcEvents, event))
         throw new EaselError('unknown-event', `no event ${event}`);

@@ -1,5 +1,6 @@
 import { EaselError, type EaselApi, ipcCallNames } from '../../shared/ipc/contract';
 import { createBrowserEasel } from './browser-client';
+import { blobOfBase64, fetchFileBlob } from './file-blob';
 
 const TOKEN_KEY = 'easel.browserToken';
 let cached: EaselApi | null = null;
@@ -42,7 +43,16 @@ function rehydrate(error: unknown): unknown {
 
 /** The preload's `window.easel`, with failures turned back into EaselErrors. */
 function withEaselErrors(api: EaselApi): EaselApi {
-  const wrapped: Record<string, unknown> = { transport: api.transport, on: api.on.bind(api) };
+  const wrapped: Record<string, unknown> = {
+    transport: api.transport,
+    on: api.on.bind(api),
+    // app://easel/files/{sha256}; where main cannot tell who asked, the file comes as base64.
+    fileBlob: (sha256: string) =>
+      fetchFileBlob(location.origin, sha256, {}).catch(async () => {
+        const file = await (wrapped.getFile as EaselApi['getFile'])({ sha256 });
+        return blobOfBase64(file.base64, file.mime);
+      }),
+  };
   for (const call of ipcCallNames) {
     const fn = api[call] as (params: unknown) => Promise<unknown>;
     wrapped[call] = (params: unknown) =>

@@ -456,6 +456,11 @@ export function createFakeEasel(
     async getFile() {
       return { mime: 'image/png', base64: PNG_1PX };
     },
+    async fileBlob() {
+      return new Blob([Uint8Array.from(atob(PNG_1PX), (c) => c.charCodeAt(0))], {
+        type: 'image/png',
+      });
+    },
     async openExternal() {
       return { opened: true };
     },

@@ -31,6 +31,7 @@ import {
   UploadResult,
   VerificationFailure,
   VerifiedBatch,
+  FileSha256,
 } from './types';
 
 /**
@@ -118,7 +119,7 @@ export const ipcCalls = {
     result: z.strictObject({ itemId: z.string(), credits: z.int() }),
   },
   getFile: {
-    params: z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+    params: z.strictObject({ sha256: FileSha256 }),
     result: FileData,
   },
 
@@ -203,6 +204,11 @@ export type EaselApi = {
   on<E extends IpcEvent>(event: E, listener: (payload: IpcEventPayload<E>) => void): () => void;
   /** 'electron' or 'browser' (loopback HTTP + SSE). */
   readonly transport: 'electron' | 'browser';
+  /**
+   * A result file's bytes over `FILE_ROUTE` (docs/architecture.md §1): no base64, no JSON, so the
+   * window's thread only gets a Blob handle. Same file and checks as `getFile`.
+   */
+  fileBlob(sha256: string): Promise<Blob>;
 };
 
 export const ipcCallNames = Object.keys(ipcCalls) as IpcCall[];

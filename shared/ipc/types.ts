@@ -133,6 +133,18 @@ export const RedeemResult = z.strictObject({
 
 export const FileData = z.strictObject({ mime: z.string(), base64: z.string() });
 
+/** A result file is named by the sha256 of its bytes (64 lowercase hex digits). */
+export const FileSha256 = z.string().regex(/^[0-9a-f]{64}$/);
+/** The only types a result file is served as (docs/architecture.md §1). */
+export const FileMime = z.enum(['image/png', 'image/jpeg', 'image/webp']);
+export type FileMime = z.infer<typeof FileMime>;
+
+/**
+ * Result files travel as bytes beside the JSON calls (docs/architecture.md §1): `GET
+ * /files/{sha256}` — browser mode on the host with the bearer token, Electron on `app://easel`.
+ */
+export const FILE_ROUTE = '/files/';
+
 export const StoreCatalog = z.strictObject({
   packs: z.array(
     z.strictObject({

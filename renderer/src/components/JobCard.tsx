@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import type { JobView } from '../../../shared/ipc/types';
 import { useCatalog, useStores, useStudio } from '../app/context';
 import {
@@ -38,9 +38,10 @@ const tookText = (ms: number): string =>
 
 /**
  * A run: a strip of its images, its prompt, model, size, cost and time; while it runs, its
- * stage, percent, time left and a cancel. Choosing it shows it in the result area.
+ * stage, percent, time left and a cancel. Choosing it shows it in the result area. Memoised: an
+ * update of one run re-renders its own card, not the whole list (docs/architecture.md §8).
  */
-export function JobCard(props: { job: JobView; current: boolean }) {
+export const JobCard = memo(function JobCard(props: { job: JobView; current: boolean }) {
   const { jobs, studio } = useStores();
   const { job } = props;
   const book = useCatalog((s) => s.priceBook)?.book ?? null;
@@ -120,4 +121,4 @@ export function JobCard(props: { job: JobView; current: boolean }) {
       </div>
     </li>
   );
-}
+});

@@ -71,6 +71,7 @@ export function ResultTile(props: {
               src={url}
               alt={item.prompt ?? `${item.tool} result ${n}`}
               className="result-img"
+              decoding="async"
               width={item.width}
               height={item.height}
               onLoad={

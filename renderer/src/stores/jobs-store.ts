@@ -150,9 +150,7 @@ export function createJobsStore(api: EaselApi, db: EaselDb, onChange: () => void
       async reuse(row) {
         set({ error: null });
         try {
-          const file = await api.getFile({ sha256: row.sha256 });
-          const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
-          await get().upload(new Blob([bytes], { type: file.mime }));
+          await get().upload(await api.fileBlob(row.sha256));
           const input = get().input;
           if (input) set({ input: { ...input, sha256: row.sha256 } });
         } catch (error) {

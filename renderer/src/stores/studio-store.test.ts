@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../../shared/ipc/types';
 import { createFakeEasel } from '../../testing/fake-easel';
 import { openDb } from '../db/db';
+import { readyImageUrl } from '../studio/image-cache';
 import { createCatalogStore } from './catalog-store';
 import { createJobsStore } from './jobs-store';
 import { createStudioStore, type StudioStore } from './studio-store';
@@ -141,5 +142,28 @@ describe('studio store: preview frames', () => {
     api.emit('jobUpdate', view('p1', 'succeeded', 2));
     await until(() => studio.getState().previews.p1 === undefined);
     expect(revoked.sort()).toEqual(['blob:frame-1', 'blob:frame-2', 'blob:frame-3']);
+  });
+});
+
+describe('studio store: results of a run', () => {
+  it('are fetched as bytes the moment the run succeeds, never as base64', async () => {
+    const { api, jobs } = await setup(true);
+    const asked: string[] = [];
+    const fileBlob = api.fileBlob.bind(api);
+    api.fileBlob = async (sha256) => (asked.push(sha256), fileBlob(sha256));
+    api.getFile = async () => {
+      throw new Error('a result must not travel as base64');
+    };
+    const done = view('j9', 'succeeded', 1);
+    const sha = 'cd'.repeat(32);
+    done.outputs[0] = { ...done.outputs[0]!, sha256: sha };
+    api.emit('jobUpdate', view('j9', 'running'));
+    await until(() => jobs.getState().jobs.j9?.state === 'running');
+    expect(asked).toEqual([]);
+    api.emit('jobUpdate', done);
+    await until(() => asked.length === 1);
+    expect(asked).toEqual([sha]);
+    await until(() => readyImageUrl(sha) !== null);
+    expect(readyImageUrl(sha)).toMatch(/^blob:/);
   });
 });

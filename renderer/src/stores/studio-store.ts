@@ -4,7 +4,8 @@ import type { EaselApi } from '../../../shared/ipc/contract';
 import type { JobView } from '../../../shared/ipc/types';
 import type { FilterPresets, UpscaleTier } from '../../../shared/pricing/book';
 import type { Quote } from '../../../shared/pricing/request';
-import { blobOfBase64, imageUrl } from '../studio/image-cache';
+import { blobOfBase64 } from '../../bridge/file-blob';
+import { imageUrl } from '../studio/image-cache';
 import { checkFile, checkPixels, mimeOf, uploadLimits } from '../studio/upload-limits';
 import { promptOf, TOOL_LABEL, type ResultItem } from '../studio/results';
 import { messageOf } from '../util/errors';
@@ -348,8 +349,7 @@ export function createStudioStore(
 
       async reuse(sha256, tool) {
         try {
-          const file = await api.getFile({ sha256 });
-          const ok = await get().takeFile(blobOfBase64(file.base64, file.mime), 'a result');
+          const ok = await get().takeFile(await api.fileBlob(sha256), 'a result');
           if (!ok) return false;
           const input = jobs.getState().input;
           if (input) jobs.setState({ input: { ...input, sha256 } });
