@@ -3,6 +3,7 @@ import { purchasesMigration } from './migrations/003-purchases';
 import { jobsMigration } from './migrations/004-jobs';
 import { signinAttemptsMigration } from './migrations/005-signin-attempts';
 import { cutoutPreviewsMigration } from './migrations/006-cutout-previews';
+import { ledgerSnapshotsMigration } from './migrations/007-ledger-snapshots';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
@@ -130,6 +131,7 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   jobsMigration,
   signinAttemptsMigration,
   cutoutPreviewsMigration,
+  ledgerSnapshotsMigration,
 ];
 
 /** The advisory lock that serialises starting instances (migrations, then seeding). */
