@@ -3,12 +3,13 @@ import type { Logger } from '../../shared/log/logger';
 import type { Sql } from '../db/database';
 import { FoldCache } from './fold-cache';
 import { ledgerStore } from './ledger-store';
-import { SNAPSHOT_EVERY, snapshotStore } from './snapshot-store';
+import { snapshotStore } from './snapshot-store';
 
 export interface FoldLoaderConfig {
   foldCacheSize: number;
   foldCacheWeight: number;
   pruneAfterMs: number;
+  snapshotEvery: number;
 }
 
 /**
@@ -84,7 +85,7 @@ export class FoldLoader {
 
   /**
    * Inside the write's transaction, after its entries: once the chain has grown
-   * `SNAPSHOT_EVERY` entries past the last snapshot, prunes the fold and stores it as the new one.
+   * `snapshotEvery` entries past the last snapshot, prunes the fold and stores it as the new one.
    */
   async afterWrite(
     tx: Sql,
@@ -93,7 +94,7 @@ export class FoldLoader {
     hash: string,
     now: string,
   ): Promise<void> {
-    if (fold.lastSeq - (this.snapshotSeq.get(fold) ?? 0) < SNAPSHOT_EVERY) return;
+    if (fold.lastSeq - (this.snapshotSeq.get(fold) ?? 0) < this.config.snapshotEvery) return;
     fold.prune(new Date(Date.parse(now) - this.config.pruneAfterMs).toISOString());
     await snapshotStore.save(tx, accountId, fold, hash, now);
     this.snapshotSeq.set(fold, fold.lastSeq);

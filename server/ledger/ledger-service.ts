@@ -31,6 +31,8 @@ export interface LedgerConfig {
    * window, since a refund needs what was paid (docs/architecture.md §9).
    */
   pruneAfterMs: number;
+  /** A snapshot of the fold is stored once the chain grew this many entries past the last. */
+  snapshotEvery: number;
 }
 
 export const defaultLedgerConfig: LedgerConfig = {
@@ -40,6 +42,7 @@ export const defaultLedgerConfig: LedgerConfig = {
   foldCacheSize: 2000,
   foldCacheWeight: 500_000,
   pruneAfterMs: 7 * DAY,
+  snapshotEvery: 1000,
 };
 
 /** What a write callback sees: the wallet under the account lock, and a way to append. */

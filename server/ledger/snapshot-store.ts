@@ -3,14 +3,15 @@ import { type FoldSnapshot, WalletFold, balancesOf } from '../../shared/wallet/f
 import type { Sql } from '../db/database';
 import { sha256Hex } from '../node-digest';
 
-/** A snapshot is written once the chain has grown this many entries past the last one. */
-export const SNAPSHOT_EVERY = 1000;
-
 const GENESIS_TIME = '1970-01-01T00:00:00.000Z';
 
 /** Binds a snapshot's state to its account and chain position (docs/architecture.md §9). */
-const digestOf = (accountId: string, seq: number, hash: string, state: string): string =>
-  sha256Hex(`easel-snapshot-v1\n${accountId}\n${seq}\n${hash}\n${state}`);
+export const snapshotDigest = (
+  accountId: string,
+  seq: number,
+  hash: string,
+  state: string,
+): string => sha256Hex(`easel-snapshot-v1\n${accountId}\n${seq}\n${hash}\n${state}`);
 
 export type SnapshotLoad =
   | { kind: 'none' }
@@ -45,7 +46,7 @@ export const snapshotStore = {
     if (row.seq > headSeq) return refuse(`snapshot at ${row.seq} is past the head ${headSeq}`);
     if (row.entry_hash !== row.hash)
       return refuse(`entry ${row.seq} does not have the snapshot's hash`);
-    if (digestOf(accountId, row.seq, row.hash, row.state) !== row.digest)
+    if (snapshotDigest(accountId, row.seq, row.hash, row.state) !== row.digest)
       return refuse('the state does not match its digest');
     let fold: WalletFold;
     try {
@@ -80,7 +81,14 @@ export const snapshotStore = {
          set seq = excluded.seq, hash = excluded.hash, digest = excluded.digest,
              state = excluded.state, written_at = excluded.written_at
        where ledger_snapshots.seq < excluded.seq`,
-      [accountId, fold.lastSeq, hash, digestOf(accountId, fold.lastSeq, hash, state), state, at],
+      [
+        accountId,
+        fold.lastSeq,
+        hash,
+        snapshotDigest(accountId, fold.lastSeq, hash, state),
+        state,
+        at,
+      ],
     );
   },
 };
