@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import type { Benchmark } from '../harness';
 import { systemClock } from '../../server/clock';
 import { buildApp } from '../../server/http/app';
@@ -7,7 +11,10 @@ import { createServices } from '../../server/services';
 import type { Database } from '../../server/db/database';
 import { createLogger } from '../../shared/log/logger';
 import { testServerKey } from '../../shared/testing/ledger-fixture';
-import { seedChain } from '../fixtures/seed-ledger';
+import { migrate } from '../../server/db/migrations';
+import { openPostgres } from '../../server/db/postgres';
+import { postgresUrl } from '../../server/testing/harness';
+import { seedChain, seedChains } from '../fixtures/seed-ledger';
 import { setup } from './server.bench';
 
 /** A new process's services on the same database: nothing cached (a restart). */
@@ -106,10 +113,87 @@ async function coldAccount() {
   }
 }
 
+const here = dirname(fileURLToPath(import.meta.url));
+const SHORT_ACCOUNTS = 20_000;
+const LONG_ACCOUNTS = 20;
+const LONG_ENTRIES = 100_000;
+
+/** Server RSS after one write to 20,000 short accounts and 20 of 100,000 entries each. */
+async function rssBounded() {
+  const schema = `bench_${randomBytes(5).toString('hex')}`;
+  const db = await openPostgres(postgresUrl, { schema, max: 4 });
+  try {
+    await migrate(db);
+    const total = SHORT_ACCOUNTS + LONG_ACCOUNTS;
+    await db.query(
+      `insert into accounts (id, email, password_hash, created_at, head_hash)
+       select 'rss-' || g, 'rss-' || g || '@example.com', 'x', '2026-01-01T00:00:00.000Z', repeat('0', 64)
+         from generate_series(1, $1::int) g`,
+      [total],
+    );
+    const ids = Array.from({ length: total }, (_, i) => `rss-${i + 1}`);
+    const long = ids.slice(SHORT_ACCOUNTS);
+    let t = performance.now();
+    await seedChains(db, ids.slice(0, SHORT_ACCOUNTS), 10);
+    await seedChains(db, long, LONG_ENTRIES);
+    const seedMs = performance.now() - t;
+    // Short and long accounts interleaved, as requests arrive.
+    const order = ids.slice(0, SHORT_ACCOUNTS);
+    long.forEach((id, i) => order.splice(i * 1000, 0, id));
+    t = performance.now();
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(here, '..', 'rss-server.ts')],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('exit', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`server process exited with ${code}`)),
+      );
+      child.stdin.end(JSON.stringify({ url: postgresUrl, schema, accountIds: order }));
+    });
+    const r = JSON.parse(out) as {
+      rss: number;
+      peak: number;
+      heapUsed: number;
+      cachedFolds: number;
+      seconds: number;
+    };
+    const mb = (b: number) => Math.round(b / 1024 / 1024);
+    return {
+      value: mb(r.rss),
+      unit: 'MB',
+      baseline: 512,
+      better: 'lower' as const,
+      note: `RSS of a server process after one write to each of ${SHORT_ACCOUNTS.toLocaleString('en')} accounts with 10 entries and ${LONG_ACCOUNTS} with ${LONG_ENTRIES.toLocaleString('en')}, PostgreSQL, default fold cache budget; baseline: the 512 MB target`,
+      extra: {
+        'peak RSS MB': mb(r.peak),
+        'heap used MB': mb(r.heapUsed),
+        'cached folds': r.cachedFolds,
+        'writes s': Math.round(r.seconds),
+        'seed s': Math.round(seedMs / 1000),
+      },
+    };
+  } finally {
+    await db.close();
+    const c = new pg.Client({ connectionString: postgresUrl });
+    await c.connect();
+    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  }
+}
+
 export const benchmarks: Benchmark[] = [
   {
     id: 'cold-account-1m',
     title: 'First write after a restart to an account with 1,000,000 entries',
     run: coldAccount,
+  },
+  {
+    id: 'server-rss-bounded',
+    title: 'Server memory after writes to 20,000 short and 20 long accounts',
+    run: rssBounded,
   },
 ];
