@@ -3,7 +3,7 @@ import { canonicalize } from '../../shared/canonical/jcs';
 import type { BucketSource, EntryDraft, LedgerEntry, Purpose } from '../../shared/ledger/entry';
 import { ChainWriter } from '../../shared/ledger/writer';
 import { InsufficientCreditsError, allocate } from '../../shared/wallet/allocate';
-import { WalletFold } from '../../shared/wallet/fold';
+import type { WalletFold } from '../../shared/wallet/fold';
 import { planCapture, planExpiries, planHoldExpiries } from '../../shared/wallet/plan';
 import type { WalletState } from '../../shared/wallet/types';
 import { type Clock, DAY, MINUTE, endOfUtcDay, plusMs } from '../clock';
