@@ -2,7 +2,7 @@ import { WalletFold } from '../../shared/wallet/fold';
 import type { Logger } from '../../shared/log/logger';
 import type { Sql } from '../db/database';
 import { FoldCache } from './fold-cache';
-import { ledgerStore } from './ledger-store';
+import { ledgerStore, pruneAt } from './ledger-store';
 import { snapshotStore } from './snapshot-store';
 
 export interface FoldLoaderConfig {
@@ -95,7 +95,7 @@ export class FoldLoader {
     now: string,
   ): Promise<void> {
     if (fold.lastSeq - (this.snapshotSeq.get(fold) ?? 0) < this.config.snapshotEvery) return;
-    fold.prune(new Date(Date.parse(now) - this.config.pruneAfterMs).toISOString());
+    pruneAt(fold, now, this.config.pruneAfterMs);
     await snapshotStore.save(tx, accountId, fold, hash, now);
     this.snapshotSeq.set(fold, fold.lastSeq);
   }

@@ -27,8 +27,9 @@ export interface LedgerConfig {
   /** Rows (`WalletFold.weight`) all cached folds together may hold (docs/architecture.md §9). */
   foldCacheWeight: number;
   /**
-   * How long after a hold's expiry (or a spend) the fold still keeps it: longer than any refund
-   * window, since a refund needs what was paid (docs/architecture.md §9).
+   * How long the fold keeps what a spend or capture paid: longer than any refund window (a
+   * price book allows up to 30 days) plus the longest hold, since a refund needs it. Resolved
+   * holds themselves are forgotten a day after their expiry (docs/architecture.md §9).
    */
   pruneAfterMs: number;
   /** A snapshot of the fold is stored once the chain grew this many entries past the last. */
@@ -41,7 +42,7 @@ export const defaultLedgerConfig: LedgerConfig = {
   refundBucketTtlMs: 30 * DAY,
   foldCacheSize: 2000,
   foldCacheWeight: 500_000,
-  pruneAfterMs: 7 * DAY,
+  pruneAfterMs: 31 * DAY,
   snapshotEvery: 1000,
 };
 

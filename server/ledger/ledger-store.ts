@@ -7,6 +7,14 @@ import { nodeChainDigest } from '../node-digest';
 /** Entries read per query while folding a stored chain. */
 const CATCH_UP_BATCH = 5000;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Prunes `fold` as of `now`: payments past `pruneAfterMs`, resolved holds a day past expiry. */
+export function pruneAt(fold: WalletFold, now: string, pruneAfterMs: number): void {
+  const t = Date.parse(now);
+  fold.prune(new Date(t - pruneAfterMs).toISOString(), new Date(t - DAY_MS).toISOString());
+}
+
 export interface AccountHead {
   seq: number;
   hash: string;
@@ -82,7 +90,7 @@ export const ledgerStore = {
         throw new Error(`ledger of ${accountId} ends at ${after}, head says ${head.seq}`);
       after = fold.lastSeq;
       if (options.pruneAfterMs !== undefined && fold.lastAt)
-        fold.prune(new Date(Date.parse(fold.lastAt) - options.pruneAfterMs).toISOString());
+        pruneAt(fold, fold.lastAt, options.pruneAfterMs);
       if (after < head.seq) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (prev !== head.hash) throw broken(head.seq, 'the chain does not end at the head hash');

@@ -212,21 +212,25 @@ export class WalletFold {
   }
 
   /**
-   * Forgets what no later entry or request can name any more (docs/architecture.md §9):
-   * holds resolved and spends paid before `before` (their refund window has closed), and
-   * buckets that are empty, expired before `before` and belong to no purchase. Balances and
-   * every open hold, reserve and live bucket stay exactly as they are. Only the server prunes:
-   * a chain folded by a verifier keeps everything.
+   * Forgets what no later entry or request can name any more (docs/architecture.md §9): the
+   * rows of holds resolved and expired before `holdsBefore` (a capture's payment moves to the
+   * payments, dated by the hold's expiry), payments dated before `paymentsBefore` (their refund
+   * window has closed), and buckets that are empty, expired before `paymentsBefore` and belong to
+   * no purchase. Balances and every open hold, reserve and live bucket stay exactly as they are.
+   * Only the server prunes: a chain folded by a verifier keeps everything.
    */
-  prune(before: string): void {
-    for (const [id, h] of this.holds)
-      if (h.status !== 'open' && h.expiresAt < before) this.holds.delete(id);
+  prune(paymentsBefore: string, holdsBefore: string): void {
+    for (const [id, h] of this.holds) {
+      if (h.status === 'open' || h.expiresAt >= holdsBefore) continue;
+      if (h.payment) this.payments.set(id, { ...h.payment, at: h.expiresAt });
+      this.holds.delete(id);
+    }
     for (const [id, p] of this.payments)
-      if (p.at !== undefined && p.at < before) this.payments.delete(id);
+      if (p.at !== undefined && p.at < paymentsBefore) this.payments.delete(id);
     let inPurchases: Set<string> | null = null;
     for (const [id, b] of this.buckets) {
       if (b.remaining !== 0 || b.held !== 0 || b.spec.expiresAt === null) continue;
-      if (b.spec.expiresAt >= before) continue;
+      if (b.spec.expiresAt >= paymentsBefore) continue;
       inPurchases ??= new Set([...this.purchases.values()].flat());
       if (inPurchases.has(id)) continue;
       this.buckets.delete(id);
