@@ -21,7 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const CLIENTS = 32;
 const SECONDS = 4;
 
-async function setup(backend: 'postgres' | 'pglite') {
+export async function setup(backend: 'postgres' | 'pglite') {
   const schema = `bench_${randomBytes(5).toString('hex')}`;
   const db: Database =
     backend === 'pglite'

@@ -3,6 +3,7 @@ import { purchasesMigration } from './migrations/003-purchases';
 import { jobsMigration } from './migrations/004-jobs';
 import { signinAttemptsMigration } from './migrations/005-signin-attempts';
 import { cutoutPreviewsMigration } from './migrations/006-cutout-previews';
+import { ledgerSnapshotsMigration } from './migrations/007-ledger-snapshots';
 import { spendingLimitsMigration } from './migrations/008-spending-limits';
 import { promoCodesMigration } from './migrations/009-promo-codes';
 
@@ -132,6 +133,7 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   jobsMigration,
   signinAttemptsMigration,
   cutoutPreviewsMigration,
+  ledgerSnapshotsMigration,
   spendingLimitsMigration,
   promoCodesMigration,
 ];

@@ -3,7 +3,7 @@ import { canonicalize } from '../../shared/canonical/jcs';
 import type { BucketSource, EntryDraft, LedgerEntry, Purpose } from '../../shared/ledger/entry';
 import { ChainWriter } from '../../shared/ledger/writer';
 import { InsufficientCreditsError, allocate } from '../../shared/wallet/allocate';
-import { WalletFold } from '../../shared/wallet/fold';
+import type { WalletFold } from '../../shared/wallet/fold';
 import { planCapture, planExpiries, planHoldExpiries } from '../../shared/wallet/plan';
 import type { WalletState } from '../../shared/wallet/types';
 import { type Clock, DAY, MINUTE, endOfUtcDay, plusMs } from '../clock';
@@ -13,7 +13,7 @@ import { type Logger, createLogger } from '../../shared/log/logger';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors';
 import { nodeChainDigest, sha256Hex } from '../node-digest';
 import { AccountLocks } from './account-lock';
-import { FoldCache } from './fold-cache';
+import { FoldLoader } from './fold-loader';
 import { ledgerStore } from './ledger-store';
 import { enforceSpendingLimits } from './spending-limits';
 
@@ -25,6 +25,16 @@ export interface LedgerConfig {
   refundBucketTtlMs: number;
   /** Accounts whose folded wallet is kept in memory (least recently used leave first). */
   foldCacheSize: number;
+  /** Rows (`WalletFold.weight`) all cached folds together may hold (docs/architecture.md §9). */
+  foldCacheWeight: number;
+  /**
+   * How long the fold keeps what a spend or capture paid: longer than any refund window (a
+   * price book allows up to 30 days) plus the longest hold, since a refund needs it. Resolved
+   * holds themselves are forgotten a day after their expiry (docs/architecture.md §9).
+   */
+  pruneAfterMs: number;
+  /** A snapshot of the fold is stored once the chain grew this many entries past the last. */
+  snapshotEvery: number;
 }
 
 export const defaultLedgerConfig: LedgerConfig = {
@@ -32,6 +42,9 @@ export const defaultLedgerConfig: LedgerConfig = {
   holdTtlMs: 15 * MINUTE,
   refundBucketTtlMs: 30 * DAY,
   foldCacheSize: 2000,
+  foldCacheWeight: 500_000,
+  pruneAfterMs: 31 * DAY,
+  snapshotEvery: 1000,
 };
 
 /** What a write callback sees: the wallet under the account lock, and a way to append. */
@@ -69,8 +82,8 @@ export class LedgerService {
    * cancel); the public hold API refuses those (docs/architecture.md §8).
    */
   private holdOwner: (tx: Sql, holdId: string) => Promise<string | null> = async () => null;
-  /** Folded state per account, valid for the head seq it was folded to (checked under lock). */
-  private readonly folds: FoldCache;
+  /** Folded state per account: cached, or from its snapshot (checked against the locked head). */
+  private readonly folds: FoldLoader;
 
   constructor(
     readonly db: Database,
@@ -78,12 +91,17 @@ export class LedgerService {
     readonly config: LedgerConfig = defaultLedgerConfig,
     private readonly log: Logger = createLogger('off'),
   ) {
-    this.folds = new FoldCache(config.foldCacheSize);
+    this.folds = new FoldLoader(config, log);
   }
 
-  /** How many folded wallets are in memory (bounded by `foldCacheSize`). */
+  /** How many folded wallets are in memory (bounded by `foldCacheSize` and `foldCacheWeight`). */
   get cachedFolds(): number {
-    return this.folds.size;
+    return this.folds.cachedFolds;
+  }
+
+  /** Snapshots that did not match their chain since start (each folded from scratch instead). */
+  get snapshotsRefused(): number {
+    return this.folds.snapshotsRefused;
   }
 
   /**
@@ -131,10 +149,8 @@ export class LedgerService {
               };
             }
           }
-          fold = this.folds.get(accountId);
-          if (!fold || fold.lastSeq > head.seq) fold = new WalletFold();
-          this.folds.delete(accountId); // checked out: only put back after a commit
-          await ledgerStore.catchUp(tx, accountId, fold, head.seq);
+          // Checked out: only put back after a commit.
+          fold = await this.folds.checkOut(tx, accountId, head);
 
           const writer = new ChainWriter(accountId, {
             head: { seq: head.seq, hash: head.hash },
@@ -198,6 +214,7 @@ export class LedgerService {
             writer.current.hash,
             lastDailyDate,
           );
+          await this.folds.afterWrite(tx, accountId, fold, writer.current.hash, now);
           for (const [refId, dueAt] of timers) {
             if (dueAt === null) await ledgerStore.clearTimer(tx, accountId, refId);
             else await ledgerStore.setTimer(tx, accountId, refId, dueAt);
@@ -213,10 +230,10 @@ export class LedgerService {
             );
           return { status, body, replayed: false };
         });
-        if (fold) this.folds.put(accountId, fold);
+        if (fold) this.folds.checkIn(accountId, fold);
         return result;
       } catch (error) {
-        this.folds.delete(accountId); // the fold may hold entries that were rolled back
+        this.folds.discard(accountId); // the fold may hold entries that were rolled back
         throw error;
       }
     });
@@ -254,16 +271,17 @@ export class LedgerService {
   /** Reads the wallet now (after catching up with other instances' writes). */
   async wallet(accountId: string): Promise<WalletState> {
     return this.locks.run(accountId, async () => {
-      const { rows } = await this.db.query<{ head_seq: number }>(
-        'select head_seq from accounts where id = $1',
+      const { rows } = await this.db.query<{ head_seq: number; head_hash: string }>(
+        'select head_seq, head_hash from accounts where id = $1',
         [accountId],
       );
       const head = rows[0];
       if (!head) throw notFound('account');
-      let fold = this.folds.get(accountId);
-      if (!fold || fold.lastSeq > head.head_seq) fold = new WalletFold();
-      await ledgerStore.catchUp(this.db, accountId, fold, head.head_seq);
-      this.folds.put(accountId, fold);
+      const fold = await this.folds.checkOut(this.db, accountId, {
+        seq: head.head_seq,
+        hash: head.head_hash,
+      });
+      this.folds.checkIn(accountId, fold);
       const clockNow = this.clock.now();
       return fold.view(clockNow > fold.lastAt ? clockNow : fold.lastAt);
     });

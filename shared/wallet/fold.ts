@@ -41,6 +41,8 @@ interface PaymentRow {
   /** Already refunded, per bucket (replaced, never mutated: most payments share NO_REFUNDS). */
   refunded: ReadonlyMap<string, number>;
   refundedTotal: number;
+  /** When a spend paid (a capture's payment lives on its hold): what `prune` ages by. */
+  at?: string;
 }
 
 // Most payments are never refunded: they share one empty map instead of allocating their own.
@@ -124,7 +126,10 @@ export class WalletFold {
       case 'spend':
         this.checkSplits(entry.splits, entry.amount, entry.kind, entry.at, fail);
         for (const s of entry.splits) this.bucketOf(s.bucketId, fail).remaining -= s.amount;
-        this.payments.set(entry.operationId, newPayment(entry.kind, entry.splits));
+        this.payments.set(entry.operationId, {
+          ...newPayment(entry.kind, entry.splits),
+          at: entry.at,
+        });
         break;
       case 'hold':
         this.applyHold(entry, fail);
@@ -204,6 +209,108 @@ export class WalletFold {
   private failAt(seq: number): (message: string) => never {
     this.failSeq = seq;
     return this.failFn;
+  }
+
+  /**
+   * Forgets what no later entry or request can name any more (docs/architecture.md §9): the
+   * rows of holds resolved and expired before `holdsBefore` (a capture's payment moves to the
+   * payments, dated by the hold's expiry), payments dated before `paymentsBefore` (their refund
+   * window has closed), and buckets that are empty, expired before `paymentsBefore` and belong to
+   * no purchase. Balances and every open hold, reserve and live bucket stay exactly as they are.
+   * Only the server prunes: a chain folded by a verifier keeps everything.
+   */
+  prune(paymentsBefore: string, holdsBefore: string): void {
+    for (const [id, h] of this.holds) {
+      if (h.status === 'open' || h.expiresAt >= holdsBefore) continue;
+      if (h.payment) this.payments.set(id, { ...h.payment, at: h.expiresAt });
+      this.holds.delete(id);
+    }
+    for (const [id, p] of this.payments)
+      if (p.at !== undefined && p.at < paymentsBefore) this.payments.delete(id);
+    let inPurchases: Set<string> | null = null;
+    for (const [id, b] of this.buckets) {
+      if (b.remaining !== 0 || b.held !== 0 || b.spec.expiresAt === null) continue;
+      if (b.spec.expiresAt >= paymentsBefore) continue;
+      inPurchases ??= new Set([...this.purchases.values()].flat());
+      if (inPurchases.has(id)) continue;
+      this.buckets.delete(id);
+      this.nonEmptyBuckets.delete(id);
+    }
+  }
+
+  /** Rows held in memory: what the server's fold cache budgets (docs/architecture.md §9). */
+  get weight(): number {
+    return (
+      1 +
+      this.buckets.size +
+      this.holds.size +
+      this.payments.size +
+      this.reserves.size +
+      this.purchases.size +
+      this.refundedItems.size
+    );
+  }
+
+  /** Everything the fold knows, as plain JSON (restored by `WalletFold.fromSnapshot`). */
+  toSnapshot(): FoldSnapshot {
+    return {
+      v: 1,
+      accountId: this.accountId,
+      seq: this.seq,
+      lastAt: this.lastAt_,
+      kinds: [...this.kinds],
+      buckets: [...this.buckets.values()],
+      holds: [...this.holds.values()].map((h) => ({
+        ...h,
+        payment: h.payment && paymentJson(h.payment),
+      })),
+      payments: [...this.payments].map(([id, p]) => [id, paymentJson(p)]),
+      reserves: [...this.reserves.values()].map((r) => ({
+        ...r,
+        earmarks: [...r.earmarks],
+        counters: [...r.counters],
+      })),
+      debt: [...this.debt],
+      purchases: [...this.purchases],
+      refundedItems: [...this.refundedItems],
+      reversedPurchases: [...this.reversedPurchases],
+      partlyReversed: [...this.partlyReversed],
+    };
+  }
+
+  /**
+   * A fold from a snapshot this code wrote. The caller has checked that the snapshot is the
+   * one stored for its chain position (docs/architecture.md §9); nothing here re-checks rules.
+   */
+  static fromSnapshot(s: FoldSnapshot): WalletFold {
+    const f = new WalletFold();
+    f.accountId = s.accountId;
+    f.seq = s.seq;
+    f.lastAt_ = s.lastAt;
+    for (const k of s.kinds) f.kinds.add(k);
+    for (const b of s.buckets) {
+      f.buckets.set(b.spec.bucketId, b);
+      if (b.remaining !== 0) f.nonEmptyBuckets.add(b.spec.bucketId);
+    }
+    for (const h of s.holds) {
+      f.holds.set(h.holdId, { ...h, payment: h.payment && paymentRow(h.payment) });
+      if (h.status === 'open') f.openHoldIds.add(h.holdId);
+    }
+    for (const [id, p] of s.payments) f.payments.set(id, paymentRow(p));
+    for (const r of s.reserves) {
+      f.reserves.set(r.allowanceId, {
+        ...r,
+        earmarks: new Map(r.earmarks),
+        counters: new Map(r.counters),
+      });
+      if (r.status === 'open') f.openReserveIds.add(r.allowanceId);
+    }
+    for (const [kind, owed] of s.debt) f.debt.set(kind, owed);
+    for (const [id, buckets] of s.purchases) f.purchases.set(id, buckets);
+    for (const id of s.refundedItems) f.refundedItems.add(id);
+    for (const id of s.reversedPurchases) f.reversedPurchases.add(id);
+    for (const [key, v] of s.partlyReversed) f.partlyReversed.set(key, v);
+    return f;
   }
 
   /** The wallet as it stands at `now` (ISO timestamp): expiry is applied by time. */
@@ -626,6 +733,47 @@ export class WalletFold {
     }
     reserve.settled += entry.amount;
   }
+}
+
+interface PaymentJson {
+  kind: string;
+  splits: Split[];
+  refunded: Array<[string, number]>;
+  refundedTotal: number;
+  at?: string;
+}
+
+const paymentJson = (p: PaymentRow): PaymentJson => ({
+  ...p,
+  refunded: [...p.refunded],
+});
+
+const paymentRow = (p: PaymentJson): PaymentRow => ({
+  ...p,
+  refunded: p.refunded.length === 0 ? NO_REFUNDS : new Map(p.refunded),
+});
+
+/** A fold as JSON: what the server stores as an account's snapshot (docs/architecture.md §9). */
+export interface FoldSnapshot {
+  v: 1;
+  accountId: string | null;
+  seq: number;
+  lastAt: string;
+  kinds: string[];
+  buckets: BucketRow[];
+  holds: Array<Omit<HoldRow, 'payment'> & { payment: PaymentJson | null }>;
+  payments: Array<[string, PaymentJson]>;
+  reserves: Array<
+    Omit<ReserveRow, 'earmarks' | 'counters'> & {
+      earmarks: Array<[string, number]>;
+      counters: Array<[number, string]>;
+    }
+  >;
+  debt: Array<[string, number]>;
+  purchases: Array<[string, string[]]>;
+  refundedItems: string[];
+  reversedPurchases: string[];
+  partlyReversed: Array<[string, { amount: number; forfeited: number }]>;
 }
 
 /** An index names a row that must exist; if not, the fold itself is broken. */
