@@ -5,7 +5,14 @@ import { verifyChain } from '../../shared/ledger/verify';
 import { parseEntry } from '../../shared/ledger/chain';
 import { fold } from '../../shared/wallet/fold';
 import { testServerKeys } from '../../shared/testing/ledger-fixture';
-import { type TestServer, backends, opId, signUp, testServer } from '../testing/harness';
+import {
+  type TestServer,
+  backends,
+  opId,
+  signUp,
+  testServer,
+  twoListeningInstances,
+} from '../testing/harness';
 
 /**
  * 200 holds of 6 from 4 devices against 1,000 credits, sent at once over real HTTP to the given
@@ -104,12 +111,9 @@ describe.each(backends)('concurrent holds on %s', (backend) => {
 // several API instances; with requests alternating between two, only it prevents an overdraft.
 describe('concurrent holds on two instances over one PostgreSQL', () => {
   let t: TestServer;
-  const bases: string[] = [];
+  let bases: string[] = [];
   beforeAll(async () => {
-    t = await testServer('postgres', { ledger: { dailyCreditsByPlan: {} } });
-    const other = await t.anotherInstance();
-    bases.push(await t.app.listen({ port: 0, host: '127.0.0.1' }));
-    bases.push(await other.app.listen({ port: 0, host: '127.0.0.1' }));
+    ({ t, bases } = await twoListeningInstances());
   });
   afterAll(async () => t.close());
 

@@ -5,7 +5,15 @@ import { verifyChain } from '../../shared/ledger/verify';
 import { testServerKeys } from '../../shared/testing/ledger-fixture';
 import { commands } from '../admin/commands';
 import { DAY } from '../clock';
-import { type TestServer, backends, headSeq, opId, signUp, testServer } from '../testing/harness';
+import {
+  type TestServer,
+  backends,
+  headSeq,
+  opId,
+  signUp,
+  testServer,
+  twoListeningInstances,
+} from '../testing/harness';
 
 type Headers = Record<string, string>;
 
@@ -168,12 +176,9 @@ describe.each(backends)('promo codes on %s', (backend) => {
 // under the code row's lock. 30 accounts redeem at once through two instances: exactly 7 win.
 describe('promo codes: concurrent redemptions on two instances over one PostgreSQL', () => {
   let t: TestServer;
-  const bases: string[] = [];
+  let bases: string[] = [];
   beforeAll(async () => {
-    t = await testServer('postgres', { ledger: { dailyCreditsByPlan: {} } });
-    const other = await t.anotherInstance();
-    bases.push(await t.app.listen({ port: 0, host: '127.0.0.1' }));
-    bases.push(await other.app.listen({ port: 0, host: '127.0.0.1' }));
+    ({ t, bases } = await twoListeningInstances());
   });
   afterAll(async () => t.close());
 

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpendingLimitsResponse } from '../../shared/api/limits';
 import { generateKeyPair } from '../../shared/crypto/ed25519';
 import { DAY, HOUR, MINUTE } from '../clock';
-import { type TestServer, backends, headSeq, opId, signUp, testServer } from '../testing/harness';
+import {
+  type TestServer,
+  backends,
+  headSeq,
+  opId,
+  signUp,
+  testServer,
+  twoListeningInstances,
+} from '../testing/harness';
 
 type Headers = Record<string, string>;
 
@@ -230,12 +238,9 @@ describe.each(backends)('spending limits on %s', (backend) => {
 // keeps them from both passing the check.
 describe('spending limits with two instances over one PostgreSQL', () => {
   let t: TestServer;
-  const bases: string[] = [];
+  let bases: string[] = [];
   beforeAll(async () => {
-    t = await testServer('postgres', { ledger: { dailyCreditsByPlan: {} } });
-    const other = await t.anotherInstance();
-    bases.push(await t.app.listen({ port: 0, host: '127.0.0.1' }));
-    bases.push(await other.app.listen({ port: 0, host: '127.0.0.1' }));
+    ({ t, bases } = await twoListeningInstances());
   });
   afterAll(async () => t.close());
 

@@ -144,3 +144,17 @@ export async function entryCount(db: Database): Promise<number> {
   const { rows } = await db.query<{ n: number }>('select count(*)::int as n from entries');
   return rows[0]?.n ?? 0;
 }
+
+/**
+ * PostgreSQL: a test server and a second API instance on the same database, both listening on
+ * loopback, with no daily credits (docs/architecture.md §2: only the row lock serialises them).
+ */
+export async function twoListeningInstances(): Promise<{ t: TestServer; bases: string[] }> {
+  const t = await testServer('postgres', { ledger: { dailyCreditsByPlan: {} } });
+  const other = await t.anotherInstance();
+  const bases = [
+    await t.app.listen({ port: 0, host: '127.0.0.1' }),
+    await other.app.listen({ port: 0, host: '127.0.0.1' }),
+  ];
+  return { t, bases };
+}
