@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,9 @@ describe('browser-mode transport', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'easel-transport-'));
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>Easel</title>');
+    await mkdir(join(dir, 'assets'));
+    await writeFile(join(dir, 'assets', 'index-S0IlUIyN.js'), 'export {};');
+    await writeFile(join(dir, 'assets', 'plain.js'), 'export {};');
     const policy = (s: IpcSender) => originPolicy({ browser: [origin] })(s);
     const handlers = createHandlers(stubImpl(), policy);
     const files = createFileRoute(async (sha256) => {
@@ -99,6 +102,22 @@ describe('browser-mode transport', () => {
     expect(csp).not.toContain('unsafe-eval');
     const escape = await fetch(`${origin}/..%2f..%2fetc%2fpasswd`);
     expect(await escape.text()).not.toContain('root:');
+  });
+
+  it('lets the browser keep content-hashed assets, and asks again for index.html and the rest', async () => {
+    const hashed = await fetch(`${origin}/assets/index-S0IlUIyN.js`);
+    expect(hashed.status).toBe(200);
+    expect(hashed.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    for (const path of [
+      '/',
+      '/index.html',
+      '/studio',
+      '/assets/plain.js',
+      '/assets/gone-AAAAAAAA.js',
+    ]) {
+      const res = await fetch(`${origin}${path}`);
+      expect(res.headers.get('cache-control') ?? '', path).not.toContain('immutable');
+    }
   });
 
   it('serves a result file as bytes with its type, to the token holder only', async () => {

@@ -26,6 +26,18 @@ export const securityHeaders: Record<string, string> = {
   'x-frame-options': 'DENY',
 };
 
+/**
+ * Vite names every file under /assets/ by its content hash, so such a file never changes: the
+ * browser keeps it without asking again and reuses its compiled code on the next start (V8's code
+ * cache lives beside the HTTP cache entry). index.html is asked for each time, so a new build is
+ * seen at once (docs/architecture.md §13).
+ */
+export function cacheControlFor(urlPath: string): string {
+  return /^\/assets\/[^/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$/.test(urlPath)
+    ? 'public, max-age=31536000, immutable'
+    : 'no-cache';
+}
+
 /** Resolves a URL path inside `root`, or null if it would escape it. */
 export function resolveInside(root: string, urlPath: string): string | null {
   let decoded: string;
@@ -65,7 +77,7 @@ export async function serveStatic(root: string, urlPath: string, res: ServerResp
   res.writeHead(200, {
     ...securityHeaders,
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'cache-control': 'no-cache',
+    'cache-control': file === target ? cacheControlFor(urlPath) : 'no-cache',
   });
   res.end(body);
 }

@@ -2,7 +2,7 @@ import { protocol } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { FILE_ROUTE } from '../../shared/ipc/types';
-import { securityHeaders, resolveInside } from '../browser-mode/static';
+import { cacheControlFor, securityHeaders, resolveInside } from '../browser-mode/static';
 import type { FileRoute } from '../core/file-route';
 import { APP_HOST, APP_SCHEME } from './app-origin';
 
@@ -17,10 +17,16 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Must run before `app.ready`: `app://` behaves like a secure standard origin. */
+/**
+ * Must run before `app.ready`: `app://` behaves like a secure standard origin, and its scripts get
+ * V8's code cache like https ones (a faster start from the second launch, §13).
+ */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    {
+      scheme: APP_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+    },
   ]);
 }
 
@@ -65,7 +71,11 @@ export function serveRenderer(rendererDir: string, files: FileRoute): void {
         : null);
     if (!body) return new Response('not found', { status: 404, headers: securityHeaders });
     return new Response(new Uint8Array(body), {
-      headers: { ...securityHeaders, 'content-type': TYPES[extname(file)] ?? 'text/html' },
+      headers: {
+        ...securityHeaders,
+        'content-type': TYPES[extname(file)] ?? 'text/html',
+        'cache-control': cacheControlFor(path),
+      },
     });
   });
 }
