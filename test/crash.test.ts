@@ -1,46 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PullResponse } from '../shared/api/ledger';
-import { PublicKeyInfo } from '../shared/ledger/checkpoint';
-import type { WireEntry } from '../shared/ledger/entry';
-import { parseEntry } from '../shared/ledger/chain';
-import { verifyChain } from '../shared/ledger/verify';
 import { fold } from '../shared/wallet/fold';
 import { postgresUrl } from '../server/testing/harness';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function startServer(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, ...env, EASEL_LOG: 'off' },
-    stdio: 'ignore',
-  });
-}
-
-async function waitHealthy(base: string): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('server did not come up');
-}
+import { freePort } from './support/ports';
+import { pullVerifiedChain, startServerProcess } from './support/server-process';
 
 interface Acked {
   path: string;
@@ -68,7 +36,7 @@ describe.each(['postgres', 'pglite'] as const)('crash recovery on %s', (backend)
   it('after SIGKILL mid-stream, every acknowledged operation is present exactly once and every chain verifies', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const env: Record<string, string> = { EASEL_PORT: String(port), EASEL_DATA_DIR: dataDir };
+    const env: Record<string, string> = { EASEL_DATA_DIR: dataDir };
     if (backend === 'postgres') {
       const c = new pg.Client({ connectionString: postgresUrl });
       await c.connect();
@@ -76,8 +44,7 @@ describe.each(['postgres', 'pglite'] as const)('crash recovery on %s', (backend)
       await c.end();
       env.DATABASE_URL = `${postgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     }
-    child = startServer(env);
-    await waitHealthy(base);
+    child = (await startServerProcess(port, env)).child;
 
     const call = async (path: string, token: string, body: Record<string, unknown>) => {
       const res = await fetch(`${base}${path}`, {
@@ -135,8 +102,7 @@ describe.each(['postgres', 'pglite'] as const)('crash recovery on %s', (backend)
     await Promise.all(running);
     expect(acked.length).toBeGreaterThanOrEqual(40);
 
-    child = startServer(env);
-    await waitHealthy(base);
+    child = (await startServerProcess(port, env)).child;
 
     // Every acknowledged operation replays to its first result: it is stored, once.
     for (const a of acked) {
@@ -151,31 +117,13 @@ describe.each(['postgres', 'pglite'] as const)('crash recovery on %s', (backend)
       (a) => !acked.some((k) => k.body.operationId === a.body.operationId),
     );
     for (const a of unacked) expect((await call(a.path, a.token, a.body)).status).toBeLessThan(500);
-    const { keys } = (await (await fetch(`${base}/v1/keys`)).json()) as { keys: unknown[] };
-    const published = keys.map((k) => PublicKeyInfo.parse(k));
     for (const account of accounts) {
-      const entries: WireEntry[] = [];
-      let after = 0;
-      for (;;) {
-        const res = await fetch(`${base}/v1/ledger/entries?after=${after}&limit=1000`, {
-          headers: { authorization: `Bearer ${account.token}` },
-        });
-        const batch = PullResponse.parse(await res.json());
-        const verdict = verifyChain(batch.entries, batch.checkpoint, published, {
-          accountId: account.accountId,
-          from: after === 0 ? undefined : { seq: after, hash: entries.at(-1)?.hash ?? '' },
-        });
-        expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
-        entries.push(...batch.entries);
-        after = batch.checkpoint.checkpoint.seq;
-        if (after >= batch.headSeq) break;
-      }
-      const bodies = entries.map((e) => parseEntry(e).data);
+      const { bodies } = await pullVerifiedChain(base, account);
       const ops = bodies.map((b) => b.operationId);
       expect(new Set(ops).size).toBe(ops.length); // no operation twice
       for (const a of acked.filter((x) => x.token === account.token))
         expect(ops).toContain(a.body.operationId);
       expect(() => fold(bodies, new Date().toISOString())).not.toThrow();
     }
-  });
+  }, 240_000);
 });

@@ -1,16 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BalanceResponse, PullResponse } from '../shared/api/ledger';
-import { PublicKeyInfo } from '../shared/ledger/checkpoint';
-import type { WireEntry } from '../shared/ledger/entry';
-import { parseEntry } from '../shared/ledger/chain';
-import { verifyChain } from '../shared/ledger/verify';
+import { BalanceResponse } from '../shared/api/ledger';
 import { fold } from '../shared/wallet/fold';
 import { startEmbeddedPostgres, type TestPostgres } from './support/postgres';
+import { freePort } from './support/ports';
+import { pullVerifiedChain, startServerProcess } from './support/server-process';
 
 /*
  * PostgreSQL restarted under a running server (docs/architecture.md §9, §12). The server runs as
@@ -25,15 +22,6 @@ import { startEmbeddedPostgres, type TestPostgres } from './support/postgres';
 const BOUND_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 interface Answer {
   status: number;
@@ -52,7 +40,6 @@ describe('PostgreSQL restarted under a running server', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'easel-restart-'));
   let pg: TestPostgres;
   let child: ChildProcess | undefined;
-  let stderr = '';
   beforeAll(async () => {
     pg = await startEmbeddedPostgres();
   }, 120_000);
@@ -65,32 +52,12 @@ describe('PostgreSQL restarted under a running server', () => {
   it('answers 503 while it is down, recovers on its own, loses and doubles nothing', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      env: {
-        ...process.env,
-        EASEL_PORT: String(port),
-        EASEL_DATA_DIR: dataDir,
-        DATABASE_URL: pg.url,
-        EASEL_LOG: 'off',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const server = await startServerProcess(port, {
+      EASEL_DATA_DIR: dataDir,
+      DATABASE_URL: pg.url,
     });
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString('utf8')).slice(-4000);
-    });
-    const proc = child;
-    const alive = (): boolean => proc.exitCode === null && proc.signalCode === null;
-    const why = (): string => `server exited (${proc.exitCode ?? proc.signalCode}): ${stderr}`;
-
-    for (let i = 0; ; i++) {
-      const up = await fetch(`${base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (up) break;
-      if (i > 240 || !alive()) throw new Error(`server did not come up: ${stderr}`);
-      await sleep(250);
-    }
+    child = server.child;
+    const { alive, why } = server;
 
     /** A request bounded in time: a hang fails the test as surely as a crash does. */
     const call = async (
@@ -232,25 +199,8 @@ describe('PostgreSQL restarted under a running server', () => {
       expect(again.body).toEqual(a.answer.body);
     }
 
-    const keys = (await (await fetch(`${base}/v1/keys`)).json()) as { keys: unknown[] };
-    const published = keys.keys.map((k) => PublicKeyInfo.parse(k));
     for (const account of accounts) {
-      const entries: WireEntry[] = [];
-      let after = 0;
-      for (;;) {
-        const batch = PullResponse.parse(
-          (await call('GET', `/v1/ledger/entries?after=${after}&limit=1000`, account.token)).body,
-        );
-        const verdict = verifyChain(batch.entries, batch.checkpoint, published, {
-          accountId: account.accountId,
-          from: after === 0 ? undefined : { seq: after, hash: entries.at(-1)?.hash ?? '' },
-        });
-        expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
-        entries.push(...batch.entries);
-        after = batch.checkpoint.checkpoint.seq;
-        if (after >= batch.headSeq) break;
-      }
-      const bodies = entries.map((e) => parseEntry(e).data);
+      const { entries, bodies } = await pullVerifiedChain(base, account);
       const ops = bodies.map((b) => b.operationId);
       expect(new Set(ops).size).toBe(ops.length);
       const mine = acked.filter((a) => a.token === account.token).map((a) => a.body.operationId);

@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -11,6 +10,7 @@ import { JournalStore, type StoreTx } from '../../main/storage/journal-store';
 import { readConfig } from '../../server/config';
 import { startServer, type RunningServer } from '../../server/start';
 import { buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+import { freePort } from '../support/ports';
 
 /**
  * The device owner edits main's offline allowance (docs/architecture.md §5, §10), through the
@@ -33,17 +33,6 @@ const password = 'correct horse battery';
 const RESERVE = 300;
 // The demo catalog's prices (credits): what the offline spends below add up to.
 const price = { confetti: 99, frames: 149, tidal: 199 } as const;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const p = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(p));
-    });
-  });
 
 const launchServer = () =>
   startServer(

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { startBrowserHost, type BrowserHost } from '../../main/browser-mode/host';
 import { readConfig } from '../../server/config';
 import { startServer, type RunningServer } from '../../server/start';
 import { buildRendererIfStale, launchChromium, tempDir } from './harness';
+import { freePort } from '../support/ports';
 
 /**
  * The app as the end-to-end tests drive it: a real server (PGlite in its own folder), the
@@ -42,18 +42,6 @@ export interface E2eAppOptions {
   /** Runs on the page before it first loads the app (e.g. page.addInitScript). */
   beforeGoto?: (page: Page) => Promise<void>;
 }
-
-/** A free loopback port: the server keeps it across restarts, and its checkout URLs name it. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 
 export async function startE2eApp(opts: E2eAppOptions): Promise<E2eApp> {
   const serverDir = tempDir(`easel-e2e-${opts.name}-server-`);
