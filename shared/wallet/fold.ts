@@ -396,6 +396,11 @@ export class WalletFold {
     return this.payments.get(paidBy) ?? this.holds.get(paidBy)?.payment ?? undefined;
   }
 
+  /** A bucket's spec as folded so far (its expiry as adjusted), or undefined if unknown. */
+  bucketSpec(bucketId: string): BucketSpec | undefined {
+    return this.buckets.get(bucketId)?.spec;
+  }
+
   /** Whether a bucket exists and may be spent from at `now` (even if it is empty). */
   isBucketLive(bucketId: string, now: string): boolean {
     const spec = this.buckets.get(bucketId)?.spec;
