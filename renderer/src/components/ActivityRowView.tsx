@@ -109,7 +109,9 @@ export function ActivityRowView(props: {
         >
           {a.title}
         </button>
-        <span className="activity-detail">{a.detail}</span>
+        <span className="activity-detail" title={a.detail}>
+          {a.detail}
+        </span>
       </div>
       <div role="cell" className={`cell amount ${tone}`}>
         {netText(a)}

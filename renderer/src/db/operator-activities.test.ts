@@ -98,16 +98,22 @@ describe('operator entries in History', () => {
     ]);
     const rows = list.map((a) => [a.kind, a.title, a.credits, a.balanceAfter, a.status]);
     expect(rows).toEqual([
-      ['adjustment', 'Credits from support', 100, 100, 'credited'],
-      ['adjustment', 'Credits given more time by support', 0, 100, 'adjusted'],
-      ['adjustment', 'Credits’ expiry brought forward by support', 0, 100, 'adjusted'],
+      [
+        'adjustment',
+        `Credits from support, starting ${date(at(60 * 24 * 3))}`,
+        100,
+        100,
+        'credited',
+      ],
+      ['adjustment', `More time from support: until ${date(at(60 * 24 * 40))}`, 0, 100, 'adjusted'],
+      ['adjustment', `Expiry brought forward: until ${date(at(60 * 24 * 20))}`, 0, 100, 'adjusted'],
       ['adjustment', 'Credits taken back by support', -30, 70, 'charged'],
     ]);
     expect(list[0]?.detail).toBe(
-      `Sorry for the outage — by Ada Ops · Spendable from ${date(at(60 * 24 * 3))} · Expires ${date(at(60 * 24 * 10))}`,
+      `Sorry for the outage — by Ada Ops · Expires ${date(at(60 * 24 * 10))}`,
     );
     expect(list[1]?.detail).toBe(
-      `Ticket 42: away for a month — by Ada Ops · Expire ${date(at(60 * 24 * 40))} (was ${date(at(60 * 24 * 10))})`,
+      `Ticket 42: away for a month — by Ada Ops · was ${date(at(60 * 24 * 10))}`,
     );
     expect(list[2]?.detail).toContain('Ticket 43: corrected — by Bo');
     expect(list[3]?.detail).toBe('Duplicate grant — by Ada Ops');

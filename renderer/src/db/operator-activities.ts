@@ -19,15 +19,18 @@ export function operatorGrantFacts(b: LooseBody, titles: Record<string, string>)
   const source = str(b.bucket?.source);
   const starts = str(b.bucket?.effectiveAt);
   const expires = str(b.bucket?.expiresAt);
-  const when = [
-    // A future start: the credits are listed now but spendable only from then.
-    starts && b.at && starts > b.at ? `Spendable from ${date(starts)}` : '',
-    expires ? `Expires ${date(expires)}` : 'Never expires',
-  ].filter(Boolean);
+  const title =
+    source === 'adjustment' ? 'Credits from support' : (titles[source] ?? 'Credits added');
+  // A future start: the credits are listed now but spendable only from then (said in the
+  // title, which the row never cuts short before the detail).
+  const later = starts && b.at && starts > b.at ? `, starting ${date(starts)}` : '';
   return {
     kind: source === 'promo' ? 'promo' : source === 'adjustment' ? 'adjustment' : 'free',
-    title: source === 'adjustment' ? 'Credits from support' : (titles[source] ?? 'Credits added'),
-    detail: [why(str(b.reason), str(b.operator)), ...when].join(' · '),
+    title: `${title}${later}`,
+    detail: [
+      why(str(b.reason), str(b.operator)),
+      expires ? `Expires ${date(expires)}` : 'Never expires',
+    ].join(' · '),
     status: 'credited',
     ref: '',
   };
@@ -37,15 +40,14 @@ export function expiryAdjustmentFacts(b: LooseBody): Facts {
   const now = b.expiresAt ?? null;
   const was = b.previousExpiresAt ?? null;
   const later = now === null || (was !== null && now > was);
-  const change = `${now === null ? 'Never expire' : `Expire ${date(now)}`} (was ${
-    was === null ? 'never' : date(was)
-  })`;
+  const until = now === null ? 'no expiry' : `until ${date(now)}`;
   return {
     kind: 'adjustment',
-    title: later
-      ? 'Credits given more time by support'
-      : 'Credits’ expiry brought forward by support',
-    detail: [why(str(b.reason), str(b.operator)), change].join(' · '),
+    title: later ? `More time from support: ${until}` : `Expiry brought forward: ${until}`,
+    detail: [
+      why(str(b.reason), str(b.operator)),
+      `was ${was === null ? 'no expiry' : date(was)}`,
+    ].join(' · '),
     status: 'adjusted',
     ref: str(b.bucketId),
   };
