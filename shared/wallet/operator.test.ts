@@ -3,7 +3,7 @@ import type { EntryDraft } from '../ledger/entry';
 import { ChainWriter } from '../ledger/writer';
 import { at, bucket, days, grant, uid } from '../testing/ledger-fixture';
 import { InsufficientCreditsError, allocate } from './allocate';
-import { LedgerInvariantError } from './fold';
+import { LedgerInvariantError, WalletFold, type FoldSnapshot } from './fold';
 import { planExpiries } from './plan';
 
 /** Operator controls in the fold (docs/architecture.md §2): priority, start date, expiry moves. */
@@ -188,5 +188,27 @@ describe('expiry adjustments', () => {
     expect(() => w.append(noOperator as EntryDraft, at(2))).toThrow(/operator/);
     expect(() => w.append({ ...adjust('b', at(50), at(80)), reason: '' }, at(2))).toThrow(/reason/);
     expect(w.current.seq).toBe(1);
+  });
+});
+
+describe('a fold snapshot keeps adjusted expiries', () => {
+  it('restores the new expiry, not the granted one', () => {
+    const w = new ChainWriter('acct');
+    w.append(grant(bucket(9, { bucketId: 'b', expiresAt: at(60) })), at(1));
+    w.append(adjust('b', at(60), at(600)), at(2));
+    const json = JSON.parse(JSON.stringify(w.fold.toSnapshot())) as FoldSnapshot;
+    const restored = WalletFold.fromSnapshot(json);
+    expect(restored.bucketSpec('b')?.expiresAt).toBe(at(600));
+    expect(restored.view(at(300))).toEqual(w.view(at(300)));
+    // The chain goes on from the restored fold with the same rules.
+    expect(() =>
+      restored.apply({
+        v: 1,
+        accountId: 'acct',
+        seq: 3,
+        at: at(3),
+        ...adjust('b', at(60), at(900)),
+      }),
+    ).toThrow(/expires at .* not /);
   });
 });
