@@ -105,6 +105,15 @@ describe('operator grants and expiry adjustments in History (browser mode, real 
         .toMatch(/^#\d+Expiry changed0 credits[0-9a-f]{16}…✓ Verified$/);
       await shot(page, 'operator-02-adjustment-expanded');
       expect(await axeSerious(page)).toEqual([]);
+
+      // The Wallet says when the future credits arrive; they are not in the balance yet.
+      await go('Wallet');
+      await page
+        .getByTestId('balance-explained')
+        .getByText(/^250 adjusted credits become usable on /)
+        .waitFor({ timeout: 10_000 });
+      await shot(page, 'operator-03-wallet');
+      expect(await axeSerious(page)).toEqual([]);
     },
   );
 });
