@@ -4,6 +4,7 @@ import { parseEntry } from '../../shared/ledger/chain';
 import type { EntryBody } from '../../shared/ledger/entry';
 import { verifyChain } from '../../shared/ledger/verify';
 import { foldAll } from '../../shared/wallet/fold';
+import { generateKeyPair } from '../../shared/crypto/ed25519';
 import { testServerKeys } from '../../shared/testing/ledger-fixture';
 import { DAY, HOUR, plusMs } from '../clock';
 import {
@@ -129,6 +130,46 @@ describe.each(backends)('operator controls on %s', (backend) => {
       bucketId: grant?.type === 'grant' ? grant.bucket.bucketId : '',
       amount: 100,
     });
+  });
+
+  it('an offline allowance cannot reserve credits before their start, and can from it on', async () => {
+    t.clock.set(T0);
+    const u = await signUp(t.app);
+    const startsAt = plusMs(T0, DAY);
+    await run(
+      'grant',
+      '--account',
+      u.email,
+      '--amount',
+      '80',
+      '--reason',
+      'later on',
+      ...who,
+      '--starts-at',
+      startsAt,
+    );
+    const device = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/devices',
+        headers: u.headers,
+        payload: { name: 'pc', publicKey: generateKeyPair().publicKey },
+      })
+    ).json<{ deviceId: string }>();
+    const take = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/allowances',
+        headers: u.headers,
+        payload: { operationId: opId('al'), deviceId: device.deviceId, amount: 50 },
+      });
+    const early = await take();
+    expect(early.statusCode).toBe(402);
+    t.clock.set(startsAt);
+    const ok = await take();
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json<{ amount: number }>().amount).toBe(50);
+    t.clock.set(T0);
   });
 
   it('moves a bucket’s expiry later and earlier with signed entries that verify offline', async () => {
