@@ -14,6 +14,7 @@ describe('admin commands', () => {
   });
   afterAll(async () => t.close());
   const run = (name: string, ...args: string[]) => commands[name]!.run(t.services, args);
+  const who = ['--operator', 'Ada Ops'];
 
   it('creates an account, grants and revokes with a reason, verifies and exports the chain', async () => {
     expect(
@@ -36,6 +37,8 @@ describe('admin commands', () => {
         'support gesture',
         '--expires-days',
         '30',
+        '--operator',
+        'Ada Ops',
       ),
     ).toMatch(/granted 100/);
     expect(
@@ -47,16 +50,36 @@ describe('admin commands', () => {
         '30',
         '--reason',
         'duplicate grant',
+        '--operator',
+        'Ada Ops',
       ),
     ).toMatch(/revoked 30/);
     await expect(
-      run('revoke', '--account', 'op@example.com', '--amount', '1000', '--reason', 'too much'),
+      run(
+        'revoke',
+        '--account',
+        'op@example.com',
+        '--amount',
+        '1000',
+        '--reason',
+        'too much',
+        ...who,
+      ),
     ).rejects.toThrow(/not enough/);
     await expect(
-      run('grant', '--account', 'op@example.com', '--amount', '1.5', '--reason', 'fraction'),
+      run(
+        'grant',
+        '--account',
+        'op@example.com',
+        '--amount',
+        '1.5',
+        '--reason',
+        'fraction',
+        ...who,
+      ),
     ).rejects.toThrow(/--amount/);
     await expect(
-      run('grant', '--account', 'nobody@example.com', '--amount', '1', '--reason', 'ghost'),
+      run('grant', '--account', 'nobody@example.com', '--amount', '1', '--reason', 'ghost', ...who),
     ).rejects.toThrow(/not found/);
     expect(await run('verify', '--account', 'op@example.com')).toMatch(
       /^ok: 3 entries.*"image":90/,

@@ -6,9 +6,13 @@ import { NewPromoCode } from '../../shared/api/promo';
 import { parseEntry } from '../../shared/ledger/chain';
 import type { SignedCheckpoint } from '../../shared/ledger/checkpoint';
 import { BucketSource, type EntryBody } from '../../shared/ledger/entry';
+import { CreditKind, Id } from '../../shared/ledger/primitives';
+import { OperatorName } from '../../shared/ledger/operator';
 import { verifyChain } from '../../shared/ledger/verify';
 import { WalletFold } from '../../shared/wallet/fold';
+import { DAY, plusMs } from '../clock';
 import { notFound } from '../http/errors';
+import { accountOfBucket, adjustExpiry, bucketsOf } from '../ledger/operator-controls';
 import { nodeChainDigest } from '../node-digest';
 import type { Services } from '../services';
 import {
@@ -36,6 +40,31 @@ function flags(args: string[], schema: z.ZodObject): Record<string, unknown> {
   }
   return parsed.data as Record<string, unknown>;
 }
+
+/** A required flag's message when it is missing altogether. */
+const required = (what: string) => ({
+  error: (issue: { input: unknown }) =>
+    issue.input === undefined ? `is required: ${what}` : undefined,
+});
+
+/** Every operator command says who makes it and why; both go into the signed entry (§2). */
+const operatorFlags = {
+  operator: z.string(required('who makes this change')).pipe(OperatorName),
+  reason: z.string(required('why, in words the user will see')).min(3).max(500),
+};
+
+/** An ISO time (`2026-12-24` or `2026-12-24T09:00:00Z`), written back the way the ledger stores it. */
+const IsoTime = z.string().transform((text, ctx) => {
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not an ISO time such as 2026-12-24T09:00:00Z`,
+    });
+    return z.NEVER;
+  }
+  return new Date(ms).toISOString();
+});
 
 async function accountIdOf(s: Services, who: string): Promise<string> {
   const { rows } = await s.db.query<{ id: string }>(
@@ -67,6 +96,7 @@ function amountOf(b: EntryBody): number | string {
     case 'purchase':
       return b.buckets.reduce((t, x) => t + x.amount, 0);
     case 'rejection':
+    case 'adjust-expiry':
       return '';
     default:
       return b.amount;
@@ -87,44 +117,50 @@ export const commands: Record<string, { usage: string; run: Command }> = {
   },
   grant: {
     usage:
-      'grant --account <id|email> --amount <n> --reason <text> [--source promo|adjustment|plan|signup] [--expires-days <n>] [--kind image]',
+      'grant --account <id|email> --amount <n> --operator <name> --reason <text> [--source promo|adjustment|plan|signup] [--priority <0-1000>] [--starts-at <ISO time>] [--expires-days <n>] [--kind image]',
     run: async (s, args) => {
       const f = flags(
         args,
         z.object({
           account: z.string(),
           amount: z.coerce.number().int().min(1).max(1e9),
-          reason: z.string().min(3).max(500),
+          ...operatorFlags,
           source: BucketSource.default('adjustment'),
+          priority: z.coerce.number().int().min(0).max(1000).optional(),
+          'starts-at': IsoTime.optional(),
           'expires-days': z.coerce.number().int().min(1).max(3650).optional(),
-          kind: z.string().default('image'),
+          kind: CreditKind.default('image'),
         }),
       );
       const accountId = await accountIdOf(s, String(f.account));
       const days = f['expires-days'] as number | undefined;
+      const startsAt = (f['starts-at'] as string | undefined) ?? null;
       const r = await s.ledger.grant(accountId, {
         operationId: `admin:${randomUUID()}`,
         amount: f.amount as number,
         reason: String(f.reason),
+        operator: String(f.operator),
         source: f.source as z.infer<typeof BucketSource>,
         kind: String(f.kind),
-        expiresAt: days
-          ? new Date(Date.parse(s.clock.now()) + days * 86_400_000).toISOString()
-          : null,
+        ...(f.priority === undefined ? {} : { priority: f.priority as number }),
+        startsAt,
+        // The days count from the start, so a future grant lasts as long as one made now.
+        expiresAt: days ? plusMs(startsAt ?? s.clock.now(), days * DAY) : null,
       });
-      return `granted ${String(f.amount)} to ${accountId}: entry ${r.body.seq}`;
+      return `granted ${String(f.amount)} to ${accountId}: entry ${r.body.seq}, bucket ${r.body.bucketId}${startsAt ? `, spendable from ${startsAt}` : ''}`;
     },
   },
   revoke: {
-    usage: 'revoke --account <id|email> --amount <n> --reason <text> [--kind image]',
+    usage:
+      'revoke --account <id|email> --amount <n> --operator <name> --reason <text> [--kind image]',
     run: async (s, args) => {
       const f = flags(
         args,
         z.object({
           account: z.string(),
           amount: z.coerce.number().int().min(1).max(1e9),
-          reason: z.string().min(3).max(500),
-          kind: z.string().default('image'),
+          ...operatorFlags,
+          kind: CreditKind.default('image'),
         }),
       );
       const accountId = await accountIdOf(s, String(f.account));
@@ -132,9 +168,63 @@ export const commands: Record<string, { usage: string; run: Command }> = {
         operationId: `admin:${randomUUID()}`,
         amount: f.amount as number,
         reason: String(f.reason),
+        operator: String(f.operator),
         kind: String(f.kind),
       });
       return `revoked ${String(f.amount)} from ${accountId}: entry ${r.body.seq}`;
+    },
+  },
+  'adjust-expiry': {
+    usage:
+      'adjust-expiry --bucket <id> --expires-at <ISO time|never> --operator <name> --reason <text> [--account <id|email>]',
+    run: async (s, args) => {
+      const f = flags(
+        args,
+        z.object({
+          bucket: Id,
+          'expires-at': z.literal('never').or(IsoTime),
+          ...operatorFlags,
+          account: z.string().optional(),
+        }),
+      );
+      const bucketId = String(f.bucket);
+      const accountId = f.account
+        ? await accountIdOf(s, String(f.account))
+        : await accountOfBucket(s.db, bucketId);
+      const expiresAt = f['expires-at'] === 'never' ? null : String(f['expires-at']);
+      const r = await adjustExpiry(s.ledger, accountId, {
+        operationId: `admin:${randomUUID()}`,
+        bucketId,
+        expiresAt,
+        operator: String(f.operator),
+        reason: String(f.reason),
+      });
+      return `bucket ${bucketId} of ${accountId} now expires ${expiresAt ?? 'never'} (was ${r.body.previousExpiresAt ?? 'never'}): entry ${r.body.seq}`;
+    },
+  },
+  buckets: {
+    usage: 'buckets --account <id|email>',
+    run: async (s, args) => {
+      const f = flags(args, z.object({ account: z.string() }));
+      const accountId = await accountIdOf(s, String(f.account));
+      const lines = ['bucket,kind,source,remaining,held,priority,starts,expires,live'];
+      for (const b of await bucketsOf(s.ledger, accountId))
+        lines.push(
+          [
+            b.bucketId,
+            b.kind,
+            b.source,
+            b.remaining,
+            b.held,
+            b.priority,
+            b.effectiveAt,
+            b.expiresAt ?? 'never',
+            b.live,
+          ]
+            .map(csvCell)
+            .join(','),
+        );
+      return lines.join('\n');
     },
   },
   'create-promo': {

@@ -15,6 +15,7 @@ import { nodeChainDigest, sha256Hex } from '../node-digest';
 import { AccountLocks } from './account-lock';
 import { FoldLoader } from './fold-loader';
 import { ledgerStore } from './ledger-store';
+import { checkGrantTimes } from './operator-controls';
 import { enforceSpendingLimits } from './spending-limits';
 
 export interface LedgerConfig {
@@ -444,28 +445,35 @@ export class LedgerService {
       reason: string;
       expiresAt?: string | null;
       costBasisCents?: number;
+      /** Operator grants (docs/architecture.md §2, operator controls): who, spending order, start. */
+      operator?: string;
+      priority?: number;
+      startsAt?: string | null;
     },
   ) {
     return this.write(
       accountId,
       { operationId: req.operationId, request: { op: 'grant', ...req } },
       async (ctx) => {
+        const effectiveAt = checkGrantTimes(ctx.now, req.startsAt ?? null, req.expiresAt ?? null);
+        const bucketId = `b_${randomUUID()}`;
         const entry = ctx.append({
           type: 'grant',
           operationId: req.operationId,
           reason: req.reason,
+          ...(req.operator === undefined ? {} : { operator: req.operator }),
           bucket: {
-            bucketId: `b_${randomUUID()}`,
+            bucketId,
             kind: req.kind ?? 'image',
             source: req.source,
             amount: req.amount,
             costBasisCents: req.costBasisCents ?? 0,
-            effectiveAt: ctx.now,
+            effectiveAt,
             expiresAt: req.expiresAt ?? null,
-            priority: priorityOf(req.source),
+            priority: req.priority ?? priorityOf(req.source),
           },
         });
-        return { status: 201, body: { seq: entry.seq, hash: entry.hash } };
+        return { status: 201, body: { seq: entry.seq, hash: entry.hash, bucketId } };
       },
     );
   }
@@ -473,7 +481,7 @@ export class LedgerService {
   /** Takes credits away (an operator's correction); never below zero. */
   async revoke(
     accountId: string,
-    req: { operationId: string; kind?: string; amount: number; reason: string },
+    req: { operationId: string; kind?: string; amount: number; reason: string; operator?: string },
   ) {
     return this.write(
       accountId,
@@ -487,7 +495,11 @@ export class LedgerService {
           kind,
           amount: req.amount,
           splits,
-          purpose: { kind: 'revoke', reason: req.reason },
+          purpose: {
+            kind: 'revoke',
+            reason: req.reason,
+            ...(req.operator === undefined ? {} : { operator: req.operator }),
+          },
         });
         return { status: 201, body: { seq: entry.seq, hash: entry.hash } };
       },

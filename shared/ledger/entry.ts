@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OperatorName } from './operator';
 import { Amount, CreditKind, Hash, Id, NonNegativeAmount, Reason, Timestamp } from './primitives';
 
 /** Where a bucket's credits came from (docs/architecture.md §2). */
@@ -48,7 +49,12 @@ export const Purpose = z.discriminatedUnion('kind', [
     summary: Summary.optional(),
   }),
   z.strictObject({ kind: z.literal('design'), designId: Id, title: Summary.optional() }),
-  z.strictObject({ kind: z.literal('revoke'), reason: Reason }),
+  z.strictObject({
+    kind: z.literal('revoke'),
+    reason: Reason,
+    /** Who took the credits back (docs/architecture.md §2, operator controls); absent before. */
+    operator: OperatorName.optional(),
+  }),
 ]);
 export type Purpose = z.infer<typeof Purpose>;
 
@@ -65,6 +71,8 @@ const GrantBody = z.strictObject({
   type: z.literal('grant'),
   bucket: BucketSpec,
   reason: Reason,
+  /** The operator who granted it (docs/architecture.md §2, operator controls); absent otherwise. */
+  operator: OperatorName.optional(),
 });
 
 const PurchaseBody = z.strictObject({
@@ -210,6 +218,22 @@ const RejectionBody = z.strictObject({
   message: Reason,
 });
 
+/**
+ * An operator moves a live bucket's expiry, earlier or later (docs/architecture.md §2, operator
+ * controls). `previousExpiresAt` must be the bucket's expiry as folded so far.
+ */
+const ExpiryAdjustmentBody = z.strictObject({
+  ...base,
+  type: z.literal('adjust-expiry'),
+  bucketId: Id,
+  kind: CreditKind,
+  previousExpiresAt: Timestamp.nullable(),
+  /** null: never expires. */
+  expiresAt: Timestamp.nullable(),
+  operator: OperatorName,
+  reason: Reason,
+});
+
 export const EntryBody = z.discriminatedUnion('type', [
   GrantBody,
   PurchaseBody,
@@ -224,6 +248,7 @@ export const EntryBody = z.discriminatedUnion('type', [
   SettleBody,
   UnreserveBody,
   RejectionBody,
+  ExpiryAdjustmentBody,
 ]);
 export type EntryBody = z.infer<typeof EntryBody>;
 type EntryType = EntryBody['type'];

@@ -192,6 +192,9 @@ export class WalletFold {
       }
       case 'rejection':
         break;
+      case 'adjust-expiry':
+        this.applyExpiryAdjustment(entry, fail);
+        break;
     }
     // Reached only when every check passed (docs/architecture.md §2: a refused entry changes
     // nothing): each case above checks all it needs before its first change.
@@ -391,6 +394,11 @@ export class WalletFold {
 
   private paymentRow(paidBy: string): PaymentRow | undefined {
     return this.payments.get(paidBy) ?? this.holds.get(paidBy)?.payment ?? undefined;
+  }
+
+  /** A bucket's spec as folded so far (its expiry as adjusted), or undefined if unknown. */
+  bucketSpec(bucketId: string): BucketSpec | undefined {
+    return this.buckets.get(bucketId)?.spec;
   }
 
   /** Whether a bucket exists and may be spent from at `now` (even if it is empty). */
@@ -667,6 +675,32 @@ export class WalletFold {
       this.reversedPurchases.add(reversalKey);
       this.partlyReversed.delete(reversalKey);
     } else this.partlyReversed.set(reversalKey, after);
+  }
+
+  /**
+   * An operator's new expiry for a bucket that has not expired yet (docs/architecture.md §2,
+   * operator controls): later or earlier, but never at or before the entry's own time or the
+   * bucket's start, so no credits are revived or expired by the entry itself.
+   */
+  private applyExpiryAdjustment(entry: EntryOf<'adjust-expiry'>, fail: (m: string) => never): void {
+    const bucket = this.bucketOf(entry.bucketId, fail);
+    const { spec } = bucket;
+    if (spec.kind !== entry.kind)
+      fail(`expiry adjustment names kind ${entry.kind}, bucket is ${spec.kind}`);
+    if (spec.expiresAt !== entry.previousExpiresAt)
+      fail(
+        `bucket ${entry.bucketId} expires at ${spec.expiresAt ?? 'never'}, not ${entry.previousExpiresAt ?? 'never'}`,
+      );
+    if (spec.expiresAt !== null && spec.expiresAt <= entry.at)
+      fail(`bucket ${entry.bucketId} has expired already`);
+    if (entry.expiresAt === spec.expiresAt)
+      fail(`bucket ${entry.bucketId} already expires at ${spec.expiresAt ?? 'never'}`);
+    if (entry.expiresAt !== null && entry.expiresAt <= entry.at)
+      fail(`new expiry ${entry.expiresAt} is not after the adjustment`);
+    if (entry.expiresAt !== null && entry.expiresAt <= spec.effectiveAt)
+      fail(`new expiry ${entry.expiresAt} is not after the bucket starts`);
+    // A new spec object: the old one is the granting entry's own body, shared with its readers.
+    bucket.spec = { ...spec, expiresAt: entry.expiresAt };
   }
 
   private applyReserve(entry: EntryOf<'reserve'>, fail: (m: string) => never): void {

@@ -21,6 +21,7 @@ const ICONS: Record<ActivityKind, string> = {
   allowance: '⇣',
   refused: '!',
   other: '•',
+  adjustment: '✎',
 };
 
 /** "+1,000 credits", "−6 credits", "6 credits held" (a pending run), "0 credits". */
@@ -45,6 +46,7 @@ const ENTRY_WORDS: Record<string, string> = {
   settle: 'Offline spending settled',
   unreserve: 'Allowance closed',
   rejection: 'Refused',
+  'adjust-expiry': 'Expiry changed',
 };
 
 function entryChange(r: EntryRow): string {
@@ -107,7 +109,9 @@ export function ActivityRowView(props: {
         >
           {a.title}
         </button>
-        <span className="activity-detail">{a.detail}</span>
+        <span className="activity-detail" title={a.detail}>
+          {a.detail}
+        </span>
       </div>
       <div role="cell" className={`cell amount ${tone}`}>
         {netText(a)}

@@ -13,6 +13,7 @@ const STATUSES: ActivityStatus[] = [
   'reserved',
   'returned',
   'refused',
+  'adjusted',
 ];
 
 export function HistoryFilters(props: {

@@ -1,5 +1,6 @@
 import { creditsText, date, money } from '../util/format';
 import type { EntryRow } from './db';
+import { expiryAdjustmentFacts, operatorGrantFacts, revokeFacts } from './operator-activities';
 import type { HoldInfo, LooseBody, LoosePurpose } from './rows';
 
 /**
@@ -23,7 +24,8 @@ export type ActivityKind =
   | 'reversal'
   | 'allowance'
   | 'refused'
-  | 'other';
+  | 'other'
+  | 'adjustment';
 
 export type ActivityStatus =
   | 'pending'
@@ -35,7 +37,8 @@ export type ActivityStatus =
   | 'reversed'
   | 'reserved'
   | 'returned'
-  | 'refused';
+  | 'refused'
+  | 'adjusted';
 
 /** The words History's filter and the CSV use for each kind. */
 export const ACTIVITY_WORDS: Record<ActivityKind, string> = {
@@ -55,6 +58,7 @@ export const ACTIVITY_WORDS: Record<ActivityKind, string> = {
   allowance: 'Offline allowance',
   refused: 'Refused',
   other: 'Other',
+  adjustment: 'Support adjustment',
 };
 
 export interface Activity {
@@ -227,6 +231,9 @@ export class ActivityBuilder {
           ref: '',
         });
         break;
+      case 'adjust-expiry':
+        this.single(row, balance, expiryAdjustmentFacts(b));
+        break;
       default:
         this.single(row, balance, {
           kind: 'other',
@@ -364,16 +371,20 @@ export class ActivityBuilder {
       });
       return;
     }
-    this.single(row, balance, {
-      kind: 'other',
-      title: p?.kind === 'revoke' ? 'Credits taken back by support' : 'Credits spent',
-      detail: '',
-      status: 'charged',
-      ref: '',
-    });
+    this.single(
+      row,
+      balance,
+      p?.kind === 'revoke'
+        ? revokeFacts(p)
+        : { kind: 'other', title: 'Credits spent', detail: '', status: 'charged', ref: '' },
+    );
   }
 
   private grant(row: EntryRow, b: LooseBody, balance: number): void {
+    if (b.operator) {
+      this.single(row, balance, operatorGrantFacts(b, GRANT_TITLES));
+      return;
+    }
     const source = str(b.bucket?.source);
     const expires = str(b.bucket?.expiresAt);
     this.single(row, balance, {

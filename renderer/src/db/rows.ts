@@ -18,7 +18,13 @@ export interface LooseBody {
   itemTitle?: string;
   itemType?: string;
   purpose?: LoosePurpose;
-  bucket?: { kind?: string; amount?: number; source?: string; expiresAt?: string | null };
+  bucket?: {
+    kind?: string;
+    amount?: number;
+    source?: string;
+    effectiveAt?: string;
+    expiresAt?: string | null;
+  };
   buckets?: { kind?: string; amount?: number; source?: string; expiresAt?: string | null }[];
   vouchers?: { counter?: number; amount?: number; itemId?: string; purpose?: LoosePurpose }[];
   allowanceId?: string;
@@ -26,6 +32,11 @@ export interface LooseBody {
   newBucket?: unknown;
   code?: string;
   message?: string;
+  /** Operator entries (docs/architecture.md §2): who made it; an expiry adjustment's times. */
+  operator?: string;
+  bucketId?: string;
+  expiresAt?: string | null;
+  previousExpiresAt?: string | null;
 }
 
 export interface LoosePurpose {
@@ -37,6 +48,9 @@ export interface LoosePurpose {
   summary?: string;
   /** The design's title; absent on older entries. */
   title?: string;
+  /** An operator's revoke: why, and who (absent on older entries). */
+  reason?: string;
+  operator?: string;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -143,6 +157,9 @@ export function toRows(
         break;
       case 'rejection':
         label = `Rejected: ${str(b.code)}`;
+        break;
+      case 'adjust-expiry':
+        label = `Expiry changed: ${str(b.reason)}`;
         break;
     }
     const row: EntryRow = {

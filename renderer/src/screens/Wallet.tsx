@@ -2,6 +2,7 @@ import { useLedger } from '../app/context';
 import { ExpiryChart } from '../components/ExpiryChart';
 import { MonthBreakdown } from '../components/MonthBreakdown';
 import { SpendChart } from '../components/SpendChart';
+import { upcomingCredits } from '../components/upcoming-credits';
 import { SOURCE_WORDS, explainBalance, expiringWithin } from '../components/wallet-words';
 import { credits, creditsText, dateTime } from '../util/format';
 import '../styles/wallet.css';
@@ -24,7 +25,10 @@ export function Wallet() {
     .filter((b) => b.live && b.remaining > 0)
     .sort((a, b) => (a.expiresAt ?? '9').localeCompare(b.expiresAt ?? '9'));
   const soon = expiringWithin(buckets, now, SOON_DAYS * 86_400_000);
-  const explained = explainBalance(wallet.buckets, now);
+  const explained = [
+    ...explainBalance(wallet.buckets, now),
+    ...upcomingCredits(wallet.buckets, now),
+  ];
   return (
     <div className="screen wallet">
       <h1>Wallet</h1>
