@@ -399,7 +399,7 @@ export class AutoTopups {
     const settings = await readSettings(sql, accountId);
     const card = this.provider ? await customerStore.get(sql, accountId, this.provider) : null;
     const { rows } = await sql.query<TopupRow>(
-      'select * from auto_topups where account_id = $1 order by created_at desc, id limit 5',
+      'select * from auto_topups where account_id = $1 order by created_at desc, crossed_seq desc limit 5',
       [accountId],
     );
     return {
