@@ -49,10 +49,17 @@ describe.each(backends)('Stripe receipts and auto top-up on %s', (backend) => {
     ).purchases;
   const topup = async (u: User) =>
     AutoTopupResponse.parse(
-      (await t.app.inject({ method: 'GET', url: '/v1/account/auto-topup', headers: u.headers })).json(),
+      (
+        await t.app.inject({ method: 'GET', url: '/v1/account/auto-topup', headers: u.headers })
+      ).json(),
     );
   const setTopup = (u: User, body: Record<string, unknown>) =>
-    t.app.inject({ method: 'POST', url: '/v1/account/auto-topup', headers: u.headers, payload: body });
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/account/auto-topup',
+      headers: u.headers,
+      payload: body,
+    });
   const hold = async (u: User, amount: number) => {
     const res = await t.app.inject({
       method: 'POST',
@@ -71,7 +78,8 @@ describe.each(backends)('Stripe receipts and auto top-up on %s', (backend) => {
     (await t.services.ledger.wallet(u.accountId)).balances.image?.available ?? 0;
   const intentsOf = (u: User) =>
     [...standIn().paymentIntents.values()].filter(
-      (p) => (p.metadata as Record<string, string> | undefined)?.accountId === u.accountId &&
+      (p) =>
+        (p.metadata as Record<string, string> | undefined)?.accountId === u.accountId &&
         (p.metadata as Record<string, string>).autoTopupId !== undefined,
     );
 
@@ -171,7 +179,9 @@ describe.each(backends)('Stripe receipts and auto top-up on %s', (backend) => {
     await hold(u, 20); // 40: crossed
     const intents = intentsOf(u);
     expect(intents).toHaveLength(1);
-    const request = standIn().requests.filter((r) => r.path === '/v1/payment_intents').at(-1);
+    const request = standIn()
+      .requests.filter((r) => r.path === '/v1/payment_intents')
+      .at(-1);
     const view = await topup(u);
     expect(view.recent[0]).toMatchObject({ status: 'processing', amountCents: 990 });
     expect(request?.idempotencyKey).toBe(`easel-topup-${view.recent[0]?.topupId}`);
@@ -217,11 +227,14 @@ describe.each(backends)('Stripe receipts and auto top-up on %s', (backend) => {
     expect(view.recent[0]?.message).toMatch(/bank asks you to confirm/);
     expect(view.spentThisMonthCents).toBe(0);
     expect(await available(u)).toBe(40);
-    const req = standIn().requests.filter((r) => r.path === '/v1/payment_intents').at(-1);
+    const req = standIn()
+      .requests.filter((r) => r.path === '/v1/payment_intents')
+      .at(-1);
     expect(req?.params).toMatchObject({ off_session: 'true', confirm: 'true' });
     // Stripe's payment_intent.payment_failed for it says the same.
     const failed = [...standIn().paymentIntents.values()].find(
-      (p) => (p.metadata as Record<string, string> | undefined)?.autoTopupId === view.recent[0]?.topupId,
+      (p) =>
+        (p.metadata as Record<string, string> | undefined)?.autoTopupId === view.recent[0]?.topupId,
     );
     if (!failed) throw new Error('no failed intent');
     expect(await webhookOutcome(t, event('payment_intent.payment_failed', failed))).toBe(
@@ -237,7 +250,10 @@ describe.each(backends)('Stripe receipts and auto top-up on %s', (backend) => {
     const credit = async () => {
       const pi = intentsOf(u).at(-1);
       if (!pi) throw new Error('no intent');
-      await webhookOutcome(t, event('payment_intent.succeeded', standIn().paymentIntent(String(pi.id))));
+      await webhookOutcome(
+        t,
+        event('payment_intent.succeeded', standIn().paymentIntent(String(pi.id))),
+      );
     };
     await hold(u, 80); // 120 → 40: first top-up
     await credit(); // 140

@@ -278,14 +278,28 @@ export class AutoTopups {
   private async needsAction(checkout: CheckoutRow, topupId: string, message: string) {
     const now = this.services.clock.now();
     await setStatus(this.services.db, topupId, 'action-required', message, now);
-    await purchaseStore.setStatus(this.services.db, checkout.id, 'failed', ['processing'], now, message);
+    await purchaseStore.setStatus(
+      this.services.db,
+      checkout.id,
+      'failed',
+      ['processing'],
+      now,
+      message,
+    );
     this.log.info({ topupId, accountId: checkout.account_id }, 'auto top-up needs the user');
   }
 
   private async failed(checkout: CheckoutRow, topupId: string, message: string) {
     const now = this.services.clock.now();
     await setStatus(this.services.db, topupId, 'failed', message, now);
-    await purchaseStore.setStatus(this.services.db, checkout.id, 'failed', ['processing'], now, message);
+    await purchaseStore.setStatus(
+      this.services.db,
+      checkout.id,
+      'failed',
+      ['processing'],
+      now,
+      message,
+    );
   }
 
   /** The sandbox's top-up: its payment record, then the same fulfilment as a checkout's Pay. */
@@ -297,7 +311,16 @@ export class AutoTopups {
     const now = this.services.clock.now();
     await db.query(
       'insert into sandbox_payments (payment_id, checkout_id, account_id, item_id, purchase_id, amount_cents, currency, paid_at) values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (payment_id) do nothing',
-      [paymentId, checkout.id, checkout.account_id, checkout.item_id, purchaseId, checkout.amount_cents, checkout.currency, now],
+      [
+        paymentId,
+        checkout.id,
+        checkout.account_id,
+        checkout.item_id,
+        purchaseId,
+        checkout.amount_cents,
+        checkout.currency,
+        now,
+      ],
     );
     await this.fulfilment.completeCheckout({
       checkout,
@@ -414,17 +437,15 @@ export class AutoTopups {
       paymentMethod: card?.payment_method_label ? { label: card.payment_method_label } : null,
       spentThisMonthCents: await spentThisMonth(sql, accountId, now),
       resetsAt: nextMonth(now),
-      recent: rows.map(
-        (t): AutoTopupAttempt => ({
-          topupId: t.id,
-          itemId: t.item_id,
-          amountCents: t.amount_cents,
-          currency: t.currency,
-          status: t.status,
-          message: t.message,
-          at: t.created_at,
-        }),
-      ),
+      recent: rows.map((t): AutoTopupAttempt => ({
+        topupId: t.id,
+        itemId: t.item_id,
+        amountCents: t.amount_cents,
+        currency: t.currency,
+        status: t.status,
+        message: t.message,
+        at: t.created_at,
+      })),
     };
   }
 }

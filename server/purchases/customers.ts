@@ -11,7 +11,11 @@ export interface CustomerRow {
 }
 
 export const customerStore = {
-  async get(sql: Sql, accountId: string, provider: PaymentProviderName): Promise<CustomerRow | null> {
+  async get(
+    sql: Sql,
+    accountId: string,
+    provider: PaymentProviderName,
+  ): Promise<CustomerRow | null> {
     const { rows } = await sql.query<CustomerRow>(
       'select account_id, provider, customer_ref, payment_method_ref, payment_method_label from purchase_customers where account_id = $1 and provider = $2',
       [accountId, provider],
@@ -64,9 +68,10 @@ export const customerStore = {
   },
 
   async email(sql: Sql, accountId: string): Promise<string> {
-    const { rows } = await sql.query<{ email: string }>('select email from accounts where id = $1', [
-      accountId,
-    ]);
+    const { rows } = await sql.query<{ email: string }>(
+      'select email from accounts where id = $1',
+      [accountId],
+    );
     return rows[0]?.email ?? '';
   },
 };

@@ -53,7 +53,11 @@ export function wireStripeMoney(d: {
   d.checkouts.sessionExtras = async (row) => {
     let customer = (await customerStore.get(db, row.account_id, 'stripe'))?.customer_ref;
     if (!customer) {
-      const made = await createCustomer(gateway, row.account_id, await customerStore.email(db, row.account_id));
+      const made = await createCustomer(
+        gateway,
+        row.account_id,
+        await customerStore.email(db, row.account_id),
+      );
       customer = await customerStore.ensure(db, {
         accountId: row.account_id,
         provider: 'stripe',
@@ -87,10 +91,20 @@ export function wireStripeMoney(d: {
       const accountId = f.rows[0]?.account_id;
       const url = inv.hosted_invoice_url ?? (await invoiceUrl(gateway, inv.id));
       if (accountId && url)
-        await receiptStore.record(db, { purchaseId, accountId, provider: 'stripe', url, pageKey: null, now: now() });
+        await receiptStore.record(db, {
+          purchaseId,
+          accountId,
+          provider: 'stripe',
+          url,
+          pageKey: null,
+          now: now(),
+        });
       return;
     }
-    if (type !== 'checkout.session.completed' && type !== 'checkout.session.async_payment_succeeded')
+    if (
+      type !== 'checkout.session.completed' &&
+      type !== 'checkout.session.async_payment_succeeded'
+    )
       return;
     const s = readStripe(CompletedSession, object, 'checkout session');
     if (s.mode !== 'payment') return;
@@ -108,7 +122,14 @@ export function wireStripeMoney(d: {
           ? await chargeReceiptUrl(gateway, s.payment_intent)
           : null;
       if (url)
-        await receiptStore.record(db, { purchaseId, accountId, provider: 'stripe', url, pageKey: null, now: now() });
+        await receiptStore.record(db, {
+          purchaseId,
+          accountId,
+          provider: 'stripe',
+          url,
+          pageKey: null,
+          now: now(),
+        });
     }
     if (s.metadata.saveCard === 'off_session' && s.customer && s.payment_intent) {
       const card = await savedPaymentMethod(gateway, s.payment_intent);

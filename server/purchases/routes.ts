@@ -129,7 +129,8 @@ function registerSandboxPages(app: FastifyInstance, purchases: Purchases): void 
           if (!row || buyerKey(row, req.query.key) === null)
             throw new HttpError(404, 'not-found', 'There is no such checkout.');
           const body: unknown = req.body;
-          const chosen = typeof body === 'object' && body !== null && 'card' in body ? body.card : null;
+          const chosen =
+            typeof body === 'object' && body !== null && 'card' in body ? body.card : null;
           const card: SandboxCard = chosen === 'card' || chosen === 'auth-card' ? chosen : 'none';
           const done =
             name === 'pay'

@@ -30,7 +30,9 @@ export const StripePaymentIntent = z.object({
     .record(z.string(), z.string())
     .nullish()
     .transform((m) => m ?? {}),
-  last_payment_error: z.object({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+  last_payment_error: z
+    .object({ code: z.string().nullish(), message: z.string().nullish() })
+    .nullish(),
 });
 export type StripePaymentIntent = z.infer<typeof StripePaymentIntent>;
 
@@ -48,7 +50,10 @@ export async function createCustomer(
 }
 
 /** The hosted page of the invoice Checkout made for a one-off payment (or a plan month's). */
-export async function invoiceUrl(gateway: StripeGateway, invoiceId: string): Promise<string | null> {
+export async function invoiceUrl(
+  gateway: StripeGateway,
+  invoiceId: string,
+): Promise<string | null> {
   const inv = readStripe(Invoice, await gateway.client.invoices.retrieve(invoiceId), 'invoice');
   return inv.hosted_invoice_url ?? null;
 }
@@ -64,7 +69,11 @@ export async function chargeReceiptUrl(
     'payment intent',
   );
   if (!pi.latest_charge) return null;
-  const charge = readStripe(Charge, await gateway.client.charges.retrieve(pi.latest_charge), 'charge');
+  const charge = readStripe(
+    Charge,
+    await gateway.client.charges.retrieve(pi.latest_charge),
+    'charge',
+  );
   return charge.receipt_url ?? null;
 }
 

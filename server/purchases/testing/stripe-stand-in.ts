@@ -96,7 +96,10 @@ export class StripeStandIn {
       });
       s.payment_status = opts.async ? 'unpaid' : 'paid';
       // invoice_creation: Checkout finalises a paid invoice for the one-off payment.
-      if (asObj(s.invoice_creation).enabled === true || asObj(s.invoice_creation).enabled === 'true')
+      if (
+        asObj(s.invoice_creation).enabled === true ||
+        asObj(s.invoice_creation).enabled === 'true'
+      )
         s.invoice = this.oneOffInvoice(s).id;
     }
     return structuredClone(s);
@@ -245,7 +248,11 @@ export class StripeStandIn {
         one(this.invoices, /^\/v1\/invoices\/([A-Za-z0-9_]+)$/);
       if (found) return send(res, 200, publicView(found));
       if (path === '/v1/payment_intents')
-        return send(res, 200, page(path, [...this.paymentIntents.values()].map(publicView), params));
+        return send(
+          res,
+          200,
+          page(path, [...this.paymentIntents.values()].map(publicView), params),
+        );
       const list = (map: Map<string, Obj>, filter: (o: Obj) => boolean = () => true) =>
         send(res, 200, page(path, [...map.values()].filter(filter).map(publicView), params));
       if (path === '/v1/checkout/sessions') return list(this.sessions);
@@ -266,11 +273,7 @@ export class StripeStandIn {
   }
 
   /** A replay with the same Idempotency-Key gets the first answer, status and all (as Stripe). */
-  private idempotently(
-    res: ServerResponse,
-    key: string | null,
-    make: () => [number, Obj],
-  ): void {
+  private idempotently(res: ServerResponse, key: string | null, make: () => [number, Obj]): void {
     const replay = key ? this.idempotent.get(key) : undefined;
     const [status, body] = replay ? [num(replay.status), asObj(replay.body)] : make();
     if (key && !replay) this.idempotent.set(key, { status, body });
@@ -302,12 +305,25 @@ export class StripeStandIn {
     if (!pm)
       return [
         400,
-        { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such PaymentMethod: '${pmId}'`, param: 'payment_method' } },
+        {
+          error: {
+            type: 'invalid_request_error',
+            code: 'resource_missing',
+            message: `No such PaymentMethod: '${pmId}'`,
+            param: 'payment_method',
+          },
+        },
       ];
     if (pm.customer !== params.customer)
       return [
         400,
-        { error: { type: 'invalid_request_error', message: 'The provided PaymentMethod was previously used without being attached to a Customer or was detached from a Customer, and may not be used again.' } },
+        {
+          error: {
+            type: 'invalid_request_error',
+            message:
+              'The provided PaymentMethod was previously used without being attached to a Customer or was detached from a Customer, and may not be used again.',
+          },
+        },
       ];
     const amount = num(params.amount);
     const currency = String(params.currency);
@@ -338,7 +354,8 @@ export class StripeStandIn {
           error: {
             type: 'card_error',
             code,
-            decline_code: kind === 'requiresAuth' ? 'authentication_required' : 'insufficient_funds',
+            decline_code:
+              kind === 'requiresAuth' ? 'authentication_required' : 'insufficient_funds',
             message,
             payment_intent: publicView(intent),
             payment_method: publicView(pm),
@@ -388,7 +405,10 @@ export class StripeStandIn {
       livemode: false,
       customer: params.customer ?? null,
       invoice_creation: params.invoice_creation
-        ? { enabled: asObj(params.invoice_creation).enabled === 'true', invoice_data: asObj(params.invoice_creation).invoice_data ?? {} }
+        ? {
+            enabled: asObj(params.invoice_creation).enabled === 'true',
+            invoice_data: asObj(params.invoice_creation).invoice_data ?? {},
+          }
         : null,
       // What the SDK was asked to copy onto the payment intent or subscription.
       _payment_intent_metadata: asObj(asObj(params.payment_intent_data).metadata),
@@ -441,7 +461,9 @@ export class StripeStandIn {
   }
 
   private newPayment(amount: number, currency: string, fields: Obj = {}): string {
-    const intent = String(this.newIntent(amount, currency, { ...fields, amount_received: amount }).id);
+    const intent = String(
+      this.newIntent(amount, currency, { ...fields, amount_received: amount }).id,
+    );
     const charge: Obj = {
       id: this.id('ch'),
       object: 'charge',
