@@ -395,8 +395,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getEngine: async () => engine.view(),
     testEngine: async (patch) => engine.test(patch),
     saveEngine: async (patch) => engine.save(patch),
-    listPurchases: async () =>
-      http.json('GET', '/v1/purchases', { schema: PurchaseListResponse }),
+    listPurchases: async () => http.json('GET', '/v1/purchases', { schema: PurchaseListResponse }),
     getAutoTopup: async () =>
       http.json('GET', '/v1/account/auto-topup', { schema: AutoTopupResponse }),
     setAutoTopup: async (body) => {
