@@ -83,6 +83,14 @@ describe.each(backends)('Stripe receipts and auto top-up on %s', (backend) => {
         (p.metadata as Record<string, string>).autoTopupId !== undefined,
     );
 
+  it('the OpenAPI document names the purchase list with receipts and auto top-up', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
+    expect(doc.paths['/v1/purchases']?.get?.summary).toMatch(/receipt link, refunds and disputes/);
+    const topupPath = doc.paths['/v1/account/auto-topup'];
+    expect(Object.keys(topupPath ?? {}).sort()).toEqual(['get', 'post']);
+    expect(topupPath.post.summary).toMatch(/^Set auto top-up \(opt-in\)/);
+  });
+
   it('a pack checkout names the account’s customer and asks for an invoice, whose page is the receipt in GET /v1/purchases', async () => {
     const u = await signUp(t.app);
     const { paid, session } = await buy(u);

@@ -39,6 +39,7 @@ export function Alerts() {
   const wallet = useLedger((s) => s.wallet);
   const verified = useLedger((s) => s.walletCheck === 'verified');
   const headSeq = useLedger((s) => s.headSeq);
+  const syncing = useLedger((s) => s.syncing);
   const jobs = useJobs((s) => s.jobs);
   const [latestTopup, setLatestTopup] = useState<AutoTopupAttempt | null>(null);
   const [shown, setShown] = useState<Array<Notice & { id: number }>>([]);
@@ -60,7 +61,9 @@ export function Alerts() {
   }, [api, headSeq]);
 
   useEffect(() => {
-    if (!accountId || !wallet || !verified || !settings) return;
+    // Only a verified wallet that has caught up with a sync: an empty cache's 0 is no crossing.
+    if (!accountId || !wallet || !verified || !settings || syncing) return;
+    if (wallet.seq === 0 || wallet.seq < headSeq) return;
     const threshold = lowThreshold(settings.lowBalanceAlert, usualRun(Object.values(jobs)));
     const memory = loadMemory(accountId);
     const { notices, memory: next } = decideAlerts({
@@ -91,7 +94,7 @@ export function Alerts() {
         setShown((s) => [...s, { ...n, id: ++nextId.current }]);
       })();
     }
-  }, [api, accountId, wallet, verified, settings, jobs, latestTopup]);
+  }, [api, accountId, wallet, verified, syncing, headSeq, settings, jobs, latestTopup]);
 
   if (shown.length === 0) return null;
   return (
