@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoTopupResponse } from '../../shared/api/auto-topup';
 import { PurchaseListResponse } from '../../shared/api/purchase-list';
 import { backends, opId, signUp } from '../testing/harness';
+import { reconcile } from './reconcile';
 import {
   type PurchaseServer,
   purchaseServer,
@@ -213,6 +214,12 @@ describe.each(backends)('Stripe receipts and auto top-up on %s', (backend) => {
     const again = event('payment_intent.succeeded', standIn().paymentIntent(String(pi.id)));
     expect(await webhookOutcome(t, again)).toBe('auto-topup:already-credited');
     expect(await available(u)).toBe(135);
+    // Reconcile finds the payment Stripe took beside the ledger's purchase: nothing to flag.
+    const report = await reconcile(t.purchases, '2026-11-01');
+    const line = report.lines.find((l) => l.purchaseId === `stripe:${String(pi.id)}`);
+    expect(line?.payment).toMatchObject({ amountCents: 990, accountId: u.accountId });
+    expect(line?.credited).toHaveLength(1);
+    expect(report.issues.filter((i) => i.purchaseId === `stripe:${String(pi.id)}`)).toEqual([]);
     expect((await topup(u)).recent[0]?.status).toBe('succeeded');
     expect((await topup(u)).spentThisMonthCents).toBe(990);
     const [p] = await list(u);
@@ -249,6 +256,33 @@ describe.each(backends)('Stripe receipts and auto top-up on %s', (backend) => {
       'auto-topup:action-required',
     );
     expect((await list(u)).filter((p) => p.via === 'auto-topup')).toHaveLength(0);
+  });
+
+  it('a top-up whose payment request failed (Stripe unreachable) is asked for again, under the same key', async () => {
+    const u = await signUp(t.app);
+    await setTopup(u, { enabled: true, threshold: 50, itemId: 'pack-100', monthlyCapCents: 5000 });
+    await buy(u);
+    await standIn().stop();
+    try {
+      await hold(u, 80);
+    } finally {
+      await standIn().restart();
+    }
+    const stuck = (await topup(u)).recent[0];
+    expect(stuck).toMatchObject({ status: 'pending' });
+    expect(intentsOf(u)).toHaveLength(0);
+    // Another spend below the threshold is no new crossing, and a pending top-up blocks another.
+    await hold(u, 5);
+    expect((await topup(u)).recent).toHaveLength(1);
+    t.clock.advance(3 * 60_000);
+    const view = await topup(u);
+    expect(view.recent).toHaveLength(1);
+    expect(view.recent[0]).toMatchObject({ topupId: stuck?.topupId, status: 'processing' });
+    expect(intentsOf(u)).toHaveLength(1);
+    const keys = standIn()
+      .requests.filter((r) => r.path === '/v1/payment_intents' && r.method === 'POST')
+      .map((r) => r.idempotencyKey);
+    expect(keys.at(-1)).toBe(`easel-topup-${stuck?.topupId}`);
   });
 
   it('the monthly cap holds: a crossing past it charges nothing and says so', async () => {

@@ -57,6 +57,10 @@ const nextMonth = (iso: string): string => {
 /** Top-ups that count against the cap and block another: money asked for, or taken. */
 const CHARGING: readonly AutoTopupStatus[] = ['pending', 'processing', 'succeeded'];
 const IN_FLIGHT: readonly AutoTopupStatus[] = ['pending', 'processing'];
+/** A top-up still `pending` this long after it was made lost its payment request. */
+const STUCK_MS = 2 * 60_000;
+const isStuck = (t: { status: string; created_at: string }, now: string): boolean =>
+  t.status === 'pending' && Date.parse(now) - Date.parse(t.created_at) > STUCK_MS;
 
 async function readSettings(sql: Sql, accountId: string): Promise<SettingsRow | null> {
   const { rows } = await sql.query<SettingsRow>(
@@ -141,11 +145,14 @@ export class AutoTopups {
     provider: PaymentProviderName,
   ): Promise<string | null> {
     const tx = ctx.tx;
-    const { rows: inFlight } = await tx.query<{ id: string }>(
-      'select id from auto_topups where account_id = $1 and status = any($2::text[]) limit 1',
+    const { rows: inFlight } = await tx.query<{ id: string; status: string; created_at: string }>(
+      'select id, status, created_at from auto_topups where account_id = $1 and status = any($2::text[]) order by created_at limit 1',
       [ctx.accountId, [...IN_FLIGHT]],
     );
-    if (inFlight.length > 0) return null;
+    const stuck = inFlight[0];
+    // One at a time; one whose payment was never asked for (the instance died after the commit)
+    // is asked for again, under the same idempotency key, instead of a new one.
+    if (stuck) return isStuck(stuck, ctx.now) ? stuck.id : null;
     const item = findItem(this.catalog, settings.item_id);
     const id = `atu_${randomBytes(16).toString('hex')}`;
     const crossedSeq = ctx.appended().at(-1)?.seq ?? 0;
@@ -390,11 +397,21 @@ export class AutoTopups {
 
   /** The settings and what this month's top-ups took, read under the account lock. */
   async view(accountId: string): Promise<AutoTopupResponse> {
-    const r = await this.services.ledger.write(accountId, null, async (ctx) => ({
-      status: 200,
-      body: await this.viewIn(ctx.tx, accountId, ctx.now),
-    }));
-    return r.body;
+    const read = async () =>
+      (
+        await this.services.ledger.write(accountId, null, async (ctx) => ({
+          status: 200,
+          body: await this.viewIn(ctx.tx, accountId, ctx.now),
+        }))
+      ).body;
+    const body = await read();
+    const now = this.services.clock.now();
+    const stuck = body.recent.find((t) => isStuck({ status: t.status, created_at: t.at }, now));
+    if (!stuck) return body;
+    await this.charge(stuck.topupId).catch((error: unknown) =>
+      this.log.error({ topupId: stuck.topupId, err: error }, 'auto top-up could not be charged'),
+    );
+    return read();
   }
 
   /** Sets them under the account lock: a write racing the change sees the old or the new. */

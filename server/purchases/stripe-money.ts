@@ -1,5 +1,7 @@
 import Stripe from 'stripe';
 import { z } from 'zod';
+import { CheckoutId } from '../../shared/api/purchases';
+import type { ProviderPayment } from './provider-payment';
 import type { StripeGateway } from './stripe-gateway';
 import { StripeId, readStripe } from './stripe-objects';
 
@@ -154,3 +156,46 @@ export async function chargeOffSession(
 
 export const AUTH_MESSAGE =
   'Your bank asks you to confirm this payment, so nothing was charged: buy the pack in the Store to confirm it.';
+
+const ListedCharge = z.object({
+  payment_intent: Ref.nullable(),
+  amount_refunded: z.int(),
+  refunded: z.boolean(),
+  disputed: z.boolean().optional(),
+});
+
+/** Auto top-ups Stripe took since `sinceMs`, for reconciliation (they have no Checkout session). */
+export async function listTopupPayments(
+  gateway: StripeGateway,
+  sinceMs: number,
+): Promise<ProviderPayment[]> {
+  const created = { gte: Math.floor(sinceMs / 1000) };
+  const charges = new Map<string, z.infer<typeof ListedCharge>>();
+  for await (const raw of gateway.client.charges.list({ created, limit: 100 })) {
+    const c = readStripe(ListedCharge, raw, 'charge');
+    if (c.payment_intent) charges.set(c.payment_intent, c);
+  }
+  const out: ProviderPayment[] = [];
+  for await (const raw of gateway.client.paymentIntents.list({ created, limit: 100 })) {
+    const pi = readStripe(StripePaymentIntent.extend({ created: z.int() }), raw, 'payment intent');
+    const checkoutId = pi.metadata.checkoutId ?? null;
+    if (!pi.metadata.autoTopupId || !checkoutId || !CheckoutId.safeParse(checkoutId).success)
+      continue;
+    if (pi.status !== 'succeeded') continue;
+    const c = charges.get(pi.id);
+    out.push({
+      provider: 'stripe',
+      purchaseId: `stripe:${pi.id}`,
+      paymentRef: pi.id,
+      itemId: pi.metadata.itemId ?? null,
+      accountId: pi.metadata.accountId ?? null,
+      checkoutId,
+      amountCents: pi.amount_received ?? pi.amount,
+      currency: pi.currency,
+      paidAt: new Date(pi.created * 1000).toISOString(),
+      refunded: !c ? 'none' : c.refunded ? 'full' : c.amount_refunded > 0 ? 'partial' : 'none',
+      disputed: c?.disputed ?? false,
+    });
+  }
+  return out;
+}
