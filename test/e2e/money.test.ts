@@ -141,9 +141,10 @@ describe('receipts, auto top-up and alerts (browser mode, sandbox)', () => {
     expect(await page.getByTestId('alert-expiring').textContent()).toMatch(
       /Credits expiring soon\. \d[\d,]* credits expire on /,
     );
+    await page.getByTestId('alert-low-balance').scrollIntoViewIfNeeded();
     await docsShot(page, 'money-06-alerts');
     expect(await axeSerious(page)).toEqual([]);
-    const dismiss = page.locator('.alert-toasts').getByRole('button', { name: 'Dismiss' });
+    const dismiss = page.locator('.alert-banners').getByRole('button', { name: 'Dismiss' });
     while ((await dismiss.count()) > 0) await dismiss.first().click();
 
     // A sync (a run moves the ledger) and a reload: nothing new crossed, nothing shown.

@@ -84,12 +84,12 @@ function Shell() {
         <TopBar />
         <VerificationBanner />
         <WelcomeBanner />
+        <Alerts />
         <main className="main" id="main" data-screen={route}>
           {screens[route]}
         </main>
       </div>
       <Toasts onShowStudio={() => setRoute('studio')} />
-      <Alerts />
     </div>
   );
 }

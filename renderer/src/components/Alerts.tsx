@@ -97,10 +97,11 @@ export function Alerts() {
   }, [api, accountId, wallet, verified, syncing, headSeq, settings, jobs, latestTopup]);
 
   if (shown.length === 0) return null;
+  // In the page's flow under the top bar, never over the screen's own controls.
   return (
-    <div className="toasts alert-toasts" role="status" aria-live="polite">
+    <div className="alert-banners" role="status" aria-live="polite">
       {shown.map((n) => (
-        <div key={n.id} className="toast toast-bad" data-testid={`alert-${n.kind}`}>
+        <div key={n.id} className="banner banner-warn alert-banner" data-testid={`alert-${n.kind}`}>
           <p>
             <strong>{n.title}.</strong> {n.body}
           </p>
