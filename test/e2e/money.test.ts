@@ -169,4 +169,65 @@ describe('receipts, auto top-up and alerts (browser mode, sandbox)', () => {
     expect(await page.getByTestId('alert-low-balance').count()).toBe(1);
     expect(await page.getByTestId('alert-expiring').count()).toBe(0);
   });
+
+  it('when the bank asks for authentication, nothing is bought and the user is told once', async () => {
+    // Keep the sandbox's card whose bank asks for authentication.
+    await go('Store');
+    const opened = app.context.waitForEvent('page', { timeout: 15_000 });
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: '100 credits' })
+      .getByRole('button', { name: /^Buy for/ })
+      .click();
+    const checkout = await opened;
+    await checkout.waitForLoadState();
+    await checkout
+      .getByLabel('Yes — a test card whose bank asks for authentication', { exact: true })
+      .check();
+    await checkout.getByRole('button', { name: /^Pay/ }).click();
+    await checkout.getByText('your purchase is confirmed').waitFor();
+    await checkout.close();
+    await expect.poll(() => purchaseRows().count(), { timeout: 30_000 }).toBe(3);
+
+    await go('Studio');
+    await page.getByLabel('Prompt', { exact: true }).fill('a lighthouse in fog');
+    const q = Number(await page.getByTestId('quote-credits').textContent());
+    const start = await balance();
+    await go('Settings');
+    const panel = topupPanel();
+    await panel
+      .getByTestId('topup-card')
+      .getByText(/^Card kept: Sandbox card that asks for authentication\./)
+      .waitFor({ timeout: 15_000 });
+    await panel.getByLabel('Below (credits)').fill(String(start - Math.max(1, Math.floor(q / 2))));
+    await panel.getByRole('button', { name: 'Save auto top-up' }).click();
+    await panel.getByRole('status').getByText('Auto top-up is on.').waitFor();
+
+    await go('Studio');
+    await page.getByLabel('Prompt', { exact: true }).fill('a lighthouse in fog');
+    await page.getByRole('button', { name: 'Generate 1 image' }).click();
+    await expect.poll(balance, { timeout: 60_000 }).toBe(start - q);
+    const told = page.getByTestId('alert-topup-action');
+    await told.waitFor({ timeout: 20_000 });
+    expect(await told.textContent()).toMatch(
+      /Auto top-up needs you\. Your bank asks you to confirm this payment, so nothing was charged/,
+    );
+    await go('Settings');
+    await topupPanel()
+      .getByRole('alert')
+      .getByText(/^Your bank asks you to confirm this payment/)
+      .waitFor({ timeout: 15_000 });
+    await topupPanel()
+      .getByTestId('topup-attempts')
+      .getByText(/\$9\.90 · Needs you/)
+      .waitFor();
+    await topupPanel().scrollIntoViewIfNeeded();
+    await docsShot(page, 'money-07-auto-topup-needs-you');
+    expect(await balance()).toBe(start - q);
+    // Told once: a reload shows it in Settings, not as a new alert.
+    await page.reload();
+    await page.getByTestId('balance').getByText(/\d/).waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(2000);
+    expect(await page.getByTestId('alert-topup-action').count()).toBe(0);
+  });
 });
