@@ -152,8 +152,8 @@ describe.each(backends)('sandbox receipts and auto top-up on %s', (backend) => {
   });
 });
 
-/** Two API instances over one PostgreSQL, each with purchases wired to one Stripe stand-in. */
-async function twoPurchaseInstances(): Promise<{
+/** Two API instances over one PostgreSQL, each with purchases wired to one Stripe stand-in (or the sandbox). */
+async function twoPurchaseInstances(opts: { sandbox?: boolean } = {}): Promise<{
   t: TestServer;
   bases: string[];
   standIn: StripeStandIn;
@@ -169,14 +169,16 @@ async function twoPurchaseInstances(): Promise<{
   for (const services of [t.services, other.services]) {
     const purchases = createPurchases(services, {
       publicUrl: 'http://127.0.0.1:4780',
-      stripe: {
-        secretKey: 'sk_test_standin',
-        webhookSecret: 'whsec_standin_0123456789abcdef',
-        apiHost: '127.0.0.1',
-        apiPort: standIn.port,
-        apiProtocol: 'http',
-        maxNetworkRetries: 0,
-      },
+      stripe: opts.sandbox
+        ? null
+        : {
+            secretKey: 'sk_test_standin',
+            webhookSecret: 'whsec_standin_0123456789abcdef',
+            apiHost: '127.0.0.1',
+            apiPort: standIn.port,
+            apiProtocol: 'http',
+            maxNetworkRetries: 0,
+          },
     });
     const app = buildApp(services, {
       extend: (a, route, accountOf) => registerPurchaseRoutes(a, route, accountOf, purchases),
@@ -273,5 +275,74 @@ describe('auto top-up with two instances over one PostgreSQL', () => {
       [u.accountId],
     );
     expect(rows.map((r) => r.status)).toEqual(['processing']);
+  });
+});
+
+// The cap is checked in the same locked write as the crossing: sandbox top-ups pay at once, so
+// spends racing on two instances cross again and again; the month's top-ups never pass the cap.
+describe('the auto top-up cap with two instances over one PostgreSQL (sandbox)', () => {
+  let env: Awaited<ReturnType<typeof twoPurchaseInstances>>;
+  beforeAll(async () => {
+    env = await twoPurchaseInstances({ sandbox: true });
+  });
+  afterAll(async () => env.t.close());
+
+  it('100 concurrent holds of 5 from 200, threshold 150, cap $19.80: two top-ups, the rest capped', async () => {
+    const { t, bases, instances } = env;
+    const u = await signUp(t.app);
+    await t.services.ledger.grant(u.accountId, {
+      operationId: opId('grant'),
+      amount: 200,
+      source: 'promo',
+      reason: 'test',
+    });
+    await customerStore.savePaymentMethod(t.db, {
+      accountId: u.accountId,
+      provider: 'sandbox',
+      customerRef: `sbx_cus_${u.accountId}`,
+      ref: 'sbx_pm_race',
+      label: 'Sandbox test card ending 4242',
+      now: t.clock.now(),
+    });
+    const set = await fetch(`${bases[0]}/v1/account/auto-topup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...u.headers },
+      body: JSON.stringify({
+        enabled: true,
+        threshold: 150,
+        itemId: 'pack-100',
+        monthlyCapCents: 1980,
+      }),
+    });
+    expect(set.status).toBe(200);
+    // In waves, so top-ups paid between them bring the balance back over the threshold.
+    for (let wave = 0; wave < 5; wave++) {
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, i) =>
+          fetch(`${bases[i % 2]}/v1/ledger/holds`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...u.headers },
+            body: JSON.stringify({
+              operationId: opId('hold'),
+              amount: 5,
+              purpose: { kind: 'job', jobId: `job-${wave}-${i}`, tool: 'generate' },
+            }),
+          }),
+        ),
+      );
+      await Promise.all(instances.flatMap((p) => [...p.autoTopups.charging]));
+    }
+    const { rows } = await t.db.query<{ status: string; n: number }>(
+      'select status, count(*)::int as n from auto_topups where account_id = $1 group by status order by status',
+      [u.accountId],
+    );
+    const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    expect(by.succeeded).toBe(2);
+    expect(by.capped ?? 0).toBeGreaterThanOrEqual(1);
+    const paid = await t.db.query<{ n: number }>(
+      'select count(*)::int as n from sandbox_payments where account_id = $1',
+      [u.accountId],
+    );
+    expect(paid.rows[0]?.n).toBe(2);
   });
 });
