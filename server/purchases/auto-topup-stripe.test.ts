@@ -230,6 +230,11 @@ describe.each(backends)('Stripe receipts and auto top-up on %s', (backend) => {
       credits: 100,
       receiptUrl: `https://pay.stripe.test/receipts/payment/${String(pi.id)}`,
     });
+    // A refund of the top-up takes its credits back through the usual reversal path.
+    const refunded = standIn().refund(String(pi.id));
+    expect(await webhookOutcome(t, event('charge.refunded', refunded))).toBe('reversed');
+    expect(await available(u)).toBe(35);
+    expect((await list(u))[0]?.reversals).toMatchObject([{ reason: 'refunded', amountCents: 990 }]);
   });
 
   it('when the bank asks for authentication nothing is charged and the user is told', async () => {
