@@ -3,6 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { SignUpOffer } from '../../shared/api/auth';
 import { RedeemResponse } from '../../shared/api/catalog';
 import { SpendingLimitsResponse } from '../../shared/api/limits';
+import { PurchaseListResponse } from '../../shared/api/purchase-list';
+import { AutoTopupResponse } from '../../shared/api/auto-topup';
 import { RedeemPromoResponse } from '../../shared/api/promo';
 import { parseEaselLink } from '../../shared/api/purchases';
 import type { Logger } from '../../shared/log/logger';
@@ -393,6 +395,16 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getEngine: async () => engine.view(),
     testEngine: async (patch) => engine.test(patch),
     saveEngine: async (patch) => engine.save(patch),
+    listPurchases: async () => http.json('GET', '/v1/purchases', { schema: PurchaseListResponse }),
+    getAutoTopup: async () =>
+      http.json('GET', '/v1/account/auto-topup', { schema: AutoTopupResponse }),
+    setAutoTopup: async (body) => {
+      const view = await http.json('POST', '/v1/account/auto-topup', {
+        schema: AutoTopupResponse,
+        body,
+      });
+      return view;
+    },
   };
 
   return {

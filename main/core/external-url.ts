@@ -4,6 +4,9 @@ const externalHostAllowList: readonly string[] = [
   'billing.stripe.com',
   'easel.app',
   'docs.easel.app',
+  // Stripe's receipts and hosted invoices (docs/architecture.md §7, receipts).
+  'invoice.stripe.com',
+  'pay.stripe.com',
 ];
 
 /**

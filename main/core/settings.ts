@@ -10,6 +10,8 @@ const defaultSettings = (dataDir: string, serverUrl: string): Settings => ({
   galleryDir: join(dataDir, 'gallery'),
   theme: 'system',
   returningUser: false,
+  lowBalanceAlert: null,
+  expiryAlertDays: 3,
 });
 
 /**

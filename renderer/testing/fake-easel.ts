@@ -3,6 +3,7 @@ import {
   type EaselApi,
   type IpcEvent,
   type IpcEventPayload,
+  type IpcResult,
 } from '../../shared/ipc/contract';
 import type {
   AllowanceState,
@@ -60,10 +61,19 @@ export function createFakeEasel(
     galleryDir: '/tmp/gallery',
     theme: 'system',
     returningUser: false,
+    lowBalanceAlert: null,
+    expiryAlertDays: 3,
   };
   let clock = Date.now() - 3_600_000;
   let op = 0;
   let allowance: AllowanceState | null = null;
+  let autoTopup: IpcResult<'getAutoTopup'> = {
+    settings: null,
+    paymentMethod: null,
+    spentThisMonthCents: 0,
+    resetsAt: '2026-12-01T00:00:00.000Z',
+    recent: [],
+  };
   const owned = new Set<string>();
   const signedBook = signPriceBook(defaultPriceBook, testServerKey);
   const book = signedBook.book;
@@ -527,6 +537,16 @@ export function createFakeEasel(
     },
     async saveEngine() {
       return fake.getEngine({});
+    },
+    async listPurchases() {
+      return { purchases: [] };
+    },
+    async getAutoTopup() {
+      return autoTopup;
+    },
+    async setAutoTopup(settings) {
+      autoTopup = { ...autoTopup, settings };
+      return autoTopup;
     },
   };
 

@@ -69,6 +69,19 @@ export interface WriteResult<T> {
   replayed: boolean;
 }
 
+/**
+ * Runs inside every ledger write that appended entries, under the account lock, before the
+ * commit; sees what was available per credit kind before the write. What it returns runs once
+ * the write has committed (docs/architecture.md §7, auto top-up).
+ */
+export type WriteHook = (
+  ctx: WriteContext,
+  availableBefore: Readonly<Record<string, number>>,
+) => Promise<(() => void) | undefined>;
+
+const availableOf = (state: WalletState): Record<string, number> =>
+  Object.fromEntries(Object.entries(state.balances).map(([k, b]) => [k, b.available]));
+
 export const priorityOf = (source: BucketSource): number => (source === 'daily' ? 0 : 100);
 
 /**
@@ -85,6 +98,8 @@ export class LedgerService {
   private holdOwner: (tx: Sql, holdId: string) => Promise<string | null> = async () => null;
   /** Folded state per account: cached, or from its snapshot (checked against the locked head). */
   private readonly folds: FoldLoader;
+  /** Hooks by name (a second registration under a name replaces the first). */
+  private readonly hooks = new Map<string, WriteHook>();
 
   constructor(
     readonly db: Database,
@@ -118,6 +133,7 @@ export class LedgerService {
     const requestHash = operation ? sha256Hex(canonicalize(operation.request)) : '';
     return this.locks.run(accountId, async () => {
       let fold: WalletFold | undefined;
+      const afterCommit: Array<() => void> = [];
       try {
         const result = await this.db.transaction(async (tx): Promise<WriteResult<T>> => {
           const head = await ledgerStore.lockAccount(tx, accountId);
@@ -181,6 +197,7 @@ export class LedgerService {
             clearTimer: (refId) => timers.push([refId, null]),
           };
 
+          const before = this.hooks.size > 0 ? availableOf(ctx.state()) : null;
           this.materialise(ctx);
           const today = now.slice(0, 10);
           const daily = this.config.dailyCreditsByPlan[head.plan] ?? 0;
@@ -206,6 +223,11 @@ export class LedgerService {
           }
 
           const { status, body } = await fn(ctx);
+          if (before && pending.length > 0)
+            for (const hook of this.hooks.values()) {
+              const then = await hook(ctx, before);
+              if (then) afterCommit.push(then);
+            }
 
           await ledgerStore.insertEntries(tx, accountId, pending);
           await ledgerStore.moveHead(
@@ -232,6 +254,7 @@ export class LedgerService {
           return { status, body, replayed: false };
         });
         if (fold) this.folds.checkIn(accountId, fold);
+        for (const then of afterCommit) then();
         return result;
       } catch (error) {
         this.folds.discard(accountId); // the fold may hold entries that were rolled back
@@ -307,6 +330,11 @@ export class LedgerService {
     for (const accountId of due)
       await this.write(accountId, null, async () => ({ status: 200, body: null }));
     return due.length;
+  }
+
+  /** Adds (or replaces, by name) a hook that runs inside each write (see WriteHook). */
+  setWriteHook(name: string, hook: WriteHook): void {
+    this.hooks.set(name, hook);
   }
 
   /** Registers who owns holds besides the public hold API (the jobs module). */

@@ -13,7 +13,7 @@ import type { Services } from '../services';
 import { findItem, isPurchasable } from './catalog';
 import type { Logger } from '../../shared/log/logger';
 import { type CheckoutRow, itemOf, purchaseStore as store } from './store';
-import type { StripeGateway } from './stripe-gateway';
+import type { SessionExtras, StripeGateway } from './stripe-gateway';
 
 export interface CheckoutUrls {
   /** Where the browser goes after paying / cancelling (pages of this server). */
@@ -25,6 +25,9 @@ export interface CheckoutUrls {
 
 /** Starting checkouts (idempotent per operation id) and telling the app how they stand. */
 export class Checkouts {
+  /** The customer and card saving a Stripe session gets (receipts and auto top-up, §7). */
+  sessionExtras: ((row: CheckoutRow) => Promise<SessionExtras>) | null = null;
+
   constructor(
     private readonly services: Services,
     private readonly catalog: Catalog,
@@ -140,10 +143,13 @@ export class Checkouts {
       if (!stripe)
         throw new HttpError(503, 'purchases-unavailable', 'Stripe is not configured any more');
       try {
-        const session = await stripe.createSession(row, itemOf(row), {
-          success: this.urls.success(row.id),
-          cancel: this.urls.cancel(row.id),
-        });
+        const extras = (await this.sessionExtras?.(row)) ?? {};
+        const session = await stripe.createSession(
+          row,
+          itemOf(row),
+          { success: this.urls.success(row.id), cancel: this.urls.cancel(row.id) },
+          extras,
+        );
         await store.setProviderSession(
           this.services.db,
           row.id,

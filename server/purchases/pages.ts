@@ -12,6 +12,8 @@ const STYLE =
   '.item{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1.5rem 0}' +
   '.price{font-size:1.5rem;font-weight:700}' +
   'form{display:inline-block;margin-right:.75rem}' +
+  'fieldset{border:1px solid #ccc;border-radius:8px;margin:0 0 1rem}fieldset label{display:block}' +
+  'dt{font-weight:600}dd{margin:0 0 .5rem}' +
   'button{font:inherit;padding:.6rem 1.4rem;border-radius:6px;border:1px solid #555;cursor:pointer}' +
   'button.pay{background:#1d6f42;color:#fff;border-color:#1d6f42}' +
   'a.app{display:inline-block;margin-top:1rem;padding:.6rem 1.4rem;border-radius:6px;background:#1d1d1f;color:#fff;text-decoration:none}';
@@ -47,7 +49,7 @@ export function formatMoney(minor: number, currency: string): string {
   }
 }
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -72,6 +74,13 @@ function describe(item: CatalogItem): string {
   return `${item.credits.toLocaleString('en-US')} ${item.creditKind} credits${bonus}, valid ${item.expiresAfterDays} days.`;
 }
 
+/** Keeping the (sandbox) card for auto top-up, as Stripe's Checkout does with setup_future_usage. */
+const SAVE_CARD = `<fieldset><legend>Keep this card for auto top-up?</legend>
+<label><input type="radio" name="card" value="none" checked> No</label>
+<label><input type="radio" name="card" value="card"> Yes — a test card</label>
+<label><input type="radio" name="card" value="auth-card"> Yes — a test card whose bank asks for authentication</label>
+</fieldset>`;
+
 export function sandboxCheckoutPage(row: CheckoutRow, item: CatalogItem, key: string): string {
   const id = escapeHtml(row.id);
   const k = escapeHtml(encodeURIComponent(key));
@@ -85,7 +94,7 @@ export function sandboxCheckoutPage(row: CheckoutRow, item: CatalogItem, key: st
 <p>${escapeHtml(describe(item))}</p>
 <p class="price">${escapeHtml(price + per)} <small>(sandbox)</small></p>
 </div>
-<form method="post" action="/sandbox/checkout/${id}/pay?key=${k}"><button class="pay" type="submit">Pay ${escapeHtml(price)} (sandbox)</button></form>
+<form method="post" action="/sandbox/checkout/${id}/pay?key=${k}">${item.type === 'pack' ? SAVE_CARD : ''}<button class="pay" type="submit">Pay ${escapeHtml(price)} (sandbox)</button></form>
 <form method="post" action="/sandbox/checkout/${id}/cancel?key=${k}"><button type="submit">Cancel</button></form>`,
   );
 }

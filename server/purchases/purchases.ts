@@ -9,6 +9,9 @@ import type { Logger } from '../../shared/log/logger';
 import { SandboxProvider } from './sandbox';
 import { StripeGateway } from './stripe-gateway';
 import { StripeWebhook } from './stripe-webhook';
+import { AutoTopups } from './auto-topup';
+import { SandboxMoney } from './sandbox-money';
+import { wireStripeMoney } from './money-wiring';
 
 /** Purchases assembled for one server: catalog, provider, fulfilment, and their HTTP faces. */
 export class Purchases {
@@ -23,6 +26,10 @@ export class Purchases {
   /** Always present: its records are reconciled even after a switch to Stripe. */
   readonly sandbox: SandboxProvider;
   readonly checkouts: Checkouts;
+  /** Auto top-up (§7): watches every ledger write of this instance. */
+  readonly autoTopups: AutoTopups;
+  /** The sandbox's receipts and saved cards (§7). */
+  readonly sandboxMoney: SandboxMoney;
 
   constructor(
     readonly services: Services,
@@ -54,6 +61,25 @@ export class Purchases {
       config.checkoutTtlMs ?? DAY,
       this.log,
     );
+    this.autoTopups = new AutoTopups(
+      services,
+      this.catalog,
+      this.provider,
+      this.stripe,
+      this.fulfilment,
+      this.publicUrl,
+      this.log,
+    );
+    this.autoTopups.install();
+    this.sandboxMoney = new SandboxMoney(services, this.sandbox, this.publicUrl);
+    if (this.stripe && this.stripeWebhook)
+      wireStripeMoney({
+        services,
+        gateway: this.stripe,
+        webhook: this.stripeWebhook,
+        checkouts: this.checkouts,
+        autoTopups: this.autoTopups,
+      });
     if (this.provider === 'sandbox' && !isLoopback(this.publicUrl))
       this.log.warn(
         { publicUrl: this.publicUrl },

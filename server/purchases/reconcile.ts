@@ -5,6 +5,7 @@ import { formatMoney } from './pages';
 import type { ProviderPayment } from './provider-payment';
 import type { Purchases } from './purchases';
 import { purchaseStore as store } from './store';
+import { listTopupPayments } from './stripe-money';
 
 type ReconcileIssueKind =
   | 'paid-not-credited'
@@ -79,6 +80,8 @@ export async function reconcile(purchases: Purchases, since: string): Promise<Re
   const payments = [
     ...(await purchases.sandbox.listPayments(fromMs)),
     ...(purchases.stripe ? await purchases.stripe.listPayments(fromMs) : []),
+    // Auto top-ups are payment intents without a Checkout session (§7).
+    ...(purchases.stripe ? await listTopupPayments(purchases.stripe, fromMs) : []),
   ];
   const { credits, reversals } = await ledgerSide(purchases, new Date(fromMs).toISOString());
 

@@ -12,6 +12,8 @@ import { type makeRouter, parseOr400 } from '../http/route';
 import { cancelledPage, messagePage, pageHeaders, sandboxCheckoutPage, successPage } from './pages';
 import type { Purchases } from './purchases';
 import { type CheckoutRow, itemOf, purchaseStore as store } from './store';
+import { registerMoneyRoutes } from './money-routes';
+import type { SandboxCard } from './sandbox-money';
 
 export type Router = ReturnType<typeof makeRouter>;
 export type AccountOf = (request: FastifyRequest) => Promise<string>;
@@ -72,6 +74,7 @@ export function registerPurchaseRoutes(
       withCheckout(purchases, req.params.sessionId, reply, (row) => cancelledPage(row)),
   );
 
+  registerMoneyRoutes(app, route, accountOf, purchases);
   if (purchases.provider === 'sandbox') registerSandboxPages(app, purchases);
   const webhook = purchases.stripeWebhook;
   if (webhook) {
@@ -94,11 +97,14 @@ export function registerPurchaseRoutes(
 
 function registerSandboxPages(app: FastifyInstance, purchases: Purchases): void {
   void app.register(async (scope) => {
-    // The page's forms post urlencoded and carry nothing we need.
+    // The page's forms post urlencoded; only Pay's card choice is read (§7, auto top-up).
     scope.addContentTypeParser(
       'application/x-www-form-urlencoded',
       { parseAs: 'string' },
-      (_req, _body, done) => done(null, {}),
+      (_req, body, done) => {
+        const card = new URLSearchParams(typeof body === 'string' ? body : '').get('card');
+        done(null, { card: card === 'card' || card === 'auth-card' ? card : 'none' });
+      },
     );
     type PageRequest = { Params: { sessionId: string }; Querystring: { key?: unknown } };
     scope.get<PageRequest>('/sandbox/checkout/:sessionId', async (req, reply) =>
@@ -122,7 +128,14 @@ function registerSandboxPages(app: FastifyInstance, purchases: Purchases): void 
           const row = await store.checkout(purchases.services.db, id);
           if (!row || buyerKey(row, req.query.key) === null)
             throw new HttpError(404, 'not-found', 'There is no such checkout.');
-          const done = await purchases.sandbox[name](id);
+          const body: unknown = req.body;
+          const chosen =
+            typeof body === 'object' && body !== null && 'card' in body ? body.card : null;
+          const card: SandboxCard = chosen === 'card' || chosen === 'auth-card' ? chosen : 'none';
+          const done =
+            name === 'pay'
+              ? await purchases.sandboxMoney.pay(id, card)
+              : await purchases.sandbox.cancel(id);
           return `/purchases/${done.id}/${name === 'pay' ? 'success' : 'cancelled'}`;
         }),
       );

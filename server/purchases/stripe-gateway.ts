@@ -16,6 +16,12 @@ import {
 const isOurs = (checkoutId: string | null): boolean =>
   checkoutId !== null && CheckoutId.safeParse(checkoutId).success;
 
+/** Receipts and auto top-up (docs/architecture.md §7): the account's customer, and saving its card. */
+export interface SessionExtras {
+  customer?: string;
+  saveCard?: boolean;
+}
+
 const CreatedSession = z.object({ id: StripeId, url: z.string().url(), expires_at: z.int() });
 
 /** Everything Easel asks of the Stripe API, through the official SDK. */
@@ -43,8 +49,15 @@ export class StripeGateway {
     row: CheckoutRow,
     item: CatalogItem,
     urls: { success: string; cancel: string },
+    extras: SessionExtras = {},
   ): Promise<{ id: string; url: string; expiresAt: string }> {
-    const metadata = { checkoutId: row.id, accountId: row.account_id, itemId: item.itemId };
+    const metadata = {
+      checkoutId: row.id,
+      accountId: row.account_id,
+      itemId: item.itemId,
+      // The webhook keeps the card a pack's payment saved for auto top-up (§7).
+      ...(extras.saveCard && item.type === 'pack' ? { saveCard: 'off_session' } : {}),
+    };
     const params: Stripe.Checkout.SessionCreateParams = {
       mode: item.type === 'pack' ? 'payment' : 'subscription',
       client_reference_id: row.id,
@@ -66,8 +79,16 @@ export class StripeGateway {
       success_url: urls.success,
       cancel_url: urls.cancel,
       ...(item.type === 'pack'
-        ? { payment_intent_data: { metadata } }
+        ? {
+            payment_intent_data: {
+              metadata,
+              ...(extras.saveCard ? { setup_future_usage: 'off_session' as const } : {}),
+            },
+            // A one-off payment gets an invoice too: its hosted page is the receipt (§7).
+            invoice_creation: { enabled: true, invoice_data: { metadata } },
+          }
         : { subscription_data: { metadata } }),
+      ...(extras.customer ? { customer: extras.customer } : {}),
     };
     const session = await this.client.checkout.sessions.create(params, {
       idempotencyKey: `easel-checkout-${row.id}`,

@@ -28,6 +28,11 @@ export interface WebhookResult {
  * event ids are replays of one ledger operation); events may come in any order.
  */
 export class StripeWebhook {
+  /** Handlers for further event types (auto top-up's payment intents, §7). */
+  readonly handlers = new Map<string, (object: unknown) => Promise<string>>();
+  /** Run after an event was handled, before it is recorded (receipts, saved cards, §7). */
+  readonly listeners: Array<(type: string, object: unknown, outcome: string) => Promise<void>> = [];
+
   constructor(
     private readonly services: Services,
     private readonly gateway: StripeGateway,
@@ -59,6 +64,7 @@ export class StripeWebhook {
       return { received: true, eventId: event.id, duplicate: true, outcome: 'duplicate' };
     // Recorded only once handled: a failure answers 500 and Stripe delivers the event again.
     const outcome = await this.dispatch(event.type, event.data.object);
+    for (const listener of this.listeners) await listener(event.type, event.data.object, outcome);
     await store.recordEvent(db, {
       provider: 'stripe',
       eventId: event.id,
@@ -93,8 +99,10 @@ export class StripeWebhook {
         return this.chargeRefunded(readStripe(StripeCharge, object, 'charge'));
       case 'charge.dispute.created':
         return this.disputeCreated(readStripe(StripeDispute, object, 'dispute'));
-      default:
-        return `ignored:${type}`;
+      default: {
+        const handler = this.handlers.get(type);
+        return handler ? handler(object) : `ignored:${type}`;
+      }
     }
   }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { SetSpendingLimitsRequest, SpendingLimitsResponse } from '../api/limits';
 import { PromoCode, RedeemPromoResponse } from '../api/promo';
+import { PurchaseListResponse } from '../api/purchase-list';
+import { AutoTopupResponse, SetAutoTopupRequest } from '../api/auto-topup';
 import {
   AllowanceState,
   ChainHeadParam,
@@ -150,6 +152,11 @@ export const ipcCalls = {
   testEngine: { params: EngineSettingsPatch, result: EngineTestResult },
   /** Uses and keeps these settings (the key in the OS keyring), without a restart. */
   saveEngine: { params: EngineSettingsPatch, result: EngineView },
+  /** Store → Purchases: what was bought, with receipts, refunds and disputes (online, §7). */
+  listPurchases: { params: Empty, result: PurchaseListResponse },
+  /** Settings → Auto top-up (online, §7). */
+  getAutoTopup: { params: Empty, result: AutoTopupResponse },
+  setAutoTopup: { params: SetAutoTopupRequest, result: AutoTopupResponse },
 } as const;
 
 /** Events main pushes to the renderer. */

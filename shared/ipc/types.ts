@@ -37,12 +37,21 @@ const settingsFields = {
   theme: ThemeSetting,
   /** Someone has signed in on this device: the sign-in form opens on "Sign in", not sign-up. */
   returningUser: z.boolean(),
+  /**
+   * Alerts (docs/architecture.md §7): warn below this many available credits; null: below the
+   * cost of two runs of the user's usual tool; 0: never.
+   */
+  lowBalanceAlert: z.int().min(0).max(10_000_000).nullable(),
+  /** Warn of credits expiring within this many days; 0: never. */
+  expiryAlertDays: z.int().min(0).max(30),
 };
 /** Device settings (docs/architecture.md §10); fields added later default, so older files read. */
 export const Settings = z.strictObject({
   ...settingsFields,
   theme: settingsFields.theme.default('system'),
   returningUser: settingsFields.returningUser.default(false),
+  lowBalanceAlert: settingsFields.lowBalanceAlert.default(null),
+  expiryAlertDays: settingsFields.expiryAlertDays.default(3),
 });
 export type Settings = z.infer<typeof Settings>;
 /** No defaults here: a patch names only what it changes. */

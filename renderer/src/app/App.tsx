@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { Nav } from '../components/Nav';
 import { Toasts } from '../components/Toasts';
+import { Alerts } from '../components/Alerts';
 import { TopBar } from '../components/TopBar';
 import { VerificationBanner } from '../components/VerificationBanner';
 import { WelcomeBanner } from '../components/WelcomeBanner';
@@ -83,6 +84,7 @@ function Shell() {
         <TopBar />
         <VerificationBanner />
         <WelcomeBanner />
+        <Alerts />
         <main className="main" id="main" data-screen={route}>
           {screens[route]}
         </main>

@@ -6,6 +6,8 @@ import { messageOf } from '../util/errors';
 import { EngineSettings } from '../components/EngineSettings';
 import { AppearanceSettings } from '../components/AppearanceSettings';
 import { SpendingLimitsSettings } from '../components/SpendingLimitsSettings';
+import { AutoTopupSettings } from '../components/AutoTopupSettings';
+import { AlertsSettings } from '../components/AlertsSettings';
 
 export function Settings() {
   const stores = useStores();
@@ -94,6 +96,8 @@ export function Settings() {
         </button>
       </section>
       <SpendingLimitsSettings />
+      <AutoTopupSettings />
+      <AlertsSettings />
       <section className="panel" aria-labelledby="allowance-title">
         <h2 id="allowance-title">Offline allowance</h2>
         <p className="muted">

@@ -1,6 +1,7 @@
 import { useCatalog, useStores } from '../app/context';
 import { PlanCard } from '../components/PlanCard';
 import { PromoCodeForm } from '../components/PromoCodeForm';
+import { PurchaseList } from '../components/PurchaseList';
 import { PurchaseBanner } from '../components/PurchaseBanner';
 import { credits, money } from '../util/format';
 
@@ -83,6 +84,7 @@ export function Store() {
         </>
       )}
       <PromoCodeForm />
+      <PurchaseList />
     </div>
   );
 }

@@ -25,6 +25,9 @@ export class StripeStandIn {
   readonly invoicePayments = new Map<string, Obj>();
   readonly charges = new Map<string, Obj>();
   readonly subscriptions = new Map<string, Obj>();
+  readonly customers = new Map<string, Obj>();
+  readonly paymentIntents = new Map<string, Obj>();
+  readonly paymentMethods = new Map<string, Obj>();
   private readonly idempotent = new Map<string, Obj>();
   private readonly server: Server;
   private seq = 0;
@@ -66,7 +69,12 @@ export class StripeStandIn {
    */
   pay(
     sessionId: string,
-    opts: { async?: boolean; amountTotal?: number; currency?: string } = {},
+    opts: {
+      async?: boolean;
+      amountTotal?: number;
+      currency?: string;
+      card?: 'ok' | 'requiresAuth' | 'declines';
+    } = {},
   ): Obj {
     const s = this.must(this.sessions, sessionId);
     if (opts.amountTotal !== undefined) s.amount_total = opts.amountTotal;
@@ -79,10 +87,51 @@ export class StripeStandIn {
       s.invoice = invoice.id;
       s.payment_status = 'paid';
     } else {
-      s.payment_intent = this.newPayment(num(s.amount_total), String(s.currency));
+      const card = this.newCard(typeof s.customer === 'string' ? s.customer : null, opts.card);
+      s.payment_intent = this.newPayment(num(s.amount_total), String(s.currency), {
+        customer: s.customer ?? null,
+        payment_method: card,
+        metadata: s._payment_intent_metadata ?? {},
+        setup_future_usage: s._setup_future_usage ?? null,
+      });
       s.payment_status = opts.async ? 'unpaid' : 'paid';
+      // invoice_creation: Checkout finalises a paid invoice for the one-off payment.
+      if (
+        asObj(s.invoice_creation).enabled === true ||
+        asObj(s.invoice_creation).enabled === 'true'
+      )
+        s.invoice = this.oneOffInvoice(s).id;
     }
     return structuredClone(s);
+  }
+
+  /**
+   * A card attached to a customer, as a checkout with setup_future_usage saves it. `requiresAuth`
+   * plays a card whose bank asks for authentication on every payment (Stripe's
+   * 4000002760003184); `declines` one that is declined (4000000000009995).
+   */
+  newCard(customer: string | null, kind: 'ok' | 'requiresAuth' | 'declines' = 'ok'): string {
+    const pm: Obj = {
+      id: this.id('pm'),
+      object: 'payment_method',
+      type: 'card',
+      customer,
+      card: {
+        brand: 'visa',
+        last4: kind === 'requiresAuth' ? '3184' : kind === 'declines' ? '9995' : '4242',
+        exp_month: 12,
+        exp_year: 2030,
+      },
+      created: this.now(),
+      _kind: kind,
+    };
+    this.paymentMethods.set(String(pm.id), pm);
+    return String(pm.id);
+  }
+
+  /** The payment_intent.* event object of an intent, as Stripe would send it. */
+  paymentIntent(id: string): Obj {
+    return structuredClone(this.must(this.paymentIntents, id));
   }
 
   /** An asynchronous payment settles (or fails). */
@@ -178,14 +227,34 @@ export class StripeStandIn {
     if (req.method === 'POST' && path === '/v1/checkout/sessions') {
       const key = idempotencyKey ?? '';
       const replay = key ? this.idempotent.get(key) : undefined;
-      if (replay) return send(res, 200, replay);
+      if (replay) return send(res, 200, publicView(replay));
       const session = this.createSession(params);
       if (key) this.idempotent.set(key, session);
-      return send(res, 200, session);
+      return send(res, 200, publicView(session));
     }
+    if (req.method === 'POST' && path === '/v1/customers')
+      return this.idempotently(res, idempotencyKey, () => [200, this.createCustomer(params)]);
+    if (req.method === 'POST' && path === '/v1/payment_intents')
+      return this.idempotently(res, idempotencyKey, () => this.createPaymentIntent(params));
     if (req.method === 'GET') {
+      const one = (map: Map<string, Obj>, re: RegExp) => {
+        const m = re.exec(path);
+        return m ? map.get(m[1] ?? '') : undefined;
+      };
+      const found =
+        one(this.customers, /^\/v1\/customers\/([A-Za-z0-9_]+)$/) ??
+        one(this.paymentIntents, /^\/v1\/payment_intents\/([A-Za-z0-9_]+)$/) ??
+        one(this.paymentMethods, /^\/v1\/payment_methods\/([A-Za-z0-9_]+)$/) ??
+        one(this.invoices, /^\/v1\/invoices\/([A-Za-z0-9_]+)$/);
+      if (found) return send(res, 200, publicView(found));
+      if (path === '/v1/payment_intents')
+        return send(
+          res,
+          200,
+          page(path, [...this.paymentIntents.values()].map(publicView), params),
+        );
       const list = (map: Map<string, Obj>, filter: (o: Obj) => boolean = () => true) =>
-        send(res, 200, page(path, [...map.values()].filter(filter), params));
+        send(res, 200, page(path, [...map.values()].filter(filter).map(publicView), params));
       if (path === '/v1/checkout/sessions') return list(this.sessions);
       if (path === '/v1/invoices')
         return list(this.invoices, (i) => !params.status || i.status === params.status);
@@ -201,6 +270,106 @@ export class StripeStandIn {
     send(res, 404, {
       error: { type: 'invalid_request_error', message: `stand-in: no ${req.method} ${path}` },
     });
+  }
+
+  /** A replay with the same Idempotency-Key gets the first answer, status and all (as Stripe). */
+  private idempotently(res: ServerResponse, key: string | null, make: () => [number, Obj]): void {
+    const replay = key ? this.idempotent.get(key) : undefined;
+    const [status, body] = replay ? [num(replay.status), asObj(replay.body)] : make();
+    if (key && !replay) this.idempotent.set(key, { status, body });
+    send(res, status, publicView(body));
+  }
+
+  private createCustomer(params: Obj): Obj {
+    const customer: Obj = {
+      id: this.id('cus'),
+      object: 'customer',
+      email: params.email ?? null,
+      metadata: asObj(params.metadata),
+      invoice_settings: { default_payment_method: null },
+      created: this.now(),
+      livemode: false,
+    };
+    this.customers.set(String(customer.id), customer);
+    return customer;
+  }
+
+  /**
+   * POST /v1/payment_intents with confirm=true and off_session=true, as an auto top-up sends it:
+   * the saved card is charged, or the request fails with 402 and the card error Stripe gives
+   * (authentication_required: the bank asks for authentication, which cannot happen off session).
+   */
+  private createPaymentIntent(params: Obj): [number, Obj] {
+    const pmId = String(params.payment_method ?? '');
+    const pm = this.paymentMethods.get(pmId);
+    if (!pm)
+      return [
+        400,
+        {
+          error: {
+            type: 'invalid_request_error',
+            code: 'resource_missing',
+            message: `No such PaymentMethod: '${pmId}'`,
+            param: 'payment_method',
+          },
+        },
+      ];
+    if (pm.customer !== params.customer)
+      return [
+        400,
+        {
+          error: {
+            type: 'invalid_request_error',
+            message:
+              'The provided PaymentMethod was previously used without being attached to a Customer or was detached from a Customer, and may not be used again.',
+          },
+        },
+      ];
+    const amount = num(params.amount);
+    const currency = String(params.currency);
+    const metadata = asObj(params.metadata);
+    const kind = pm._kind;
+    if (kind === 'requiresAuth' || kind === 'declines') {
+      const code = kind === 'requiresAuth' ? 'authentication_required' : 'card_declined';
+      const message =
+        kind === 'requiresAuth'
+          ? 'Your card was declined. This transaction requires authentication.'
+          : 'Your card has insufficient funds.';
+      const intent = this.newIntent(amount, currency, {
+        customer: params.customer,
+        payment_method: null,
+        metadata,
+        status: 'requires_payment_method',
+        last_payment_error: {
+          type: 'card_error',
+          code,
+          decline_code: kind === 'requiresAuth' ? 'authentication_required' : 'insufficient_funds',
+          message,
+          payment_method: publicView(pm),
+        },
+      });
+      return [
+        402,
+        {
+          error: {
+            type: 'card_error',
+            code,
+            decline_code:
+              kind === 'requiresAuth' ? 'authentication_required' : 'insufficient_funds',
+            message,
+            payment_intent: publicView(intent),
+            payment_method: publicView(pm),
+          },
+        },
+      ];
+    }
+    const id = this.newPayment(amount, currency, {
+      customer: params.customer,
+      payment_method: pmId,
+      metadata,
+      setup_future_usage: null,
+    });
+    return [200, this.must(this.paymentIntents, id)];
   }
 
   private createSession(params: Obj): Obj {
@@ -234,16 +403,67 @@ export class StripeStandIn {
       subscription: null,
       invoice: null,
       livemode: false,
+      customer: params.customer ?? null,
+      invoice_creation: params.invoice_creation
+        ? {
+            enabled: asObj(params.invoice_creation).enabled === 'true',
+            invoice_data: asObj(params.invoice_creation).invoice_data ?? {},
+          }
+        : null,
       // What the SDK was asked to copy onto the payment intent or subscription.
       _payment_intent_metadata: asObj(asObj(params.payment_intent_data).metadata),
+      _setup_future_usage: asObj(params.payment_intent_data).setup_future_usage ?? null,
       _subscription_metadata: asObj(asObj(params.subscription_data).metadata),
     };
     this.sessions.set(id, session);
     return session;
   }
 
-  private newPayment(amount: number, currency: string): string {
-    const intent = this.id('pi');
+  private newIntent(amount: number, currency: string, fields: Obj): Obj {
+    const intent: Obj = {
+      id: this.id('pi'),
+      object: 'payment_intent',
+      amount,
+      amount_received: 0,
+      currency,
+      status: 'succeeded',
+      latest_charge: null,
+      off_session: null,
+      created: this.now(),
+      livemode: false,
+      ...fields,
+    };
+    this.paymentIntents.set(String(intent.id), intent);
+    return intent;
+  }
+
+  /** A hosted invoice for a paid one-off Checkout payment (invoice_creation). */
+  private oneOffInvoice(s: Obj): Obj {
+    const id = this.id('in');
+    const invoice: Obj = {
+      id,
+      object: 'invoice',
+      amount_due: s.amount_total,
+      amount_paid: s.amount_total,
+      amount_remaining: 0,
+      currency: s.currency,
+      customer: s.customer ?? null,
+      billing_reason: 'manual',
+      status: 'paid',
+      created: this.now(),
+      hosted_invoice_url: `https://invoice.stripe.test/i/${id}`,
+      invoice_pdf: `https://pay.stripe.test/invoice/${id}/pdf`,
+      parent: null,
+      metadata: asObj(asObj(asObj(s.invoice_creation).invoice_data).metadata),
+    };
+    this.invoices.set(id, invoice);
+    return invoice;
+  }
+
+  private newPayment(amount: number, currency: string, fields: Obj = {}): string {
+    const intent = String(
+      this.newIntent(amount, currency, { ...fields, amount_received: amount }).id,
+    );
     const charge: Obj = {
       id: this.id('ch'),
       object: 'charge',
@@ -256,9 +476,12 @@ export class StripeStandIn {
       payment_intent: intent,
       paid: true,
       status: 'succeeded',
+      receipt_url: `https://pay.stripe.test/receipts/payment/${intent}`,
       created: this.now(),
     };
     this.charges.set(String(charge.id), charge);
+    const pi = this.must(this.paymentIntents, intent);
+    pi.latest_charge = charge.id;
     return intent;
   }
 
@@ -289,6 +512,7 @@ export class StripeStandIn {
       billing_reason: reason,
       status: 'paid',
       created: this.now(),
+      hosted_invoice_url: `https://invoice.stripe.test/i/${this.seq}`,
       parent: {
         type: 'subscription_details',
         quote_details: null,
@@ -319,6 +543,11 @@ export class StripeStandIn {
     if (!o) throw new Error(`stand-in: unknown ${id}`);
     return o;
   }
+}
+
+/** An object as the API returns it: the stand-in's own bookkeeping (`_…`) left out. */
+function publicView(o: Obj): Obj {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('_')));
 }
 
 /** A Stripe list page: newest first, `created[gte]`, `limit` and `starting_after` honoured. */
