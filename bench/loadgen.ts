@@ -2,8 +2,9 @@
  * A load generator in its own process (clients are not the server): runs hold+capture pairs
  * over HTTP from N concurrent clients for S seconds and prints the pair count and the
  * requests' latency percentiles as JSON. Input on stdin: {"base": url or [urls], "tokens": [..],
- * "seconds": n, "prefix": "..."}; with several bases, client c sticks to base c mod n (as a
- * load balancer with sticky sessions would).
+ * "seconds": n, "prefix": "...", "clients"?: n}. Client c's pair i is made by account
+ * (c + i × clients) mod accounts (clients defaults to one per token); with several bases, account k
+ * always goes to base k mod n, as a load balancer with sticky sessions would send it.
  */
 import { z } from 'zod';
 
@@ -12,6 +13,7 @@ const Input = z.object({
   tokens: z.array(z.string()).min(1),
   seconds: z.number().positive(),
   prefix: z.string(),
+  clients: z.number().int().positive().optional(),
 });
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -35,10 +37,13 @@ const purpose = { kind: 'job', jobId: 'bench', tool: 'generate' };
 const until = performance.now() + input.seconds * 1000;
 const start = performance.now();
 let pairs = 0;
+const clients = input.clients ?? input.tokens.length;
 await Promise.all(
-  input.tokens.map(async (token, c) => {
-    const base = bases[c % bases.length]!;
+  Array.from({ length: clients }, async (_, c) => {
     for (let i = 0; performance.now() < until; i++) {
+      const k = (c + i * clients) % input.tokens.length;
+      const token = input.tokens[k]!;
+      const base = bases[k % bases.length]!;
       const h = await post(base, token, '/v1/ledger/holds', {
         operationId: `${input.prefix}-${c}-${i}-h`,
         amount: 6,

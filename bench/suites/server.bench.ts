@@ -91,6 +91,7 @@ export async function runLoadgen(
   bases: string | string[],
   tokens: string[],
   prefix: string,
+  clients?: number,
 ): Promise<{ pairsPerSecond: number; p50: number; p99: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'loadgen.ts')], {
@@ -103,7 +104,7 @@ export async function runLoadgen(
       const r = JSON.parse(out) as { pairs: number; seconds: number; p50: number; p99: number };
       resolve({ pairsPerSecond: r.pairs / r.seconds, p50: r.p50, p99: r.p99 });
     });
-    child.stdin.end(JSON.stringify({ base: bases, tokens, seconds: SECONDS, prefix }));
+    child.stdin.end(JSON.stringify({ base: bases, tokens, seconds: SECONDS, prefix, clients }));
   });
 }
 
