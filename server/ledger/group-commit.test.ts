@@ -65,11 +65,8 @@ function grantItem(account: string, amount: number, op = opId('grant')): AppendI
 }
 
 const headOf = async (t: TestServer, account: string) =>
-  (
-    await t.db.query<{ head_seq: number }>('select head_seq from accounts where id = $1', [
-      account,
-    ])
-  ).rows[0]?.head_seq;
+  (await t.db.query<{ head_seq: number }>('select head_seq from accounts where id = $1', [account]))
+    .rows[0]?.head_seq;
 
 // docs/architecture.md §2, §9: one statement stores many accounts' writes; each item is decided
 // on its own, and one item's failure never undoes another's write.
@@ -177,5 +174,39 @@ describe.each(backends)('group commit on %s', (backend) => {
         balance: 60,
         available: 54,
       });
+  });
+});
+
+// The limits a write from a known head was checked against are checked again under the row
+// lock: a limit set through another instance (no entry, the head does not move) still applies.
+describe('group commit: spending limits set on another instance', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await testServer('postgres', { ledger: { dailyCreditsByPlan: {} }, start: AT });
+  });
+  afterAll(async () => t.close());
+
+  it('a hold from this instance after a limit set on the other is refused (403)', async () => {
+    const other = await t.anotherInstance();
+    const account = await bareAccount(t);
+    const hold = (amount: number) =>
+      t.services.ledger.hold(account, {
+        operationId: opId('h'),
+        kind: 'image',
+        amount,
+        purpose: { kind: 'job', jobId: 'j', tool: 'generate' },
+      });
+    await t.services.ledger.grant(account, {
+      operationId: opId('g'),
+      amount: 100,
+      source: 'promo',
+      reason: 'test',
+    });
+    // This instance now knows the head and that there are no limits.
+    expect((await hold(5)).status).toBe(201);
+    await other.services.spendingLimits.set(account, { daily: 10, monthly: null });
+    await expect(hold(6)).rejects.toMatchObject({ status: 403, code: 'spending-limit' });
+    expect((await hold(5)).status).toBe(201);
+    expect((await t.services.ledger.wallet(account)).balances.image?.available).toBe(90);
   });
 });

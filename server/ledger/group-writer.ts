@@ -10,6 +10,8 @@ import type { Sql } from '../db/database';
 export interface AppendItem {
   account: string;
   expect?: { seq: number; hash: string; plan: string; daily: string | null };
+  /** The spending limits the write was checked against: stale if they are not the stored ones. */
+  limits?: { daily: number | null; monthly: number | null };
   op: string | null;
   requestHash: string;
   entries: Array<{

@@ -15,9 +15,9 @@ import { nodeChainDigest, sha256Hex } from '../node-digest';
 import { AccountLocks } from './account-lock';
 import { FoldLoader } from './fold-loader';
 import { type AppendItem, type AppendOutcome, GroupWriter, appendItems } from './group-writer';
-import { HeadCache } from './head-cache';
+import { HeadCache, type KnownHead } from './head-cache';
 import { type AccountHead, ledgerStore } from './ledger-store';
-import { enforceSpendingLimits } from './spending-limits';
+import { type Limits, enforceSpendingLimits, readLimits } from './spending-limits';
 
 export interface LedgerConfig {
   /** Free daily credits per plan, granted on the first use of each UTC day, gone at its end. */
@@ -60,6 +60,8 @@ export interface WriteContext {
    * owner, the spending limits): the transaction on the locked path, the database otherwise.
    */
   readonly read: Sql;
+  /** The account's spending limits (read once a write; checked again when it is stored). */
+  spendingLimits(): Promise<Limits>;
   readonly fold: WalletFold;
   state(): WalletState;
   append(draft: EntryDraft): LedgerEntry;
@@ -80,6 +82,8 @@ interface Composed<T> {
   body: T;
   now: string;
   item: AppendItem;
+  /** The spending limits this write read, if it read them. */
+  limits: Limits | undefined;
 }
 
 /** A locked write's `ledger_append` did not store it: an error with the database's code. */
@@ -167,7 +171,7 @@ export class LedgerService {
     fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
   ): Promise<WriteResult<T>> {
     let fold: WalletFold | undefined;
-    let newHead: AccountHead | undefined;
+    let newHead: KnownHead | undefined;
     try {
       const result = await this.db.transaction(async (tx): Promise<WriteResult<T>> => {
         // One statement: the row lock, the head and any earlier use of the operation id.
@@ -189,6 +193,7 @@ export class LedgerService {
           hash: c.item.head.hash,
           lastDailyDate: c.item.head.daily,
           plan: outcome.plan,
+          limits: c.limits,
         };
         return { status: c.status, body: c.body, replayed: false };
       });
@@ -210,7 +215,7 @@ export class LedgerService {
    */
   private async writeUnlocked<T>(
     accountId: string,
-    head: AccountHead,
+    head: KnownHead,
     operation: { operationId: string; request: unknown } | null,
     requestHash: string,
     fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
@@ -226,7 +231,7 @@ export class LedgerService {
     let c: Composed<T>;
     try {
       fold = await this.folds.checkOut(this.db, accountId, head);
-      c = await this.compose(accountId, head, fold, noTransaction, this.db, fn);
+      c = await this.compose(accountId, head, fold, noTransaction, this.db, fn, head.limits);
     } catch {
       this.folds.discard(accountId);
       return null;
@@ -240,6 +245,7 @@ export class LedgerService {
       outcome = await this.group.submit({
         ...c.item,
         expect: { seq: head.seq, hash: head.hash, plan: head.plan, daily: head.lastDailyDate },
+        ...(c.limits ? { limits: { daily: c.limits.daily, monthly: c.limits.monthly } } : {}),
         op: operation?.operationId ?? null,
         requestHash,
       });
@@ -255,6 +261,7 @@ export class LedgerService {
         hash: c.item.head.hash,
         lastDailyDate: c.item.head.daily,
         plan: outcome.plan,
+        limits: c.limits ?? head.limits,
       });
       try {
         // After the commit: the snapshot is of committed entries, bound to their hash.
@@ -312,7 +319,9 @@ export class LedgerService {
     tx: Sql,
     read: Sql,
     fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
+    knownLimits?: Limits,
   ): Promise<Composed<T>> {
+    let limits: Limits | undefined;
     const writer = new ChainWriter(accountId, {
       head: { seq: head.seq, hash: head.hash },
       fold,
@@ -331,6 +340,7 @@ export class LedgerService {
       plan: head.plan,
       tx,
       read,
+      spendingLimits: async () => (limits ??= knownLimits ?? (await readLimits(read, accountId))),
       fold,
       state: () => writer.view(now),
       append: (draft) => {
@@ -378,6 +388,7 @@ export class LedgerService {
       status,
       body,
       now,
+      limits,
       item: {
         account: accountId,
         op: null,

@@ -152,9 +152,9 @@ function refusal(
  * limit. Call inside the ledger write, before appending the taking entry.
  */
 export async function enforceSpendingLimits(ctx: WriteContext, amount: number): Promise<void> {
-  // Through `ctx.read`: the usage comes from entries the head vouches for, and a limit set
-  // meanwhile applies to this take or the next (docs/architecture.md §2).
-  const limits = await readLimits(ctx.read, ctx.accountId);
+  // The usage comes from entries the head vouches for; the limits a write used are checked
+  // again under the row lock when it is stored (docs/architecture.md §2).
+  const limits = await ctx.spendingLimits();
   if (limits.daily === null && limits.monthly === null) return;
   const usage = await usageAt(ctx.read, ctx);
   const view = limitsView(limits, usage, ctx.now);
@@ -169,7 +169,7 @@ export async function enforceSpendingLimits(ctx: WriteContext, amount: number): 
  * the day it is taken, so offline spending can never pass them); refused when nothing is left.
  */
 export async function capToSpendingLimits(ctx: WriteContext, amount: number): Promise<number> {
-  const limits = await readLimits(ctx.read, ctx.accountId);
+  const limits = await ctx.spendingLimits();
   if (limits.daily === null && limits.monthly === null) return amount;
   const usage = await usageAt(ctx.read, ctx);
   const room = headroom(limits, usage);

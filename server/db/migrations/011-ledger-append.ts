@@ -3,9 +3,9 @@
  * the writes Node has already hashed and folded, for one or many accounts, in the statement's
  * own transaction. For each item, in account-id order (so concurrent batches never deadlock),
  * it locks the account row, answers a known operation id with its first result, refuses an item
- * whose expected head (seq, hash, plan, last daily date) is no longer the account's, and
- * otherwise inserts the entries, moves the head, sets and clears timers and records the
- * operation. Each item runs in its own subtransaction: one item's error is reported for it
+ * whose expected head (seq, hash, plan, last daily date) or spending limits are no longer the
+ * account's, and otherwise inserts the entries, moves the head, sets and clears timers and
+ * records the operation. Each item runs in its own subtransaction: one item's error is reported for it
  * alone and never undoes another's write. Returns one outcome per item.
  */
 export const ledgerAppendMigration = {
@@ -48,7 +48,11 @@ export const ledgerAppendMigration = {
                acc.head_seq <> (item->'expect'->>'seq')::int
             or acc.head_hash <> item->'expect'->>'hash'
             or acc.plan <> item->'expect'->>'plan'
-            or acc.last_daily_date is distinct from item->'expect'->>'daily') then
+            or acc.last_daily_date is distinct from item->'expect'->>'daily'
+            or (item ? 'limits' and coalesce(
+                 (select jsonb_build_object('daily', l.daily, 'monthly', l.monthly)
+                    from spending_limits l where l.account_id = account),
+                 '{"daily": null, "monthly": null}'::jsonb) is distinct from item->'limits')) then
             outcomes := outcomes || jsonb_build_array(jsonb_build_object('i', item->'i', 'outcome', 'stale'));
             continue;
           end if;
