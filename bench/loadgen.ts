@@ -36,6 +36,7 @@ const post = async (base: string, token: string, path: string, body: unknown) =>
 const purpose = { kind: 'job', jobId: 'bench', tool: 'generate' };
 const until = performance.now() + input.seconds * 1000;
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 let pairs = 0;
 const clients = input.clients ?? input.tokens.length;
 await Promise.all(
@@ -61,4 +62,7 @@ const seconds = (performance.now() - start) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-console.log(JSON.stringify({ pairs, seconds, p50: pct(0.5), p99: pct(0.99) }));
+const cpu = process.cpuUsage(cpuStart);
+// The generator's own CPU per second: near 1 means the clients, not the server, set the pace.
+const cpuShare = (cpu.user + cpu.system) / 1e6 / seconds;
+console.log(JSON.stringify({ pairs, seconds, p50: pct(0.5), p99: pct(0.99), cpuShare }));

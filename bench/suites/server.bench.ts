@@ -92,7 +92,7 @@ export async function runLoadgen(
   tokens: string[],
   prefix: string,
   clients?: number,
-): Promise<{ pairsPerSecond: number; p50: number; p99: number }> {
+): Promise<{ pairsPerSecond: number; p50: number; p99: number; cpuShare: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'loadgen.ts')], {
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -101,8 +101,19 @@ export async function runLoadgen(
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
-      const r = JSON.parse(out) as { pairs: number; seconds: number; p50: number; p99: number };
-      resolve({ pairsPerSecond: r.pairs / r.seconds, p50: r.p50, p99: r.p99 });
+      const r = JSON.parse(out) as {
+        pairs: number;
+        seconds: number;
+        p50: number;
+        p99: number;
+        cpuShare: number;
+      };
+      resolve({
+        pairsPerSecond: r.pairs / r.seconds,
+        p50: r.p50,
+        p99: r.p99,
+        cpuShare: r.cpuShare,
+      });
     });
     child.stdin.end(JSON.stringify({ base: bases, tokens, seconds: SECONDS, prefix, clients }));
   });
@@ -146,6 +157,7 @@ async function holdsBench(backend: 'postgres' | 'pglite') {
         'direct pairs/s (no HTTP)': Math.round(direct),
         'request p50 ms': Math.round(http.p50 * 10) / 10,
         'request p99 ms': Math.round(http.p99 * 10) / 10,
+        'load generator CPU (cores)': Math.round(http.cpuShare * 100) / 100,
       },
     };
   } finally {
