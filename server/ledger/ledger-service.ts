@@ -7,7 +7,7 @@ import type { WalletFold } from '../../shared/wallet/fold';
 import { planCapture, planExpiries, planHoldExpiries } from '../../shared/wallet/plan';
 import type { WalletState } from '../../shared/wallet/types';
 import { type Clock, DAY, MINUTE, endOfUtcDay, plusMs } from '../clock';
-import type { Database, Sql } from '../db/database';
+import { type Database, type Sql, isConnectionLoss } from '../db/database';
 import { isServerOperationId } from '../../shared/api/common';
 import { type Logger, createLogger } from '../../shared/log/logger';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors';
@@ -250,10 +250,12 @@ export class LedgerService {
         requestHash,
       });
     } catch (error) {
-      // The statement failed as a whole: nothing in it was committed.
       this.folds.discard(accountId);
       this.heads.delete(accountId);
-      throw error;
+      // A lost connection is the caller's 503: whether or not the batch committed, a retry with
+      // the same operation id applies once. Anything else is decided again under the lock.
+      if (isConnectionLoss(error)) throw error;
+      return null;
     }
     if (outcome.outcome === 'ok') {
       this.heads.set(accountId, {
