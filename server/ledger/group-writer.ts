@@ -119,7 +119,8 @@ export class GroupWriter {
         this.sql,
         batch.map((w) => w.item),
       );
-      batch.forEach((w, i) => w.resolve(outcomes[i]!));
+      // appendItems answers every item in order (it throws otherwise).
+      outcomes.forEach((outcome, i) => batch[i]?.resolve(outcome));
     } catch (error) {
       for (const w of batch) w.reject(error);
     }
