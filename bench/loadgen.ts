@@ -1,42 +1,56 @@
 /**
  * A load generator in its own process (clients are not the server): runs hold+capture pairs
- * over HTTP from N concurrent clients for S seconds and prints the pair count as JSON.
- * Input on stdin: {"base": url, "tokens": [..], "seconds": n, "prefix": "..."}.
+ * over HTTP from N concurrent clients for S seconds and prints the pair count and the
+ * requests' latency percentiles as JSON. Input on stdin: {"base": url or [urls], "tokens": [..],
+ * "seconds": n, "prefix": "...", "clients"?: n}. Client c's pair i is made by account
+ * (c + i × clients) mod accounts (clients defaults to one per token); with several bases, account k
+ * always goes to base k mod n, as a load balancer with sticky sessions would send it.
  */
 import { z } from 'zod';
 
 const Input = z.object({
-  base: z.string().url(),
+  base: z.union([z.string().url(), z.array(z.string().url()).min(1)]),
   tokens: z.array(z.string()).min(1),
   seconds: z.number().positive(),
   prefix: z.string(),
+  clients: z.number().int().positive().optional(),
 });
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
 const input = Input.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
 
-const post = async (token: string, path: string, body: unknown) => {
-  const res = await fetch(`${input.base}${path}`, {
+const bases = typeof input.base === 'string' ? [input.base] : input.base;
+const latencies: number[] = [];
+const post = async (base: string, token: string, path: string, body: unknown) => {
+  const t = performance.now();
+  const res = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { holdId: string };
+  const json = (await res.json()) as { holdId: string };
+  latencies.push(performance.now() - t);
+  return json;
 };
 const purpose = { kind: 'job', jobId: 'bench', tool: 'generate' };
 const until = performance.now() + input.seconds * 1000;
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 let pairs = 0;
+const clients = input.clients ?? input.tokens.length;
 await Promise.all(
-  input.tokens.map(async (token, c) => {
+  Array.from({ length: clients }, async (_, c) => {
     for (let i = 0; performance.now() < until; i++) {
-      const h = await post(token, '/v1/ledger/holds', {
+      const k = (c + i * clients) % input.tokens.length;
+      const token = input.tokens[k]!;
+      const base = bases[k % bases.length]!;
+      const h = await post(base, token, '/v1/ledger/holds', {
         operationId: `${input.prefix}-${c}-${i}-h`,
         amount: 6,
         purpose,
       });
-      await post(token, `/v1/ledger/holds/${h.holdId}/capture`, {
+      await post(base, token, `/v1/ledger/holds/${h.holdId}/capture`, {
         operationId: `${input.prefix}-${c}-${i}-c`,
         amount: 6,
       });
@@ -44,4 +58,11 @@ await Promise.all(
     }
   }),
 );
-console.log(JSON.stringify({ pairs, seconds: (performance.now() - start) / 1000 }));
+const seconds = (performance.now() - start) / 1000;
+latencies.sort((a, b) => a - b);
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+const cpu = process.cpuUsage(cpuStart);
+// The generator's own CPU per second: near 1 means the clients, not the server, set the pace.
+const cpuShare = (cpu.user + cpu.system) / 1e6 / seconds;
+console.log(JSON.stringify({ pairs, seconds, p50: pct(0.5), p99: pct(0.99), cpuShare }));

@@ -34,6 +34,12 @@ describe('PostgreSQL backends killed mid-write, repeatedly', () => {
     url.searchParams.set('application_name', appName);
     db = await openPostgres(url.toString(), { schema, max: 4 });
     await migrate(db);
+    // Each stored entry takes 20 ms: a write is one short statement (docs/architecture.md §2),
+    // and the killer must meet writes in flight to kill them mid-way.
+    await db.exec(`
+      create function slow_entry() returns trigger language plpgsql as $$
+        begin perform pg_sleep(0.02); return new; end $$;
+      create trigger slow_entry before insert on entries for each row execute function slow_entry()`);
   });
   afterAll(async () => {
     await db.close();

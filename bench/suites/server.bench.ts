@@ -16,6 +16,7 @@ import { createServices, type Services } from '../../server/services';
 import { postgresUrl } from '../../server/testing/harness';
 import { testServerKey } from '../../shared/testing/ledger-fixture';
 import { buildRealisticChain } from '../fixtures/chain';
+import { setupTpcb, tpcbDescription, tpcbTransaction } from '../tpcb';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLIENTS = 32;
@@ -85,12 +86,48 @@ async function loop(pair: (client: number, i: number) => Promise<void>): Promise
   return done / ((performance.now() - start) / 1000);
 }
 
+/** Runs the load generator (bench/loadgen.ts) in its own process, as real clients are. */
+export async function runLoadgen(
+  bases: string | string[],
+  tokens: string[],
+  prefix: string,
+  clients?: number,
+): Promise<{ pairsPerSecond: number; p50: number; p99: number; cpuShare: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'loadgen.ts')], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
+      const r = JSON.parse(out) as {
+        pairs: number;
+        seconds: number;
+        p50: number;
+        p99: number;
+        cpuShare: number;
+      };
+      resolve({
+        pairsPerSecond: r.pairs / r.seconds,
+        p50: r.p50,
+        p99: r.p99,
+        cpuShare: r.cpuShare,
+      });
+    });
+    child.stdin.end(JSON.stringify({ base: bases, tokens, seconds: SECONDS, prefix, clients }));
+  });
+}
+
 async function holdsBench(backend: 'postgres' | 'pglite') {
   const { services, base, drop } = await setup(backend);
   try {
     const users = await accounts(services, CLIENTS);
     const purpose = { kind: 'job' as const, jobId: 'bench', tool: 'generate' };
-    // Baseline: the same ledger transactions, called directly (SQL through the driver, no HTTP).
+    // Baseline: a TPC-B-like workload through the same driver and pool, same clients, same run.
+    await setupTpcb(services.db);
+    const tpcb = await loop(() => tpcbTransaction(services.db));
+    // For comparison: the same ledger transactions, called directly (no HTTP).
     const direct = await loop(async (c, i) => {
       const u = users[c]!;
       const h = await services.ledger.hold(u.accountId, {
@@ -104,33 +141,24 @@ async function holdsBench(backend: 'postgres' | 'pglite') {
         amount: 6,
       });
     });
-    // The HTTP clients run in their own process, as real clients do.
-    const http = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'loadgen.ts')], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('exit', (code) => {
-        if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
-        const r = JSON.parse(out) as { pairs: number; seconds: number };
-        resolve(r.pairs / r.seconds);
-      });
-      child.stdin.end(
-        JSON.stringify({
-          base,
-          tokens: users.map((u) => u.token),
-          seconds: SECONDS,
-          prefix: 'bench-http',
-        }),
-      );
-    });
+    const http = await runLoadgen(
+      base,
+      users.map((u) => u.token),
+      'bench-http',
+    );
     return {
-      value: http,
+      value: http.pairsPerSecond,
       unit: 'pairs/s',
-      baseline: direct,
+      baseline: tpcb,
       better: 'higher' as const,
-      note: `hold+capture pairs over HTTP from ${CLIENTS} concurrent clients in a separate process, ${SECONDS} s; baseline: the same ledger transactions called directly through the driver; target ratio ≥ 0.5`,
+      note: `hold+capture pairs over HTTP from ${CLIENTS} concurrent clients in a separate process, ${SECONDS} s; baseline: ${tpcbDescription} transactions/s through the same driver and pool, ${CLIENTS} clients, same run; target ratio ≥ 0.5, p99 < 50 ms`,
+      extra: {
+        'TPC-B-like tps': Math.round(tpcb),
+        'direct pairs/s (no HTTP)': Math.round(direct),
+        'request p50 ms': Math.round(http.p50 * 10) / 10,
+        'request p99 ms': Math.round(http.p99 * 10) / 10,
+        'load generator CPU (cores)': Math.round(http.cpuShare * 100) / 100,
+      },
     };
   } finally {
     await drop();

@@ -6,6 +6,7 @@ import { cutoutPreviewsMigration } from './migrations/006-cutout-previews';
 import { ledgerSnapshotsMigration } from './migrations/007-ledger-snapshots';
 import { spendingLimitsMigration } from './migrations/008-spending-limits';
 import { promoCodesMigration } from './migrations/009-promo-codes';
+import { ledgerAppendMigration } from './migrations/011-ledger-append';
 import { receiptsAutoTopupMigration } from './migrations/013-receipts-auto-topup';
 
 /**
@@ -137,6 +138,7 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   ledgerSnapshotsMigration,
   spendingLimitsMigration,
   promoCodesMigration,
+  ledgerAppendMigration,
   receiptsAutoTopupMigration,
 ];
 

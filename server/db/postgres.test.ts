@@ -41,10 +41,12 @@ describe('PostgreSQL: a backend terminated mid-transaction', () => {
     await admin.end();
   });
 
-  /** The same database, except that the next `terminateNext` transactions lose their backend. */
-  const faulty = (): Database => ({
-    ...real,
-    transaction: (fn) =>
+  /**
+   * The same database, except that the next `terminateNext` writes lose their backend: a
+   * transaction, or the single `ledger_append` statement of a write from a known head.
+   */
+  const faulty = (): Database => {
+    const transaction: Database['transaction'] = (fn) =>
       real.transaction(async (tx) => {
         if (terminateNext > 0) {
           terminateNext--;
@@ -53,8 +55,16 @@ describe('PostgreSQL: a backend terminated mid-transaction', () => {
           await new Promise((resolve) => setTimeout(resolve, 100)); // the FATAL arrives
         }
         return fn(tx);
-      }),
-  });
+      });
+    return {
+      ...real,
+      transaction,
+      query: (text, params) =>
+        terminateNext > 0 && text.includes('ledger_append')
+          ? transaction((tx) => tx.query(text, params))
+          : real.query(text, params),
+    };
+  };
 
   it('answers 503 retryable, keeps the process up, and serves the next requests', async () => {
     const db = faulty();

@@ -1,4 +1,4 @@
-import type { EntryBody, LedgerEntry } from '../../shared/ledger/entry';
+import type { EntryBody } from '../../shared/ledger/entry';
 import { GENESIS_HASH } from '../../shared/ledger/primitives';
 import type { WalletFold } from '../../shared/wallet/fold';
 import type { Sql } from '../db/database';
@@ -24,25 +24,48 @@ export interface AccountHead {
 
 /** Row-level access to the ledger tables. Every function runs inside the caller's transaction. */
 export const ledgerStore = {
-  /** Locks the account row until the transaction ends (docs/architecture.md §2: writes serialise per account). */
-  async lockAccount(tx: Sql, accountId: string): Promise<AccountHead | null> {
+  /**
+   * Locks the account row until the transaction ends (docs/architecture.md §2: writes serialise
+   * per account) and, in the same statement, reads the head and any earlier use of `operationId`.
+   */
+  async lockAccount(
+    tx: Sql,
+    accountId: string,
+    operationId: string | null,
+  ): Promise<{
+    head: AccountHead;
+    previous: { request_hash: string; status: number; result: string } | null;
+  } | null> {
     const { rows } = await tx.query<{
       head_seq: number;
       head_hash: string;
       last_daily_date: string | null;
       plan: string;
-    }>('select head_seq, head_hash, last_daily_date, plan from accounts where id = $1 for update', [
-      accountId,
-    ]);
+      request_hash: string | null;
+      status: number | null;
+      result: string | null;
+    }>(
+      `select a.head_seq, a.head_hash, a.last_daily_date, a.plan, o.request_hash, o.status, o.result
+         from accounts a
+         left join operations o on o.account_id = a.id and o.operation_id = $2
+        where a.id = $1
+          for update of a`,
+      [accountId, operationId],
+    );
     const row = rows[0];
-    return row
-      ? {
-          seq: row.head_seq,
-          hash: row.head_hash,
-          lastDailyDate: row.last_daily_date,
-          plan: row.plan,
-        }
-      : null;
+    if (!row) return null;
+    return {
+      head: {
+        seq: row.head_seq,
+        hash: row.head_hash,
+        lastDailyDate: row.last_daily_date,
+        plan: row.plan,
+      },
+      previous:
+        row.request_hash !== null && row.status !== null && row.result !== null
+          ? { request_hash: row.request_hash, status: row.status, result: row.result }
+          : null,
+    };
   },
 
   /**
@@ -94,74 +117,6 @@ export const ledgerStore = {
       if (after < head.seq) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (prev !== head.hash) throw broken(head.seq, 'the chain does not end at the head hash');
-  },
-
-  async insertEntries(
-    tx: Sql,
-    accountId: string,
-    entries: ReadonlyArray<{ entry: LedgerEntry; balancesAfter: Record<string, number> }>,
-  ): Promise<void> {
-    for (const { entry, balancesAfter } of entries) {
-      await tx.query(
-        'insert into entries (account_id, seq, hash, body, type, at, operation_id, balances_after) values ($1, $2, $3, $4, $5, $6, $7, $8)',
-        [
-          accountId,
-          entry.seq,
-          entry.hash,
-          entry.body,
-          entry.data.type,
-          entry.data.at,
-          entry.data.operationId,
-          JSON.stringify(balancesAfter),
-        ],
-      );
-    }
-  },
-
-  async moveHead(
-    tx: Sql,
-    accountId: string,
-    seq: number,
-    hash: string,
-    lastDailyDate: string | null,
-  ): Promise<void> {
-    await tx.query(
-      'update accounts set head_seq = $2, head_hash = $3, last_daily_date = $4 where id = $1',
-      [accountId, seq, hash, lastDailyDate],
-    );
-  },
-
-  async findOperation(tx: Sql, accountId: string, operationId: string) {
-    const { rows } = await tx.query<{ request_hash: string; status: number; result: string }>(
-      'select request_hash, status, result from operations where account_id = $1 and operation_id = $2',
-      [accountId, operationId],
-    );
-    return rows[0] ?? null;
-  },
-
-  async recordOperation(
-    tx: Sql,
-    accountId: string,
-    operationId: string,
-    requestHash: string,
-    status: number,
-    result: unknown,
-  ): Promise<void> {
-    await tx.query(
-      'insert into operations (account_id, operation_id, request_hash, status, result) values ($1, $2, $3, $4, $5)',
-      [accountId, operationId, requestHash, status, JSON.stringify(result)],
-    );
-  },
-
-  async setTimer(tx: Sql, accountId: string, refId: string, dueAt: string): Promise<void> {
-    await tx.query(
-      'insert into timers (account_id, ref_id, due_at) values ($1, $2, $3) on conflict (account_id, ref_id) do update set due_at = excluded.due_at',
-      [accountId, refId, dueAt],
-    );
-  },
-
-  async clearTimer(tx: Sql, accountId: string, refId: string): Promise<void> {
-    await tx.query('delete from timers where account_id = $1 and ref_id = $2', [accountId, refId]);
   },
 
   async dueAccounts(db: Sql, now: string, limit = 100): Promise<string[]> {

@@ -152,9 +152,11 @@ function refusal(
  * limit. Call inside the ledger write, before appending the taking entry.
  */
 export async function enforceSpendingLimits(ctx: WriteContext, amount: number): Promise<void> {
-  const limits = await readLimits(ctx.tx, ctx.accountId);
+  // The usage comes from entries the head vouches for; the limits a write used are checked
+  // again under the row lock when it is stored (docs/architecture.md §2).
+  const limits = await ctx.spendingLimits();
   if (limits.daily === null && limits.monthly === null) return;
-  const usage = await usageAt(ctx.tx, ctx);
+  const usage = await usageAt(ctx.read, ctx);
   const view = limitsView(limits, usage, ctx.now);
   if (limits.daily !== null && usage.daily + amount > limits.daily)
     throw refusal('daily', limits.daily, view.daily.used, amount, view.daily.resetsAt);
@@ -167,9 +169,9 @@ export async function enforceSpendingLimits(ctx: WriteContext, amount: number): 
  * the day it is taken, so offline spending can never pass them); refused when nothing is left.
  */
 export async function capToSpendingLimits(ctx: WriteContext, amount: number): Promise<number> {
-  const limits = await readLimits(ctx.tx, ctx.accountId);
+  const limits = await ctx.spendingLimits();
   if (limits.daily === null && limits.monthly === null) return amount;
-  const usage = await usageAt(ctx.tx, ctx);
+  const usage = await usageAt(ctx.read, ctx);
   const room = headroom(limits, usage);
   const capped = Math.min(amount, room.daily, room.monthly);
   if (capped >= 1) return capped;

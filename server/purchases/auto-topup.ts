@@ -124,7 +124,9 @@ export class AutoTopups {
     const was = before[KIND];
     const now = ctx.state().balances[KIND]?.available ?? 0;
     if (was === undefined || now >= was || !this.provider) return undefined;
-    const settings = await readSettings(ctx.tx, ctx.accountId);
+    // Read without the lock: only a crossing writes (through ctx.tx), and on the unlocked write
+    // path that makes the write run again under the lock, where this is asked again.
+    const settings = await readSettings(ctx.read, ctx.accountId);
     if (!settings?.enabled || !(was >= settings.threshold && now < settings.threshold))
       return undefined;
     const id = await this.crossed(ctx, settings, this.provider);

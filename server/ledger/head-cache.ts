@@ -1,0 +1,36 @@
+import type { AccountHead } from './ledger-store';
+import type { Limits } from './spending-limits';
+
+/** An account's head, and its spending limits when a write of this instance read them. */
+export interface KnownHead extends AccountHead {
+  limits?: Limits | undefined;
+}
+
+/**
+ * The head each account had after this instance's last write to it (docs/architecture.md §9):
+ * what a write is computed from without reading the head first. Only a guess: `ledger_append`
+ * refuses the write as stale when the account's head has moved (another instance, a plan
+ * change) or the limits it used changed, and the write then runs again under the row lock. Bounded, least recently used out.
+ */
+export class HeadCache {
+  private readonly heads = new Map<string, KnownHead>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(accountId: string): KnownHead | undefined {
+    return this.heads.get(accountId);
+  }
+
+  set(accountId: string, head: KnownHead): void {
+    this.heads.delete(accountId);
+    this.heads.set(accountId, head);
+    if (this.heads.size > this.capacity) {
+      const oldest = this.heads.keys().next();
+      if (!oldest.done) this.heads.delete(oldest.value);
+    }
+  }
+
+  delete(accountId: string): void {
+    this.heads.delete(accountId);
+  }
+}
