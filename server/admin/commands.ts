@@ -67,6 +67,7 @@ function amountOf(b: EntryBody): number | string {
     case 'purchase':
       return b.buckets.reduce((t, x) => t + x.amount, 0);
     case 'rejection':
+    case 'budget':
       return '';
     default:
       return b.amount;
