@@ -10,6 +10,10 @@ const Input = z.object({
   tokens: z.array(z.string()).min(1),
   seconds: z.number().positive(),
   prefix: z.string(),
+  /** Where holds are made ('/v1/ledger/holds', or a team's '/v1/teams/<id>/holds'). */
+  holdsPath: z.string().default('/v1/ledger/holds'),
+  /** Fields added to each hold request (a team hold's projectId). */
+  holdExtra: z.record(z.string(), z.unknown()).default({}),
 });
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -31,12 +35,13 @@ let pairs = 0;
 await Promise.all(
   input.tokens.map(async (token, c) => {
     for (let i = 0; performance.now() < until; i++) {
-      const h = await post(token, '/v1/ledger/holds', {
+      const h = await post(token, input.holdsPath, {
         operationId: `${input.prefix}-${c}-${i}-h`,
         amount: 6,
         purpose,
+        ...input.holdExtra,
       });
-      await post(token, `/v1/ledger/holds/${h.holdId}/capture`, {
+      await post(token, `${input.holdsPath}/${h.holdId}/capture`, {
         operationId: `${input.prefix}-${c}-${i}-c`,
         amount: 6,
       });
