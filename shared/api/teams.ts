@@ -122,3 +122,35 @@ export const TeamReport = z.strictObject({
   total: z.int().min(0),
 });
 export type TeamReport = z.infer<typeof TeamReport>;
+
+/**
+ * A team wallet as main hands it to the renderer (docs/architecture.md §14): folded from the
+ * team chain after main verified every batch against the server's signed checkpoints.
+ */
+export const TeamWalletRow = z.strictObject({
+  seq: z.int().min(1),
+  at: z.string(),
+  type: z.string(),
+  /** What the entry did to the balance (a capture's charge is negative). */
+  credits: z.int(),
+  /** The acting member and the project, from the entry's signed `team` field. */
+  memberId: Id.nullable(),
+  projectId: Id.nullable(),
+  label: z.string(),
+});
+export type TeamWalletRow = z.infer<typeof TeamWalletRow>;
+
+export const TeamWalletView = z.strictObject({
+  teamId: Id,
+  accountId: Id,
+  /** The verified head the figures are folded to. */
+  seq: z.int().min(0),
+  balance: z.int(),
+  available: z.int(),
+  rows: z.array(TeamWalletRow),
+  /** Credits captured this UTC month, per member. */
+  spentByMember: z.array(z.strictObject({ memberId: Id, spent: z.int().min(0) })),
+  /** False when the server could not be reached: the figures are the last verified ones. */
+  fresh: z.boolean(),
+});
+export type TeamWalletView = z.infer<typeof TeamWalletView>;
