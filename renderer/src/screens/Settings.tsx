@@ -6,6 +6,7 @@ import { messageOf } from '../util/errors';
 import { EngineSettings } from '../components/EngineSettings';
 import { AppearanceSettings } from '../components/AppearanceSettings';
 import { SpendingLimitsSettings } from '../components/SpendingLimitsSettings';
+import { TeamSettings } from '../components/team-settings';
 
 export function Settings() {
   const stores = useStores();
@@ -94,6 +95,7 @@ export function Settings() {
         </button>
       </section>
       <SpendingLimitsSettings />
+      <TeamSettings />
       <section className="panel" aria-labelledby="allowance-title">
         <h2 id="allowance-title">Offline allowance</h2>
         <p className="muted">
