@@ -133,7 +133,7 @@ export class TeamsClient {
   }
 
   private async pull(teamId: string, chain: CachedChain): Promise<CachedChain> {
-    let { entries, checkpoint } = chain;
+    let { entries } = chain;
     for (;;) {
       const last = entries.at(-1);
       const from = last ? { seq: last.seq, hash: last.hash } : GENESIS;
@@ -153,9 +153,8 @@ export class TeamsClient {
           `the team wallet failed its check: ${verdict.message}`,
         );
       entries = [...entries, ...batch.entries];
-      checkpoint = batch.checkpoint;
       if (verdict.head.seq >= batch.headSeq)
-        return { accountId: chain.accountId, entries, checkpoint };
+        return { accountId: chain.accountId, entries, checkpoint: batch.checkpoint };
     }
   }
 }

@@ -20,7 +20,7 @@ export function nextPeriodStart(iso: string): string {
   return d.toISOString();
 }
 
-export async function budgetOf(
+async function budgetOf(
   sql: Sql,
   teamId: string,
   scope: BudgetScope,
@@ -48,7 +48,7 @@ export async function writeBudget(
   );
 }
 
-export async function usageOf(
+async function usageOf(
   sql: Sql,
   teamId: string,
   period: string,

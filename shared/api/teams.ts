@@ -36,14 +36,13 @@ const Budget = z.strictObject({
   used: z.int().min(0),
 });
 
-export const TeamMember = z.strictObject({
+const TeamMember = z.strictObject({
   accountId: Id,
   email: z.string(),
   role: TeamRole,
   joinedAt: z.string(),
   budget: Budget,
 });
-export type TeamMember = z.infer<typeof TeamMember>;
 
 export const TeamProject = z.strictObject({
   projectId: Id,
@@ -77,7 +76,7 @@ export const InviteResponse = z.strictObject({
 export type InviteResponse = z.infer<typeof InviteResponse>;
 
 /** An invite token: 32 random bytes, base64url. */
-export const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not an invite token');
+const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not an invite token');
 export const AcceptInviteRequest = z.strictObject({ token: InviteToken });
 
 export const SetRoleRequest = z.strictObject({ role: TeamRole });

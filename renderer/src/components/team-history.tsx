@@ -18,7 +18,7 @@ function names(detail: TeamDetail | null) {
 }
 
 /** The CSV of the rows shown (date, activity, member, project, credits). */
-export function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | null): string {
+function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | null): string {
   const n = names(detail);
   const lines = rows.map((r) =>
     [r.at, r.label, n.member(r.memberId), n.project(r.projectId), r.credits, r.seq]
@@ -29,7 +29,7 @@ export function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | nul
 }
 
 /** Credits captured per project in the current UTC month, from the verified rows. */
-export function costPerProject(wallet: TeamWalletView, month: string) {
+function costPerProject(wallet: TeamWalletView, month: string) {
   const sums = new Map<string | null, number>();
   for (const r of wallet.rows)
     if (r.type === 'capture' && r.at.startsWith(month))
