@@ -120,6 +120,19 @@ describe.each(backends)('teams on %s', (backend) => {
     const again = await post('/v1/team-invites/accept', invited.headers, { token });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('invite-used');
+    // Removed, the member cannot come back with the same link.
+    const removed = await post(
+      `/v1/teams/${teamId}/members/${invited.accountId}/remove`,
+      owner.headers,
+      {
+        operationId: opId('rm'),
+      },
+    );
+    expect(removed.statusCode).toBe(200);
+    const back = await post('/v1/team-invites/accept', invited.headers, { token });
+    expect(back.statusCode).toBe(409);
+    expect(back.json().error.code).toBe('invite-used');
+    expect((await get(`/v1/teams/${teamId}`, invited.headers)).statusCode).toBe(404);
 
     const late = await signUp(t.app);
     const lateToken: string = (
@@ -132,8 +145,10 @@ describe.each(backends)('teams on %s', (backend) => {
     t.clock.set('2026-11-10T09:00:00.000Z');
     const bogus = await post('/v1/team-invites/accept', late.headers, { token: 'x'.repeat(43) });
     expect(bogus.statusCode).toBe(404);
-    const list = (await get('/v1/teams', invited.headers)).json();
-    expect(list.teams).toEqual([expect.objectContaining({ teamId, role: 'admin' })]);
+    expect((await get('/v1/teams', invited.headers)).json().teams).toEqual([]);
+    expect((await get('/v1/teams', owner.headers)).json().teams).toEqual([
+      expect.objectContaining({ teamId, role: 'owner' }),
+    ]);
   });
 
   it('a member holds and captures on the team wallet; the chain names member and project, verifies, and folds', async () => {
