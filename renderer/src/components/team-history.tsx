@@ -169,6 +169,10 @@ export function TeamWallet() {
           </span>
         </div>
       </section>
+      <p className="hint">
+        Runs started in this app's Studio are still charged to your personal wallet; spending on the
+        team wallet comes through the team's API for now.
+      </p>
       <section className="panel" aria-labelledby="member-spend-title">
         <h2 id="member-spend-title">Spending per member this month</h2>
         <table className="team-table" data-testid="team-member-spending">
