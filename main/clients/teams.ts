@@ -113,20 +113,23 @@ export class TeamsClient {
   /** The team wallet, verified: pulled from the server after the stored head, else as stored. */
   async wallet(teamId: string, accountId: string): Promise<TeamWalletView> {
     const file = this.file(teamId);
-    const stored = await file.read().catch(async () => {
-      await file.moveAside(); // an unreadable copy is kept aside and pulled again
-      return null;
-    });
-    let chain: CachedChain =
-      stored && stored.accountId === accountId
-        ? await this.verified(stored).catch(() => ({ accountId, entries: [], checkpoint: null }))
-        : { accountId, entries: [], checkpoint: null };
+    let chain: CachedChain = { accountId, entries: [], checkpoint: null };
+    // A stored copy that cannot be read or fails its check is never shown: it is replaced by a
+    // fresh pull online, and refused offline.
+    let broken: unknown = null;
+    try {
+      const stored = await file.read();
+      if (stored && stored.accountId === accountId) chain = await this.verified(stored);
+    } catch (error) {
+      broken = error;
+    }
     let fresh = true;
     try {
       chain = await this.pull(teamId, chain);
       await file.write(chain);
     } catch (error) {
       if (!isOfflineError(error)) throw error;
+      if (broken) throw broken;
       fresh = false;
     }
     return view(teamId, chain, fresh);
