@@ -18,7 +18,7 @@ function names(detail: TeamDetail | null) {
 }
 
 /** The CSV of the rows shown (date, activity, member, project, credits). */
-function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | null): string {
+export function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | null): string {
   const n = names(detail);
   const lines = rows.map((r) =>
     [r.at, r.label, n.member(r.memberId), n.project(r.projectId), r.credits, r.seq]
@@ -29,7 +29,7 @@ function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | null): str
 }
 
 /** Credits captured per project in the current UTC month, from the verified rows. */
-function costPerProject(wallet: TeamWalletView, month: string) {
+export function costPerProject(wallet: TeamWalletView, month: string) {
   const sums = new Map<string | null, number>();
   for (const r of wallet.rows)
     if (r.type === 'capture' && r.at.startsWith(month))
