@@ -170,6 +170,8 @@ describe('teams with two members in two browser contexts', () => {
       .getByText('24 credits')
       .waitFor();
     await spending.getByText('24 of 50').waitFor();
+    await docsShot(member, 'team-wallet');
+    expect(await axeSerious(member)).toEqual([]);
   });
 
   it('removal ends the member’s access: the team leaves their wallet switcher', async () => {

@@ -169,7 +169,7 @@ export function TeamWallet() {
           </span>
         </div>
       </section>
-      <p className="hint">
+      <p className="hint team-wallet-note">
         Runs started in this app's Studio are still charged to your personal wallet; spending on the
         team wallet comes through the team's API for now.
       </p>
