@@ -2,7 +2,7 @@
  * A load generator in its own process (clients are not the server): runs hold+capture pairs
  * over HTTP from N concurrent clients for S seconds and prints the pair count and the
  * requests' latency percentiles as JSON. Input on stdin: {"base": url or [urls], "tokens": [..],
- * "seconds": n, "prefix": "...", "clients"?: n}. Client c's pair i is made by account
+ * "seconds": n, "prefix": "...", "clients"?: n, "holdsPath"?: path, "holdExtra"?: {…}}. Client c's pair i is made by account
  * (c + i × clients) mod accounts (clients defaults to one per token); with several bases, account k
  * always goes to base k mod n, as a load balancer with sticky sessions would send it.
  */
@@ -14,6 +14,10 @@ const Input = z.object({
   seconds: z.number().positive(),
   prefix: z.string(),
   clients: z.number().int().positive().optional(),
+  /** Where holds are made ('/v1/ledger/holds', or a team's '/v1/teams/<id>/holds'). */
+  holdsPath: z.string().default('/v1/ledger/holds'),
+  /** Fields added to each hold request (a team hold's projectId). */
+  holdExtra: z.record(z.string(), z.unknown()).default({}),
 });
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -45,12 +49,13 @@ await Promise.all(
       const k = (c + i * clients) % input.tokens.length;
       const token = input.tokens[k]!;
       const base = bases[k % bases.length]!;
-      const h = await post(base, token, '/v1/ledger/holds', {
+      const h = await post(base, token, input.holdsPath, {
         operationId: `${input.prefix}-${c}-${i}-h`,
         amount: 6,
         purpose,
+        ...input.holdExtra,
       });
-      await post(base, token, `/v1/ledger/holds/${h.holdId}/capture`, {
+      await post(base, token, `${input.holdsPath}/${h.holdId}/capture`, {
         operationId: `${input.prefix}-${c}-${i}-c`,
         amount: 6,
       });

@@ -11,6 +11,8 @@ import { RefundService } from './ledger/refund-service';
 import { PromoService } from './ledger/promo-service';
 import { SpendingLimitsService } from './ledger/spending-limits-service';
 import { SyncService } from './ledger/sync-service';
+import { TeamService } from './teams/team-service';
+import { TeamWallet } from './teams/team-wallet';
 
 export interface Services {
   db: Database;
@@ -25,6 +27,9 @@ export interface Services {
   mutations: MutationService;
   spendingLimits: SpendingLimitsService;
   promos: PromoService;
+  /** Teams and their wallets (docs/architecture.md §14). */
+  teams: TeamService;
+  teamWallet: TeamWallet;
   /** The server's one logger (docs/architecture.md §11); parts take children by component. */
   log: Logger;
 }
@@ -61,6 +66,8 @@ export function createServices(opts: {
     mutations: new MutationService(db, ledger, catalog.checkVoucherPurpose, refundWindowHours),
     spendingLimits: new SpendingLimitsService(ledger),
     promos: new PromoService(db, ledger),
+    teams: new TeamService(db, ledger, clock),
+    teamWallet: new TeamWallet(db, ledger),
     log,
   };
 }

@@ -13,6 +13,7 @@ import { createServices, type Services } from './services';
 import { createJobs, jobsConfigFromEnv, registerJobRoutes } from './jobs';
 import { EngineOperator } from './jobs/engine-operator';
 import { registerOperatorRoutes } from './jobs/operator-routes';
+import { registerTeamPurchaseRoutes } from './teams/purchase-routes';
 import {
   createPurchases,
   dailyCreditsByPlan,
@@ -78,6 +79,7 @@ export async function startServer(
     ...opts.app,
     extend: (instance, route, accountOf) => {
       registerPurchaseRoutes(instance, route, accountOf, purchases);
+      registerTeamPurchaseRoutes(route, services.db, accountOf, purchases);
       registerJobRoutes(instance, route, accountOf, jobs);
       if (opts.operatorSecret) {
         const operator = new EngineOperator(

@@ -14,6 +14,8 @@ import { HttpClient } from '../clients/http';
 import { JobsClient } from '../clients/jobs';
 import { EngineService } from '../engine/engine-service';
 import { PurchasesClient } from '../clients/purchases';
+import { teamCalls } from '../clients/team-calls';
+import { TeamsClient } from '../clients/teams';
 import type { SecretStore } from '../secrets/secret-store';
 import { Session } from '../session/session';
 import { Connectivity } from '../sync/connectivity';
@@ -240,7 +242,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     await refreshHead();
   };
 
+  const teams = new TeamsClient(http, keys, opts.dataDir);
   const impl: CallImpl = {
+    ...teamCalls(teams, () => signedIn.info().accountId),
     getSession: async () => signedIn.info(),
     signUp: async ({ email, password }) => {
       await forgetAccount();

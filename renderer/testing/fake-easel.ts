@@ -548,6 +548,19 @@ export function createFakeEasel(
       autoTopup = { ...autoTopup, settings };
       return autoTopup;
     },
+    // Teams (docs/architecture.md §14): the fake belongs to none and makes none.
+    async listTeams() {
+      return { teams: [] };
+    },
+    getTeam: noTeams,
+    createTeam: noTeams,
+    inviteTeamMember: noTeams,
+    acceptTeamInvite: noTeams,
+    setTeamRole: noTeams,
+    removeTeamMember: noTeams,
+    setTeamBudget: noTeams,
+    createTeamProject: noTeams,
+    getTeamWallet: noTeams,
   };
 
   /** Only the offline preview, as a server without an image engine answers. */
@@ -621,4 +634,8 @@ export function createFakeEasel(
   }
 
   return fake;
+}
+
+async function noTeams(): Promise<never> {
+  throw new EaselError('not-found', 'team not found');
 }

@@ -97,6 +97,7 @@ function amountOf(b: EntryBody): number | string {
       return b.buckets.reduce((t, x) => t + x.amount, 0);
     case 'rejection':
     case 'adjust-expiry':
+    case 'budget':
       return '';
     default:
       return b.amount;

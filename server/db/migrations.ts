@@ -8,6 +8,7 @@ import { spendingLimitsMigration } from './migrations/008-spending-limits';
 import { promoCodesMigration } from './migrations/009-promo-codes';
 import { ledgerAppendMigration } from './migrations/011-ledger-append';
 import { receiptsAutoTopupMigration } from './migrations/013-receipts-auto-topup';
+import { teamsMigration } from './migrations/015-teams';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
@@ -140,6 +141,7 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   promoCodesMigration,
   ledgerAppendMigration,
   receiptsAutoTopupMigration,
+  teamsMigration,
 ];
 
 /** The advisory lock that serialises starting instances (migrations, then seeding). */

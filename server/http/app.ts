@@ -42,6 +42,7 @@ import { HttpError } from './errors';
 import { JsonText, type RouteDoc, makeRouter, openApiDocument } from './route';
 import { pullResponseJson } from '../ledger/sync-service';
 import { heartbeatRoute } from './heartbeat';
+import { registerTeamRoutes } from '../teams/routes';
 
 export interface AppOptions {
   bodyLimit?: number;
@@ -497,6 +498,7 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     },
   );
 
+  registerTeamRoutes(route, services, accountOf);
   options.extend?.(app, route, accountOf);
   return app;
 }

@@ -4,6 +4,19 @@ import { PromoCode, RedeemPromoResponse } from '../api/promo';
 import { PurchaseListResponse } from '../api/purchase-list';
 import { AutoTopupResponse, SetAutoTopupRequest } from '../api/auto-topup';
 import {
+  AcceptInviteRequest,
+  CreateTeamRequest,
+  InviteRequest,
+  InviteResponse,
+  SetBudgetRequest,
+  TeamDetail,
+  TeamListResponse,
+  TeamRole,
+  TeamSummary,
+  TeamWalletView,
+} from '../api/teams';
+import { Id } from '../ledger/primitives';
+import {
   AllowanceState,
   ChainHeadParam,
   Credentials,
@@ -146,6 +159,30 @@ export const ipcCalls = {
   rotateDeviceKey: { params: Empty, result: DeviceHealth },
   /** What the server can run now: tools, priced models (available or why not), upload limits. */
   getTools: { params: Empty, result: ToolsResponse },
+  /** Teams (docs/architecture.md §14): the caller's teams, one team's settings, its wallet. */
+  listTeams: { params: Empty, result: TeamListResponse },
+  getTeam: { params: z.strictObject({ teamId: Id }), result: TeamDetail },
+  createTeam: { params: CreateTeamRequest, result: TeamSummary },
+  inviteTeamMember: { params: InviteRequest.extend({ teamId: Id }), result: InviteResponse },
+  acceptTeamInvite: { params: AcceptInviteRequest, result: TeamSummary },
+  setTeamRole: {
+    params: z.strictObject({ teamId: Id, memberId: Id, role: TeamRole }),
+    result: TeamDetail,
+  },
+  removeTeamMember: {
+    params: z.strictObject({ teamId: Id, memberId: Id }),
+    result: TeamDetail.nullable(),
+  },
+  setTeamBudget: {
+    params: SetBudgetRequest.omit({ operationId: true }).extend({ teamId: Id }),
+    result: TeamDetail,
+  },
+  createTeamProject: {
+    params: z.strictObject({ teamId: Id, name: z.string().trim().min(1).max(80) }),
+    result: TeamDetail,
+  },
+  /** The team wallet folded from its chain, which main verified (or its verified copy, offline). */
+  getTeamWallet: { params: z.strictObject({ teamId: Id }), result: TeamWalletView },
   /** Settings → Image engine: the embedded server's engine, or what a remote server offers. */
   getEngine: { params: Empty, result: EngineView },
   /** What an engine answers with these settings, without using them. */

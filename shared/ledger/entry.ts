@@ -58,6 +58,14 @@ export const Purpose = z.discriminatedUnion('kind', [
 ]);
 export type Purpose = z.infer<typeof Purpose>;
 
+/**
+ * On a team wallet's entries: the member who acted and the project the credits went to
+ * (docs/architecture.md §14). Optional, so every entry written before teams stays valid.
+ */
+export const TeamTag = z.strictObject({ memberId: Id, projectId: Id.nullable() });
+export type TeamTag = z.infer<typeof TeamTag>;
+const team = TeamTag.optional();
+
 const base = {
   v: z.literal(1),
   accountId: Id,
@@ -98,6 +106,7 @@ const SpendBody = z.strictObject({
   amount: Amount,
   splits: Splits,
   purpose: Purpose,
+  team,
 });
 
 const HoldBody = z.strictObject({
@@ -109,6 +118,7 @@ const HoldBody = z.strictObject({
   splits: Splits,
   expiresAt: Timestamp,
   purpose: Purpose,
+  team,
 });
 
 const CaptureBody = z.strictObject({
@@ -118,6 +128,7 @@ const CaptureBody = z.strictObject({
   /** May be less than held (e.g. fewer images than asked); the rest returns. */
   amount: NonNegativeAmount,
   splits: z.array(Split).max(10_000),
+  team,
 });
 
 const ReleaseReason = z.enum(['released', 'cancelled', 'failed', 'discarded', 'expired']);
@@ -127,6 +138,7 @@ const ReleaseBody = z.strictObject({
   holdId: Id,
   amount: Amount,
   reason: ReleaseReason,
+  team,
 });
 
 const RefundBody = z.strictObject({
@@ -178,6 +190,7 @@ const ReserveBody = z.strictObject({
   amount: Amount,
   splits: Splits,
   expiresAt: Timestamp,
+  team,
 });
 
 export const Voucher = z.strictObject({
@@ -206,6 +219,7 @@ const UnreserveBody = z.strictObject({
   allowanceId: Id,
   amount: NonNegativeAmount,
   reason: z.enum(['expired', 'returned']),
+  team,
 });
 
 const RejectionBody = z.strictObject({
@@ -234,6 +248,20 @@ const ExpiryAdjustmentBody = z.strictObject({
   reason: Reason,
 });
 
+/**
+ * A team budget set or cleared (docs/architecture.md §14): a monthly limit in credits for one
+ * member or one project of the team whose wallet this chain is, and the member who set it.
+ * Moves no credits.
+ */
+const BudgetBody = z.strictObject({
+  ...base,
+  type: z.literal('budget'),
+  scope: z.enum(['member', 'project']),
+  subjectId: Id,
+  monthly: Amount.nullable(),
+  setBy: Id,
+});
+
 export const EntryBody = z.discriminatedUnion('type', [
   GrantBody,
   PurchaseBody,
@@ -249,6 +277,7 @@ export const EntryBody = z.discriminatedUnion('type', [
   UnreserveBody,
   RejectionBody,
   ExpiryAdjustmentBody,
+  BudgetBody,
 ]);
 export type EntryBody = z.infer<typeof EntryBody>;
 type EntryType = EntryBody['type'];

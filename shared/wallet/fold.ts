@@ -191,6 +191,7 @@ export class WalletFold {
         break;
       }
       case 'rejection':
+      case 'budget': // a team budget moves no credits (docs/architecture.md §14)
         break;
       case 'adjust-expiry':
         this.applyExpiryAdjustment(entry, fail);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { Nav } from '../components/Nav';
+import { TeamHistory, TeamWallet } from '../components/team-history';
 import { Toasts } from '../components/Toasts';
 import { Alerts } from '../components/Alerts';
 import { TopBar } from '../components/TopBar';
@@ -14,6 +15,7 @@ import { SignIn } from '../screens/SignIn';
 import { Store } from '../screens/Store';
 import { Studio } from '../screens/Studio';
 import { Wallet } from '../screens/Wallet';
+import { useTeams } from '../stores/team-store';
 import { useJobs, useSession, useStores, useStudio } from './context';
 import { routes, type RouteId } from './routes';
 import { useTheme } from './theme';
@@ -54,13 +56,15 @@ function Shell() {
   );
   useDocumentTitle(routes.find((r) => r.id === route)?.label ?? 'Easel', running);
   const unseen = useStudio((s) => s.unseen);
+  // A team wallet chosen in the top bar: Wallet and History show it (docs/architecture.md §14).
+  const team = useTeams((s) => s.selected);
   // The Studio hears which screen is shown: runs ending elsewhere get a notice and a badge.
   useEffect(() => stores.studio.getState().setScreen(route), [stores, route]);
   const screens: Record<RouteId, React.ReactNode> = {
     studio: <Studio onTopUp={() => setRoute('store')} />,
     gallery: <Gallery onReuse={() => setRoute('studio')} />,
-    wallet: <Wallet />,
-    history: <History />,
+    wallet: team ? <TeamWallet /> : <Wallet />,
+    history: team ? <TeamHistory /> : <History />,
     store: <Store />,
     designs: <Designs onTopUp={() => setRoute('store')} onUseAsInput={() => setRoute('studio')} />,
     settings: <Settings />,

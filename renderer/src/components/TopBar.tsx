@@ -2,6 +2,7 @@ import { useLedger } from '../app/context';
 import { KIND, shownBalance } from '../app/balance';
 import { credits } from '../util/format';
 import { SyncBadge } from './SyncBadge';
+import { TeamWalletSwitcher } from './team-wallet-switcher';
 
 /** Always visible: balance, offline allowance left and sync state. */
 export function TopBar() {
@@ -36,6 +37,7 @@ export function TopBar() {
           Offline allowance: {credits(left)} left
         </div>
       )}
+      <TeamWalletSwitcher />
       <SyncBadge />
     </header>
   );

@@ -8,6 +8,7 @@ import { AppearanceSettings } from '../components/AppearanceSettings';
 import { SpendingLimitsSettings } from '../components/SpendingLimitsSettings';
 import { AutoTopupSettings } from '../components/AutoTopupSettings';
 import { AlertsSettings } from '../components/AlertsSettings';
+import { TeamSettings } from '../components/team-settings';
 
 export function Settings() {
   const stores = useStores();
@@ -98,6 +99,7 @@ export function Settings() {
       <SpendingLimitsSettings />
       <AutoTopupSettings />
       <AlertsSettings />
+      <TeamSettings />
       <section className="panel" aria-labelledby="allowance-title">
         <h2 id="allowance-title">Offline allowance</h2>
         <p className="muted">

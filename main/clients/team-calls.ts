@@ -1,0 +1,50 @@
+import type { CallImpl } from '../core/handlers';
+import type { TeamsClient } from './teams';
+
+type TeamCalls = Pick<
+  CallImpl,
+  | 'listTeams'
+  | 'getTeam'
+  | 'createTeam'
+  | 'inviteTeamMember'
+  | 'acceptTeamInvite'
+  | 'setTeamRole'
+  | 'removeTeamMember'
+  | 'setTeamBudget'
+  | 'createTeamProject'
+  | 'getTeamWallet'
+>;
+
+/** The team IPC calls (docs/architecture.md §14), each a thin step onto the team routes. */
+export function teamCalls(teams: TeamsClient, me: () => string | null): TeamCalls {
+  return {
+    listTeams: async () => teams.list(),
+    getTeam: async ({ teamId }) => teams.detail(teamId),
+    createTeam: async ({ name }) => teams.create(name),
+    inviteTeamMember: async ({ teamId, email, role }) => teams.invite(teamId, email, role),
+    acceptTeamInvite: async ({ token }) => teams.accept(token),
+    setTeamRole: async ({ teamId, memberId, role }) => teams.setRole(teamId, memberId, role),
+    removeTeamMember: async ({ teamId, memberId }) => {
+      await teams.remove(teamId, memberId);
+      // Leaving: the team is no longer readable by this account.
+      return memberId === me() ? null : teams.detail(teamId);
+    },
+    setTeamBudget: async ({ teamId, scope, subjectId, monthly }) => {
+      await teams.setBudget(teamId, scope, subjectId, monthly);
+      return teams.detail(teamId);
+    },
+    createTeamProject: async ({ teamId, name }) => {
+      await teams.createProject(teamId, name);
+      return teams.detail(teamId);
+    },
+    getTeamWallet: async ({ teamId }) => {
+      const { team } = await teams.detail(teamId).catch(async (error: unknown) => {
+        // Offline: the verified copy on disk names its own account.
+        const cached = await teams.cachedAccount(teamId);
+        if (cached) return { team: { accountId: cached } };
+        throw error;
+      });
+      return teams.wallet(teamId, team.accountId);
+    },
+  };
+}

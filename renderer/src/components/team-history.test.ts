@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { TeamDetail, TeamWalletView } from '../../../shared/api/teams';
+import { costPerProject, teamCsv } from './team-history';
+
+const detail: TeamDetail = {
+  team: { teamId: 'team_1', name: 'North', accountId: 'acct_t', role: 'owner' },
+  period: '2026-12',
+  resetsAt: '2027-01-01T00:00:00.000Z',
+  members: [
+    {
+      accountId: 'acct_a',
+      email: 'ada@example.com',
+      role: 'member',
+      joinedAt: '2026-12-01T00:00:00.000Z',
+      budget: { monthly: null, used: 0 },
+    },
+  ],
+  projects: [{ projectId: 'prj_1', name: 'Spring, "catalog"', budget: { monthly: null, used: 0 } }],
+};
+const row = (
+  seq: number,
+  at: string,
+  credits: number,
+  memberId: string | null,
+  projectId: string | null,
+) => ({
+  seq,
+  at,
+  type: credits < 0 ? 'capture' : 'grant',
+  credits,
+  memberId,
+  projectId,
+  label: credits < 0 ? 'Charged' : 'Credits added',
+});
+const wallet: TeamWalletView = {
+  teamId: 'team_1',
+  accountId: 'acct_t',
+  seq: 4,
+  balance: 70,
+  available: 70,
+  rows: [
+    row(4, '2026-12-02T10:00:00.000Z', -12, 'acct_a', null),
+    row(3, '2026-12-02T09:00:00.000Z', -10, 'acct_a', 'prj_1'),
+    row(2, '2026-11-30T09:00:00.000Z', -8, 'acct_gone', 'prj_1'),
+    row(1, '2026-11-01T09:00:00.000Z', 100, null, null),
+  ],
+  spentByMember: [],
+  fresh: true,
+};
+
+describe('team history', () => {
+  it('CSV: member e-mails and project names, quoted where needed; a former member is named so', () => {
+    const lines = teamCsv(wallet.rows, detail).split('\n');
+    expect(lines[0]).toBe('date,activity,member,project,credits,entry');
+    expect(lines[2]).toBe(
+      '2026-12-02T09:00:00.000Z,Charged,ada@example.com,"Spring, ""catalog""",-10,3',
+    );
+    expect(lines[3]).toContain(',former member,');
+    expect(lines[4]).toBe('2026-11-01T09:00:00.000Z,Credits added,,,100,1');
+  });
+
+  it('cost per project counts only captures of the month, the largest first', () => {
+    expect(costPerProject(wallet, '2026-12')).toEqual([
+      [null, 12],
+      ['prj_1', 10],
+    ]);
+    expect(costPerProject(wallet, '2026-11')).toEqual([['prj_1', 8]]);
+  });
+});

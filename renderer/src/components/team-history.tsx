@@ -1,0 +1,207 @@
+import { useMemo, useState } from 'react';
+import type { TeamDetail, TeamWalletRow, TeamWalletView } from '../../../shared/api/teams';
+import { useTeams } from '../stores/team-store';
+import { credits, creditsText, dateTime } from '../util/format';
+
+const csvCell = (v: string | number): string => {
+  const text = String(v);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+function names(detail: TeamDetail | null) {
+  const members = new Map(detail?.members.map((m) => [m.accountId, m.email]) ?? []);
+  const projects = new Map(detail?.projects.map((p) => [p.projectId, p.name]) ?? []);
+  return {
+    member: (id: string | null) => (id === null ? '' : (members.get(id) ?? 'former member')),
+    project: (id: string | null) => (id === null ? '' : (projects.get(id) ?? id)),
+  };
+}
+
+/** The CSV of the rows shown (date, activity, member, project, credits). */
+export function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | null): string {
+  const n = names(detail);
+  const lines = rows.map((r) =>
+    [r.at, r.label, n.member(r.memberId), n.project(r.projectId), r.credits, r.seq]
+      .map(csvCell)
+      .join(','),
+  );
+  return ['date,activity,member,project,credits,entry', ...lines].join('\n');
+}
+
+/** Credits captured per project in the current UTC month, from the verified rows. */
+export function costPerProject(wallet: TeamWalletView, month: string) {
+  const sums = new Map<string | null, number>();
+  for (const r of wallet.rows)
+    if (r.type === 'capture' && r.at.startsWith(month))
+      sums.set(r.projectId, (sums.get(r.projectId) ?? 0) - r.credits);
+  return [...sums.entries()].sort((a, b) => b[1] - a[1]);
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * History of a team wallet (docs/architecture.md §14): every entry of its verified chain with
+ * the member who acted and the project, filtered by project and member, exported as CSV.
+ */
+export function TeamHistory() {
+  const wallet = useTeams((s) => s.wallet);
+  const detail = useTeams((s) => s.detail);
+  const [member, setMember] = useState('');
+  const [project, setProject] = useState('');
+  const n = names(detail);
+  const rows = useMemo(
+    () =>
+      (wallet?.rows ?? []).filter(
+        (r) =>
+          (member === '' || r.memberId === member) && (project === '' || r.projectId === project),
+      ),
+    [wallet, member, project],
+  );
+  if (!wallet) return <p className="muted">Loading the team wallet…</p>;
+  const month = new Date().toISOString().slice(0, 7);
+  const report = costPerProject(wallet, month);
+  return (
+    <div className="screen history">
+      <div className="screen-head">
+        <h1>History — {detail?.team.name ?? 'team'}</h1>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => download(`team-history-${month}.csv`, teamCsv(rows, detail))}
+        >
+          Export (CSV)
+        </button>
+      </div>
+      <section className="panel" aria-labelledby="cost-title">
+        <h2 id="cost-title">Cost per project this month</h2>
+        {report.length === 0 ? (
+          <p className="muted">Nothing charged this month yet.</p>
+        ) : (
+          <ul data-testid="team-project-costs">
+            {report.map(([id, spent]) => (
+              <li key={id ?? 'none'}>
+                {id === null ? 'No project' : n.project(id)}: {creditsText(spent)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <div className="row">
+        <label>
+          Member{' '}
+          <select value={member} onChange={(e) => setMember(e.target.value)}>
+            <option value="">Everyone</option>
+            {detail?.members.map((m) => (
+              <option key={m.accountId} value={m.accountId}>
+                {m.email}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Project{' '}
+          <select value={project} onChange={(e) => setProject(e.target.value)}>
+            <option value="">All projects</option>
+            {detail?.projects.map((p) => (
+              <option key={p.projectId} value={p.projectId}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <table className="team-table" data-testid="team-history">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Activity</th>
+            <th scope="col">Member</th>
+            <th scope="col">Project</th>
+            <th scope="col" className="num">
+              Credits
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.seq}>
+              <td>{dateTime(r.at)}</td>
+              <td>{r.label}</td>
+              <td data-testid="team-history-member">{n.member(r.memberId)}</td>
+              <td>{n.project(r.projectId)}</td>
+              <td className="num">
+                {r.credits === 0 ? '' : `${r.credits > 0 ? '+' : ''}${credits(r.credits)}`}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Wallet of a team: its verified balance and what each member spent this month. */
+export function TeamWallet() {
+  const wallet = useTeams((s) => s.wallet);
+  const detail = useTeams((s) => s.detail);
+  if (!wallet) return <p className="muted">Loading the team wallet…</p>;
+  const n = names(detail);
+  const spent = new Map(wallet.spentByMember.map((s) => [s.memberId, s.spent]));
+  return (
+    <div className="screen wallet">
+      <h1>Wallet — {detail?.team.name ?? 'team'}</h1>
+      <section className="kpis" aria-label="Team balance">
+        <div className="kpi">
+          <span className="kpi-label">Team image credits</span>
+          <strong className="kpi-value" data-testid="team-wallet-balance">
+            {credits(wallet.balance)}
+          </strong>
+          <span className="muted">
+            {credits(wallet.available)} ready to use · verified to entry {wallet.seq}
+            {!wallet.fresh && ' (offline: last verified state)'}
+          </span>
+        </div>
+      </section>
+      <p className="hint team-wallet-note">
+        Runs started in this app's Studio are still charged to your personal wallet; spending on the
+        team wallet comes through the team's API for now.
+      </p>
+      <section className="panel" aria-labelledby="member-spend-title">
+        <h2 id="member-spend-title">Spending per member this month</h2>
+        <table className="team-table" data-testid="team-member-spending">
+          <thead>
+            <tr>
+              <th scope="col">Member</th>
+              <th scope="col" className="num">
+                Spent
+              </th>
+              <th scope="col" className="num">
+                Budget
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(detail?.members ?? []).map((m) => (
+              <tr key={m.accountId}>
+                <td>{n.member(m.accountId)}</td>
+                <td className="num">{creditsText(spent.get(m.accountId) ?? 0)}</td>
+                <td className="num">
+                  {m.budget.monthly === null
+                    ? 'none'
+                    : `${credits(m.budget.used)} of ${credits(m.budget.monthly)}`}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </div>
+  );
+}

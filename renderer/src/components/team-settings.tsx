@@ -1,0 +1,410 @@
+import { useEffect, useState } from 'react';
+import type { TeamDetail, TeamRole } from '../../../shared/api/teams';
+import { useSession, useStores } from '../app/context';
+import { useTeams } from '../stores/team-store';
+import { creditsText, date } from '../util/format';
+import { errorSentence } from '../util/errors';
+
+/** The token inside an invite link (`easel://team-invite?token=…`), or the token itself. */
+const tokenOf = (text: string): string =>
+  /token=([A-Za-z0-9_-]{43})/.exec(text)?.[1] ?? text.trim();
+const inviteLink = (token: string): string => `easel://team-invite?token=${token}`;
+
+/** A budget field's text: empty is none; else a whole number of credits, 1 or more. */
+function parseBudget(text: string): number | null | 'bad' {
+  const t = text.trim();
+  if (t === '') return null;
+  return /^\d+$/.test(t) && Number(t) >= 1 ? Number(t) : 'bad';
+}
+
+function BudgetCell({
+  label,
+  monthly,
+  used,
+  canEdit,
+  onSave,
+}: {
+  label: string;
+  monthly: number | null;
+  used: number;
+  canEdit: boolean;
+  onSave: (monthly: number | null) => Promise<void>;
+}) {
+  const [text, setText] = useState(monthly === null ? '' : String(monthly));
+  const [bad, setBad] = useState(false);
+  useEffect(() => setText(monthly === null ? '' : String(monthly)), [monthly]);
+  const usage = `${creditsText(used)} used${monthly === null ? '' : ` of ${creditsText(monthly)}`}`;
+  if (!canEdit) return <span>{monthly === null ? `No budget · ${usage}` : usage}</span>;
+  return (
+    <form
+      className="row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const value = parseBudget(text);
+        setBad(value === 'bad');
+        if (value !== 'bad') void onSave(value);
+      }}
+    >
+      <input
+        aria-label={`Monthly budget for ${label}`}
+        inputMode="numeric"
+        placeholder="No budget"
+        size={8}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        aria-invalid={bad}
+      />
+      <button type="submit" className="secondary">
+        Save
+      </button>
+      <span className="hint">{bad ? 'A whole number of credits, or empty for none.' : usage}</span>
+    </form>
+  );
+}
+
+function TeamPanel({
+  detail,
+  onChange,
+}: {
+  detail: TeamDetail;
+  onChange: (d: TeamDetail | null) => void;
+}) {
+  const { api } = useStores();
+  const myId = useSession((s) => s.session?.accountId ?? null);
+  const me = detail.team.role;
+  const staff = me === 'owner' || me === 'admin';
+  const teamId = detail.team.teamId;
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<'member' | 'admin'>('member');
+  const [link, setLink] = useState<string | null>(null);
+  const [project, setProject] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const act = async (fn: () => Promise<TeamDetail | null>) => {
+    setError(null);
+    try {
+      onChange(await fn());
+    } catch (e) {
+      setError(errorSentence(e));
+    }
+  };
+  return (
+    <div className="team-panel" data-testid="team-panel">
+      <p className="hint">
+        You are {me === 'admin' ? 'an admin' : `the ${me === 'owner' ? 'owner' : 'member'}`} of{' '}
+        {detail.team.name}. Budgets are per UTC month ({detail.period}); they reset{' '}
+        {date(detail.resetsAt)}.
+      </p>
+      <table className="team-table">
+        <caption>Members</caption>
+        <thead>
+          <tr>
+            <th scope="col">Member</th>
+            <th scope="col">Role</th>
+            <th scope="col">Monthly budget</th>
+            {staff && <th scope="col">Access</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {detail.members.map((m) => (
+            <tr key={m.accountId} data-testid="team-member">
+              <td>{m.email}</td>
+              <td>
+                {me === 'owner' || (me === 'admin' && m.role !== 'owner') ? (
+                  <select
+                    aria-label={`Role of ${m.email}`}
+                    value={m.role}
+                    onChange={(e) =>
+                      void act(() =>
+                        api.setTeamRole({
+                          teamId,
+                          memberId: m.accountId,
+                          role: e.target.value as TeamRole,
+                        }),
+                      )
+                    }
+                  >
+                    {me === 'owner' && <option value="owner">Owner</option>}
+                    <option value="admin">Admin</option>
+                    <option value="member">Member</option>
+                  </select>
+                ) : (
+                  m.role
+                )}
+              </td>
+              <td>
+                <BudgetCell
+                  label={m.email}
+                  monthly={m.budget.monthly}
+                  used={m.budget.used}
+                  canEdit={staff}
+                  onSave={(monthly) =>
+                    act(() =>
+                      api.setTeamBudget({
+                        teamId,
+                        scope: 'member',
+                        subjectId: m.accountId,
+                        monthly,
+                      }),
+                    )
+                  }
+                />
+              </td>
+              {staff && (
+                <td>
+                  {m.role !== 'owner' && (
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() =>
+                        void act(() => api.removeTeamMember({ teamId, memberId: m.accountId }))
+                      }
+                    >
+                      Remove
+                    </button>
+                  )}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table className="team-table">
+        <caption>Projects</caption>
+        <thead>
+          <tr>
+            <th scope="col">Project</th>
+            <th scope="col">Monthly budget</th>
+          </tr>
+        </thead>
+        <tbody>
+          {detail.projects.length === 0 && (
+            <tr>
+              <td colSpan={2} className="muted">
+                No projects yet.
+              </td>
+            </tr>
+          )}
+          {detail.projects.map((p) => (
+            <tr key={p.projectId} data-testid="team-project">
+              <td>{p.name}</td>
+              <td>
+                <BudgetCell
+                  label={p.name}
+                  monthly={p.budget.monthly}
+                  used={p.budget.used}
+                  canEdit={staff}
+                  onSave={(monthly) =>
+                    act(() =>
+                      api.setTeamBudget({
+                        teamId,
+                        scope: 'project',
+                        subjectId: p.projectId,
+                        monthly,
+                      }),
+                    )
+                  }
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {staff && (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(async () => {
+              const d = await api.createTeamProject({ teamId, name: project });
+              setProject('');
+              return d;
+            });
+          }}
+        >
+          <input
+            aria-label="New project name"
+            placeholder="Project name"
+            value={project}
+            onChange={(e) => setProject(e.target.value)}
+          />
+          <button type="submit" className="secondary" disabled={project.trim() === ''}>
+            Add project
+          </button>
+        </form>
+      )}
+      {staff && (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setError(null);
+            setLink(null);
+            api
+              .inviteTeamMember({ teamId, email, role })
+              .then((r) => {
+                setLink(inviteLink(r.token));
+                setEmail('');
+              })
+              .catch((err: unknown) => setError(errorSentence(err)));
+          }}
+        >
+          <input
+            type="email"
+            aria-label="E-mail to invite"
+            placeholder="name@example.com"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+          <select
+            aria-label="Role for the invite"
+            value={role}
+            onChange={(e) => setRole(e.target.value as 'member' | 'admin')}
+          >
+            <option value="member">Member</option>
+            <option value="admin">Admin</option>
+          </select>
+          <button type="submit" disabled={email.trim() === ''}>
+            Invite
+          </button>
+        </form>
+      )}
+      {link && (
+        <p className="hint">
+          Send this invite link (it works once, for 7 days, for that address):{' '}
+          <code data-testid="invite-link">{link}</code>
+        </p>
+      )}
+      {!staff && <p className="hint">Only owners and admins change roles, budgets and projects.</p>}
+      {me !== 'owner' && myId && (
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => void act(() => api.removeTeamMember({ teamId, memberId: myId }))}
+        >
+          Leave team
+        </button>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Settings → Teams (docs/architecture.md §14): create a team, accept an invite, and for the
+ * chosen team its members, roles, budgets and projects.
+ */
+export function TeamSettings() {
+  const { api } = useStores();
+  const teams = useTeams((s) => s.teams);
+  const refresh = useTeams((s) => s.refresh);
+  const [open, setOpen] = useState<string | null>(null);
+  const [detail, setDetail] = useState<TeamDetail | null>(null);
+  const [name, setName] = useState('');
+  const [invite, setInvite] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const shown = open ?? teams[0]?.teamId ?? null;
+  useEffect(() => {
+    if (!shown) return setDetail(null);
+    let live = true;
+    api
+      .getTeam({ teamId: shown })
+      .then((d) => live && setDetail(d))
+      .catch((e: unknown) => live && setError(errorSentence(e)));
+    return () => {
+      live = false;
+    };
+  }, [api, shown, teams]);
+  const run = async (fn: () => Promise<string>) => {
+    setError(null);
+    try {
+      const teamId = await fn();
+      await refresh(api);
+      setOpen(teamId);
+    } catch (e) {
+      setError(errorSentence(e));
+    }
+  };
+  return (
+    <section className="panel" aria-labelledby="teams-title">
+      <h2 id="teams-title">Teams</h2>
+      <p className="hint">
+        A team has its own wallet, shared by its members within their budgets. Choose the wallet in
+        the top bar.
+      </p>
+      <div className="row">
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              const t = await api.createTeam({ name });
+              setName('');
+              return t.teamId;
+            });
+          }}
+        >
+          <input
+            aria-label="Team name"
+            placeholder="Team name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+          <button type="submit" className="secondary" disabled={name.trim() === ''}>
+            Create team
+          </button>
+        </form>
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              const t = await api.acceptTeamInvite({ token: tokenOf(invite) });
+              setInvite('');
+              return t.teamId;
+            });
+          }}
+        >
+          <input
+            aria-label="Invite link"
+            placeholder="Paste an invite link"
+            value={invite}
+            onChange={(e) => setInvite(e.target.value)}
+          />
+          <button type="submit" className="secondary" disabled={invite.trim() === ''}>
+            Join team
+          </button>
+        </form>
+      </div>
+      {teams.length > 1 && (
+        <label>
+          Team{' '}
+          <select value={shown ?? ''} onChange={(e) => setOpen(e.target.value)}>
+            {teams.map((t) => (
+              <option key={t.teamId} value={t.teamId}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {detail && detail.team.teamId === shown && (
+        <TeamPanel
+          detail={detail}
+          onChange={(d) => {
+            if (d) setDetail(d);
+            else void refresh(api);
+          }}
+        />
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,68 @@
+import { useEffect } from 'react';
+import { create } from 'zustand';
+import type { EaselApi } from '../../../shared/ipc/contract';
+import type { TeamDetail, TeamSummary, TeamWalletView } from '../../../shared/api/teams';
+import { errorSentence } from '../util/errors';
+
+/**
+ * Which wallet the top bar shows (the personal one, or a team's) and what main verified of the
+ * chosen team wallet (docs/architecture.md §14). Kept per signed-in account: another account's
+ * choice is never shown.
+ */
+interface TeamState {
+  accountId: string | null;
+  teams: TeamSummary[];
+  /** null: the personal wallet. */
+  selected: string | null;
+  wallet: TeamWalletView | null;
+  detail: TeamDetail | null;
+  error: string | null;
+  select(teamId: string | null): void;
+  refresh(api: EaselApi): Promise<void>;
+}
+
+export const useTeams = create<TeamState>((set, get) => ({
+  accountId: null,
+  teams: [],
+  selected: null,
+  wallet: null,
+  detail: null,
+  error: null,
+  select: (teamId) => set({ selected: teamId, wallet: null, detail: null, error: null }),
+  async refresh(api) {
+    try {
+      const { teams } = await api.listTeams({});
+      const selected = teams.some((t) => t.teamId === get().selected) ? get().selected : null;
+      set({ teams, selected });
+      if (selected === null) return set({ wallet: null, detail: null, error: null });
+      const [wallet, detail] = await Promise.all([
+        api.getTeamWallet({ teamId: selected }),
+        api.getTeam({ teamId: selected }),
+      ]);
+      if (get().selected === selected) set({ wallet, detail, error: null });
+    } catch (error) {
+      // Offline: the verified copy main keeps still answers getTeamWallet.
+      const selected = get().selected;
+      if (selected !== null) {
+        const wallet = await api.getTeamWallet({ teamId: selected }).catch(() => null);
+        if (wallet && get().selected === selected) set({ wallet });
+      }
+      set({ error: errorSentence(error) });
+    }
+  },
+}));
+
+/** Keeps the team list and the chosen team wallet fresh for `accountId` (polling every 5 s). */
+export function useTeamSync(api: EaselApi, accountId: string | null, tick: number): void {
+  useEffect(() => {
+    if (useTeams.getState().accountId !== accountId)
+      useTeams.setState({ accountId, teams: [], selected: null, wallet: null, detail: null });
+  }, [accountId]);
+  const selected = useTeams((s) => s.selected);
+  useEffect(() => {
+    if (!accountId) return;
+    void useTeams.getState().refresh(api);
+    const timer = setInterval(() => void useTeams.getState().refresh(api), 5000);
+    return () => clearInterval(timer);
+  }, [api, accountId, selected, tick]);
+}

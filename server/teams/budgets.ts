@@ -1,0 +1,253 @@
+import type { Sql } from '../db/database';
+import { HttpError } from '../http/errors';
+import type { WriteContext } from '../ledger/ledger-service';
+
+/**
+ * Team budgets (docs/architecture.md §14): a monthly limit per member and per project. What a
+ * hold or allowance takes is charged to its member and project for the UTC month it was made in
+ * (`team_charges`), and summed per period and subject (`team_budget_usage`); both change only
+ * inside the team wallet's ledger write, under the team account's row lock, so members spending
+ * at once through several instances never pass a budget. A new month is a new period key, so
+ * budgets reset without any job.
+ */
+export type BudgetScope = 'member' | 'project';
+
+export const periodOf = (iso: string): string => iso.slice(0, 7);
+
+export function nextPeriodStart(iso: string): string {
+  const d = new Date(`${periodOf(iso)}-01T00:00:00.000Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString();
+}
+
+async function budgetOf(
+  sql: Sql,
+  teamId: string,
+  scope: BudgetScope,
+  subjectId: string,
+): Promise<number | null> {
+  const { rows } = await sql.query<{ monthly: number | null }>(
+    'select monthly from team_budgets where team_id = $1 and scope = $2 and subject_id = $3',
+    [teamId, scope, subjectId],
+  );
+  return rows[0]?.monthly ?? null;
+}
+
+export async function writeBudget(
+  sql: Sql,
+  teamId: string,
+  scope: BudgetScope,
+  subjectId: string,
+  monthly: number | null,
+  now: string,
+): Promise<void> {
+  await sql.query(
+    `insert into team_budgets (team_id, scope, subject_id, monthly, updated_at) values ($1, $2, $3, $4, $5)
+     on conflict (team_id, scope, subject_id) do update set monthly = $4, updated_at = $5`,
+    [teamId, scope, subjectId, monthly, now],
+  );
+}
+
+async function usageOf(
+  sql: Sql,
+  teamId: string,
+  period: string,
+  scope: BudgetScope,
+  subjectId: string,
+): Promise<number> {
+  const { rows } = await sql.query<{ used: number }>(
+    'select used from team_budget_usage where team_id = $1 and period = $2 and scope = $3 and subject_id = $4',
+    [teamId, period, scope, subjectId],
+  );
+  return Math.max(0, rows[0]?.used ?? 0);
+}
+
+/** Every subject's usage in one period (for the team's settings screen). */
+export async function usageByPeriod(
+  sql: Sql,
+  teamId: string,
+  period: string,
+): Promise<Map<string, number>> {
+  const { rows } = await sql.query<{ scope: string; subject_id: string; used: number }>(
+    'select scope, subject_id, used from team_budget_usage where team_id = $1 and period = $2',
+    [teamId, period],
+  );
+  return new Map(rows.map((r) => [`${r.scope}:${r.subject_id}`, Math.max(0, r.used)]));
+}
+
+export async function budgetsOf(sql: Sql, teamId: string): Promise<Map<string, number | null>> {
+  const { rows } = await sql.query<{ scope: string; subject_id: string; monthly: number | null }>(
+    'select scope, subject_id, monthly from team_budgets where team_id = $1',
+    [teamId],
+  );
+  return new Map(rows.map((r) => [`${r.scope}:${r.subject_id}`, r.monthly]));
+}
+
+async function addUsage(
+  tx: Sql,
+  teamId: string,
+  period: string,
+  scope: BudgetScope,
+  subjectId: string,
+  delta: number,
+): Promise<void> {
+  if (delta === 0) return;
+  await tx.query(
+    `insert into team_budget_usage (team_id, period, scope, subject_id, used) values ($1, $2, $3, $4, $5)
+     on conflict (team_id, period, scope, subject_id) do update set used = team_budget_usage.used + $5`,
+    [teamId, period, scope, subjectId, delta],
+  );
+}
+
+export interface Charge {
+  refId: string;
+  memberId: string;
+  projectId: string | null;
+}
+
+interface ChargeRow {
+  ref_id: string;
+  member_id: string;
+  project_id: string | null;
+  period: string;
+  charged: number;
+}
+
+async function changeUsage(tx: Sql, teamId: string, row: ChargeRow, delta: number) {
+  await addUsage(tx, teamId, row.period, 'member', row.member_id, delta);
+  if (row.project_id !== null)
+    await addUsage(tx, teamId, row.period, 'project', row.project_id, delta);
+}
+
+/** Charges a new hold or allowance of `amount` to its member and project for this month. */
+export async function recordCharge(
+  ctx: WriteContext,
+  teamId: string,
+  charge: Charge,
+  amount: number,
+): Promise<void> {
+  const row: ChargeRow = {
+    ref_id: charge.refId,
+    member_id: charge.memberId,
+    project_id: charge.projectId,
+    period: periodOf(ctx.now),
+    charged: amount,
+  };
+  await ctx.tx.query(
+    'insert into team_charges (team_id, ref_id, member_id, project_id, period, charged, open) values ($1, $2, $3, $4, $5, $6, true)',
+    [teamId, row.ref_id, row.member_id, row.project_id, row.period, row.charged],
+  );
+  await changeUsage(ctx.tx, teamId, row, amount);
+}
+
+/** The charge of an open hold or allowance on the team wallet, or null. */
+export async function openCharge(
+  tx: Sql,
+  teamId: string,
+  refId: string,
+): Promise<(Charge & { charged: number }) | null> {
+  const { rows } = await tx.query<ChargeRow>(
+    'select ref_id, member_id, project_id, period, charged from team_charges where team_id = $1 and ref_id = $2 and open',
+    [teamId, refId],
+  );
+  const row = rows[0];
+  return row
+    ? {
+        refId: row.ref_id,
+        memberId: row.member_id,
+        projectId: row.project_id,
+        charged: row.charged,
+      }
+    : null;
+}
+
+/** Closes a charge at what it finally took (a capture's amount, 0 when released). */
+export async function settleCharge(
+  tx: Sql,
+  teamId: string,
+  refId: string,
+  final: number,
+): Promise<void> {
+  const { rows } = await tx.query<ChargeRow>(
+    'update team_charges set open = false where team_id = $1 and ref_id = $2 and open returning ref_id, member_id, project_id, period, charged',
+    [teamId, refId],
+  );
+  const row = rows[0];
+  if (!row) return;
+  await tx.query('update team_charges set charged = $3 where team_id = $1 and ref_id = $2', [
+    teamId,
+    refId,
+    final,
+  ]);
+  await changeUsage(tx, teamId, row, final - row.charged);
+}
+
+/**
+ * Closes the charges of holds and allowances the ledger resolved on its own — expired by time
+ * (`LedgerService.materialise`, the sweep) or returned and settled through the allowance
+ * routes — at what they finally took. Run at the start of every team wallet write.
+ */
+export async function reconcileCharges(ctx: WriteContext, teamId: string): Promise<void> {
+  const { rows } = await ctx.tx.query<{ ref_id: string }>(
+    'select ref_id from team_charges where team_id = $1 and open',
+    [teamId],
+  );
+  for (const { ref_id: refId } of rows) {
+    const hold = ctx.fold.hold(refId);
+    const reserve = hold ? undefined : ctx.fold.reserve(refId);
+    if (hold?.status === 'open' || reserve?.status === 'open') continue;
+    // A resolved hold took what was captured; a closed allowance what was settled; one the
+    // fold has forgotten (a day after expiry) was resolved long ago by expiry: nothing.
+    const final = hold ? (hold.status === 'captured' ? hold.captured : 0) : (reserve?.settled ?? 0);
+    await settleCharge(ctx.tx, teamId, refId, final);
+  }
+}
+
+const creditsText = (n: number): string => `${n} ${n === 1 ? 'credit' : 'credits'}`;
+
+/** How much more the member and project may take this month (Infinity without budgets). */
+export async function headroom(
+  tx: Sql,
+  teamId: string,
+  now: string,
+  subjects: Array<[BudgetScope, string | null]>,
+): Promise<Array<{ scope: BudgetScope; limit: number; used: number; left: number }>> {
+  const out: Array<{ scope: BudgetScope; limit: number; used: number; left: number }> = [];
+  for (const [scope, subjectId] of subjects) {
+    if (subjectId === null) continue;
+    const limit = await budgetOf(tx, teamId, scope, subjectId);
+    if (limit === null) continue;
+    const used = await usageOf(tx, teamId, periodOf(now), scope, subjectId);
+    out.push({ scope, limit, used, left: Math.max(0, limit - used) });
+  }
+  return out;
+}
+
+export function budgetRefusal(
+  b: { scope: BudgetScope; limit: number; used: number },
+  requested: number,
+  now: string,
+): HttpError {
+  const resetsAt = nextPeriodStart(now);
+  const whose = b.scope === 'member' ? 'Your monthly team budget' : "This project's monthly budget";
+  return new HttpError(
+    403,
+    'team-budget',
+    `${whose} is ${creditsText(b.limit)}: ${b.used} used this month, this needs ${requested}. It resets at ${resetsAt.slice(0, 10)} 00:00 UTC.`,
+    { scope: b.scope, limit: b.limit, used: b.used, requested, resetsAt },
+  );
+}
+
+/** Refuses (403 `team-budget`) a hold that would pass the member's or the project's budget. */
+export async function enforceBudgets(
+  ctx: WriteContext,
+  teamId: string,
+  charge: Omit<Charge, 'refId'>,
+  amount: number,
+): Promise<void> {
+  const budgets = await headroom(ctx.tx, teamId, ctx.now, [
+    ['member', charge.memberId],
+    ['project', charge.projectId],
+  ]);
+  for (const b of budgets) if (amount > b.left) throw budgetRefusal(b, amount, ctx.now);
+}

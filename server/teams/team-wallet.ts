@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+import type { TeamRole } from '../../shared/api/teams';
+import type { Purpose, TeamTag } from '../../shared/ledger/entry';
+import { plusMs } from '../clock';
+import type { Database } from '../db/database';
+import { HttpError, badRequest, conflict, notFound } from '../http/errors';
+import {
+  type LedgerService,
+  type WriteContext,
+  type WriteResult,
+  allocateOr402,
+  throwIt,
+} from '../ledger/ledger-service';
+import {
+  type BudgetScope,
+  budgetRefusal,
+  enforceBudgets,
+  headroom,
+  openCharge,
+  reconcileCharges,
+  recordCharge,
+  settleCharge,
+  writeBudget,
+} from './budgets';
+import { type TeamRow, membership, requireRole, teamStore } from './team-store';
+import { planCapture } from '../../shared/wallet/plan';
+
+interface TeamWriteContext extends WriteContext {
+  team: TeamRow;
+  role: TeamRole;
+}
+
+/**
+ * The team wallet (docs/architecture.md §14): an account ledger owned by the team, written like
+ * any other through `LedgerService.write` (the team account's row lock, the shared ChainWriter,
+ * idempotent operation ids), with the acting member and the project in each entry it writes.
+ * Membership and role are checked again inside the write, so a member removed a moment ago
+ * cannot spend.
+ */
+export class TeamWallet {
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  /** The team's wallet account, for a member only (404 for anyone else). */
+  async accountOf(teamId: string, callerId: string): Promise<string> {
+    return (await membership(this.db, teamId, callerId)).team.account_id;
+  }
+
+  private async write<T>(
+    teamId: string,
+    callerId: string,
+    operation: { operationId: string; request: Record<string, unknown> } | null,
+    fn: (ctx: TeamWriteContext) => Promise<{ status: number; body: T }>,
+  ): Promise<WriteResult<T>> {
+    const accountId = await this.accountOf(teamId, callerId);
+    // The caller is part of the request, so one member's operation id never answers another's.
+    const op = operation && {
+      operationId: operation.operationId,
+      request: { ...operation.request, teamId, memberId: callerId },
+    };
+    return this.ledger.write(accountId, op, async (ctx) => {
+      const { team, role } = await membership(ctx.tx, teamId, callerId);
+      await reconcileCharges(ctx, teamId);
+      return fn({ ...ctx, team, role });
+    });
+  }
+
+  async hold(
+    teamId: string,
+    memberId: string,
+    req: {
+      operationId: string;
+      kind: string;
+      amount: number;
+      purpose: Purpose;
+      projectId: string | null;
+      ttlSeconds?: number | undefined;
+    },
+  ) {
+    return this.write(
+      teamId,
+      memberId,
+      { operationId: req.operationId, request: { op: 'team-hold', ...req } },
+      async (ctx) => {
+        if (
+          req.projectId !== null &&
+          !(await teamStore.projectExists(ctx.tx, teamId, req.projectId))
+        )
+          throw notFound('project');
+        const splits = allocateOr402(ctx.state(), req.kind, req.amount);
+        await enforceBudgets(ctx, teamId, { memberId, projectId: req.projectId }, req.amount);
+        const holdId = `hold_${randomUUID()}`;
+        const expiresAt = plusMs(
+          ctx.now,
+          req.ttlSeconds ? req.ttlSeconds * 1000 : this.ledger.config.holdTtlMs,
+        );
+        const entry = ctx.append({
+          type: 'hold',
+          operationId: req.operationId,
+          holdId,
+          kind: req.kind,
+          amount: req.amount,
+          splits,
+          expiresAt,
+          purpose: req.purpose,
+          team: { memberId, projectId: req.projectId },
+        });
+        ctx.setTimer(holdId, expiresAt);
+        await recordCharge(
+          ctx,
+          teamId,
+          { refId: holdId, memberId, projectId: req.projectId },
+          req.amount,
+        );
+        return {
+          status: 201,
+          body: { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const },
+        };
+      },
+    );
+  }
+
+  async capture(
+    teamId: string,
+    memberId: string,
+    holdId: string,
+    req: { operationId: string; amount: number },
+  ) {
+    return this.write(
+      teamId,
+      memberId,
+      { operationId: req.operationId, request: { op: 'team-capture', holdId, ...req } },
+      async (ctx) => {
+        const { hold, charge } = await this.ownHold(ctx, memberId, holdId, false);
+        if (req.amount > hold.amount)
+          throw badRequest(
+            'capture-exceeds-hold',
+            `cannot capture ${req.amount}: the hold is ${hold.amount}`,
+          );
+        const entry = ctx.append({
+          type: 'capture',
+          operationId: req.operationId,
+          holdId,
+          amount: req.amount,
+          splits: planCapture(hold, req.amount),
+          team: { memberId, projectId: charge.projectId },
+        });
+        ctx.clearTimer(holdId);
+        await settleCharge(ctx.tx, teamId, holdId, req.amount);
+        return {
+          status: 200,
+          body: {
+            holdId,
+            seq: entry.seq,
+            amount: req.amount,
+            expiresAt: hold.expiresAt,
+            status: 'captured' as const,
+          },
+        };
+      },
+    );
+  }
+
+  async release(
+    teamId: string,
+    memberId: string,
+    holdId: string,
+    req: { operationId: string; reason: 'released' | 'cancelled' | 'failed' | 'discarded' },
+  ) {
+    return this.write(
+      teamId,
+      memberId,
+      { operationId: req.operationId, request: { op: 'team-release', holdId, ...req } },
+      async (ctx) => {
+        const { hold, charge } = await this.ownHold(ctx, memberId, holdId, true);
+        const entry = ctx.append({
+          type: 'release',
+          operationId: req.operationId,
+          holdId,
+          amount: hold.amount,
+          reason: req.reason,
+          team: { memberId, projectId: charge.projectId },
+        });
+        ctx.clearTimer(holdId);
+        await settleCharge(ctx.tx, teamId, holdId, 0);
+        return {
+          status: 200,
+          body: {
+            holdId,
+            seq: entry.seq,
+            amount: hold.amount,
+            expiresAt: hold.expiresAt,
+            status: 'released' as const,
+          },
+        };
+      },
+    );
+  }
+
+  /**
+   * The open hold `holdId` of the team wallet, made by `memberId`; with `staff`, an owner or
+   * admin may also act on another member's hold. Anyone else's is answered as not found.
+   */
+  private async ownHold(ctx: TeamWriteContext, memberId: string, holdId: string, staff: boolean) {
+    const hold = ctx.fold.hold(holdId) ?? throwIt(notFound('hold'));
+    const charge = await openCharge(ctx.tx, ctx.team.id, holdId);
+    const mayAct = (memberOf: string) => memberOf === memberId || (staff && ctx.role !== 'member');
+    if (!charge) {
+      if (hold.status === 'open') throw notFound('hold');
+      throw conflict('hold-not-open', `hold ${holdId} is already ${hold.status}`);
+    }
+    if (!mayAct(charge.memberId)) throw notFound('hold');
+    return { hold, charge };
+  }
+
+  /** Sets or clears a budget: a signed `budget` entry on the team chain (owners and admins). */
+  async setBudget(
+    teamId: string,
+    callerId: string,
+    req: { operationId: string; scope: BudgetScope; subjectId: string; monthly: number | null },
+  ) {
+    return this.write(
+      teamId,
+      callerId,
+      { operationId: req.operationId, request: { op: 'team-budget', ...req } },
+      async (ctx) => {
+        requireRole(ctx.role, ['owner', 'admin'], 'change budgets');
+        const exists =
+          req.scope === 'project'
+            ? await teamStore.projectExists(ctx.tx, teamId, req.subjectId)
+            : (await teamStore.roleOf(ctx.tx, teamId, req.subjectId)) !== null;
+        if (!exists) throw notFound(req.scope);
+        const entry = ctx.append({
+          type: 'budget',
+          operationId: req.operationId,
+          scope: req.scope,
+          subjectId: req.subjectId,
+          monthly: req.monthly,
+          setBy: callerId,
+        });
+        await writeBudget(ctx.tx, teamId, req.scope, req.subjectId, req.monthly, ctx.now);
+        return { status: 200, body: { seq: entry.seq, hash: entry.hash } };
+      },
+    );
+  }
+
+  /**
+   * Reserves an offline allowance from the team wallet for one of the member's own devices, cut
+   * to what the member's budget leaves this month (docs/architecture.md §5, §14).
+   */
+  async allowance(
+    teamId: string,
+    memberId: string,
+    req: {
+      operationId: string;
+      deviceId: string;
+      kind: string;
+      amount: number;
+      ttlSeconds: number;
+    },
+  ) {
+    return this.write(
+      teamId,
+      memberId,
+      { operationId: req.operationId, request: { op: 'team-allowance', ...req } },
+      async (ctx) => {
+        const { rows } = await ctx.tx.query<{ public_key: string }>(
+          'select public_key from devices where id = $1 and account_id = $2',
+          [req.deviceId, memberId],
+        );
+        const device = rows[0] ?? throwIt(notFound('device'));
+        const [budget] = await headroom(ctx.tx, teamId, ctx.now, [['member', memberId]]);
+        const amount = budget ? Math.min(req.amount, budget.left) : req.amount;
+        if (budget && amount < 1) throw budgetRefusal(budget, req.amount, ctx.now);
+        const splits = allocateOr402(ctx.state(), req.kind, amount);
+        const allowanceId = `al_${randomUUID()}`;
+        const expiresAt = plusMs(ctx.now, req.ttlSeconds * 1000);
+        const team: TeamTag = { memberId, projectId: null };
+        const entry = ctx.append({
+          type: 'reserve',
+          operationId: req.operationId,
+          allowanceId,
+          deviceId: req.deviceId,
+          devicePublicKey: device.public_key,
+          kind: req.kind,
+          amount,
+          splits,
+          expiresAt,
+          team,
+        });
+        ctx.setTimer(allowanceId, expiresAt);
+        await recordCharge(ctx, teamId, { refId: allowanceId, memberId, projectId: null }, amount);
+        return {
+          status: 201,
+          body: {
+            allowanceId,
+            deviceId: req.deviceId,
+            kind: req.kind,
+            amount,
+            settled: 0,
+            expiresAt,
+            status: 'open' as const,
+            seq: entry.seq,
+          },
+        };
+      },
+    );
+  }
+
+  /**
+   * Removes a member (owners and admins; a member may remove themself, which is leaving). In the
+   * same write under the team account's lock: their open holds are released, their devices'
+   * allowances returned, and their membership ends, so nothing of theirs stays open.
+   */
+  async removeMember(teamId: string, callerId: string, memberId: string, operationId: string) {
+    return this.write(
+      teamId,
+      callerId,
+      { operationId, request: { op: 'team-remove', removed: memberId } },
+      async (ctx) => {
+        if (memberId !== callerId) requireRole(ctx.role, ['owner', 'admin'], 'remove members');
+        const target = await teamStore.roleOf(ctx.tx, teamId, memberId);
+        if (target === null) throw notFound('member');
+        if (target === 'owner' && ctx.role !== 'owner' && memberId !== callerId)
+          throw new HttpError(403, 'team-role', 'only owners may remove an owner');
+        if (target === 'owner') {
+          const { rows } = await ctx.tx.query<{ n: number }>(
+            `select count(*)::int as n from team_members where team_id = $1 and role = 'owner' and removed_at is null and account_id <> $2`,
+            [teamId, memberId],
+          );
+          if ((rows[0]?.n ?? 0) === 0)
+            throw conflict(
+              'last-owner',
+              'a team keeps at least one owner: make another member an owner first',
+            );
+        }
+        const { rows: charges } = await ctx.tx.query<{ ref_id: string; project_id: string | null }>(
+          'select ref_id, project_id from team_charges where team_id = $1 and member_id = $2 and open order by ref_id',
+          [teamId, memberId],
+        );
+        let holdsReleased = 0;
+        let allowancesReturned = 0;
+        for (const { ref_id: refId, project_id: projectId } of charges) {
+          const team: TeamTag = { memberId: callerId, projectId };
+          const hold = ctx.fold.hold(refId);
+          if (hold?.status === 'open') {
+            ctx.append({
+              type: 'release',
+              operationId: `team-remove:${refId}`,
+              holdId: refId,
+              amount: hold.amount,
+              reason: 'cancelled',
+              team,
+            });
+            ctx.clearTimer(refId);
+            await settleCharge(ctx.tx, teamId, refId, 0);
+            holdsReleased++;
+            continue;
+          }
+          const reserve = ctx.fold.reserve(refId);
+          if (reserve?.status === 'open') {
+            ctx.append({
+              type: 'unreserve',
+              operationId: `team-remove:${refId}`,
+              allowanceId: refId,
+              amount: reserve.amount - reserve.settled,
+              reason: 'returned',
+              team,
+            });
+            ctx.clearTimer(refId);
+            await settleCharge(ctx.tx, teamId, refId, reserve.settled);
+            allowancesReturned++;
+          }
+        }
+        await ctx.tx.query(
+          'update team_members set removed_at = $3 where team_id = $1 and account_id = $2',
+          [teamId, memberId, ctx.now],
+        );
+        return { status: 200, body: { holdsReleased, allowancesReturned } };
+      },
+    );
+  }
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { Amount, Id } from '../ledger/primitives';
+import { Email, OperationId } from './common';
+import { HoldRequest } from './ledger';
+
+/**
+ * Teams (docs/architecture.md §14): a shared wallet with members, roles, projects and monthly
+ * budgets. Every shape that crosses the network for teams is here.
+ */
+export const TeamRole = z.enum(['owner', 'admin', 'member']);
+export type TeamRole = z.infer<typeof TeamRole>;
+
+const TeamName = z.string().trim().min(1).max(80);
+const ProjectName = z.string().trim().min(1).max(80);
+/** A monthly budget in credits, or null for none. */
+const MonthlyBudget = Amount.max(10_000_000).nullable();
+
+export const CreateTeamRequest = z.strictObject({ name: TeamName });
+
+export const TeamSummary = z.strictObject({
+  teamId: Id,
+  name: z.string(),
+  /** The team wallet's ledger account: its chain is pulled and verified like a personal one. */
+  accountId: Id,
+  role: TeamRole,
+});
+export type TeamSummary = z.infer<typeof TeamSummary>;
+
+export const TeamListResponse = z.strictObject({ teams: z.array(TeamSummary) });
+export type TeamListResponse = z.infer<typeof TeamListResponse>;
+
+const Budget = z.strictObject({
+  /** null: no budget. */
+  monthly: z.int().min(1).nullable(),
+  /** Credits taken this UTC month by holds and allowances, less what came back. */
+  used: z.int().min(0),
+});
+
+const TeamMember = z.strictObject({
+  accountId: Id,
+  email: z.string(),
+  role: TeamRole,
+  joinedAt: z.string(),
+  budget: Budget,
+});
+
+export const TeamProject = z.strictObject({
+  projectId: Id,
+  name: z.string(),
+  budget: Budget,
+});
+export type TeamProject = z.infer<typeof TeamProject>;
+
+export const TeamDetail = z.strictObject({
+  team: TeamSummary,
+  /** The budgets' period (UTC month, `2026-12`) and when the next one starts. */
+  period: z.string(),
+  resetsAt: z.string(),
+  members: z.array(TeamMember),
+  projects: z.array(TeamProject),
+});
+export type TeamDetail = z.infer<typeof TeamDetail>;
+
+export const InviteRequest = z.strictObject({
+  email: Email,
+  /** Owners are made by an owner changing a member's role, never by invite. */
+  role: z.enum(['admin', 'member']).default('member'),
+});
+export const InviteResponse = z.strictObject({
+  /** Shown once: only its SHA-256 is stored. */
+  token: z.string(),
+  email: z.string(),
+  role: TeamRole,
+  expiresAt: z.string(),
+});
+export type InviteResponse = z.infer<typeof InviteResponse>;
+
+/** An invite token: 32 random bytes, base64url. */
+const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not an invite token');
+export const AcceptInviteRequest = z.strictObject({ token: InviteToken });
+
+export const SetRoleRequest = z.strictObject({ role: TeamRole });
+export const RemoveMemberRequest = z.strictObject({ operationId: OperationId });
+export const RemoveMemberResponse = z.strictObject({
+  /** Open holds the member had on the team wallet, released. */
+  holdsReleased: z.int().min(0),
+  /** Offline allowances of the member's devices, returned to the team wallet. */
+  allowancesReturned: z.int().min(0),
+});
+
+export const CreateProjectRequest = z.strictObject({ name: ProjectName });
+
+export const SetBudgetRequest = z.strictObject({
+  operationId: OperationId,
+  scope: z.enum(['member', 'project']),
+  subjectId: Id,
+  monthly: MonthlyBudget,
+});
+export const SetBudgetResponse = z.strictObject({ seq: z.int(), hash: z.string() });
+
+/** A hold on the team wallet: a personal hold's fields plus the project it is for. */
+export const TeamHoldRequest = HoldRequest.extend({ projectId: Id.nullable().default(null) });
+
+export const ReportQuery = z.strictObject({
+  month: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month looks like 2026-12')
+    .optional(),
+});
+const ReportRow = z.strictObject({
+  id: Id.nullable(),
+  name: z.string(),
+  /** Credits captured (spent) in the month. */
+  spent: z.int().min(0),
+  runs: z.int().min(0),
+});
+export const TeamReport = z.strictObject({
+  month: z.string(),
+  byProject: z.array(ReportRow),
+  byMember: z.array(ReportRow),
+  total: z.int().min(0),
+});
+export type TeamReport = z.infer<typeof TeamReport>;
+
+/**
+ * A team wallet as main hands it to the renderer (docs/architecture.md §14): folded from the
+ * team chain after main verified every batch against the server's signed checkpoints.
+ */
+export const TeamWalletRow = z.strictObject({
+  seq: z.int().min(1),
+  at: z.string(),
+  type: z.string(),
+  /** What the entry did to the balance (a capture's charge is negative). */
+  credits: z.int(),
+  /** The acting member and the project, from the entry's signed `team` field. */
+  memberId: Id.nullable(),
+  projectId: Id.nullable(),
+  label: z.string(),
+});
+export type TeamWalletRow = z.infer<typeof TeamWalletRow>;
+
+export const TeamWalletView = z.strictObject({
+  teamId: Id,
+  accountId: Id,
+  /** The verified head the figures are folded to. */
+  seq: z.int().min(0),
+  balance: z.int(),
+  available: z.int(),
+  rows: z.array(TeamWalletRow),
+  /** Credits captured this UTC month, per member. */
+  spentByMember: z.array(z.strictObject({ memberId: Id, spent: z.int().min(0) })),
+  /** False when the server could not be reached: the figures are the last verified ones. */
+  fresh: z.boolean(),
+});
+export type TeamWalletView = z.infer<typeof TeamWalletView>;

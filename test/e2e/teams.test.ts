@@ -1,0 +1,191 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { type BrowserHost, startBrowserHost } from '../../main/browser-mode/host';
+import { type E2eApp, signUp, startE2eApp } from './app';
+import { axeSerious, buildRendererIfStale, docsShot, tempDir } from './harness';
+
+/**
+ * Teams end to end (docs/architecture.md §14): two members, each with their own app (main's
+ * browser-mode host and data folder) in their own Chromium context, on one real server. The
+ * owner creates a team and a project and invites by e-mail; the member joins with the link; the
+ * owner sets the member's budget; the member switches the top bar to the team wallet and sees
+ * the verified team balance, History with the member column, and spending per member in Wallet;
+ * a member cannot change budgets; removal ends the member's access.
+ */
+let app: E2eApp | null = null;
+let memberHost: BrowserHost | null = null;
+let memberContext: BrowserContext | null = null;
+const memberDir = tempDir('easel-e2e-teams-member-');
+let owner: Page;
+let member: Page;
+const stamp = Date.now();
+const ownerEmail = `owner-${stamp}@example.com`;
+const memberEmail = `member-${stamp}@example.com`;
+let teamId = '';
+
+async function go(page: Page, label: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: label }).waitFor();
+}
+const teams = (page: Page) => page.getByRole('region', { name: 'Teams' });
+
+beforeAll(async () => {
+  app = await startE2eApp({ name: 'teams', context: { viewport: { width: 1280, height: 900 } } });
+  owner = app.page;
+  memberHost = await startBrowserHost({
+    serverUrl: app.serverUrl,
+    dataDir: memberDir,
+    rendererDir: buildRendererIfStale(),
+  });
+  memberContext = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  member = await memberContext.newPage();
+  member.on('pageerror', (e) => console.error('member page error:', e.message));
+  await member.goto(memberHost.url);
+});
+
+afterAll(async () => {
+  await memberContext?.close();
+  await memberHost?.close();
+  await app?.close();
+  rmSync(memberDir, { recursive: true, force: true });
+});
+
+describe('teams with two members in two browser contexts', () => {
+  it('both sign up, each in their own app', async () => {
+    await signUp(owner, ownerEmail);
+    await signUp(member, memberEmail);
+  });
+
+  it('the owner creates a team and a project, and invites the member by e-mail', async () => {
+    await go(owner, 'Settings');
+    await teams(owner).getByLabel('Team name').fill('Studio North');
+    await teams(owner).getByRole('button', { name: 'Create team' }).click();
+    await teams(owner).getByTestId('team-panel').waitFor();
+    await teams(owner).getByLabel('New project name').fill('Spring catalog');
+    await teams(owner).getByRole('button', { name: 'Add project' }).click();
+    await teams(owner).getByTestId('team-project').getByText('Spring catalog').waitFor();
+    await teams(owner).getByLabel('E-mail to invite').fill(memberEmail);
+    await teams(owner).getByRole('button', { name: 'Invite' }).click();
+    const link = (await teams(owner).getByTestId('invite-link').textContent()) ?? '';
+    expect(link).toMatch(/^easel:\/\/team-invite\?token=[\w-]{43}$/);
+
+    await go(member, 'Settings');
+    await teams(member).getByLabel('Invite link').fill(link);
+    await teams(member).getByRole('button', { name: 'Join team' }).click();
+    await teams(member).getByTestId('team-panel').waitFor();
+    await teams(member)
+      .getByText('Only owners and admins change roles, budgets and projects.')
+      .waitFor();
+    // A member sees no budget fields and no role menus.
+    expect(
+      await teams(member)
+        .getByLabel(/Monthly budget for/)
+        .count(),
+    ).toBe(0);
+    expect(
+      await teams(member)
+        .getByLabel(/Role of/)
+        .count(),
+    ).toBe(0);
+    // The same link does not work twice.
+    await teams(member).getByLabel('Invite link').fill(link);
+    await teams(member).getByRole('button', { name: 'Join team' }).click();
+    await teams(member)
+      .getByRole('alert')
+      .getByText(/already been accepted/)
+      .waitFor();
+  });
+
+  it("the owner sets the member's monthly budget; the team wallet is funded", async () => {
+    const server = app?.server;
+    if (!server) throw new Error('no server');
+    const { rows } = await server.services.db.query<{ id: string; account_id: string }>(
+      'select id, account_id from teams where name = $1',
+      ['Studio North'],
+    );
+    const team = rows[0];
+    if (!team) throw new Error('no team');
+    teamId = team.id;
+    await server.services.ledger.grant(team.account_id, {
+      operationId: 'e2e-team-fund',
+      amount: 1000,
+      source: 'pack',
+      reason: 'team pack',
+    });
+    await owner.reload();
+    await go(owner, 'Settings');
+    const budget = teams(owner).getByLabel(`Monthly budget for ${memberEmail}`);
+    await budget.fill('50');
+    await budget.press('Enter');
+    await teams(owner).getByText('0 credits used of 50 credits').waitFor();
+    await owner.getByRole('heading', { name: 'Teams' }).evaluate((h) => h.scrollIntoView());
+    await docsShot(owner, 'team-settings');
+    expect(await axeSerious(owner)).toEqual([]);
+  });
+
+  it('the member switches to the team wallet: verified balance, History with the member column, spending per member', async () => {
+    const server = app?.server;
+    if (!server) throw new Error('no server');
+    const { rows } = await server.services.db.query<{ id: string; project: string }>(
+      `select a.id, p.id as project from accounts a, team_projects p where a.email = $1 and p.team_id = $2`,
+      [memberEmail, teamId],
+    );
+    const m = rows[0];
+    if (!m) throw new Error('no member');
+    // A run on the team wallet for the project, as the member (the server's own hold API).
+    const hold = await server.services.teamWallet.hold(teamId, m.id, {
+      operationId: 'e2e-team-hold',
+      kind: 'image',
+      amount: 30,
+      projectId: m.project,
+      purpose: { kind: 'job', jobId: 'e2e-job', tool: 'generate' },
+    });
+    await server.services.teamWallet.capture(teamId, m.id, hold.body.holdId, {
+      operationId: 'e2e-team-capture',
+      amount: 24,
+    });
+    await member.reload();
+    await member.getByTestId('wallet-switcher').waitFor({ timeout: 20_000 });
+    await member.getByTestId('wallet-switcher').selectOption({ label: 'Studio North (team)' });
+    await expect
+      .poll(async () => member.getByTestId('team-balance').textContent(), { timeout: 20_000 })
+      .toContain('976 credits');
+    await go(member, 'History');
+    const table = member.getByTestId('team-history');
+    await table.getByText('Charged').waitFor();
+    const memberCells = await member.getByTestId('team-history-member').allTextContents();
+    expect(memberCells.filter((c) => c === memberEmail)).toHaveLength(2);
+    await member
+      .getByTestId('team-project-costs')
+      .getByText('Spring catalog: 24 credits')
+      .waitFor();
+    await docsShot(member, 'team-history');
+    expect(await axeSerious(member)).toEqual([]);
+    await go(member, 'Wallet');
+    await member.getByTestId('team-wallet-balance').getByText('976').waitFor();
+    const spending = member.getByTestId('team-member-spending');
+    await spending
+      .getByRole('row', { name: new RegExp(memberEmail) })
+      .getByText('24 credits')
+      .waitFor();
+    await spending.getByText('24 of 50').waitFor();
+    await docsShot(member, 'team-wallet');
+    expect(await axeSerious(member)).toEqual([]);
+  });
+
+  it('removal ends the member’s access: the team leaves their wallet switcher', async () => {
+    await owner.reload();
+    await go(owner, 'Settings');
+    await teams(owner)
+      .getByRole('row', { name: new RegExp(memberEmail) })
+      .getByRole('button', { name: 'Remove' })
+      .click();
+    await expect.poll(async () => teams(owner).getByTestId('team-member').count()).toBe(1);
+    await member.reload();
+    await member.getByRole('heading', { level: 1 }).first().waitFor();
+    await expect
+      .poll(async () => member.getByTestId('wallet-switcher').count(), { timeout: 20_000 })
+      .toBe(0);
+  });
+});
