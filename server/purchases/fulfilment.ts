@@ -1,6 +1,7 @@
 import type { PaymentProviderName } from '../../shared/api/purchases';
 import type { WriteContext } from '../ledger/ledger-service';
 import type { Services } from '../services';
+import { appendRollover } from '../ledger/rollover';
 import { purchaseDraft } from './drafts';
 import type { Logger } from '../../shared/log/logger';
 import { applyPendingReversals, reversePayment } from './reversals';
@@ -103,6 +104,8 @@ export class Fulfilment {
       { operationId: purchaseId, request: { op: 'purchase', purchaseId } },
       async (ctx) => {
         await store.lockPayment(ctx.tx, provider, inv.paymentRef);
+        // The previous period's plan credits end here: unused ones roll over, up to the cap.
+        appendRollover(ctx, item, purchaseId);
         const seq = await this.credit(ctx, {
           purchaseId,
           checkout,

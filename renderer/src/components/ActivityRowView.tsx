@@ -21,6 +21,7 @@ const ICONS: Record<ActivityKind, string> = {
   allowance: '⇣',
   refused: '!',
   other: '•',
+  rollover: '⇥',
 };
 
 /** "+1,000 credits", "−6 credits", "6 credits held" (a pending run), "0 credits". */

@@ -1,6 +1,6 @@
 import { creditsText, date, money } from '../util/format';
 import type { EntryRow } from './db';
-import type { HoldInfo, LooseBody, LoosePurpose } from './rows';
+import { type HoldInfo, type LooseBody, type LoosePurpose, endedOf } from './rows';
 
 /**
  * What History shows: one activity per thing the user did or got, built from ledger entries at
@@ -23,7 +23,8 @@ export type ActivityKind =
   | 'reversal'
   | 'allowance'
   | 'refused'
-  | 'other';
+  | 'other'
+  | 'rollover';
 
 export type ActivityStatus =
   | 'pending'
@@ -55,6 +56,7 @@ export const ACTIVITY_WORDS: Record<ActivityKind, string> = {
   allowance: 'Offline allowance',
   refused: 'Refused',
   other: 'Other',
+  rollover: 'Rollover',
 };
 
 export interface Activity {
@@ -126,6 +128,8 @@ const GRANT_TITLES: Record<string, string> = {
   adjustment: 'Credit adjustment',
   plan: 'Plan credits',
   pack: 'Pack credits',
+  monthly: 'Monthly free credits',
+  rollover: 'Rolled-over credits',
 };
 const RELEASE_WORDS: Record<string, string> = {
   released: 'not charged',
@@ -226,6 +230,9 @@ export class ActivityBuilder {
           status: 'refused',
           ref: '',
         });
+        break;
+      case 'rollover':
+        this.rollover(row, b, balance);
         break;
       default:
         this.single(row, balance, {
@@ -430,6 +437,25 @@ export class ActivityBuilder {
       detail: `${creditsText(row.amount)} unused`,
       status: 'expired',
       ref: '',
+    });
+  }
+
+  /** A renewal's rollover: what moved (and until when), and what ended beyond the cap. */
+  private rollover(row: EntryRow, b: LooseBody, balance: number): void {
+    const ended = endedOf(b);
+    const expires = str(b.bucket?.expiresAt);
+    this.single(row, balance, {
+      kind: 'rollover',
+      title: row.amount > 0 ? `${creditsText(row.amount)} rolled over` : 'Nothing rolled over',
+      detail: [
+        `Cap ${creditsText(num(b.cap))}`,
+        expires && `Expires ${date(expires)}`,
+        ended > 0 && `${creditsText(ended)} ended unused`,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      status: 'credited',
+      ref: str(b.planId),
     });
   }
 

@@ -26,6 +26,10 @@ export interface LooseBody {
   newBucket?: unknown;
   code?: string;
   message?: string;
+  /** A rollover's plan credits ended unused beyond its cap, and the cap. */
+  ended?: { bucketId?: string; amount?: number }[];
+  cap?: number;
+  planId?: string;
 }
 
 export interface LoosePurpose {
@@ -48,6 +52,10 @@ function purposeTool(p: LooseBody['purpose']): string {
   if (p.kind === 'design') return 'design';
   return str(p.kind);
 }
+
+/** Credits a rollover ended unused (beyond its cap). */
+export const endedOf = (b: LooseBody): number =>
+  (b.ended ?? []).reduce((n, s) => n + num(s.amount), 0);
 
 /** What a capture, release or refund learns from the hold it resolves. */
 export interface HoldInfo {
@@ -143,6 +151,12 @@ export function toRows(
         break;
       case 'rejection':
         label = `Rejected: ${str(b.code)}`;
+        break;
+      case 'rollover':
+        // Moved credits stay in the balance; only those ended beyond the cap leave it.
+        delta = -endedOf(b);
+        tool = 'store';
+        label = 'Plan credits rolled over';
         break;
     }
     const row: EntryRow = {
