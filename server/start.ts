@@ -15,7 +15,7 @@ import { EngineOperator } from './jobs/engine-operator';
 import { registerOperatorRoutes } from './jobs/operator-routes';
 import {
   createPurchases,
-  dailyCreditsByPlan,
+  ledgerGrants,
   defaultCatalogData,
   parseCatalog,
   purchasesConfigFromEnv,
@@ -67,7 +67,7 @@ export async function startServer(
     clock: opts.clock ?? systemClock,
     keys,
     log: createLogger(config.EASEL_LOG, { destination: opts.logDestination }),
-    ledger: { dailyCreditsByPlan: dailyCreditsByPlan(catalog) },
+    ledger: ledgerGrants(catalog),
   });
   await services.catalog.seed();
   const purchases = createPurchases(services, purchasesConfig);

@@ -16,10 +16,16 @@ import { AccountLocks } from './account-lock';
 import { FoldLoader } from './fold-loader';
 import { ledgerStore } from './ledger-store';
 import { enforceSpendingLimits } from './spending-limits';
+import { grantMonthlyCredits, monthOf } from './monthly-credits';
 
 export interface LedgerConfig {
   /** Free daily credits per plan, granted on the first use of each UTC day, gone at its end. */
   dailyCreditsByPlan: Record<string, number>;
+  /**
+   * Free monthly credits per plan (a free plan's), granted on the first use of each UTC month
+   * and lasting `expiresAfterDays` (docs/architecture.md §2, monthly credits).
+   */
+  monthlyCreditsByPlan: Record<string, { credits: number; expiresAfterDays: number }>;
   holdTtlMs: number;
   /** Lifetime of a refund bucket made when the paying bucket has expired. */
   refundBucketTtlMs: number;
@@ -39,6 +45,7 @@ export interface LedgerConfig {
 
 export const defaultLedgerConfig: LedgerConfig = {
   dailyCreditsByPlan: { free: 20 },
+  monthlyCreditsByPlan: {},
   holdTtlMs: 15 * MINUTE,
   refundBucketTtlMs: 30 * DAY,
   foldCacheSize: 2000,
@@ -203,6 +210,12 @@ export class LedgerService {
             }
             lastDailyDate = today;
           }
+          // Read from the locked row: a second instance waits for this write and sees the month.
+          const lastMonthlyPeriod = grantMonthlyCredits(
+            ctx,
+            this.config.monthlyCreditsByPlan[head.plan],
+            head.lastMonthlyPeriod,
+          );
 
           const { status, body } = await fn(ctx);
 
@@ -213,6 +226,7 @@ export class LedgerService {
             writer.current.seq,
             writer.current.hash,
             lastDailyDate,
+            lastMonthlyPeriod,
           );
           await this.folds.afterWrite(tx, accountId, fold, writer.current.hash, now);
           for (const [refId, dueAt] of timers) {
@@ -287,15 +301,16 @@ export class LedgerService {
     });
   }
 
-  /** Grants the daily credits (and materialises expiries) if today's first use has not. */
+  /** Grants the daily and monthly credits (and materialises expiries) if not yet done. */
   async touch(accountId: string): Promise<void> {
-    const { rows } = await this.db.query<{ last_daily_date: string | null }>(
-      'select last_daily_date from accounts where id = $1',
-      [accountId],
-    );
+    const { rows } = await this.db.query<{
+      last_daily_date: string | null;
+      last_monthly_period: string | null;
+    }>('select last_daily_date, last_monthly_period from accounts where id = $1', [accountId]);
     const row = rows[0];
     if (!row) throw notFound('account');
-    if (row.last_daily_date !== this.clock.now().slice(0, 10)) {
+    const now = this.clock.now();
+    if (row.last_daily_date !== now.slice(0, 10) || row.last_monthly_period !== monthOf(now)) {
       await this.write(accountId, null, async () => ({ status: 200, body: null }));
     }
   }

@@ -19,6 +19,8 @@ export interface AccountHead {
   seq: number;
   hash: string;
   lastDailyDate: string | null;
+  /** The UTC month (YYYY-MM) of the last free monthly grant check (docs/architecture.md §2). */
+  lastMonthlyPeriod: string | null;
   plan: string;
 }
 
@@ -30,16 +32,19 @@ export const ledgerStore = {
       head_seq: number;
       head_hash: string;
       last_daily_date: string | null;
+      last_monthly_period: string | null;
       plan: string;
-    }>('select head_seq, head_hash, last_daily_date, plan from accounts where id = $1 for update', [
-      accountId,
-    ]);
+    }>(
+      'select head_seq, head_hash, last_daily_date, last_monthly_period, plan from accounts where id = $1 for update',
+      [accountId],
+    );
     const row = rows[0];
     return row
       ? {
           seq: row.head_seq,
           hash: row.head_hash,
           lastDailyDate: row.last_daily_date,
+          lastMonthlyPeriod: row.last_monthly_period,
           plan: row.plan,
         }
       : null;
@@ -124,10 +129,11 @@ export const ledgerStore = {
     seq: number,
     hash: string,
     lastDailyDate: string | null,
+    lastMonthlyPeriod: string | null,
   ): Promise<void> {
     await tx.query(
-      'update accounts set head_seq = $2, head_hash = $3, last_daily_date = $4 where id = $1',
-      [accountId, seq, hash, lastDailyDate],
+      'update accounts set head_seq = $2, head_hash = $3, last_daily_date = $4, last_monthly_period = $5 where id = $1',
+      [accountId, seq, hash, lastDailyDate, lastMonthlyPeriod],
     );
   },
 
