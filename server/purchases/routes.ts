@@ -10,6 +10,7 @@ import {
 import { HttpError } from '../http/errors';
 import { type makeRouter, parseOr400 } from '../http/route';
 import { cancelledPage, messagePage, pageHeaders, sandboxCheckoutPage, successPage } from './pages';
+import { registerPlanRoutes } from './plan-routes';
 import type { Purchases } from './purchases';
 import { type CheckoutRow, itemOf, purchaseStore as store } from './store';
 
@@ -72,6 +73,7 @@ export function registerPurchaseRoutes(
       withCheckout(purchases, req.params.sessionId, reply, (row) => cancelledPage(row)),
   );
 
+  registerPlanRoutes(app, route, accountOf, purchases);
   if (purchases.provider === 'sandbox') registerSandboxPages(app, purchases);
   const webhook = purchases.stripeWebhook;
   if (webhook) {
