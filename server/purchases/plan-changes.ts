@@ -93,10 +93,49 @@ export class PlanChanges {
     accountId: string,
     req: { operationId: string; itemId: string },
   ): Promise<PlanChangeResponse> {
+    return this.once(accountId, req.operationId, { op: 'plan-change', itemId: req.itemId }, () =>
+      this.changeNow(accountId, req),
+    );
+  }
+
+  /**
+   * Runs a plan operation once per operation id (docs/architecture.md §2, idempotency): a replay
+   * answers the first result, the same id for another request is refused (409). The ledger's
+   * operation record holds it; the work itself happens between two short transactions, never
+   * while the account's row is locked, because it calls Stripe and writes the ledger itself.
+   */
+  private async once(
+    accountId: string,
+    operationId: string,
+    request: Record<string, string>,
+    work: () => Promise<PlanChangeResponse>,
+  ): Promise<PlanChangeResponse> {
+    const operation = { operationId, request };
+    const notYet = new Error('not yet recorded');
+    try {
+      const first = await this.services.ledger.write<PlanChangeResponse>(accountId, operation, () =>
+        Promise.reject(notYet),
+      );
+      return first.body;
+    } catch (error) {
+      if (error !== notYet) throw error;
+    }
+    const result = await work();
+    const recorded = await this.services.ledger.write(accountId, operation, async () => ({
+      status: 200,
+      body: result,
+    }));
+    return recorded.body;
+  }
+
+  private async changeNow(
+    accountId: string,
+    req: { operationId: string; itemId: string },
+  ): Promise<PlanChangeResponse> {
     const to = this.plan(req.itemId);
     if (!to) throw notFound(`plan ${req.itemId}`);
     const sub = await this.activeOr409(accountId);
-    if (to.priceCents === 0) return this.cancel(accountId, req);
+    if (to.priceCents === 0) return this.setCancel(accountId, req.operationId, true);
     const current = this.plan(sub.plan_id);
     if (!current)
       throw conflict(
@@ -282,11 +321,15 @@ export class PlanChanges {
   }
 
   async cancel(accountId: string, req: { operationId: string }): Promise<PlanChangeResponse> {
-    return this.setCancel(accountId, req.operationId, true);
+    return this.once(accountId, req.operationId, { op: 'plan-cancel' }, () =>
+      this.setCancel(accountId, req.operationId, true),
+    );
   }
 
   async resume(accountId: string, req: { operationId: string }): Promise<PlanChangeResponse> {
-    return this.setCancel(accountId, req.operationId, false);
+    return this.once(accountId, req.operationId, { op: 'plan-resume' }, () =>
+      this.setCancel(accountId, req.operationId, false),
+    );
   }
 
   private async setCancel(

@@ -23,7 +23,7 @@ export function registerPlanRoutes(
       method: 'GET',
       path: '/v1/plan',
       summary:
-        'Subscriptions: the current plan, its renewal, credits per period (with rollover) and the next grant',
+        'Subscriptions and rollover: the current plan, its renewal, credits per period, how many unused credits roll over, and the next grant',
       auth: true,
       response: PlanStatus,
     },
