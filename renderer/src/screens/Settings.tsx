@@ -6,6 +6,7 @@ import { messageOf } from '../util/errors';
 import { EngineSettings } from '../components/EngineSettings';
 import { AppearanceSettings } from '../components/AppearanceSettings';
 import { SpendingLimitsSettings } from '../components/SpendingLimitsSettings';
+import { PlanPanel } from '../components/PlanPanel';
 
 export function Settings() {
   const stores = useStores();
@@ -93,6 +94,7 @@ export function Settings() {
           Sign out
         </button>
       </section>
+      <PlanPanel />
       <SpendingLimitsSettings />
       <section className="panel" aria-labelledby="allowance-title">
         <h2 id="allowance-title">Offline allowance</h2>

@@ -1,5 +1,6 @@
 import { useCatalog, useStores } from '../app/context';
 import { PlanCard } from '../components/PlanCard';
+import { PlanPanel } from '../components/PlanPanel';
 import { PromoCodeForm } from '../components/PromoCodeForm';
 import { PurchaseBanner } from '../components/PurchaseBanner';
 import { credits, money } from '../util/format';
@@ -68,6 +69,7 @@ export function Store() {
               </li>
             ))}
           </ul>
+          <PlanPanel actions />
           <h2>Plans</h2>
           <ul className="cards">
             {store.plans.map((p) => (
