@@ -10,6 +10,8 @@ export function PlanCard(props: {
   current: { renewsAt: string | null } | null;
   busy: boolean;
   onBuy: () => void;
+  /** The account has a paid plan: another is reached by changing plan, not subscribing. */
+  subscribed?: boolean;
 }) {
   const { plan: p, current } = props;
   return (
@@ -38,6 +40,8 @@ export function PlanCard(props: {
                   ? `Renews on ${date(current.renewsAt)} for ${money(p.priceCents, p.currency)}.`
                   : 'Active.'}
               </p>
+            ) : props.subscribed ? (
+              <p className="muted">Switch to it under Your plan.</p>
             ) : (
               <button type="button" className="primary" disabled={props.busy} onClick={props.onBuy}>
                 Subscribe for {money(p.priceCents, p.currency)} / month

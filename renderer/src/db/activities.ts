@@ -400,10 +400,14 @@ export class ActivityBuilder {
     const renewal = plan && this.state.plans.includes(itemId);
     if (plan && !renewal) this.state.plans.push(itemId);
     const price = b.currency ? money(num(b.priceCents), str(b.currency)) : '';
+    // An upgrade's purchase (docs/architecture.md §7): the difference in credits, paid prorated.
+    const upgrade = str(b.purchaseId).endsWith(':upgrade');
     this.single(row, balance, {
-      kind: renewal ? 'renewal' : 'purchase',
-      title: renewal ? `${name} renewed` : name,
-      detail: [plan ? 'Plan' : 'Credit pack', price && `paid ${price}`].filter(Boolean).join(' · '),
+      kind: renewal && !upgrade ? 'renewal' : 'purchase',
+      title: upgrade ? `Upgraded to ${name}` : renewal ? `${name} renewed` : name,
+      detail: [upgrade ? 'Plan upgrade' : plan ? 'Plan' : 'Credit pack', price && `paid ${price}`]
+        .filter(Boolean)
+        .join(' · '),
       status: 'credited',
       ref: itemId,
     });

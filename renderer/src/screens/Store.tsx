@@ -78,6 +78,7 @@ export function Store() {
                 plan={p}
                 current={current?.itemId === p.itemId ? current : null}
                 busy={busy}
+                subscribed={current !== null && current.renewsAt !== null}
                 onBuy={() => void buy(p.itemId)}
               />
             ))}
