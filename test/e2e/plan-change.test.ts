@@ -95,7 +95,7 @@ describe('plan change (browser mode, sandbox payments)', () => {
     await go('Settings');
     await page.getByTestId('plan-panel').getByTestId('plan-renews-at').waitFor();
     await go('History');
-    await page.getByText('Max', { exact: true }).first().waitFor({ timeout: 15_000 });
+    await page.getByText('Upgraded to Max', { exact: true }).waitFor({ timeout: 15_000 });
     await docsShot(page, 'history-plan-upgrade');
   });
 });
