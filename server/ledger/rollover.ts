@@ -5,7 +5,7 @@ import { DAY, plusMs } from '../clock';
 import { type WriteContext, priorityOf } from './ledger-service';
 
 /** What a plan says about rolling credits over (the catalog's plan fields). */
-export interface RolloverPolicy {
+interface RolloverPolicy {
   planId: string;
   kind: string;
   /** The most rollover buckets may hold in all after the renewal; 0: nothing rolls over. */
@@ -21,7 +21,7 @@ export interface RolloverPolicy {
  * in spending order, so the credits that would have been spent first move first. Deterministic:
  * the same state and renewal always give the same entry.
  */
-export function planRollover(
+function planRollover(
   state: WalletState,
   policy: RolloverPolicy,
   renewal: { purchaseId: string; now: string },

@@ -92,7 +92,7 @@ function dailyCreditsByPlan(catalog: Catalog): Record<string, number> {
  * month by the ledger, lasting the plan's `expiresAfterDays` (docs/architecture.md §2). Paid
  * plans get theirs from each paid month instead.
  */
-export function monthlyCreditsByPlan(
+function monthlyCreditsByPlan(
   catalog: Catalog,
 ): Record<string, { credits: number; expiresAfterDays: number }> {
   const out: Record<string, { credits: number; expiresAfterDays: number }> = {};
