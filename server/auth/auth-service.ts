@@ -62,12 +62,16 @@ export class AuthService {
   /** What sign-up grants, from the same config that grants it (GET /v1/auth/offer). */
   offer(): SignUpOffer {
     const bonus = this.config.signupBonus;
+    const monthly = this.ledger.config.monthlyCreditsByPlan.free;
     return {
       welcome: bonus
         ? { credits: bonus.amount, expiresInDays: Math.max(1, Math.round(bonus.ttlMs / DAY)) }
         : null,
       dailyCredits: this.ledger.config.dailyCreditsByPlan.free ?? 0,
       password: { minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX },
+      ...(monthly && monthly.credits > 0
+        ? { monthly: { credits: monthly.credits, expiresInDays: monthly.expiresAfterDays } }
+        : {}),
     };
   }
 

@@ -49,6 +49,12 @@ describe.each(backends)('free monthly credits on %s', (backend) => {
     t.clock.set('2026-12-21T00:00:00.000Z');
     expect((await t.services.ledger.wallet(u.accountId)).balances.image?.balance).toBe(55);
     expect(startOfNextUtcMonth(t.clock.now())).toBe('2027-01-01T00:00:00.000Z');
+    // The sign-up offer says so (GET /v1/auth/offer).
+    const offer = await t.app.inject({ method: 'GET', url: '/v1/auth/offer' });
+    expect(offer.json()).toMatchObject({
+      dailyCredits: 0,
+      monthly: { credits: 50, expiresInDays: 30 },
+    });
   });
 
   it('grants nothing monthly to a plan the catalog gives none', async () => {
