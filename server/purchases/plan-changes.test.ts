@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanChangeResponse, PlanStatus } from '../../shared/api/plans';
 import { DAY } from '../clock';
 import { backends, opId, signUp } from '../testing/harness';
+import { reconcile } from './reconcile';
 import {
   type PurchaseServer,
   pullVerified,
@@ -146,6 +147,11 @@ describe.each(backends)('plan self-service on %s (Stripe)', (backend) => {
     const month = (await pullVerified(t.app, u)).bodies.at(-1);
     expect(month).toMatchObject({ type: 'purchase', itemId: 'pro', priceCents: 990 });
     expect(await balance(u)).toBeGreaterThan(beforeRenewal);
+
+    // Reconciliation finds each payment (the month, the proration, the renewal) credited once.
+    const report = await reconcile(t.purchases, '2026-11-01');
+    expect(report.issues.filter((i) => i.accountId === u.accountId)).toEqual([]);
+    expect(report.lines.filter((l) => l.payment?.accountId === u.accountId)).toHaveLength(3);
 
     // Cancel at period end, then resume; both on the Stripe subscription.
     const cancel = await api(u, 'POST', '/v1/plan/cancel', { operationId: opId() });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanChangeResponse, PlanStatus } from '../../shared/api/plans';
 import { DAY } from '../clock';
 import { backends, opId, signUp } from '../testing/harness';
+import { reconcile } from './reconcile';
 import { type PurchaseServer, pullVerified, purchaseServer } from './testing/purchase-server';
 
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -66,6 +67,9 @@ describe.each(backends)('plan self-service in the sandbox on %s', (backend) => {
     u.headers.authorization = `Bearer ${signIn.json<{ token: string }>().token}`; // 30-day sessions
     expect(await t.purchases.plans.renewSandbox(u.accountId)).toBe('credited');
     expect(await status(u)).toMatchObject({ planId: 'pro', pendingPlanId: null });
+
+    const report = await reconcile(t.purchases, '2026-11-01');
+    expect(report.issues.filter((i) => i.accountId === u.accountId)).toEqual([]);
 
     const cancel = await post(u, '/v1/plan/cancel', { operationId: opId() });
     expect(cancel.json<PlanChangeResponse>().plan.cancelAtPeriodEnd).toBe(true);
