@@ -345,6 +345,7 @@ export function createFakeEasel(
             currency: 'usd',
             dailyCredits: 50,
             expiresInDays: 30,
+            rolloverCap: 0,
           },
         ],
         provider: 'sandbox',

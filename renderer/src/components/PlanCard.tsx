@@ -23,8 +23,22 @@ export function PlanCard(props: {
         </p>
         {p.priceCents === 0 ? (
           <>
-            <p className="big">{credits(p.dailyCredits)} credits / day</p>
-            <p className="muted">Free, on every day you use Easel; they expire at midnight UTC.</p>
+            {p.monthlyCredits > 0 && (
+              <>
+                <p className="big">{credits(p.monthlyCredits)} credits / month</p>
+                <p className="muted">
+                  Free, in each month you use Easel; each month&apos;s last {p.expiresInDays} days.
+                </p>
+              </>
+            )}
+            {(p.dailyCredits > 0 || p.monthlyCredits === 0) && (
+              <>
+                <p className="big">{credits(p.dailyCredits)} credits / day</p>
+                <p className="muted">
+                  Free, on every day you use Easel; they expire at midnight UTC.
+                </p>
+              </>
+            )}
             <p className="muted">Included with every account.</p>
           </>
         ) : (
@@ -34,6 +48,9 @@ export function PlanCard(props: {
               <p className="muted">+{credits(p.dailyCredits)} daily credits</p>
             )}
             <p className="muted">Each month&apos;s credits last {p.expiresInDays} days.</p>
+            {p.rolloverCap > 0 && (
+              <p className="muted">Up to {credits(p.rolloverCap)} unused roll over at renewal.</p>
+            )}
             {current ? (
               <p className="owned" data-testid="plan-renews">
                 {current.renewsAt
