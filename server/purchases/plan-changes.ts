@@ -223,19 +223,6 @@ export class PlanChanges {
     const hex = checkout.id.slice('chk_'.length);
     const invoiceRef = `sbx_in_${hex}_up_${operationId}`;
     const paymentRef = `sbx_pay_${hex}_up_${operationId}`;
-    await this.db.query(
-      'insert into sandbox_payments (payment_id, checkout_id, account_id, item_id, purchase_id, amount_cents, currency, paid_at) values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (payment_id) do nothing',
-      [
-        paymentRef,
-        checkout.id,
-        accountId,
-        to.itemId,
-        `sandbox:${invoiceRef}:upgrade`,
-        amount,
-        to.currency,
-        now,
-      ],
-    );
     const r = await payUpgrade(
       this.services,
       this.fulfilment,
@@ -247,6 +234,21 @@ export class PlanChanges {
         amountCents: amount,
         currency: to.currency,
         to,
+        recordPayment: async (tx) => {
+          await tx.query(
+            'insert into sandbox_payments (payment_id, checkout_id, account_id, item_id, purchase_id, amount_cents, currency, paid_at) values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (payment_id) do nothing',
+            [
+              paymentRef,
+              checkout.id,
+              accountId,
+              to.itemId,
+              `sandbox:${invoiceRef}:upgrade`,
+              amount,
+              to.currency,
+              now,
+            ],
+          );
+        },
       },
       this.catalog,
     );

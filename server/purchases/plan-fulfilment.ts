@@ -1,5 +1,5 @@
 import type { Catalog, CatalogItem, PaymentProviderName } from '../../shared/api/purchases';
-import type { Database } from '../db/database';
+import type { Database, Sql } from '../db/database';
 import type { WriteContext } from '../ledger/ledger-service';
 import type { Services } from '../services';
 import { findItem } from './catalog';
@@ -59,6 +59,11 @@ export interface PaidUpgrade {
   currency: string;
   /** The dearer plan the subscription moves to. */
   to: CatalogItem;
+  /**
+   * The sandbox records its payment here, inside the write and only when it grants, so two
+   * upgrades racing never leave a payment without its credits.
+   */
+  recordPayment?: (tx: Sql) => Promise<void>;
 }
 
 /**
@@ -108,6 +113,7 @@ export async function payUpgrade(
       );
       await store.setAccountPlan(ctx.tx, ctx.accountId, to.itemId);
       if (difference === 0) return { status: 200, body: { credits: 0, ended: false } };
+      await up.recordPayment?.(ctx.tx);
       await fulfilment.credit(ctx, {
         purchaseId,
         checkout,

@@ -83,4 +83,28 @@ describe.each(backends)('plan self-service in the sandbox on %s', (backend) => {
     expect(await t.purchases.plans.renewSandbox(u.accountId)).toBe('canceled:plan=free');
     expect(await status(u)).toMatchObject({ planId: 'free', renewsAt: null });
   });
+
+  it('grants an upgrade once when two race, and records one payment', async () => {
+    const u = await signUp(t.app);
+    const res = await post(u, '/v1/purchases/checkout', { itemId: 'pro' });
+    await t.purchases.sandbox.pay(res.json<{ sessionId: string }>().sessionId);
+    const answers = await Promise.all(
+      [opId(), opId()].map((operationId) =>
+        post(u, '/v1/plan/change', { operationId, itemId: 'max' }),
+      ),
+    );
+    // The later one either finds Max already (409) or grants nothing in its ledger write.
+    const granted = answers.map((a) =>
+      a.statusCode === 409
+        ? (expect(a.json().error.code).toBe('already-on-plan'), 0)
+        : a.json<PlanChangeResponse>().creditsGranted,
+    );
+    expect(granted.reduce((n, c) => n + c, 0)).toBe(2000);
+    expect(await planCredits(u)).toBe(3000);
+    const { rows } = await t.db.query<{ n: number }>(
+      `select count(*)::int as n from sandbox_payments where account_id = $1 and payment_id like '%_up_%'`,
+      [u.accountId],
+    );
+    expect(rows[0]?.n).toBe(1);
+  });
 });
