@@ -59,6 +59,7 @@ describe('plan change (browser mode, sandbox payments)', () => {
     expect(await panel.getByTestId('plan-next-grant').textContent()).toMatch(
       /^1,000 credits at the renewal/,
     );
+    await panel.scrollIntoViewIfNeeded();
     await docsShot(page, 'store-plan-pro');
 
     await panel.getByRole('button', { name: 'Upgrade to Max' }).click();
