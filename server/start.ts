@@ -16,7 +16,7 @@ import { registerOperatorRoutes } from './jobs/operator-routes';
 import { registerTeamPurchaseRoutes } from './teams/purchase-routes';
 import {
   createPurchases,
-  dailyCreditsByPlan,
+  ledgerGrants,
   defaultCatalogData,
   parseCatalog,
   purchasesConfigFromEnv,
@@ -68,7 +68,7 @@ export async function startServer(
     clock: opts.clock ?? systemClock,
     keys,
     log: createLogger(config.EASEL_LOG, { destination: opts.logDestination }),
-    ledger: { dailyCreditsByPlan: dailyCreditsByPlan(catalog) },
+    ledger: ledgerGrants(catalog),
   });
   await services.catalog.seed();
   const purchases = createPurchases(services, purchasesConfig);

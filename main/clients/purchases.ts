@@ -56,6 +56,7 @@ function storeCatalogOf(c: CatalogResponse): StoreCatalog {
         currency: item.currency,
         dailyCredits: item.dailyCredits,
         expiresInDays: item.expiresAfterDays,
+        rolloverCap: item.rolloverCap,
       });
     }
   }

@@ -6,6 +6,7 @@ import { SpendingLimitsResponse } from '../../shared/api/limits';
 import { PurchaseListResponse } from '../../shared/api/purchase-list';
 import { AutoTopupResponse } from '../../shared/api/auto-topup';
 import { RedeemPromoResponse } from '../../shared/api/promo';
+import { PlanChangeResponse, PlanStatus, PortalResponse } from '../../shared/api/plans';
 import { parseEaselLink } from '../../shared/api/purchases';
 import type { Logger } from '../../shared/log/logger';
 import { quote } from '../../shared/pricing/quote';
@@ -173,6 +174,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       ? // electronegativity-ignore: OPEN_EXTERNAL_JS_CHECK — only reached when isAllowedExternalUrl (line above) accepts the URL
         opts.openExternal(url)
       : false;
+  /** A plan change, then a head check: an upgrade's credits are in the ledger at once. */
+  const planAction = async (path: string, body: Record<string, string>) => {
+    const res = await http.json('POST', path, { schema: PlanChangeResponse, body });
+    await refreshHead();
+    return res;
+  };
   const purchases = new PurchasesClient({
     http,
     openExternal,
@@ -368,6 +375,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       return res;
     },
     startCheckout: async ({ itemId }) => purchases.startCheckout(itemId),
+    getPlan: async () => http.json('GET', '/v1/plan', { schema: PlanStatus }),
+    changePlan: async ({ itemId }) =>
+      planAction('/v1/plan/change', { itemId, operationId: `plan-${randomUUID()}` }),
+    cancelPlan: async () => planAction('/v1/plan/cancel', { operationId: `plan-${randomUUID()}` }),
+    resumePlan: async () => planAction('/v1/plan/resume', { operationId: `plan-${randomUUID()}` }),
+    openPlanPortal: async () => {
+      const { url } = await http.json('POST', '/v1/plan/portal', { schema: PortalResponse });
+      return { url, opened: await openExternal(url) };
+    },
     getPurchase: async ({ sessionId }) => purchases.status(sessionId),
 
     uploadImage: async ({ mime, base64 }) => jobs.upload(mime, base64),

@@ -1,3 +1,4 @@
+import type { PlanStatus } from '../../shared/api/plans';
 import {
   EaselError,
   type EaselApi,
@@ -123,6 +124,22 @@ export function createFakeEasel(
   let spendingLimits = {
     daily: { limit: null as number | null, used: 0, resetsAt: '2026-11-11T00:00:00.000Z' },
     monthly: { limit: null as number | null, used: 0, resetsAt: '2026-12-01T00:00:00.000Z' },
+  };
+
+  let plan: PlanStatus = {
+    planId: 'free',
+    title: 'Free',
+    priceCents: 0,
+    currency: 'usd',
+    creditsPerPeriod: 0,
+    dailyCredits: 20,
+    rolloverCap: 0,
+    renewsAt: null,
+    nextGrant: { at: '2026-11-11T00:00:00.000Z', credits: 20, kind: 'daily' },
+    cancelAtPeriodEnd: false,
+    pendingPlanId: null,
+    provider: 'sandbox',
+    portal: false,
   };
 
   const fake: FakeEasel = {
@@ -338,6 +355,7 @@ export function createFakeEasel(
             currency: 'usd',
             dailyCredits: 50,
             expiresInDays: 30,
+            rolloverCap: 0,
           },
         ],
         provider: 'sandbox',
@@ -488,6 +506,24 @@ export function createFakeEasel(
     },
     async getTools() {
       return fakeTools();
+    },
+    async getPlan() {
+      return plan;
+    },
+    async changePlan({ itemId }) {
+      plan = { ...plan, pendingPlanId: itemId };
+      return { outcome: 'downgrade-scheduled' as const, creditsGranted: 0, plan };
+    },
+    async cancelPlan() {
+      plan = { ...plan, cancelAtPeriodEnd: true, nextGrant: null };
+      return { outcome: 'cancel-scheduled' as const, creditsGranted: 0, plan };
+    },
+    async resumePlan() {
+      plan = { ...plan, cancelAtPeriodEnd: false };
+      return { outcome: 'resumed' as const, creditsGranted: 0, plan };
+    },
+    async openPlanPortal() {
+      return { url: 'https://billing.stripe.com/p/session/test', opened: false };
     },
     async redeemPromo({ code }) {
       return { code, credits: 10, kind: 'image', seq: 1, expiresAt: null };

@@ -62,12 +62,16 @@ export class AuthService {
   /** What sign-up grants, from the same config that grants it (GET /v1/auth/offer). */
   offer(): SignUpOffer {
     const bonus = this.config.signupBonus;
+    const monthly = this.ledger.config.monthlyCreditsByPlan.free;
     return {
       welcome: bonus
         ? { credits: bonus.amount, expiresInDays: Math.max(1, Math.round(bonus.ttlMs / DAY)) }
         : null,
       dailyCredits: this.ledger.config.dailyCreditsByPlan.free ?? 0,
       password: { minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX },
+      ...(monthly && monthly.credits > 0
+        ? { monthly: { credits: monthly.credits, expiresInDays: monthly.expiresAfterDays } }
+        : {}),
     };
   }
 
@@ -272,13 +276,17 @@ export class AuthService {
    * month is a fulfilment of the active subscription's checkout. Null if none is on record.
    */
   private async planRenewsAt(accountId: string, plan: string): Promise<string | null> {
-    const { rows } = await this.db.query<{ last: string | null }>(
-      `select max(f.credited_at) as last from purchase_fulfilments f
+    // The period end the provider reported wins; an upgrade's purchase is not a paid month.
+    const { rows } = await this.db.query<{ last: string | null; period_end: string | null }>(
+      `select max(f.credited_at) as last, max(s.current_period_end) as period_end
+       from purchase_fulfilments f
        join purchase_subscriptions s on s.checkout_id = f.checkout_id
-       where s.account_id = $1 and s.plan_id = $2 and s.status = 'active'`,
+       where s.account_id = $1 and s.plan_id = $2 and s.status = 'active'
+         and f.purchase_id not like '%:upgrade'`,
       [accountId, plan],
     );
     const last = rows[0]?.last;
+    if (rows[0]?.period_end) return rows[0].period_end;
     if (!last) return null;
     const at = new Date(last);
     at.setUTCMonth(at.getUTCMonth() + 1);

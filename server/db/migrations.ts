@@ -7,8 +7,10 @@ import { ledgerSnapshotsMigration } from './migrations/007-ledger-snapshots';
 import { spendingLimitsMigration } from './migrations/008-spending-limits';
 import { promoCodesMigration } from './migrations/009-promo-codes';
 import { ledgerAppendMigration } from './migrations/011-ledger-append';
+import { planPeriodsMigration } from './migrations/012-plan-periods';
 import { receiptsAutoTopupMigration } from './migrations/013-receipts-auto-topup';
 import { teamsMigration } from './migrations/015-teams';
+import { ledgerAppendMonthlyMigration } from './migrations/016-ledger-append-monthly';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
@@ -140,8 +142,10 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   spendingLimitsMigration,
   promoCodesMigration,
   ledgerAppendMigration,
+  planPeriodsMigration,
   receiptsAutoTopupMigration,
   teamsMigration,
+  ledgerAppendMonthlyMigration,
 ];
 
 /** The advisory lock that serialises starting instances (migrations, then seeding). */

@@ -42,7 +42,7 @@ function grantItem(account: string, amount: number, op = opId('grant')): AppendI
   );
   return {
     account,
-    expect: { seq: 0, hash: GENESIS_HASH, plan: 'free', daily: null },
+    expect: { seq: 0, hash: GENESIS_HASH, plan: 'free', daily: null, monthly: null },
     op,
     requestHash: `request-of-${op}`,
     entries: [
@@ -56,7 +56,7 @@ function grantItem(account: string, amount: number, op = opId('grant')): AppendI
         balances_after: JSON.stringify(writer.headBalances()),
       },
     ],
-    head: { seq: entry.seq, hash: entry.hash, daily: null },
+    head: { seq: entry.seq, hash: entry.hash, daily: null, monthly: null },
     timersSet: [],
     timersClear: [],
     status: 201,
@@ -83,7 +83,7 @@ describe.each(backends)('group commit on %s', (backend) => {
     // Computed from a head the account does not have.
     const staleItem = {
       ...grantItem(stale!, 200),
-      expect: { seq: 7, hash: GENESIS_HASH, plan: 'free', daily: null },
+      expect: { seq: 7, hash: GENESIS_HASH, plan: 'free', daily: null, monthly: null },
     };
     // Its two entries share a seq: the second insert fails after the first one went in.
     const brokenItem = grantItem(broken!, 50);

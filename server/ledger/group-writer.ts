@@ -2,14 +2,20 @@ import { z } from 'zod';
 import type { Sql } from '../db/database';
 
 /**
- * One account's write as `ledger_append` stores it (server/db/migrations/011-ledger-append.ts):
+ * One account's write as `ledger_append` stores it (server/db/migrations/011-ledger-append.ts, 016-ledger-append-monthly.ts):
  * entries already hashed and folded by Node, the head they move to, timers, and the operation's
  * result. `expect`, when given, is the head the write was computed from; the item is refused as
  * `stale` if the account's head is no longer that one.
  */
 export interface AppendItem {
   account: string;
-  expect?: { seq: number; hash: string; plan: string; daily: string | null };
+  expect?: {
+    seq: number;
+    hash: string;
+    plan: string;
+    daily: string | null;
+    monthly: string | null;
+  };
   /** The spending limits the write was checked against: stale if they are not the stored ones. */
   limits?: { daily: number | null; monthly: number | null };
   op: string | null;
@@ -23,7 +29,7 @@ export interface AppendItem {
     operation_id: string;
     balances_after: string;
   }>;
-  head: { seq: number; hash: string; daily: string | null };
+  head: { seq: number; hash: string; daily: string | null; monthly: string | null };
   timersSet: Array<{ ref: string; due: string }>;
   timersClear: string[];
   status: number;

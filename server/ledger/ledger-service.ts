@@ -19,10 +19,16 @@ import { HeadCache, type KnownHead } from './head-cache';
 import { type AccountHead, ledgerStore } from './ledger-store';
 import { type Limits, enforceSpendingLimits, readLimits } from './spending-limits';
 import { checkGrantTimes } from './operator-controls';
+import { grantMonthlyCredits, monthOf } from './monthly-credits';
 
 export interface LedgerConfig {
   /** Free daily credits per plan, granted on the first use of each UTC day, gone at its end. */
   dailyCreditsByPlan: Record<string, number>;
+  /**
+   * Free monthly credits per plan (a free plan's), granted on the first use of each UTC month
+   * and lasting `expiresAfterDays` (docs/architecture.md §2, monthly credits).
+   */
+  monthlyCreditsByPlan: Record<string, { credits: number; expiresAfterDays: number }>;
   holdTtlMs: number;
   /** Lifetime of a refund bucket made when the paying bucket has expired. */
   refundBucketTtlMs: number;
@@ -42,6 +48,7 @@ export interface LedgerConfig {
 
 export const defaultLedgerConfig: LedgerConfig = {
   dailyCreditsByPlan: { free: 20 },
+  monthlyCreditsByPlan: {},
   holdTtlMs: 15 * MINUTE,
   refundBucketTtlMs: 30 * DAY,
   foldCacheSize: 2000,
@@ -214,6 +221,7 @@ export class LedgerService {
           seq: c.item.head.seq,
           hash: c.item.head.hash,
           lastDailyDate: c.item.head.daily,
+          lastMonthlyPeriod: c.item.head.monthly,
           plan: outcome.plan,
           limits: c.limits,
         };
@@ -267,7 +275,13 @@ export class LedgerService {
     try {
       outcome = await this.group.submit({
         ...c.item,
-        expect: { seq: head.seq, hash: head.hash, plan: head.plan, daily: head.lastDailyDate },
+        expect: {
+          seq: head.seq,
+          hash: head.hash,
+          plan: head.plan,
+          daily: head.lastDailyDate,
+          monthly: head.lastMonthlyPeriod,
+        },
         ...(c.limits ? { limits: { daily: c.limits.daily, monthly: c.limits.monthly } } : {}),
         op: operation?.operationId ?? null,
         requestHash,
@@ -285,6 +299,7 @@ export class LedgerService {
         seq: c.item.head.seq,
         hash: c.item.head.hash,
         lastDailyDate: c.item.head.daily,
+        lastMonthlyPeriod: c.item.head.monthly,
         plan: outcome.plan,
         limits: c.limits ?? head.limits,
       });
@@ -403,6 +418,13 @@ export class LedgerService {
       }
       lastDailyDate = today;
     }
+    // Checked against the head the write started from; ledger_append refuses the write when the
+    // stored month differs, so two instances grant a month once (§2, monthly credits).
+    const lastMonthlyPeriod = grantMonthlyCredits(
+      ctx,
+      this.config.monthlyCreditsByPlan[head.plan],
+      head.lastMonthlyPeriod,
+    );
 
     const { status, body } = await fn(ctx);
     const afterCommit: Array<() => void> = [];
@@ -436,7 +458,12 @@ export class LedgerService {
           operation_id: entry.data.operationId,
           balances_after: JSON.stringify(balancesAfter),
         })),
-        head: { seq: writer.current.seq, hash: writer.current.hash, daily: lastDailyDate },
+        head: {
+          seq: writer.current.seq,
+          hash: writer.current.hash,
+          daily: lastDailyDate,
+          monthly: lastMonthlyPeriod,
+        },
         timersSet,
         timersClear,
         status,
@@ -481,10 +508,12 @@ export class LedgerService {
         head_seq: number;
         head_hash: string;
         last_daily_date: string | null;
+        last_monthly_period: string | null;
         plan: string;
-      }>('select head_seq, head_hash, last_daily_date, plan from accounts where id = $1', [
-        accountId,
-      ]);
+      }>(
+        'select head_seq, head_hash, last_daily_date, last_monthly_period, plan from accounts where id = $1',
+        [accountId],
+      );
       const head = rows[0];
       if (!head) throw notFound('account');
       const fold = await this.folds.checkOut(this.db, accountId, {
@@ -496,6 +525,7 @@ export class LedgerService {
         seq: head.head_seq,
         hash: head.head_hash,
         lastDailyDate: head.last_daily_date,
+        lastMonthlyPeriod: head.last_monthly_period,
         plan: head.plan,
       });
       const clockNow = this.clock.now();
@@ -503,15 +533,16 @@ export class LedgerService {
     });
   }
 
-  /** Grants the daily credits (and materialises expiries) if today's first use has not. */
+  /** Grants the daily and monthly credits (and materialises expiries) if not yet done. */
   async touch(accountId: string): Promise<void> {
-    const { rows } = await this.db.query<{ last_daily_date: string | null }>(
-      'select last_daily_date from accounts where id = $1',
-      [accountId],
-    );
+    const { rows } = await this.db.query<{
+      last_daily_date: string | null;
+      last_monthly_period: string | null;
+    }>('select last_daily_date, last_monthly_period from accounts where id = $1', [accountId]);
     const row = rows[0];
     if (!row) throw notFound('account');
-    if (row.last_daily_date !== this.clock.now().slice(0, 10)) {
+    const now = this.clock.now();
+    if (row.last_daily_date !== now.slice(0, 10) || row.last_monthly_period !== monthOf(now)) {
       await this.write(accountId, null, async () => ({ status: 200, body: null }));
     }
   }

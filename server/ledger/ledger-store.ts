@@ -19,6 +19,8 @@ export interface AccountHead {
   seq: number;
   hash: string;
   lastDailyDate: string | null;
+  /** The UTC month (YYYY-MM) of the last free monthly grant check (docs/architecture.md §2). */
+  lastMonthlyPeriod: string | null;
   plan: string;
 }
 
@@ -40,12 +42,13 @@ export const ledgerStore = {
       head_seq: number;
       head_hash: string;
       last_daily_date: string | null;
+      last_monthly_period: string | null;
       plan: string;
       request_hash: string | null;
       status: number | null;
       result: string | null;
     }>(
-      `select a.head_seq, a.head_hash, a.last_daily_date, a.plan, o.request_hash, o.status, o.result
+      `select a.head_seq, a.head_hash, a.last_daily_date, a.last_monthly_period, a.plan, o.request_hash, o.status, o.result
          from accounts a
          left join operations o on o.account_id = a.id and o.operation_id = $2
         where a.id = $1
@@ -59,6 +62,7 @@ export const ledgerStore = {
         seq: row.head_seq,
         hash: row.head_hash,
         lastDailyDate: row.last_daily_date,
+        lastMonthlyPeriod: row.last_monthly_period,
         plan: row.plan,
       },
       previous:

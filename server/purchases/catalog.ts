@@ -81,10 +81,33 @@ export const isPurchasable = (item: CatalogItem): boolean => item.priceCents > 0
  * Free daily credits per plan, for the ledger's `dailyCreditsByPlan` (createServices' ledger
  * config), so the daily grant follows the catalog.
  */
-export function dailyCreditsByPlan(catalog: Catalog): Record<string, number> {
+function dailyCreditsByPlan(catalog: Catalog): Record<string, number> {
   const out: Record<string, number> = {};
   for (const item of catalog.items) if (item.type === 'plan') out[item.itemId] = item.dailyCredits;
   return out;
+}
+
+/**
+ * A free plan's monthly credits (price 0, `monthlyCredits` > 0): granted once per UTC calendar
+ * month by the ledger, lasting the plan's `expiresAfterDays` (docs/architecture.md §2). Paid
+ * plans get theirs from each paid month instead.
+ */
+function monthlyCreditsByPlan(
+  catalog: Catalog,
+): Record<string, { credits: number; expiresAfterDays: number }> {
+  const out: Record<string, { credits: number; expiresAfterDays: number }> = {};
+  for (const item of catalog.items)
+    if (item.type === 'plan' && item.priceCents === 0 && item.monthlyCredits > 0)
+      out[item.itemId] = { credits: item.monthlyCredits, expiresAfterDays: item.expiresAfterDays };
+  return out;
+}
+
+/** The ledger's free grants (daily and monthly, per plan) as the catalog sets them. */
+export function ledgerGrants(catalog: Catalog) {
+  return {
+    dailyCreditsByPlan: dailyCreditsByPlan(catalog),
+    monthlyCreditsByPlan: monthlyCreditsByPlan(catalog),
+  };
 }
 
 export function findItem(catalog: Catalog, itemId: string): CatalogItem | undefined {

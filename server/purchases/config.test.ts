@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CatalogPack, parseEaselLink, purchaseLink } from '../../shared/api/purchases';
-import { dailyCreditsByPlan, defaultCatalogData, parseCatalog } from './catalog';
+import { defaultCatalogData, ledgerGrants, parseCatalog } from './catalog';
 import { purchasesConfigFromEnv } from './config';
 import { escapeHtml, formatMoney, pageHeaders, sandboxCheckoutPage, successPage } from './pages';
 import type { CheckoutRow } from './store';
@@ -65,7 +65,10 @@ describe('catalog', () => {
       ['pro', 990, 1000, 0],
       ['max', 2590, 3000, 0],
     ]);
-    expect(dailyCreditsByPlan(catalog)).toEqual({ free: 20, pro: 0, max: 0 });
+    expect(ledgerGrants(catalog)).toEqual({
+      dailyCreditsByPlan: { free: 20, pro: 0, max: 0 },
+      monthlyCreditsByPlan: {},
+    });
   });
 
   it('refuses catalogs that could not be sold safely', () => {

@@ -1,6 +1,9 @@
-import type { PaymentProviderName } from '../../shared/api/purchases';
+import type { Catalog, CatalogItem, PaymentProviderName } from '../../shared/api/purchases';
+import { defaultCatalogData, parseCatalog } from './catalog';
+import { monthPaid, planOfInvoice } from './plan-fulfilment';
 import type { WriteContext } from '../ledger/ledger-service';
 import type { Services } from '../services';
+import { appendRollover } from '../ledger/rollover';
 import { purchaseDraft } from './drafts';
 import type { Logger } from '../../shared/log/logger';
 import { applyPendingReversals, reversePayment } from './reversals';
@@ -39,6 +42,8 @@ export class Fulfilment {
   constructor(
     private readonly services: Services,
     private readonly log: Logger,
+    /** The catalog a changed plan's items come from (docs/architecture.md §7, self-service). */
+    private readonly catalog: Catalog = parseCatalog(defaultCatalogData),
   ) {}
 
   private get now(): string {
@@ -92,10 +97,15 @@ export class Fulfilment {
   async payInvoice(inv: PaidInvoice): Promise<string> {
     const { checkout } = inv;
     const provider = checkout.provider;
-    const item = itemOf(checkout);
+    // The plan this month is for: the checkout's, or the one it changed to (§7, self-service).
+    const item = await planOfInvoice(this.services.db, this.catalog, checkout, inv.subscriptionRef);
     if (item.type !== 'plan')
       return this.incident(checkout, inv.invoiceRef, 'not-a-plan', 'invoice for a pack checkout');
-    const problem = mismatch(checkout, inv.amountCents, inv.currency);
+    const problem = mismatch(
+      { ...checkout, amount_cents: item.priceCents },
+      inv.amountCents,
+      inv.currency,
+    );
     if (problem) return this.incident(checkout, inv.invoiceRef, 'amount-mismatch', problem);
     const purchaseId = `${provider}:${inv.invoiceRef}`;
     const r = await this.services.ledger.write(
@@ -103,11 +113,14 @@ export class Fulfilment {
       { operationId: purchaseId, request: { op: 'purchase', purchaseId } },
       async (ctx) => {
         await store.lockPayment(ctx.tx, provider, inv.paymentRef);
+        // The previous period's plan credits end here: unused ones roll over, up to the cap.
+        appendRollover(ctx, item, purchaseId);
         const seq = await this.credit(ctx, {
           purchaseId,
           checkout,
           paymentRef: inv.paymentRef,
-          amountCents: checkout.amount_cents,
+          amountCents: item.priceCents,
+          item,
         });
         const status = await store.upsertSubscription(ctx.tx, {
           provider,
@@ -118,6 +131,7 @@ export class Fulfilment {
           status: 'active',
           now: ctx.now,
         });
+        await monthPaid(ctx, provider, inv.subscriptionRef, item.itemId);
         // A month paid after the subscription ended still grants its credits, not the plan.
         if (status === 'active') await store.setAccountPlan(ctx.tx, ctx.accountId, item.itemId);
         await store.markComplete(ctx.tx, checkout.id, {
@@ -131,7 +145,7 @@ export class Fulfilment {
           provider,
           inv.paymentRef,
           purchaseId,
-          checkout.amount_cents,
+          item.priceCents,
         );
         return { status: 201, body: { purchaseId, seq, reversed } };
       },
@@ -251,17 +265,25 @@ export class Fulfilment {
   }
 
   /** Appends the purchase entry and its fulfilment row; returns the entry's seq. */
-  private async credit(
+  async credit(
     ctx: WriteContext,
-    c: { purchaseId: string; checkout: CheckoutRow; paymentRef: string; amountCents: number },
+    c: {
+      purchaseId: string;
+      checkout: CheckoutRow;
+      paymentRef: string;
+      amountCents: number;
+      /** The item credited when it is not the checkout's (a changed plan, an upgrade). */
+      item?: CatalogItem;
+    },
   ): Promise<number> {
     const { checkout } = c;
+    const item = c.item ?? itemOf(checkout);
     const entry = ctx.append(
       purchaseDraft({
         purchaseId: c.purchaseId,
         provider: checkout.provider,
         paymentRef: c.paymentRef,
-        item: itemOf(checkout),
+        item,
         priceCents: c.amountCents,
         currency: checkout.currency,
         now: ctx.now,
@@ -272,7 +294,7 @@ export class Fulfilment {
       provider: checkout.provider,
       account_id: checkout.account_id,
       checkout_id: checkout.id,
-      item_id: checkout.item_id,
+      item_id: item.itemId,
       payment_ref: c.paymentRef,
       amount_cents: c.amountCents,
       currency: checkout.currency,

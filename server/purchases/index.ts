@@ -3,4 +3,4 @@ export { createPurchases } from './purchases';
 export { registerPurchaseRoutes } from './routes';
 export { reconcile, formatReconcileReport } from './reconcile';
 export { purchasesConfigFromEnv } from './config';
-export { dailyCreditsByPlan, defaultCatalogData, parseCatalog } from './catalog';
+export { defaultCatalogData, ledgerGrants, parseCatalog } from './catalog';

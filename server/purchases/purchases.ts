@@ -6,6 +6,7 @@ import { Checkouts } from './checkouts';
 import type { PurchasesConfig } from './config';
 import { Fulfilment } from './fulfilment';
 import type { Logger } from '../../shared/log/logger';
+import { PlanChanges } from './plan-changes';
 import { SandboxProvider } from './sandbox';
 import { StripeGateway } from './stripe-gateway';
 import { StripeWebhook } from './stripe-webhook';
@@ -30,6 +31,8 @@ export class Purchases {
   readonly autoTopups: AutoTopups;
   /** The sandbox's receipts and saved cards (§7). */
   readonly sandboxMoney: SandboxMoney;
+  /** Plan self-service (docs/architecture.md §7). */
+  readonly plans: PlanChanges;
 
   constructor(
     readonly services: Services,
@@ -41,10 +44,19 @@ export class Purchases {
     // The sandbox gives credits away: on by itself only where nobody else can reach it (§7).
     const sandbox = config.sandbox ?? isLoopback(this.publicUrl);
     this.provider = config.stripe ? 'stripe' : sandbox ? 'sandbox' : null;
-    this.fulfilment = new Fulfilment(services, this.log);
+    this.fulfilment = new Fulfilment(services, this.log, this.catalog);
     this.stripe = config.stripe ? new StripeGateway(config.stripe) : null;
+    this.plans = new PlanChanges(
+      services,
+      this.catalog,
+      this.fulfilment,
+      this.stripe,
+      this.provider,
+      this.publicUrl,
+      this.log,
+    );
     this.stripeWebhook = this.stripe
-      ? new StripeWebhook(services, this.stripe, this.fulfilment, this.log)
+      ? new StripeWebhook(services, this.stripe, this.fulfilment, this.log, this.plans)
       : null;
     this.sandbox = new SandboxProvider(services, this.fulfilment);
     const base = this.publicUrl;

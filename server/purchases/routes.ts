@@ -10,6 +10,7 @@ import {
 import { HttpError } from '../http/errors';
 import { type makeRouter, parseOr400 } from '../http/route';
 import { cancelledPage, messagePage, pageHeaders, sandboxCheckoutPage, successPage } from './pages';
+import { registerPlanRoutes } from './plan-routes';
 import type { Purchases } from './purchases';
 import { type CheckoutRow, itemOf, purchaseStore as store } from './store';
 import { registerMoneyRoutes } from './money-routes';
@@ -75,6 +76,7 @@ export function registerPurchaseRoutes(
   );
 
   registerMoneyRoutes(app, route, accountOf, purchases);
+  registerPlanRoutes(app, route, accountOf, purchases);
   if (purchases.provider === 'sandbox') registerSandboxPages(app, purchases);
   const webhook = purchases.stripeWebhook;
   if (webhook) {

@@ -172,9 +172,13 @@ export class StripeGateway {
       const intent = intentOfInvoice.get(inv.id) ?? null;
       out.push({
         provider: 'stripe',
-        purchaseId: `stripe:${inv.id}`,
+        // An upgrade's prorated invoice is credited as `<invoice>:upgrade` (plan-fulfilment.ts).
+        purchaseId:
+          inv.billing_reason === 'subscription_update'
+            ? `stripe:${inv.id}:upgrade`
+            : `stripe:${inv.id}`,
         paymentRef: intent,
-        itemId: details.metadata.itemId ?? null,
+        itemId: details.metadata.planId ?? details.metadata.itemId ?? null,
         accountId: details.metadata.accountId ?? null,
         checkoutId: details.metadata.checkoutId ?? null,
         amountCents: inv.amount_paid,

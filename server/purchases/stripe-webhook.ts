@@ -2,6 +2,7 @@ import { CheckoutId } from '../../shared/api/purchases';
 import type { Services } from '../services';
 import { HttpError } from '../http/errors';
 import type { Fulfilment } from './fulfilment';
+import type { PlanChanges } from './plan-changes';
 import type { Logger } from '../../shared/log/logger';
 import { type CheckoutRow, purchaseStore as store } from './store';
 import type { StripeGateway } from './stripe-gateway';
@@ -38,6 +39,8 @@ export class StripeWebhook {
     private readonly gateway: StripeGateway,
     private readonly fulfilment: Fulfilment,
     private readonly log: Logger,
+    /** Plan self-service: upgrade invoices and subscription updates (docs/architecture.md §7). */
+    private readonly plans?: PlanChanges,
   ) {}
 
   async receive(rawBody: Buffer, signature: string | undefined): Promise<WebhookResult> {
@@ -91,9 +94,9 @@ export class StripeWebhook {
         return this.subscriptionEnded(readStripe(StripeSubscription, object, 'subscription'));
       case 'customer.subscription.updated': {
         const sub = readStripe(StripeSubscription, object, 'subscription');
-        return sub.status === 'canceled' || sub.status === 'incomplete_expired'
-          ? this.subscriptionEnded(sub)
-          : 'ignored:subscription-update';
+        if (sub.status === 'canceled' || sub.status === 'incomplete_expired')
+          return this.subscriptionEnded(sub);
+        return this.plans?.stripeSubscriptionUpdated(object) ?? 'ignored:subscription-update';
       }
       case 'charge.refunded':
         return this.chargeRefunded(readStripe(StripeCharge, object, 'charge'));
@@ -155,6 +158,11 @@ export class StripeWebhook {
   private async invoicePaid(inv: StripeInvoice): Promise<string> {
     const details = inv.parent?.subscription_details;
     if (!details) return 'ignored:not-a-subscription-invoice';
+    // A plan change's prorated invoice: the upgrade's difference, never a month (§7).
+    if (inv.billing_reason === 'subscription_update')
+      return this.plans
+        ? this.plans.stripeUpgradeEvent(inv, details.subscription, details.metadata.planId)
+        : 'ignored:subscription-update-invoice';
     const known = await store.subscription(this.services.db, 'stripe', details.subscription);
     const checkout = await this.checkoutOf(null, known?.checkout_id ?? details.metadata.checkoutId);
     if (!checkout) return this.unknownCheckout(inv.id, details.metadata.checkoutId);

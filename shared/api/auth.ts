@@ -54,5 +54,7 @@ export const SignUpOffer = z.strictObject({
   /** Free credits on each UTC day the account is used (the free plan); they end at midnight UTC. */
   dailyCredits: z.int().min(0),
   password: z.strictObject({ minLength: z.int().min(1), maxLength: z.int().min(1) }),
+  /** The free plan's credits each UTC month and the days they last (absent from older servers). */
+  monthly: z.strictObject({ credits: z.int().min(1), expiresInDays: z.int().min(1) }).optional(),
 });
 export type SignUpOffer = z.infer<typeof SignUpOffer>;

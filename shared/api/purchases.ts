@@ -35,6 +35,13 @@ const CatalogPlan = z.strictObject({
   /** Free credits each day while on the plan. */
   dailyCredits: z.int().min(0).max(100_000).default(0),
   priceCents: z.int().min(0).max(10_000_000),
+  /**
+   * At each renewal, unused plan credits move into a rollover bucket, so that rollover buckets
+   * hold at most this many credits in all (0: nothing rolls over; docs/architecture.md §2).
+   */
+  rolloverCap: z.int().min(0).max(10_000_000).default(0),
+  /** Days a rollover bucket lasts from the renewal that made it. */
+  rolloverExpiresAfterDays: z.int().min(1).max(3650).default(60),
 });
 type CatalogPlan = z.infer<typeof CatalogPlan>;
 
@@ -68,6 +75,20 @@ export const Catalog = z
           code: 'custom',
           path: ['items', i, 'monthlyCredits'],
           message: 'a paid plan grants credits',
+        });
+      if (item.type === 'plan' && item.rolloverCap > 0 && item.priceCents === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'rolloverCap'],
+          message: 'only a paid plan renews, so only a paid plan rolls credits over',
+        });
+      // A month lasts up to 31 days and a renewal may come a little late: credits that expired
+      // before it could never roll over.
+      if (item.type === 'plan' && item.rolloverCap > 0 && item.expiresAfterDays < 32)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'expiresAfterDays'],
+          message: "a plan that rolls credits over keeps each month's credits at least 32 days",
         });
     });
     const free = catalog.items.find((i) => i.itemId === 'free');

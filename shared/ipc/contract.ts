@@ -16,6 +16,7 @@ import {
   TeamWalletView,
 } from '../api/teams';
 import { Id } from '../ledger/primitives';
+import { PlanChangeResponse, PlanStatus } from '../api/plans';
 import {
   AllowanceState,
   ChainHeadParam,
@@ -117,6 +118,19 @@ export const ipcCalls = {
   startCheckout: {
     params: z.strictObject({ itemId: z.string().min(1).max(128) }),
     result: PurchaseStatus,
+  },
+  /** Plan self-service (docs/architecture.md §7): Store, Wallet and Settings (online). */
+  getPlan: { params: Empty, result: PlanStatus },
+  changePlan: {
+    params: z.strictObject({ itemId: z.string().min(1).max(128) }),
+    result: PlanChangeResponse,
+  },
+  cancelPlan: { params: Empty, result: PlanChangeResponse },
+  resumePlan: { params: Empty, result: PlanChangeResponse },
+  /** Opens Stripe's customer portal; browser mode returns the url for a tab (`opened` false). */
+  openPlanPortal: {
+    params: Empty,
+    result: z.strictObject({ url: z.string().url(), opened: z.boolean() }),
   },
   getPurchase: {
     params: z.strictObject({ sessionId: z.string().min(1).max(256) }),

@@ -176,6 +176,8 @@ export const StoreCatalog = z.strictObject({
       dailyCredits: z.int(),
       /** Each month's credits expire this many days after they are credited. */
       expiresInDays: z.int(),
+      /** Unused credits that may roll over at a renewal (0 when absent: cached before). */
+      rolloverCap: z.int().min(0).default(0),
     }),
   ),
   provider: z.enum(['stripe', 'sandbox']),

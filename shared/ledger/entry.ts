@@ -12,6 +12,10 @@ export const BucketSource = z.enum([
   'signup',
   'refund',
   'adjustment',
+  /** A free plan's credits of one calendar month (docs/architecture.md §2, monthly credits). */
+  'monthly',
+  /** Unused plan credits carried over at a renewal (docs/architecture.md §2, rollover). */
+  'rollover',
 ]);
 export type BucketSource = z.infer<typeof BucketSource>;
 
@@ -262,6 +266,30 @@ const BudgetBody = z.strictObject({
   setBy: Id,
 });
 
+/**
+ * A plan renewal ends the previous period's plan credits (docs/architecture.md §2, rollover):
+ * what is unused moves into one new rollover bucket, up to the plan's cap; the rest ends
+ * unused. Credits that open holds earmark stay where they are.
+ */
+const RolloverBody = z.strictObject({
+  ...base,
+  type: z.literal('rollover'),
+  /** The plan renewed, and the purchase of the renewal that triggered the rollover. */
+  planId: Id,
+  purchaseId: Id,
+  kind: CreditKind,
+  /** Credits moved into `bucket` (0 when the cap left no room). */
+  amount: NonNegativeAmount,
+  /** Taken from the plan buckets, per bucket; sums to `amount`. */
+  splits: z.array(Split).max(10_000),
+  /** The most a renewal may leave in rollover buckets altogether. */
+  cap: NonNegativeAmount,
+  /** Ended unused beyond the cap, per bucket: gone, like an expiry. */
+  ended: z.array(Split).max(10_000),
+  /** The rollover bucket (source `rollover`); null when nothing moved. */
+  bucket: BucketSpec.nullable(),
+});
+
 export const EntryBody = z.discriminatedUnion('type', [
   GrantBody,
   PurchaseBody,
@@ -278,6 +306,7 @@ export const EntryBody = z.discriminatedUnion('type', [
   RejectionBody,
   ExpiryAdjustmentBody,
   BudgetBody,
+  RolloverBody,
 ]);
 export type EntryBody = z.infer<typeof EntryBody>;
 type EntryType = EntryBody['type'];

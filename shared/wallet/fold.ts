@@ -196,6 +196,9 @@ export class WalletFold {
       case 'adjust-expiry':
         this.applyExpiryAdjustment(entry, fail);
         break;
+      case 'rollover':
+        this.applyRollover(entry, seq, fail);
+        break;
     }
     // Reached only when every check passed (docs/architecture.md §2: a refused entry changes
     // nothing): each case above checks all it needs before its first change.
@@ -494,6 +497,55 @@ export class WalletFold {
       sum += s.amount;
     }
     if (sum !== amount) fail(`splits sum to ${sum}, amount is ${amount}`);
+  }
+
+  /** A renewal's rollover (docs/architecture.md §2): plan credits moved or ended, all checked first. */
+  private applyRollover(entry: EntryOf<'rollover'>, seq: number, fail: (m: string) => never): void {
+    const taken = new Map<string, number>();
+    const take = (list: readonly Split[], what: string): number => {
+      let sum = 0;
+      const seen = new Set<string>();
+      for (const s of list) {
+        if (seen.has(s.bucketId)) fail(`bucket ${s.bucketId} appears twice in one split`);
+        seen.add(s.bucketId);
+        const bucket = this.bucketOf(s.bucketId, fail);
+        const { spec } = bucket;
+        if (spec.source !== 'plan') fail(`${what} bucket ${s.bucketId} is not a plan bucket`);
+        if (spec.kind !== entry.kind)
+          fail(`bucket ${s.bucketId} holds ${spec.kind}, not ${entry.kind}`);
+        if (entry.at < spec.effectiveAt || (spec.expiresAt !== null && entry.at >= spec.expiresAt))
+          fail(`bucket ${s.bucketId} is not live at ${entry.at}`);
+        const total = (taken.get(s.bucketId) ?? 0) + s.amount;
+        if (total > bucket.remaining - bucket.held)
+          fail(`bucket ${s.bucketId} would go below zero`);
+        taken.set(s.bucketId, total);
+        sum += s.amount;
+      }
+      return sum;
+    };
+    const moved = take(entry.splits, 'rolled-over');
+    take(entry.ended, 'ended');
+    if (moved !== entry.amount) fail(`splits sum to ${moved}, amount is ${entry.amount}`);
+    if (entry.amount > entry.cap)
+      fail(`rolls over ${entry.amount}, more than the cap ${entry.cap}`);
+    const nb = entry.bucket;
+    if ((nb === null) !== (entry.amount === 0))
+      fail('a rollover has a bucket exactly when it moves credits');
+    if (nb) {
+      if (nb.source !== 'rollover') fail(`the rollover bucket's source is ${nb.source}`);
+      if (nb.kind !== entry.kind || nb.amount !== entry.amount)
+        fail(
+          `the rollover bucket holds ${nb.amount} ${nb.kind}, not ${entry.amount} ${entry.kind}`,
+        );
+      this.checkNewBucket(nb, fail);
+    }
+    for (const s of entry.splits) this.bucketOf(s.bucketId, fail).remaining -= s.amount;
+    for (const s of entry.ended) {
+      const bucket = this.bucketOf(s.bucketId, fail);
+      bucket.remaining -= s.amount;
+      bucket.expired += s.amount;
+    }
+    if (nb) this.addBucket(nb, seq);
   }
 
   private applyHold(entry: EntryOf<'hold'>, fail: (m: string) => never): void {

@@ -21,5 +21,9 @@ export function offerText(offer: SignUpOffer, from = new Date()): string {
     parts.push(
       `${creditsText(offer.dailyCredits)} free on each day you use Easel (they end at midnight UTC)`,
     );
+  if (offer.monthly)
+    parts.push(
+      `${creditsText(offer.monthly.credits)} free each month you use Easel (each month's valid for ${offer.monthly.expiresInDays} days)`,
+    );
   return parts.length === 0 ? '' : `${parts.join(', and ')}.`;
 }

@@ -22,6 +22,7 @@ const ICONS: Record<ActivityKind, string> = {
   refused: '!',
   other: '•',
   adjustment: '✎',
+  rollover: '⇥',
 };
 
 /** "+1,000 credits", "−6 credits", "6 credits held" (a pending run), "0 credits". */

@@ -10,6 +10,8 @@ export function PlanCard(props: {
   current: { renewsAt: string | null } | null;
   busy: boolean;
   onBuy: () => void;
+  /** The account has a paid plan: another is reached by changing plan, not subscribing. */
+  subscribed?: boolean;
 }) {
   const { plan: p, current } = props;
   return (
@@ -21,8 +23,22 @@ export function PlanCard(props: {
         </p>
         {p.priceCents === 0 ? (
           <>
-            <p className="big">{credits(p.dailyCredits)} credits / day</p>
-            <p className="muted">Free, on every day you use Easel; they expire at midnight UTC.</p>
+            {p.monthlyCredits > 0 && (
+              <>
+                <p className="big">{credits(p.monthlyCredits)} credits / month</p>
+                <p className="muted">
+                  Free, in each month you use Easel; each month&apos;s last {p.expiresInDays} days.
+                </p>
+              </>
+            )}
+            {(p.dailyCredits > 0 || p.monthlyCredits === 0) && (
+              <>
+                <p className="big">{credits(p.dailyCredits)} credits / day</p>
+                <p className="muted">
+                  Free, on every day you use Easel; they expire at midnight UTC.
+                </p>
+              </>
+            )}
             <p className="muted">Included with every account.</p>
           </>
         ) : (
@@ -32,12 +48,17 @@ export function PlanCard(props: {
               <p className="muted">+{credits(p.dailyCredits)} daily credits</p>
             )}
             <p className="muted">Each month&apos;s credits last {p.expiresInDays} days.</p>
+            {p.rolloverCap > 0 && (
+              <p className="muted">Up to {credits(p.rolloverCap)} unused roll over at renewal.</p>
+            )}
             {current ? (
               <p className="owned" data-testid="plan-renews">
                 {current.renewsAt
                   ? `Renews on ${date(current.renewsAt)} for ${money(p.priceCents, p.currency)}.`
                   : 'Active.'}
               </p>
+            ) : props.subscribed ? (
+              <p className="muted">Switch to it under Your plan.</p>
             ) : (
               <button type="button" className="primary" disabled={props.busy} onClick={props.onBuy}>
                 Subscribe for {money(p.priceCents, p.currency)} / month

@@ -11,6 +11,8 @@ export const SOURCE_WORDS: Record<string, string> = {
   plan: 'Plan credits',
   refund: 'Refunded credits',
   adjustment: 'Adjusted credits',
+  monthly: 'Monthly free credits',
+  rollover: 'Rolled-over credits',
 };
 
 const lower = (source: string): string =>

@@ -1,7 +1,7 @@
 import { creditsText, date, money } from '../util/format';
 import type { EntryRow } from './db';
 import { expiryAdjustmentFacts, operatorGrantFacts, revokeFacts } from './operator-activities';
-import type { HoldInfo, LooseBody, LoosePurpose } from './rows';
+import { type HoldInfo, type LooseBody, type LoosePurpose, endedOf } from './rows';
 
 /**
  * What History shows: one activity per thing the user did or got, built from ledger entries at
@@ -25,7 +25,8 @@ export type ActivityKind =
   | 'allowance'
   | 'refused'
   | 'other'
-  | 'adjustment';
+  | 'adjustment'
+  | 'rollover';
 
 export type ActivityStatus =
   | 'pending'
@@ -59,6 +60,7 @@ export const ACTIVITY_WORDS: Record<ActivityKind, string> = {
   refused: 'Refused',
   other: 'Other',
   adjustment: 'Support adjustment',
+  rollover: 'Rollover',
 };
 
 export interface Activity {
@@ -130,6 +132,8 @@ const GRANT_TITLES: Record<string, string> = {
   adjustment: 'Credit adjustment',
   plan: 'Plan credits',
   pack: 'Pack credits',
+  monthly: 'Monthly free credits',
+  rollover: 'Rolled-over credits',
 };
 const RELEASE_WORDS: Record<string, string> = {
   released: 'not charged',
@@ -233,6 +237,9 @@ export class ActivityBuilder {
         break;
       case 'adjust-expiry':
         this.single(row, balance, expiryAdjustmentFacts(b));
+        break;
+      case 'rollover':
+        this.rollover(row, b, balance);
         break;
       default:
         this.single(row, balance, {
@@ -404,10 +411,14 @@ export class ActivityBuilder {
     const renewal = plan && this.state.plans.includes(itemId);
     if (plan && !renewal) this.state.plans.push(itemId);
     const price = b.currency ? money(num(b.priceCents), str(b.currency)) : '';
+    // An upgrade's purchase (docs/architecture.md §7): the difference in credits, paid prorated.
+    const upgrade = str(b.purchaseId).endsWith(':upgrade');
     this.single(row, balance, {
-      kind: renewal ? 'renewal' : 'purchase',
-      title: renewal ? `${name} renewed` : name,
-      detail: [plan ? 'Plan' : 'Credit pack', price && `paid ${price}`].filter(Boolean).join(' · '),
+      kind: renewal && !upgrade ? 'renewal' : 'purchase',
+      title: upgrade ? `Upgraded to ${name}` : renewal ? `${name} renewed` : name,
+      detail: [upgrade ? 'Plan upgrade' : plan ? 'Plan' : 'Credit pack', price && `paid ${price}`]
+        .filter(Boolean)
+        .join(' · '),
       status: 'credited',
       ref: itemId,
     });
@@ -441,6 +452,25 @@ export class ActivityBuilder {
       detail: `${creditsText(row.amount)} unused`,
       status: 'expired',
       ref: '',
+    });
+  }
+
+  /** A renewal's rollover: what moved (and until when), and what ended beyond the cap. */
+  private rollover(row: EntryRow, b: LooseBody, balance: number): void {
+    const ended = endedOf(b);
+    const expires = str(b.bucket?.expiresAt);
+    this.single(row, balance, {
+      kind: 'rollover',
+      title: row.amount > 0 ? `${creditsText(row.amount)} rolled over` : 'Nothing rolled over',
+      detail: [
+        `Cap ${creditsText(num(b.cap))}`,
+        expires && `Expires ${date(expires)}`,
+        ended > 0 && `${creditsText(ended)} ended unused`,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      status: 'credited',
+      ref: str(b.planId),
     });
   }
 

@@ -37,6 +37,10 @@ export interface LooseBody {
   bucketId?: string;
   expiresAt?: string | null;
   previousExpiresAt?: string | null;
+  /** A rollover's plan credits ended unused beyond its cap, and the cap. */
+  ended?: { bucketId?: string; amount?: number }[];
+  cap?: number;
+  planId?: string;
 }
 
 export interface LoosePurpose {
@@ -62,6 +66,10 @@ function purposeTool(p: LooseBody['purpose']): string {
   if (p.kind === 'design') return 'design';
   return str(p.kind);
 }
+
+/** Credits a rollover ended unused (beyond its cap). */
+export const endedOf = (b: LooseBody): number =>
+  (b.ended ?? []).reduce((n, s) => n + num(s.amount), 0);
 
 /** What a capture, release or refund learns from the hold it resolves. */
 export interface HoldInfo {
@@ -160,6 +168,12 @@ export function toRows(
         break;
       case 'adjust-expiry':
         label = `Expiry changed: ${str(b.reason)}`;
+        break;
+      case 'rollover':
+        // Moved credits stay in the balance; only those ended beyond the cap leave it.
+        delta = -endedOf(b);
+        tool = 'store';
+        label = 'Plan credits rolled over';
         break;
     }
     const row: EntryRow = {

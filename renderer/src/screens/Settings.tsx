@@ -9,6 +9,7 @@ import { SpendingLimitsSettings } from '../components/SpendingLimitsSettings';
 import { AutoTopupSettings } from '../components/AutoTopupSettings';
 import { AlertsSettings } from '../components/AlertsSettings';
 import { TeamSettings } from '../components/team-settings';
+import { PlanPanel } from '../components/PlanPanel';
 
 export function Settings() {
   const stores = useStores();
@@ -96,6 +97,7 @@ export function Settings() {
           Sign out
         </button>
       </section>
+      <PlanPanel />
       <SpendingLimitsSettings />
       <AutoTopupSettings />
       <AlertsSettings />

@@ -1,5 +1,6 @@
 import { useCatalog, useStores } from '../app/context';
 import { PlanCard } from '../components/PlanCard';
+import { PlanPanel } from '../components/PlanPanel';
 import { PromoCodeForm } from '../components/PromoCodeForm';
 import { PurchaseList } from '../components/PurchaseList';
 import { PurchaseBanner } from '../components/PurchaseBanner';
@@ -69,6 +70,7 @@ export function Store() {
               </li>
             ))}
           </ul>
+          <PlanPanel actions />
           <h2>Plans</h2>
           <ul className="cards">
             {store.plans.map((p) => (
@@ -77,6 +79,7 @@ export function Store() {
                 plan={p}
                 current={current?.itemId === p.itemId ? current : null}
                 busy={busy}
+                subscribed={current !== null && current.renewsAt !== null}
                 onBuy={() => void buy(p.itemId)}
               />
             ))}

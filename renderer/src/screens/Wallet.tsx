@@ -1,6 +1,7 @@
 import { useLedger } from '../app/context';
 import { ExpiryChart } from '../components/ExpiryChart';
 import { MonthBreakdown } from '../components/MonthBreakdown';
+import { PlanPanel } from '../components/PlanPanel';
 import { SpendChart } from '../components/SpendChart';
 import { upcomingCredits } from '../components/upcoming-credits';
 import { SOURCE_WORDS, explainBalance, expiringWithin } from '../components/wallet-words';
@@ -59,6 +60,7 @@ export function Wallet() {
           </div>
         )}
       </section>
+      <PlanPanel />
       <section className="panel" aria-labelledby="explain-title">
         <h2 id="explain-title">Your balance, explained</h2>
         {explained.length === 0 ? (

@@ -9,6 +9,7 @@ import { type Backend, type TestServer, testServer } from '../../testing/harness
 import { recordingLogger } from '../../../shared/log/logger';
 import { type Purchases, createPurchases } from '../purchases';
 import { registerPurchaseRoutes } from '../routes';
+import { ledgerGrants, parseCatalog } from '../catalog';
 import { StripeStandIn } from './stripe-stand-in';
 
 const WEBHOOK_SECRET = 'whsec_standin_0123456789abcdef';
@@ -31,14 +32,24 @@ export interface PurchaseServer extends Omit<TestServer, 'app'> {
  */
 export async function purchaseServer(
   backend: Backend,
-  opts: { stripe?: boolean; start?: string } = {},
+  opts: {
+    stripe?: boolean;
+    start?: string;
+    /** Catalog data instead of the default catalog (its plans also set the ledger's grants). */
+    catalog?: unknown;
+  } = {},
 ): Promise<PurchaseServer> {
-  const t = await testServer(backend, { start: opts.start ?? '2026-11-02T10:00:00.000Z' });
+  const catalog = opts.catalog === undefined ? undefined : parseCatalog(opts.catalog);
+  const t = await testServer(backend, {
+    start: opts.start ?? '2026-11-02T10:00:00.000Z',
+    ...(catalog ? { ledger: ledgerGrants(catalog) } : {}),
+  });
   const nowSeconds = () => Math.floor(Date.parse(t.clock.now()) / 1000);
   const standIn = opts.stripe ? await new StripeStandIn(nowSeconds).start() : null;
   const log = recordingLogger('purchases');
   const purchases = createPurchases(t.services, {
     publicUrl: PUBLIC_URL,
+    ...(catalog ? { catalog } : {}),
     stripe: standIn
       ? {
           secretKey: 'sk_test_standin',

@@ -148,6 +148,9 @@ export class StripeStandIn {
   /** The next month of a subscription is paid; returns the invoice. */
   renew(subscriptionId: string, amount?: number): Obj {
     const sub = this.must(this.subscriptions, subscriptionId);
+    const item = asObj(asObj(asObj(sub.items).data)[0]);
+    item.current_period_start = this.now();
+    item.current_period_end = this.now() + 30 * 86_400;
     return structuredClone(this.newInvoice(sub, 'subscription_cycle', amount ?? num(sub.amount)));
   }
 
@@ -236,6 +239,29 @@ export class StripeStandIn {
       return this.idempotently(res, idempotencyKey, () => [200, this.createCustomer(params)]);
     if (req.method === 'POST' && path === '/v1/payment_intents')
       return this.idempotently(res, idempotencyKey, () => this.createPaymentIntent(params));
+    const subscription = /^\/v1\/subscriptions\/([A-Za-z0-9_]+)$/.exec(path);
+    if (subscription) {
+      const sub = this.subscriptions.get(subscription[1] ?? '');
+      if (sub && req.method === 'GET') return send(res, 200, sub);
+      if (sub && req.method === 'POST') {
+        const key = idempotencyKey ?? '';
+        const replay = key ? this.idempotent.get(key) : undefined;
+        if (replay) return send(res, 200, replay);
+        const updated = this.updateSubscription(sub, params);
+        if (key) this.idempotent.set(key, updated);
+        return send(res, 200, updated);
+      }
+    }
+    if (req.method === 'POST' && path === '/v1/billing_portal/sessions') {
+      const id = this.id('bps');
+      return send(res, 200, {
+        id,
+        object: 'billing_portal.session',
+        customer: params.customer,
+        return_url: params.return_url ?? null,
+        url: `https://billing.stripe.test/p/session/${id}`,
+      });
+    }
     if (req.method === 'GET') {
       const one = (map: Map<string, Obj>, re: RegExp) => {
         const m = re.exec(path);
@@ -460,6 +486,49 @@ export class StripeStandIn {
     return invoice;
   }
 
+  /**
+   * `POST /v1/subscriptions/{id}`: a new price for its item (with `always_invoice`, a dearer one
+   * is invoiced at once for the rest of the period, prorated by time), cancel at period end on
+   * or off, metadata merged. `expand[]=latest_invoice` embeds the invoice.
+   */
+  private updateSubscription(sub: Obj, params: Obj): Obj {
+    const item = asObj(asObj(asObj(sub.items).data)[0]);
+    const wanted = asObj(asObj(asObj(params.items)[0]).price_data);
+    if (params.metadata) sub.metadata = { ...asObj(sub.metadata), ...asObj(params.metadata) };
+    if (wanted.unit_amount !== undefined) {
+      const before = num(sub.amount);
+      const after = num(wanted.unit_amount);
+      if (String(asObj(asObj(params.items)[0]).id) !== String(item.id))
+        throw new Error('stand-in: unknown subscription item');
+      item.price = {
+        id: this.id('price'),
+        product: wanted.product,
+        unit_amount: after,
+        currency: wanted.currency,
+        recurring: asObj(wanted.recurring),
+      };
+      sub.amount = after;
+      if (params.proration_behavior === 'always_invoice' && after > before) {
+        const startAt = num(item.current_period_start);
+        const endAt = num(item.current_period_end);
+        const left = Math.max(0, Math.min(1, (endAt - this.now()) / (endAt - startAt)));
+        const invoice = this.newInvoice(
+          sub,
+          'subscription_update',
+          Math.round((after - before) * left),
+        );
+        sub.latest_invoice = invoice.id;
+      }
+    }
+    if (params.cancel_at_period_end !== undefined)
+      sub.cancel_at_period_end = params.cancel_at_period_end === 'true';
+    const out = structuredClone(sub);
+    const expand = Object.values(asObj(params.expand));
+    if (expand.includes('latest_invoice') && typeof sub.latest_invoice === 'string')
+      out.latest_invoice = structuredClone(this.invoices.get(sub.latest_invoice) ?? null);
+    return out;
+  }
+
   private newPayment(amount: number, currency: string, fields: Obj = {}): string {
     const intent = String(
       this.newIntent(amount, currency, { ...fields, amount_received: amount }).id,
@@ -486,14 +555,35 @@ export class StripeStandIn {
   }
 
   private newSubscription(session: Obj): Obj {
+    const start = this.now();
     const sub: Obj = {
       id: this.id('sub'),
       object: 'subscription',
       status: 'active',
+      customer: this.id('cus'),
       metadata: asObj(session._subscription_metadata),
       amount: session.amount_total,
       currency: session.currency,
-      created: this.now(),
+      created: start,
+      cancel_at_period_end: false,
+      items: {
+        object: 'list',
+        data: [
+          {
+            id: this.id('si'),
+            object: 'subscription_item',
+            price: {
+              id: this.id('price'),
+              product: this.id('prod'),
+              unit_amount: session.amount_total,
+              currency: session.currency,
+              recurring: { interval: 'month' },
+            },
+            current_period_start: start,
+            current_period_end: start + 30 * 86_400,
+          },
+        ],
+      },
     };
     this.subscriptions.set(String(sub.id), sub);
     return sub;
