@@ -6,6 +6,7 @@ import { cutoutPreviewsMigration } from './migrations/006-cutout-previews';
 import { ledgerSnapshotsMigration } from './migrations/007-ledger-snapshots';
 import { spendingLimitsMigration } from './migrations/008-spending-limits';
 import { promoCodesMigration } from './migrations/009-promo-codes';
+import { snapshotHistoryMigration } from './migrations/010-snapshot-history';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
@@ -136,6 +137,7 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   ledgerSnapshotsMigration,
   spendingLimitsMigration,
   promoCodesMigration,
+  snapshotHistoryMigration,
 ];
 
 /** The advisory lock that serialises starting instances (migrations, then seeding). */

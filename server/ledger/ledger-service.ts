@@ -3,7 +3,7 @@ import { canonicalize } from '../../shared/canonical/jcs';
 import type { BucketSource, EntryDraft, LedgerEntry, Purpose } from '../../shared/ledger/entry';
 import { ChainWriter } from '../../shared/ledger/writer';
 import { InsufficientCreditsError, allocate } from '../../shared/wallet/allocate';
-import type { WalletFold } from '../../shared/wallet/fold';
+import { FoldHistoryNeeded, type WalletFold } from '../../shared/wallet/fold';
 import { planCapture, planExpiries, planHoldExpiries } from '../../shared/wallet/plan';
 import type { WalletState } from '../../shared/wallet/types';
 import { type Clock, DAY, MINUTE, endOfUtcDay, plusMs } from '../clock';
@@ -110,6 +110,22 @@ export class LedgerService {
    * with a different request is refused with 409.
    */
   async write<T>(
+    accountId: string,
+    operation: { operationId: string; request: unknown } | null,
+    fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
+  ): Promise<WriteResult<T>> {
+    try {
+      return await this.writeOnce(accountId, operation, fn);
+    } catch (error) {
+      // The fold was restored without its history and the write needed it (docs/architecture.md
+      // §9): nothing was stored; run it again on the whole fold.
+      if (!(error instanceof FoldHistoryNeeded)) throw error;
+      this.folds.loadWhole(accountId);
+      return this.writeOnce(accountId, operation, fn);
+    }
+  }
+
+  private async writeOnce<T>(
     accountId: string,
     operation: { operationId: string; request: unknown } | null,
     fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,

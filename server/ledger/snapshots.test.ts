@@ -123,8 +123,13 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
   it('refuses a changed state even with its digest made again: the balances do not match', async () => {
     const u = await account();
     const expected = await t.services.ledger.wallet(u.accountId);
-    const { rows } = await t.db.query<{ seq: number; hash: string; state: string }>(
-      'select seq, hash, state from ledger_snapshots where account_id = $1',
+    const { rows } = await t.db.query<{
+      seq: number;
+      hash: string;
+      state: string;
+      history_digest: string;
+    }>(
+      'select seq, hash, state, history_digest from ledger_snapshots where account_id = $1',
       [u.accountId],
     );
     const row = rows[0]!;
@@ -136,7 +141,7 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
     await t.db.query('update ledger_snapshots set state = $2, digest = $3 where account_id = $1', [
       u.accountId,
       state,
-      snapshotDigest(u.accountId, row.seq, row.hash, state),
+      snapshotDigest(u.accountId, row.seq, row.hash, row.history_digest, state),
     ]);
     const { service, lines } = restarted();
     expect(await service.wallet(u.accountId)).toEqual(expected);
