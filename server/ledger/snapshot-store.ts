@@ -19,6 +19,16 @@ export const snapshotDigest = (
 ): string =>
   sha256Hex(`easel-snapshot-v2\n${accountId}\n${seq}\n${hash}\n${historyDigest}\n${state}`);
 
+/** A stored history, if it matches its digest; else why not. */
+function readHistory(text: string, digest: string): FoldHistory | string {
+  if (sha256Hex(text) !== digest) return 'the history does not match its digest';
+  try {
+    return JSON.parse(text) as FoldHistory;
+  } catch (error) {
+    return `the history cannot be read: ${String(error)}`;
+  }
+}
+
 /** Which stored snapshot a fold was restored from: what its history is looked up by. */
 export interface SnapshotOrigin {
   seq: number;
@@ -79,15 +89,13 @@ export const snapshotStore = {
       return refuse(`entry ${row.seq} does not have the snapshot's hash`);
     if (snapshotDigest(accountId, row.seq, row.hash, row.history_digest, row.state) !== row.digest)
       return refuse('the state does not match its digest');
-    if (row.history !== null && sha256Hex(row.history) !== row.history_digest)
-      return refuse('the history does not match its digest');
+    const history = row.history === null ? undefined : readHistory(row.history, row.history_digest);
+    if (typeof history === 'string') return refuse(history);
     let fold: WalletFold;
     try {
       const core = JSON.parse(row.state) as FoldSnapshot;
       if (core.v !== 2 || core.seq !== row.seq || core.accountId !== accountId)
         return refuse('the state names another account, seq or version');
-      const history =
-        row.history === null ? undefined : (JSON.parse(row.history) as FoldHistory);
       fold = WalletFold.fromSnapshot(core, history);
     } catch (error) {
       return refuse(`the state cannot be read: ${String(error)}`);
@@ -114,13 +122,10 @@ export const snapshotStore = {
     const row = rows[0];
     if (!row) return { kind: 'gone' };
     const { seq } = origin;
-    if (sha256Hex(row.history) !== origin.historyDigest)
-      return { kind: 'refused', seq, reason: 'the history does not match its digest' };
-    try {
-      return { kind: 'loaded', seq, history: JSON.parse(row.history) as FoldHistory };
-    } catch (error) {
-      return { kind: 'refused', seq, reason: `the history cannot be read: ${String(error)}` };
-    }
+    const history = readHistory(row.history, origin.historyDigest);
+    return typeof history === 'string'
+      ? { kind: 'refused', seq, reason: history }
+      : { kind: 'loaded', seq, history };
   },
 
   /** Stores `fold` (a whole one) as the account's snapshot at its seq, whose entry has `hash`. */
