@@ -40,7 +40,7 @@ export type SnapshotLoad =
   | { kind: 'loaded'; fold: WalletFold; hash: string; origin: SnapshotOrigin }
   | { kind: 'refused'; seq: number; reason: string };
 
-export type HistoryLoad =
+type HistoryLoad =
   | { kind: 'loaded'; seq: number; history: FoldHistory }
   /** The account's snapshot is another one now (a later write replaced it). */
   | { kind: 'gone' }

@@ -49,7 +49,7 @@ export interface HoldRow extends Omit<HoldView, 'splits'> {
   payment: PaymentRow | null;
 }
 
-export interface PaymentRow {
+interface PaymentRow {
   kind: string;
   splits: Split[];
   /** Already refunded, per bucket (replaced, never mutated: most payments share NO_REFUNDS). */
