@@ -6,6 +6,7 @@ import { cutoutPreviewsMigration } from './migrations/006-cutout-previews';
 import { ledgerSnapshotsMigration } from './migrations/007-ledger-snapshots';
 import { spendingLimitsMigration } from './migrations/008-spending-limits';
 import { promoCodesMigration } from './migrations/009-promo-codes';
+import { snapshotHistoryMigration } from './migrations/010-snapshot-history';
 import { ledgerAppendMigration } from './migrations/011-ledger-append';
 import { planPeriodsMigration } from './migrations/012-plan-periods';
 import { receiptsAutoTopupMigration } from './migrations/013-receipts-auto-topup';
@@ -141,6 +142,7 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   ledgerSnapshotsMigration,
   spendingLimitsMigration,
   promoCodesMigration,
+  snapshotHistoryMigration,
   ledgerAppendMigration,
   planPeriodsMigration,
   receiptsAutoTopupMigration,

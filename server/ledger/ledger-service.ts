@@ -3,7 +3,7 @@ import { canonicalize } from '../../shared/canonical/jcs';
 import type { BucketSource, EntryDraft, LedgerEntry, Purpose } from '../../shared/ledger/entry';
 import { ChainWriter } from '../../shared/ledger/writer';
 import { InsufficientCreditsError, allocate } from '../../shared/wallet/allocate';
-import type { WalletFold } from '../../shared/wallet/fold';
+import { FoldHistoryNeeded, type WalletFold } from '../../shared/wallet/fold';
 import { planCapture, planExpiries, planHoldExpiries } from '../../shared/wallet/plan';
 import type { WalletState } from '../../shared/wallet/types';
 import { type Clock, DAY, MINUTE, endOfUtcDay, plusMs } from '../clock';
@@ -179,9 +179,27 @@ export class LedgerService {
     operation: { operationId: string; request: unknown } | null,
     fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
   ): Promise<WriteResult<T>> {
+    try {
+      return await this.writeOnce(accountId, operation, fn);
+    } catch (error) {
+      // The fold was restored without its history and the write needed it (docs/architecture.md
+      // §9): nothing was stored; run it again on the whole fold.
+      if (!(error instanceof FoldHistoryNeeded)) throw error;
+      this.folds.loadWhole(accountId);
+      // Under the lock only: the whole fold is given to the next checkOut, which must be this one.
+      return this.writeOnce(accountId, operation, fn, true);
+    }
+  }
+
+  private async writeOnce<T>(
+    accountId: string,
+    operation: { operationId: string; request: unknown } | null,
+    fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
+    lockedOnly = false,
+  ): Promise<WriteResult<T>> {
     const requestHash = operation ? sha256Hex(canonicalize(operation.request)) : '';
     return this.locks.run(accountId, async () => {
-      const guess = this.heads.get(accountId);
+      const guess = lockedOnly ? undefined : this.heads.get(accountId);
       if (guess) {
         const fast = await this.writeUnlocked(accountId, guess, operation, requestHash, fn);
         if (fast) return fast;

@@ -1,40 +1,81 @@
 import { canonicalize } from '../../shared/canonical/jcs';
-import { type FoldSnapshot, WalletFold, balancesOf } from '../../shared/wallet/fold';
+import { WalletFold, balancesOf } from '../../shared/wallet/fold';
+import type { FoldHistory, FoldSnapshot } from '../../shared/wallet/fold-snapshot';
 import type { Sql } from '../db/database';
 import { sha256Hex } from '../node-digest';
 
 const GENESIS_TIME = '1970-01-01T00:00:00.000Z';
 
-/** Binds a snapshot's state to its account and chain position (docs/architecture.md §9). */
+/**
+ * Binds a snapshot's core to its account, its chain position and its history's digest
+ * (docs/architecture.md §9).
+ */
 export const snapshotDigest = (
   accountId: string,
   seq: number,
   hash: string,
+  historyDigest: string,
   state: string,
-): string => sha256Hex(`easel-snapshot-v1\n${accountId}\n${seq}\n${hash}\n${state}`);
+): string =>
+  sha256Hex(`easel-snapshot-v2\n${accountId}\n${seq}\n${hash}\n${historyDigest}\n${state}`);
+
+/** A stored history, if it matches its digest; else why not. */
+function readHistory(text: string, digest: string): FoldHistory | string {
+  if (sha256Hex(text) !== digest) return 'the history does not match its digest';
+  try {
+    return JSON.parse(text) as FoldHistory;
+  } catch (error) {
+    return `the history cannot be read: ${String(error)}`;
+  }
+}
+
+/** Which stored snapshot a fold was restored from: what its history is looked up by. */
+export interface SnapshotOrigin {
+  seq: number;
+  historyDigest: string;
+}
 
 export type SnapshotLoad =
   | { kind: 'none' }
-  | { kind: 'loaded'; fold: WalletFold; hash: string }
+  | { kind: 'loaded'; fold: WalletFold; hash: string; origin: SnapshotOrigin }
   | { kind: 'refused'; seq: number; reason: string };
 
-/** Account snapshots (table `ledger_snapshots`); every function runs in the caller's transaction. */
+type HistoryLoad =
+  | { kind: 'loaded'; seq: number; history: FoldHistory }
+  /** The account's snapshot is another one now (a later write replaced it). */
+  | { kind: 'gone' }
+  | { kind: 'refused'; seq: number; reason: string };
+
+/**
+ * Account snapshots (table `ledger_snapshots`): the core (`state`) and the history (`history`),
+ * docs/architecture.md §9. Every function runs in the caller's transaction.
+ */
 export const snapshotStore = {
   /**
    * The account's snapshot, if it matches its chain: the entry at its seq has its hash, its
-   * digest matches its state, and the restored fold's balances are the ones stored with that
-   * entry. Anything else is refused (the caller folds the whole chain instead).
+   * digest matches its core, and the restored fold's balances are the ones stored with that
+   * entry. Anything else is refused (the caller folds the whole chain instead). Without
+   * `withHistory` the fold is restored from the core alone, and the history is not even read.
    */
-  async load(tx: Sql, accountId: string, headSeq: number): Promise<SnapshotLoad> {
+  async load(
+    tx: Sql,
+    accountId: string,
+    headSeq: number,
+    withHistory: boolean,
+  ): Promise<SnapshotLoad> {
     const { rows } = await tx.query<{
       seq: number;
       hash: string;
       digest: string;
       state: string;
+      history_digest: string;
+      history: string | null;
       entry_hash: string | null;
       balances_after: string | null;
     }>(
-      `select s.seq, s.hash, s.digest, s.state, e.hash as entry_hash, e.balances_after
+      `select s.seq, s.hash, s.digest, s.state, s.history_digest,
+              ${withHistory ? 's.history' : 'null as history'},
+              e.hash as entry_hash, e.balances_after
          from ledger_snapshots s
          left join entries e on e.account_id = s.account_id and e.seq = s.seq
         where s.account_id = $1`,
@@ -46,14 +87,16 @@ export const snapshotStore = {
     if (row.seq > headSeq) return refuse(`snapshot at ${row.seq} is past the head ${headSeq}`);
     if (row.entry_hash !== row.hash)
       return refuse(`entry ${row.seq} does not have the snapshot's hash`);
-    if (snapshotDigest(accountId, row.seq, row.hash, row.state) !== row.digest)
+    if (snapshotDigest(accountId, row.seq, row.hash, row.history_digest, row.state) !== row.digest)
       return refuse('the state does not match its digest');
+    const history = row.history === null ? undefined : readHistory(row.history, row.history_digest);
+    if (typeof history === 'string') return refuse(history);
     let fold: WalletFold;
     try {
-      const snapshot = JSON.parse(row.state) as FoldSnapshot;
-      if (snapshot.v !== 1 || snapshot.seq !== row.seq || snapshot.accountId !== accountId)
+      const core = JSON.parse(row.state) as FoldSnapshot;
+      if (core.v !== 2 || core.seq !== row.seq || core.accountId !== accountId)
         return refuse('the state names another account, seq or version');
-      fold = WalletFold.fromSnapshot(snapshot);
+      fold = WalletFold.fromSnapshot(core, history);
     } catch (error) {
       return refuse(`the state cannot be read: ${String(error)}`);
     }
@@ -62,33 +105,61 @@ export const snapshotStore = {
       row.balances_after === null ? null : canonicalize(JSON.parse(row.balances_after));
     if (balances !== stored)
       return refuse(`balances ${balances} differ from the entry's ${stored}`);
-    return { kind: 'loaded', fold, hash: row.hash };
+    return {
+      kind: 'loaded',
+      fold,
+      hash: row.hash,
+      origin: { seq: row.seq, historyDigest: row.history_digest },
+    };
   },
 
-  /** Stores `fold` as the account's snapshot at its seq, whose entry has `hash`. */
+  /** The history of the snapshot `origin`, if it is still the account's snapshot. */
+  async loadHistory(tx: Sql, accountId: string, origin: SnapshotOrigin): Promise<HistoryLoad> {
+    const { rows } = await tx.query<{ history: string }>(
+      'select history from ledger_snapshots where account_id = $1 and seq = $2 and history_digest = $3',
+      [accountId, origin.seq, origin.historyDigest],
+    );
+    const row = rows[0];
+    if (!row) return { kind: 'gone' };
+    const { seq } = origin;
+    const history = readHistory(row.history, origin.historyDigest);
+    return typeof history === 'string'
+      ? { kind: 'refused', seq, reason: history }
+      : { kind: 'loaded', seq, history };
+  },
+
+  /** Stores `fold` (a whole one) as the account's snapshot at its seq, whose entry has `hash`. */
   async save(
     tx: Sql,
     accountId: string,
     fold: WalletFold,
     hash: string,
     at: string,
-  ): Promise<void> {
-    const state = JSON.stringify(fold.toSnapshot());
+  ): Promise<SnapshotOrigin> {
+    const { core, history } = fold.toSnapshot();
+    const state = JSON.stringify(core);
+    const historyText = JSON.stringify(history);
+    const historyDigest = sha256Hex(historyText);
     await tx.query(
-      `insert into ledger_snapshots (account_id, seq, hash, digest, state, written_at)
-       values ($1, $2, $3, $4, $5, $6)
+      `insert into ledger_snapshots
+         (account_id, seq, hash, digest, state, history_digest, history, written_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
        on conflict (account_id) do update
          set seq = excluded.seq, hash = excluded.hash, digest = excluded.digest,
-             state = excluded.state, written_at = excluded.written_at
+             state = excluded.state, history_digest = excluded.history_digest,
+             history = excluded.history, written_at = excluded.written_at
        where ledger_snapshots.seq < excluded.seq`,
       [
         accountId,
         fold.lastSeq,
         hash,
-        snapshotDigest(accountId, fold.lastSeq, hash, state),
+        snapshotDigest(accountId, fold.lastSeq, hash, historyDigest, state),
         state,
+        historyDigest,
+        historyText,
         at,
       ],
     );
+    return { seq: fold.lastSeq, historyDigest };
   },
 };

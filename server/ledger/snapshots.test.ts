@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingLogger } from '../../shared/log/logger';
 import { LedgerService } from './ledger-service';
+import { RefundService } from './refund-service';
 import { snapshotDigest } from './snapshot-store';
 import { type TestServer, backends, opId, signUp, testServer } from '../testing/harness';
 
@@ -26,6 +27,7 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
         source: 'promo',
         reason: 'test',
       });
+    const holdIds: string[] = [];
     for (let i = 0; i < 4; i++) {
       const h = await t.services.ledger.hold(u.accountId, {
         operationId: opId('hold'),
@@ -33,6 +35,7 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
         amount: 5,
         purpose: { kind: 'job', jobId: `job-${i}`, tool: 'generate' },
       });
+      holdIds.push(h.body.holdId);
       if (i < 3)
         await t.services.ledger.capture(u.accountId, h.body.holdId, {
           operationId: opId('capture'),
@@ -47,7 +50,7 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
     if (!row) throw new Error('no snapshot was written');
     expect(row.seq).toBeGreaterThanOrEqual(5);
     expect(row.seq).toBeLessThan(row.head_seq); // a tail to fold after it
-    return { ...u, snapshotSeq: row.seq };
+    return { ...u, snapshotSeq: row.seq, holdIds };
   }
 
   /** Another process on the same database: nothing cached, everything from storage. */
@@ -79,6 +82,148 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
       purpose: { kind: 'job', jobId: 'after-restart', tool: 'generate' },
     });
     expect(hold.status).toBe(201);
+  });
+
+  /** An image paid by the account's first (captured) hold, refundable for 24 hours. */
+  async function item(accountId: string, paidBy: string) {
+    const id = `item-${opId('i')}`;
+    await t.db.query(
+      `insert into items (id, account_id, paid_by, tool, refund_credits, created_at)
+       values ($1, $2, $3, 'generate', 4, $4)`,
+      [id, accountId, paidBy, t.clock.now()],
+    );
+    return id;
+  }
+
+  const history = (accountId: string) =>
+    t.db
+      .query<{ state: string; history: string }>(
+        'select state, history from ledger_snapshots where account_id = $1',
+        [accountId],
+      )
+      .then((r) => r.rows[0]!);
+
+  it('keeps resolved holds and payments out of the core, and reads the history only when a write needs it', async () => {
+    const u = await account();
+    const stored = await history(u.accountId);
+    // The first two holds were captured before the snapshot.
+    for (const id of u.holdIds.slice(0, 2)) {
+      expect(stored.history).toContain(id);
+      expect(stored.state).toContain(id); // named (its id only), so a new hold cannot reuse it
+    }
+    expect(stored.state).not.toContain('"payment":{');
+    // A history changed where only its digest tells: the hold below never reads it.
+    await t.db.query(
+      `update ledger_snapshots set history = replace(history, '"captured":4', '"captured":3') where account_id = $1`,
+      [u.accountId],
+    );
+    const { service, lines } = restarted();
+    const hold = await service.hold(u.accountId, {
+      operationId: opId('hold'),
+      kind: 'image',
+      amount: 3,
+      purpose: { kind: 'job', jobId: 'core-only', tool: 'generate' },
+    });
+    expect(hold.status).toBe(201);
+    expect(service.snapshotsRefused).toBe(0);
+    // Capturing a hold resolved before the snapshot needs its row: the history is read, refused
+    // (its digest no longer matches), reported, and the whole chain folded, so the answer is
+    // still the right one.
+    await expect(
+      service.capture(u.accountId, u.holdIds[0]!, { operationId: opId('capture'), amount: 1 }),
+    ).rejects.toMatchObject({ status: 409, code: 'hold-not-open' });
+    expect(service.snapshotsRefused).toBe(1);
+    expect(lines.find((l) => l.incident === 'snapshot-refused')?.reason).toMatch(/history/);
+    expect(await service.wallet(u.accountId)).toEqual(await t.services.ledger.wallet(u.accountId));
+  });
+
+  it('runs a write that needs the history again on the whole fold: a late capture and a refund', async () => {
+    const u = await account();
+    const itemId = await item(u.accountId, u.holdIds[0]!);
+    const { service } = restarted();
+    await expect(
+      service.release(u.accountId, u.holdIds[1]!, {
+        operationId: opId('release'),
+        reason: 'released',
+      }),
+    ).rejects.toMatchObject({ status: 409, code: 'hold-not-open' });
+    const refunds = new RefundService(service, async () => 24);
+    const refund = await refunds.dislike(u.accountId, itemId, opId('dislike'));
+    expect(refund.status).toBe(201);
+    expect(refund.body).toMatchObject({ itemId, credits: 4 });
+    // The same refund again is refused by the fold it is cached as: whole, with the refund.
+    await expect(refunds.dislike(u.accountId, itemId, opId('dislike'))).rejects.toMatchObject({
+      status: 409,
+      code: 'already-refunded',
+    });
+    expect(await service.wallet(u.accountId)).toEqual(await t.services.ledger.wallet(u.accountId));
+    expect(service.snapshotsRefused).toBe(0);
+  });
+
+  it('runs a refused release and a refund again on the whole fold when the head is known (the unlocked path is tried first)', async () => {
+    const u = await account();
+    const itemId = await item(u.accountId, u.holdIds[0]!);
+    const { service } = restarted();
+    // The read caches the fold (core only) and the head: the next write tries the unlocked path.
+    const before = await service.wallet(u.accountId);
+    // A refusal is only final under the lock: the second run must be the locked one.
+    await expect(
+      service.release(u.accountId, u.holdIds[1]!, {
+        operationId: opId('release'),
+        reason: 'released',
+      }),
+    ).rejects.toMatchObject({ status: 409, code: 'hold-not-open' });
+    await service.wallet(u.accountId);
+    const refunds = new RefundService(service, async () => 24);
+    const refund = await refunds.dislike(u.accountId, itemId, opId('dislike'));
+    expect(refund.status).toBe(201);
+    expect(refund.body).toMatchObject({ itemId, credits: 4 });
+    const after = await service.wallet(u.accountId);
+    expect(after.balances.image?.available).toBe((before.balances.image?.available ?? 0) + 4);
+    expect(after).toEqual(await t.services.ledger.wallet(u.accountId));
+  });
+
+  it('folds a tail that refunds a payment only the history holds', async () => {
+    const u = await account();
+    const itemId = await item(u.accountId, u.holdIds[0]!);
+    const refund = await new RefundService(t.services.ledger, async () => 24).dislike(
+      u.accountId,
+      itemId,
+      opId('dislike'),
+    );
+    const { rows } = await t.db.query<{ seq: number }>(
+      'select seq from ledger_snapshots where account_id = $1',
+      [u.accountId],
+    );
+    expect(rows[0]!.seq).toBeLessThan(refund.body.seq); // the refund is in the tail
+    const { service } = restarted();
+    expect(await service.wallet(u.accountId)).toEqual(await t.services.ledger.wallet(u.accountId));
+    expect(service.snapshotsRefused).toBe(0);
+  });
+
+  it('stores the next snapshot whole from a fold restored without its history', async () => {
+    const u = await account();
+    const first = restarted().service;
+    for (let i = 0; i < ledger.snapshotEvery; i++)
+      await first.grant(u.accountId, {
+        operationId: opId('grant'),
+        amount: 1,
+        source: 'promo',
+        reason: 'test',
+      });
+    const { rows } = await t.db.query<{ seq: number }>(
+      'select seq from ledger_snapshots where account_id = $1',
+      [u.accountId],
+    );
+    expect(rows[0]!.seq).toBeGreaterThan(u.snapshotSeq); // a new snapshot was stored
+    const stored = await history(u.accountId);
+    for (const id of u.holdIds.slice(0, 3)) expect(stored.history).toContain(id);
+    const { service } = restarted();
+    await expect(
+      service.capture(u.accountId, u.holdIds[2]!, { operationId: opId('capture'), amount: 1 }),
+    ).rejects.toMatchObject({ status: 409, code: 'hold-not-open' });
+    expect(await service.wallet(u.accountId)).toEqual(await t.services.ledger.wallet(u.accountId));
+    expect(service.snapshotsRefused).toBe(0);
   });
 
   it('checks the tail by its hash chain: a changed entry after the snapshot is refused', async () => {
@@ -123,10 +268,14 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
   it('refuses a changed state even with its digest made again: the balances do not match', async () => {
     const u = await account();
     const expected = await t.services.ledger.wallet(u.accountId);
-    const { rows } = await t.db.query<{ seq: number; hash: string; state: string }>(
-      'select seq, hash, state from ledger_snapshots where account_id = $1',
-      [u.accountId],
-    );
+    const { rows } = await t.db.query<{
+      seq: number;
+      hash: string;
+      state: string;
+      history_digest: string;
+    }>('select seq, hash, state, history_digest from ledger_snapshots where account_id = $1', [
+      u.accountId,
+    ]);
     const row = rows[0]!;
     const state = row.state.replace(
       /"remaining":(\d+)/,
@@ -136,7 +285,7 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
     await t.db.query('update ledger_snapshots set state = $2, digest = $3 where account_id = $1', [
       u.accountId,
       state,
-      snapshotDigest(u.accountId, row.seq, row.hash, state),
+      snapshotDigest(u.accountId, row.seq, row.hash, row.history_digest, state),
     ]);
     const { service, lines } = restarted();
     expect(await service.wallet(u.accountId)).toEqual(expected);

@@ -70,7 +70,10 @@ describe('WalletFold.prune and snapshots', () => {
 
   it('restores from its snapshot to the same wallet, and folds on from it alike', () => {
     const w = chain();
-    const restored = WalletFold.fromSnapshot(JSON.parse(JSON.stringify(w.fold.toSnapshot())));
+    const { core, history } = JSON.parse(JSON.stringify(w.fold.toSnapshot())) as ReturnType<
+      WalletFold['toSnapshot']
+    >;
+    const restored = WalletFold.fromSnapshot(core, history);
     const now = at(days(3) + 1);
     expect(restored.view(now)).toEqual(w.fold.view(now));
     expect(restored.toSnapshot()).toEqual(w.fold.toSnapshot());

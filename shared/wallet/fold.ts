@@ -7,6 +7,7 @@ import type {
   ReserveView,
   WalletState,
 } from './types';
+import type { FoldHistory, FoldSnapshot, HoldJson, PaymentJson } from './fold-snapshot';
 
 /** An entry that breaks a ledger rule: the chain is valid but its content is not. */
 export class LedgerInvariantError extends Error {
@@ -19,7 +20,20 @@ export class LedgerInvariantError extends Error {
   }
 }
 
-interface BucketRow {
+/**
+ * Thrown by a fold restored without its history (`WalletFold.fromSnapshot` with the core only,
+ * docs/architecture.md §9) when an entry or a lookup names a resolved hold or a payment that only
+ * the history holds. Nothing was changed: the caller attaches the history
+ * (`WalletFold.attachHistory`) or loads the whole fold, and tries again.
+ */
+export class FoldHistoryNeeded extends Error {
+  constructor(what: string) {
+    super(`the fold's history is needed: ${what}`);
+    this.name = 'FoldHistoryNeeded';
+  }
+}
+
+export interface BucketRow {
   spec: BucketSpec;
   createdSeq: number;
   remaining: number;
@@ -28,7 +42,7 @@ interface BucketRow {
   expired: number;
 }
 
-interface HoldRow extends Omit<HoldView, 'splits'> {
+export interface HoldRow extends Omit<HoldView, 'splits'> {
   /** What the hold earmarks per bucket: its splits (distinct buckets, checked when made). */
   splits: Split[];
   /** What its capture paid (kept here, not in `payments`: one Map insert fewer per job). */
@@ -55,7 +69,7 @@ const newPayment = (kind: string, splits: Split[]): PaymentRow => ({
   refundedTotal: 0,
 });
 
-interface ReserveRow extends Omit<ReserveView, 'earmarks'> {
+export interface ReserveRow extends Omit<ReserveView, 'earmarks'> {
   earmarks: Map<string, number>;
 }
 
@@ -83,6 +97,17 @@ export class WalletFold {
   /** Purchases (per kind) partly reversed so far: what was reversed and forfeited. */
   private readonly partlyReversed = new Map<string, { amount: number; forfeited: number }>();
   private readonly payments = new Map<string, PaymentRow>();
+  /**
+   * Restored without its history: the ids of the resolved holds that only the history holds
+   * (payments there have no index: any payment not in memory needs the history). null when the
+   * fold holds everything.
+   */
+  private historyHoldIds: Set<string> | null = null;
+
+  /** False while the fold was restored without its history (docs/architecture.md §9). */
+  get complete(): boolean {
+    return this.historyHoldIds === null;
+  }
 
   get lastSeq(): number {
     return this.seq;
@@ -254,42 +279,61 @@ export class WalletFold {
       this.payments.size +
       this.reserves.size +
       this.purchases.size +
-      this.refundedItems.size
+      this.refundedItems.size +
+      (this.historyHoldIds?.size ?? 0)
     );
   }
 
-  /** Everything the fold knows, as plain JSON (restored by `WalletFold.fromSnapshot`). */
-  toSnapshot(): FoldSnapshot {
-    return {
-      v: 1,
-      accountId: this.accountId,
-      seq: this.seq,
-      lastAt: this.lastAt_,
-      kinds: [...this.kinds],
-      buckets: [...this.buckets.values()],
-      holds: [...this.holds.values()].map((h) => ({
+  /**
+   * Everything the fold knows, as plain JSON in two parts (restored by `WalletFold.fromSnapshot`,
+   * docs/architecture.md §9): the core, which decides the next write (balances, buckets, open
+   * holds and reserves, purchases, refunded items), and the history, the resolved holds and what
+   * payments paid, which only a refund or a late capture or release of a resolved hold reads.
+   */
+  toSnapshot(): { core: FoldSnapshot; history: FoldHistory } {
+    if (this.historyHoldIds !== null)
+      throw new FoldHistoryNeeded('a snapshot is made from the whole fold');
+    const openHolds: HoldJson[] = [];
+    const resolved: HoldJson[] = [];
+    for (const h of this.holds.values())
+      (h.status === 'open' ? openHolds : resolved).push({
         ...h,
         payment: h.payment && paymentJson(h.payment),
-      })),
-      payments: [...this.payments].map(([id, p]) => [id, paymentJson(p)]),
-      reserves: [...this.reserves.values()].map((r) => ({
-        ...r,
-        earmarks: [...r.earmarks],
-        counters: [...r.counters],
-      })),
-      debt: [...this.debt],
-      purchases: [...this.purchases],
-      refundedItems: [...this.refundedItems],
-      reversedPurchases: [...this.reversedPurchases],
-      partlyReversed: [...this.partlyReversed],
+      });
+    return {
+      core: {
+        v: 2,
+        accountId: this.accountId,
+        seq: this.seq,
+        lastAt: this.lastAt_,
+        kinds: [...this.kinds],
+        buckets: [...this.buckets.values()],
+        openHolds,
+        historyHoldIds: resolved.map((h) => h.holdId),
+        reserves: [...this.reserves.values()].map((r) => ({
+          ...r,
+          earmarks: [...r.earmarks],
+          counters: [...r.counters],
+        })),
+        debt: [...this.debt],
+        purchases: [...this.purchases],
+        refundedItems: [...this.refundedItems],
+        reversedPurchases: [...this.reversedPurchases],
+        partlyReversed: [...this.partlyReversed],
+      },
+      history: {
+        holds: resolved,
+        payments: [...this.payments].map(([id, p]) => [id, paymentJson(p)]),
+      },
     };
   }
 
   /**
-   * A fold from a snapshot this code wrote. The caller has checked that the snapshot is the
+   * A fold from a snapshot this code wrote; without `history`, a fold that throws
+   * `FoldHistoryNeeded` where it would need it. The caller has checked that the snapshot is the
    * one stored for its chain position (docs/architecture.md §9); nothing here re-checks rules.
    */
-  static fromSnapshot(s: FoldSnapshot): WalletFold {
+  static fromSnapshot(s: FoldSnapshot, history?: FoldHistory): WalletFold {
     const f = new WalletFold();
     f.accountId = s.accountId;
     f.seq = s.seq;
@@ -299,11 +343,11 @@ export class WalletFold {
       f.buckets.set(b.spec.bucketId, b);
       if (b.remaining !== 0) f.nonEmptyBuckets.add(b.spec.bucketId);
     }
-    for (const h of s.holds) {
+    for (const h of s.openHolds) {
+      if (h.status !== 'open') throw new Error(`snapshot lists hold ${h.holdId} as open`);
       f.holds.set(h.holdId, { ...h, payment: h.payment && paymentRow(h.payment) });
-      if (h.status === 'open') f.openHoldIds.add(h.holdId);
+      f.openHoldIds.add(h.holdId);
     }
-    for (const [id, p] of s.payments) f.payments.set(id, paymentRow(p));
     for (const r of s.reserves) {
       f.reserves.set(r.allowanceId, {
         ...r,
@@ -317,7 +361,30 @@ export class WalletFold {
     for (const id of s.refundedItems) f.refundedItems.add(id);
     for (const id of s.reversedPurchases) f.reversedPurchases.add(id);
     for (const [key, v] of s.partlyReversed) f.partlyReversed.set(key, v);
+    f.historyHoldIds = new Set(s.historyHoldIds);
+    if (history) f.attachHistory(history);
     return f;
+  }
+
+  /**
+   * Adds the history of the snapshot this fold was restored from. The fold may have folded
+   * entries since: none of them touched the history (that would have thrown), so what is in
+   * memory is newer and stays.
+   */
+  attachHistory(history: FoldHistory): void {
+    const ids = this.historyHoldIds;
+    if (ids === null) throw new Error('the fold already holds its history');
+    if (history.holds.length !== ids.size)
+      throw new Error(`history has ${history.holds.length} holds, the core names ${ids.size}`);
+    for (const h of history.holds)
+      if (!ids.has(h.holdId) || h.status === 'open')
+        throw new Error(`history hold ${h.holdId} is not a resolved hold the core names`);
+    for (const h of history.holds)
+      if (!this.holds.has(h.holdId))
+        this.holds.set(h.holdId, { ...h, payment: h.payment && paymentRow(h.payment) });
+    for (const [id, p] of history.payments)
+      if (!this.payments.has(id)) this.payments.set(id, paymentRow(p));
+    this.historyHoldIds = null;
   }
 
   /** The wallet as it stands at `now` (ISO timestamp): expiry is applied by time. */
@@ -383,7 +450,14 @@ export class WalletFold {
   /** Any hold ever made, open or resolved. */
   hold(holdId: string): HoldView | undefined {
     const h = this.holds.get(holdId);
-    return h ? toHoldView(h) : undefined;
+    if (h) return toHoldView(h);
+    this.needHistoryFor(holdId);
+    return undefined;
+  }
+
+  /** Throws `FoldHistoryNeeded` when the hold is one only the unloaded history holds. */
+  private needHistoryFor(holdId: string): void {
+    if (this.historyHoldIds?.has(holdId)) throw new FoldHistoryNeeded(`hold ${holdId}`);
   }
 
   reserve(allowanceId: string): ReserveView | undefined {
@@ -397,7 +471,11 @@ export class WalletFold {
   }
 
   private paymentRow(paidBy: string): PaymentRow | undefined {
-    return this.payments.get(paidBy) ?? this.holds.get(paidBy)?.payment ?? undefined;
+    const paid = this.payments.get(paidBy);
+    if (paid) return paid;
+    // The history's payments come first in this lookup, as they do in a whole fold.
+    if (this.historyHoldIds !== null) throw new FoldHistoryNeeded(`payment ${paidBy}`);
+    return this.holds.get(paidBy)?.payment ?? undefined;
   }
 
   /** A bucket's spec as folded so far (its expiry as adjusted), or undefined if unknown. */
@@ -549,7 +627,8 @@ export class WalletFold {
   }
 
   private applyHold(entry: EntryOf<'hold'>, fail: (m: string) => never): void {
-    if (this.holds.has(entry.holdId)) fail(`hold ${entry.holdId} already exists`);
+    if (this.holds.has(entry.holdId) || this.historyHoldIds?.has(entry.holdId))
+      fail(`hold ${entry.holdId} already exists`);
     if (entry.expiresAt <= entry.at) fail(`hold ${entry.holdId} expires before it is made`);
     this.checkSplits(entry.splits, entry.amount, entry.kind, entry.at, fail);
     // A hold usually splits over one or two buckets: its splits are its earmarks (no Map).
@@ -571,7 +650,11 @@ export class WalletFold {
   }
 
   private openHold(holdId: string, fail: (m: string) => never): HoldRow {
-    const hold = this.holds.get(holdId) ?? fail(`unknown hold ${holdId}`);
+    const hold = this.holds.get(holdId);
+    if (!hold) {
+      this.needHistoryFor(holdId);
+      return fail(`unknown hold ${holdId}`);
+    }
     if (hold.status !== 'open') fail(`hold ${holdId} is already ${hold.status}`);
     return hold;
   }
@@ -822,14 +905,6 @@ export class WalletFold {
   }
 }
 
-interface PaymentJson {
-  kind: string;
-  splits: Split[];
-  refunded: Array<[string, number]>;
-  refundedTotal: number;
-  at?: string;
-}
-
 const paymentJson = (p: PaymentRow): PaymentJson => ({
   ...p,
   refunded: [...p.refunded],
@@ -839,29 +914,6 @@ const paymentRow = (p: PaymentJson): PaymentRow => ({
   ...p,
   refunded: p.refunded.length === 0 ? NO_REFUNDS : new Map(p.refunded),
 });
-
-/** A fold as JSON: what the server stores as an account's snapshot (docs/architecture.md §9). */
-export interface FoldSnapshot {
-  v: 1;
-  accountId: string | null;
-  seq: number;
-  lastAt: string;
-  kinds: string[];
-  buckets: BucketRow[];
-  holds: Array<Omit<HoldRow, 'payment'> & { payment: PaymentJson | null }>;
-  payments: Array<[string, PaymentJson]>;
-  reserves: Array<
-    Omit<ReserveRow, 'earmarks' | 'counters'> & {
-      earmarks: Array<[string, number]>;
-      counters: Array<[number, string]>;
-    }
-  >;
-  debt: Array<[string, number]>;
-  purchases: Array<[string, string[]]>;
-  refundedItems: string[];
-  reversedPurchases: string[];
-  partlyReversed: Array<[string, { amount: number; forfeited: number }]>;
-}
 
 /** An index names a row that must exist; if not, the fold itself is broken. */
 function indexed<T>(map: ReadonlyMap<string, T>, id: string): T {

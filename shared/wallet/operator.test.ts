@@ -3,7 +3,8 @@ import type { EntryDraft } from '../ledger/entry';
 import { ChainWriter } from '../ledger/writer';
 import { at, bucket, days, grant, uid } from '../testing/ledger-fixture';
 import { InsufficientCreditsError, allocate } from './allocate';
-import { LedgerInvariantError, WalletFold, type FoldSnapshot } from './fold';
+import { LedgerInvariantError, WalletFold } from './fold';
+import type { FoldHistory, FoldSnapshot } from './fold-snapshot';
 import { planExpiries } from './plan';
 
 /** Operator controls in the fold (docs/architecture.md §2): priority, start date, expiry moves. */
@@ -196,8 +197,11 @@ describe('a fold snapshot keeps adjusted expiries', () => {
     const w = new ChainWriter('acct');
     w.append(grant(bucket(9, { bucketId: 'b', expiresAt: at(60) })), at(1));
     w.append(adjust('b', at(60), at(600)), at(2));
-    const json = JSON.parse(JSON.stringify(w.fold.toSnapshot())) as FoldSnapshot;
-    const restored = WalletFold.fromSnapshot(json);
+    const json = JSON.parse(JSON.stringify(w.fold.toSnapshot())) as {
+      core: FoldSnapshot;
+      history: FoldHistory;
+    };
+    const restored = WalletFold.fromSnapshot(json.core, json.history);
     expect(restored.bucketSpec('b')?.expiresAt).toBe(at(600));
     expect(restored.view(at(300))).toEqual(w.view(at(300)));
     // The chain goes on from the restored fold with the same rules.
