@@ -395,7 +395,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     dislikeItem: async ({ itemId }) => jobs.dislike(itemId),
     getFile: async ({ sha256 }) => jobs.fetchFile(sha256),
 
-    openExternal: async ({ url }) => ({ opened: await openExternal(url) }),
+    openLink: async ({ url }) => ({ opened: await openExternal(url) }),
     notify: async ({ title, body }) => ({
       shown: opts.notify ? await opts.notify(title, body).catch(() => false) : false,
     }),

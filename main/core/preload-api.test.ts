@@ -17,8 +17,8 @@ describe('the preload API', () => {
     const keys = Object.keys(api).sort();
     expect(keys).toEqual([...ipcCallNames, 'on', 'transport'].sort());
     expect(keys).not.toContain('invoke');
-    expect(await api.openExternal({ url: 'https://easel.app' })).toEqual({ opened: false });
-    expect(invoked).toEqual(['easel:openExternal']);
+    expect(await api.openLink({ url: 'https://easel.app' })).toEqual({ opened: false });
+    expect(invoked).toEqual(['easel:openLink']);
     await expect(api.getSyncState({})).rejects.toThrow(/easel-error:.*"code":"offline"/);
   });
 });

@@ -489,7 +489,7 @@ export function createFakeEasel(
         type: 'image/png',
       });
     },
-    async openExternal() {
+    async openLink() {
       return { opened: true };
     },
     async notify() {

@@ -152,7 +152,11 @@ export const ipcCalls = {
     result: FileData,
   },
 
-  openExternal: {
+  /**
+   * Opens an https link (a receipt, a checkout) in the system browser through main's allow-list
+   * (docs/architecture.md §1); main refuses anything else with `opened: false`.
+   */
+  openLink: {
     params: z.strictObject({ url: z.string().url().max(2000) }),
     result: z.strictObject({ opened: z.boolean() }),
   },

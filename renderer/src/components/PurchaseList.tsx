@@ -50,7 +50,7 @@ export function PurchaseList() {
   const openReceipt = async (url: string): Promise<void> => {
     // Browser mode has no system browser: a tab, opened within the click.
     if (api.transport === 'browser') window.open(url, '_blank', 'noopener');
-    else await api.openExternal({ url });
+    else await api.openLink({ url });
   };
 
   return (
