@@ -152,7 +152,10 @@ describe('an edited offline allowance file spends no more than the signed reserv
     await go('Designs'); // caches the catalog for offline
     await card('design-confetti').waitFor();
     await go('Settings');
-    await page.getByLabel('Amount').fill(String(RESERVE));
+    await page
+      .getByRole('region', { name: 'Offline allowance' })
+      .getByLabel('Amount')
+      .fill(String(RESERVE));
     await page.getByRole('button', { name: 'Take allowance' }).click();
     await page.getByText('Offline allowance reserved.').waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('allowance-state').textContent()).toMatch(

@@ -234,8 +234,9 @@ describe('renderer end to end (browser mode, real server on PGlite)', () => {
 
   it('takes an offline allowance in Settings while online', async () => {
     await go('Settings');
-    await page.getByLabel('Amount').fill('120');
-    await page.getByLabel('Days').fill('7');
+    const panel = page.getByRole('region', { name: 'Offline allowance' });
+    await panel.getByLabel('Amount').fill('120');
+    await panel.getByLabel('Days').fill('7');
     await page.getByRole('button', { name: 'Take allowance' }).click();
     await page
       .getByTestId('allowance-state')
