@@ -211,7 +211,11 @@ describe('History as activities (browser mode, real server)', () => {
   });
 
   it('turns the badge Offline within 2 s of losing the server, and is the same offline after a reload', async () => {
-    const online = await page.locator('.vrow .activity-toggle').allTextContents();
+    // History was just opened: its rows and count paint a moment after its heading.
+    const rows = page.locator('.vrow .activity-toggle');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(countText, { timeout: 10_000 }).toMatch(/ledger entries/);
+    const online = await rows.allTextContents();
     const count = await countText();
     await app?.stopServer();
     // The heartbeat stream ends with the server: the badge says so within two seconds.
