@@ -213,8 +213,15 @@ export const benchmarks: Benchmark[] = [
         }
         const last = chain.entries.at(-1)!;
         await services.db.query(
-          'update accounts set head_seq = $2, head_hash = $3, last_daily_date = $4 where id = $1',
-          [s.accountId, last.seq, last.hash, new Date().toISOString().slice(0, 10)],
+          // Today's daily and this month's monthly credits counted as granted: no write adds entries.
+          'update accounts set head_seq = $2, head_hash = $3, last_daily_date = $4, last_monthly_period = $5 where id = $1',
+          [
+            s.accountId,
+            last.seq,
+            last.hash,
+            new Date().toISOString().slice(0, 10),
+            new Date().toISOString().slice(0, 7),
+          ],
         );
         const pullAll = async () => {
           let after = 0;
