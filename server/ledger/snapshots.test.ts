@@ -183,6 +183,28 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
     expect(after).toEqual(await t.services.ledger.wallet(u.accountId));
   });
 
+  it('reruns a write that needs the history under the lock, even when its known head went stale', async () => {
+    const u = await account();
+    const itemId = await item(u.accountId, u.holdIds[0]!);
+    const { service } = restarted();
+    await service.wallet(u.accountId); // caches the core-only fold and the head
+    // Another instance writes: the head this one knows is stale, so an unlocked try is refused
+    // and the write goes to the lock, whose checkOut must still get the whole fold.
+    await t.services.ledger.grant(u.accountId, {
+      operationId: opId('grant'),
+      amount: 3,
+      source: 'promo',
+      reason: 'test',
+    });
+    const refund = await new RefundService(service, async () => 24).dislike(
+      u.accountId,
+      itemId,
+      opId('dislike'),
+    );
+    expect(refund.status).toBe(201);
+    expect(await service.wallet(u.accountId)).toEqual(await t.services.ledger.wallet(u.accountId));
+  });
+
   it('folds a tail that refunds a payment only the history holds', async () => {
     const u = await account();
     const itemId = await item(u.accountId, u.holdIds[0]!);
