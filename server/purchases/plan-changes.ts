@@ -8,8 +8,8 @@ import type { Services } from '../services';
 import { findItem } from './catalog';
 import type { Fulfilment } from './fulfilment';
 import { payUpgrade } from './plan-fulfilment';
-import { type PlanSubscriptionRow, planStore, plusOneMonth } from './plan-store';
-import { type CheckoutRow, purchaseStore as store } from './store';
+import { planStore, plusOneMonth } from './plan-store';
+import { type CheckoutRow, type StoredSubscription, purchaseStore as store } from './store';
 import type { StripeGateway } from './stripe-gateway';
 import type { StripeInvoice } from './stripe-objects';
 import { StripePlanSubscription, StripePlans, periodEndOf } from './stripe-plans';
@@ -184,7 +184,7 @@ export class PlanChanges {
 
   private async upgrade(
     accountId: string,
-    sub: PlanSubscriptionRow,
+    sub: StoredSubscription,
     current: Plan,
     to: Plan,
     operationId: string,
@@ -423,20 +423,20 @@ export class PlanChanges {
     return { outcome, creditsGranted, plan: await this.status(accountId) };
   }
 
-  private async periodEnd(sub: PlanSubscriptionRow): Promise<string | null> {
+  private async periodEnd(sub: StoredSubscription): Promise<string | null> {
     if (sub.current_period_end) return sub.current_period_end;
     const last = await planStore.lastMonthPaid(this.db, sub.checkout_id);
     return last ? plusOneMonth(last) : null;
   }
 
-  private async activeOr409(accountId: string): Promise<PlanSubscriptionRow> {
+  private async activeOr409(accountId: string): Promise<StoredSubscription> {
     const sub = await planStore.active(this.db, accountId);
     if (!sub)
       throw conflict('no-subscription', 'the account has no paid plan: buy one in the Store first');
     return sub;
   }
 
-  private async checkoutOf(sub: PlanSubscriptionRow): Promise<CheckoutRow> {
+  private async checkoutOf(sub: StoredSubscription): Promise<CheckoutRow> {
     const checkout = await store.checkout(this.db, sub.checkout_id);
     if (!checkout) throw notFound('checkout');
     return checkout;

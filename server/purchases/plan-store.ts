@@ -1,43 +1,15 @@
 import type { PaymentProviderName } from '../../shared/api/purchases';
 import type { Sql } from '../db/database';
-
-/** An active subscription with what self-service keeps about its period (migration 012). */
-export interface PlanSubscriptionRow {
-  provider: PaymentProviderName;
-  subscription_ref: string;
-  account_id: string;
-  checkout_id: string;
-  plan_id: string;
-  status: 'active' | 'canceled';
-  current_period_end: string | null;
-  cancel_at_period_end: boolean;
-  pending_plan_id: string | null;
-}
-
-const COLUMNS =
-  'provider, subscription_ref, account_id, checkout_id, plan_id, status, current_period_end, cancel_at_period_end, pending_plan_id';
+import { type StoredSubscription, purchaseStore } from './store';
 
 /** Row access for plan self-service (docs/architecture.md §7); runs in the caller's transaction. */
 export const planStore = {
-  async active(sql: Sql, accountId: string): Promise<PlanSubscriptionRow | null> {
-    const { rows } = await sql.query<PlanSubscriptionRow>(
-      `select ${COLUMNS} from purchase_subscriptions where account_id = $1 and status = 'active' order by created_at desc, subscription_ref limit 1`,
-      [accountId],
-    );
-    return rows[0] ?? null;
+  /** The account's newest active subscription. */
+  async active(sql: Sql, accountId: string): Promise<StoredSubscription | null> {
+    return (await purchaseStore.activeSubscriptions(sql, accountId))[0] ?? null;
   },
 
-  async byRef(
-    sql: Sql,
-    provider: PaymentProviderName,
-    ref: string,
-  ): Promise<PlanSubscriptionRow | null> {
-    const { rows } = await sql.query<PlanSubscriptionRow>(
-      `select ${COLUMNS} from purchase_subscriptions where provider = $1 and subscription_ref = $2`,
-      [provider, ref],
-    );
-    return rows[0] ?? null;
-  },
+  byRef: purchaseStore.subscription,
 
   async update(
     sql: Sql,

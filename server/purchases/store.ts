@@ -78,6 +78,16 @@ export interface SubscriptionRow {
   status: 'active' | 'canceled';
 }
 
+/** A stored subscription with what plan self-service keeps about its period (migration 012). */
+export interface StoredSubscription extends SubscriptionRow {
+  current_period_end: string | null;
+  cancel_at_period_end: boolean;
+  pending_plan_id: string | null;
+}
+
+const SUBSCRIPTION_COLUMNS =
+  'provider, subscription_ref, account_id, checkout_id, plan_id, status, current_period_end, cancel_at_period_end, pending_plan_id';
+
 const CHECKOUT_COLUMNS =
   'id, account_id, operation_id, provider, provider_session_id, item_id, item_type, item, amount_cents, currency, status, status_reason, url, payment_ref, subscription_ref, purchase_id, created_at, updated_at, expires_at';
 
@@ -284,9 +294,9 @@ export const purchaseStore = {
     sql: Sql,
     provider: PaymentProviderName,
     subscriptionRef: string,
-  ): Promise<SubscriptionRow | null> {
-    const { rows } = await sql.query<SubscriptionRow>(
-      'select provider, subscription_ref, account_id, checkout_id, plan_id, status from purchase_subscriptions where provider = $1 and subscription_ref = $2',
+  ): Promise<StoredSubscription | null> {
+    const { rows } = await sql.query<StoredSubscription>(
+      `select ${SUBSCRIPTION_COLUMNS} from purchase_subscriptions where provider = $1 and subscription_ref = $2`,
       [provider, subscriptionRef],
     );
     return rows[0] ?? null;
@@ -322,9 +332,10 @@ export const purchaseStore = {
     );
   },
 
-  async activeSubscriptions(sql: Sql, accountId: string): Promise<SubscriptionRow[]> {
-    const { rows } = await sql.query<SubscriptionRow>(
-      `select provider, subscription_ref, account_id, checkout_id, plan_id, status from purchase_subscriptions where account_id = $1 and status = 'active' order by created_at desc, subscription_ref`,
+  /** The account's active subscriptions, newest first. */
+  async activeSubscriptions(sql: Sql, accountId: string): Promise<StoredSubscription[]> {
+    const { rows } = await sql.query<StoredSubscription>(
+      `select ${SUBSCRIPTION_COLUMNS} from purchase_subscriptions where account_id = $1 and status = 'active' order by created_at desc, subscription_ref`,
       [accountId],
     );
     return rows;
