@@ -22,8 +22,8 @@ import {
   reconcile,
 } from '../purchases';
 
-/** Parses `--name value` flags; unknown or missing flags are a clear error. */
-function flags(args: string[], schema: z.ZodObject): Record<string, unknown> {
+/** Parses `--name value` flags, typed by their schema; unknown or missing flags are a clear error. */
+function flags<S extends z.ZodObject>(args: string[], schema: S): z.output<S> {
   const out: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
@@ -38,7 +38,8 @@ function flags(args: string[], schema: z.ZodObject): Record<string, unknown> {
     const issue = parsed.error.issues[0];
     throw new Error(`--${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`);
   }
-  return parsed.data as Record<string, unknown>;
+  // `strict()` only refuses unknown keys: its output is the schema's own.
+  return parsed.data as z.output<S>;
 }
 
 /** A required flag's message when it is missing altogether. */
@@ -112,7 +113,7 @@ export const commands: Record<string, { usage: string; run: Command }> = {
     usage: 'create-account --email <email> --password <password>',
     run: async (s, args) => {
       const f = flags(args, z.object({ email: Email, password: Password }));
-      const session = await s.auth.signUp(String(f.email), String(f.password));
+      const session = await s.auth.signUp(f.email, f.password);
       return `created account ${session.accountId} (${session.email})`;
     },
   },
@@ -133,22 +134,22 @@ export const commands: Record<string, { usage: string; run: Command }> = {
           kind: CreditKind.default('image'),
         }),
       );
-      const accountId = await accountIdOf(s, String(f.account));
-      const days = f['expires-days'] as number | undefined;
-      const startsAt = (f['starts-at'] as string | undefined) ?? null;
+      const accountId = await accountIdOf(s, f.account);
+      const days = f['expires-days'];
+      const startsAt = f['starts-at'] ?? null;
       const r = await s.ledger.grant(accountId, {
         operationId: `admin:${randomUUID()}`,
-        amount: f.amount as number,
-        reason: String(f.reason),
-        operator: String(f.operator),
-        source: f.source as z.infer<typeof BucketSource>,
-        kind: String(f.kind),
-        ...(f.priority === undefined ? {} : { priority: f.priority as number }),
+        amount: f.amount,
+        reason: f.reason,
+        operator: f.operator,
+        source: f.source,
+        kind: f.kind,
+        ...(f.priority === undefined ? {} : { priority: f.priority }),
         startsAt,
         // The days count from the start, so a future grant lasts as long as one made now.
         expiresAt: days ? plusMs(startsAt ?? s.clock.now(), days * DAY) : null,
       });
-      return `granted ${String(f.amount)} to ${accountId}: entry ${r.body.seq}, bucket ${r.body.bucketId}${startsAt ? `, spendable from ${startsAt}` : ''}`;
+      return `granted ${f.amount} to ${accountId}: entry ${r.body.seq}, bucket ${r.body.bucketId}${startsAt ? `, spendable from ${startsAt}` : ''}`;
     },
   },
   revoke: {
@@ -164,15 +165,15 @@ export const commands: Record<string, { usage: string; run: Command }> = {
           kind: CreditKind.default('image'),
         }),
       );
-      const accountId = await accountIdOf(s, String(f.account));
+      const accountId = await accountIdOf(s, f.account);
       const r = await s.ledger.revoke(accountId, {
         operationId: `admin:${randomUUID()}`,
-        amount: f.amount as number,
-        reason: String(f.reason),
-        operator: String(f.operator),
-        kind: String(f.kind),
+        amount: f.amount,
+        reason: f.reason,
+        operator: f.operator,
+        kind: f.kind,
       });
-      return `revoked ${String(f.amount)} from ${accountId}: entry ${r.body.seq}`;
+      return `revoked ${f.amount} from ${accountId}: entry ${r.body.seq}`;
     },
   },
   'adjust-expiry': {
@@ -188,17 +189,17 @@ export const commands: Record<string, { usage: string; run: Command }> = {
           account: z.string().optional(),
         }),
       );
-      const bucketId = String(f.bucket);
+      const bucketId = f.bucket;
       const accountId = f.account
-        ? await accountIdOf(s, String(f.account))
+        ? await accountIdOf(s, f.account)
         : await accountOfBucket(s.db, bucketId);
-      const expiresAt = f['expires-at'] === 'never' ? null : String(f['expires-at']);
+      const expiresAt = f['expires-at'] === 'never' ? null : f['expires-at'];
       const r = await adjustExpiry(s.ledger, accountId, {
         operationId: `admin:${randomUUID()}`,
         bucketId,
         expiresAt,
-        operator: String(f.operator),
-        reason: String(f.reason),
+        operator: f.operator,
+        reason: f.reason,
       });
       return `bucket ${bucketId} of ${accountId} now expires ${expiresAt ?? 'never'} (was ${r.body.previousExpiresAt ?? 'never'}): entry ${r.body.seq}`;
     },
@@ -207,7 +208,7 @@ export const commands: Record<string, { usage: string; run: Command }> = {
     usage: 'buckets --account <id|email>',
     run: async (s, args) => {
       const f = flags(args, z.object({ account: z.string() }));
-      const accountId = await accountIdOf(s, String(f.account));
+      const accountId = await accountIdOf(s, f.account);
       const lines = ['bucket,kind,source,remaining,held,priority,starts,expires,live'];
       for (const b of await bucketsOf(s.ledger, accountId))
         lines.push(
@@ -267,7 +268,7 @@ export const commands: Record<string, { usage: string; run: Command }> = {
     run: async (s, args) => {
       const f = flags(args, z.object({ file: z.string() }));
       const signed = await s.catalog.publishPriceBook(
-        JSON.parse(readFileSync(String(f.file), 'utf8')) as unknown,
+        JSON.parse(readFileSync(f.file, 'utf8')) as unknown,
       );
       return `published price book version ${signed.book.version}, signed with key ${signed.keyId}`;
     },
@@ -287,8 +288,8 @@ export const commands: Record<string, { usage: string; run: Command }> = {
           description: z.string().max(2000).default(''),
         }),
       );
-      const file = readFileSync(String(f.file));
-      const path = String(f.file);
+      const file = readFileSync(f.file);
+      const path = f.file;
       const mime = path.endsWith('.svg')
         ? 'image/svg+xml'
         : path.endsWith('.png')
@@ -297,27 +298,27 @@ export const commands: Record<string, { usage: string; run: Command }> = {
             ? 'image/jpeg'
             : 'application/octet-stream';
       const preview = f.preview
-        ? readFileSync(String(f.preview), 'utf8')
+        ? readFileSync(f.preview, 'utf8')
         : mime === 'image/svg+xml'
           ? file.toString('utf8')
           : '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>';
       await s.catalog.addDesign({
-        designId: String(f.id),
-        title: String(f.title),
-        description: String(f.description),
-        priceCents: f['price-cents'] as number,
+        designId: f.id,
+        title: f.title,
+        description: f.description,
+        priceCents: f['price-cents'],
         previewSvg: preview,
         file,
         fileMime: mime,
       });
-      return `added design ${String(f.id)}`;
+      return `added design ${f.id}`;
     },
   },
   verify: {
     usage: 'verify --account <id|email>',
     run: async (s, args) => {
       const f = flags(args, z.object({ account: z.string() }));
-      const accountId = await accountIdOf(s, String(f.account));
+      const accountId = await accountIdOf(s, f.account);
       const pulled = await s.sync.pull(accountId, 0, 1);
       const rows = await allEntries(s, accountId);
       const last = rows.at(-1);
@@ -344,7 +345,7 @@ export const commands: Record<string, { usage: string; run: Command }> = {
         z.object({ since: z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'a date such as 2026-11-01') }),
       );
       const purchases = createPurchases(s, purchasesConfigFromEnv(process.env));
-      return formatReconcileReport(await reconcile(purchases, String(f.since)));
+      return formatReconcileReport(await reconcile(purchases, f.since));
     },
   },
   export: {
@@ -354,7 +355,7 @@ export const commands: Record<string, { usage: string; run: Command }> = {
         args,
         z.object({ account: z.string(), format: z.enum(['csv', 'json']).default('csv') }),
       );
-      const accountId = await accountIdOf(s, String(f.account));
+      const accountId = await accountIdOf(s, f.account);
       const rows = await allEntries(s, accountId);
       if (f.format === 'json')
         return JSON.stringify(
