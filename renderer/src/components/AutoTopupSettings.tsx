@@ -1,8 +1,16 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { AutoTopupAttempt, AutoTopupResponse } from '../../../shared/api/auto-topup';
 import { useCatalog, useLedger, useStores } from '../app/context';
 import { creditsText, dateTime, money } from '../util/format';
 import { errorSentence } from '../util/errors';
+import {
+  FormMessages,
+  NumberField,
+  SettingsPanel,
+  submitWith,
+  useFormMessages,
+  useServerView,
+} from './settings-form';
 
 const statusText: Record<AutoTopupAttempt['status'], string> = {
   pending: 'Paying…',
@@ -29,48 +37,34 @@ export function AutoTopupSettings() {
   const { api } = useStores();
   const packs = useCatalog((s) => s.store?.packs ?? []);
   const headSeq = useLedger((s) => s.headSeq);
-  const [view, setView] = useState<AutoTopupResponse | null>(null);
   const [enabled, setEnabled] = useState(false);
   const [threshold, setThreshold] = useState('50');
   const [itemId, setItemId] = useState('');
   const [cap, setCap] = useState('50');
-  const [filled, setFilled] = useState(false);
-  const [note, setNote] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    api
-      .getAutoTopup({})
-      .then((v) => live && setView(v))
-      .catch((e: unknown) => live && setError(errorSentence(e)));
-    return () => {
-      live = false;
-    };
-  }, [api, headSeq]);
-  // The fields take the server's settings when they first arrive, not on every refresh.
-  useEffect(() => {
-    if (!view || filled) return;
-    const s = view.settings;
-    if (s) {
+  const messages = useFormMessages();
+  const [view, setView] = useServerView(
+    () => api.getAutoTopup({}),
+    headSeq,
+    messages.setError,
+    (v: AutoTopupResponse) => {
+      const s = v.settings;
+      if (!s) return;
       setEnabled(s.enabled);
       setThreshold(String(s.threshold));
       setItemId(s.itemId);
       setCap((s.monthlyCapCents / 100).toFixed(2));
-    }
-    setFilled(true);
-  }, [view, filled]);
+    },
+  );
   const pack = packs.find((p) => p.itemId === itemId) ?? packs[0];
 
   const save = async (): Promise<void> => {
-    setNote(null);
-    setError(null);
+    messages.clear();
     const t = /^\d+$/.test(threshold.trim()) ? Number(threshold.trim()) : 0;
     const capCents = parseMoney(cap);
-    if (t < 1) return setError('The threshold is a whole number of credits, 1 or more.');
-    if (!pack) return setError('The store has no credit pack to buy.');
+    if (t < 1) return messages.setError('The threshold is a whole number of credits, 1 or more.');
+    if (!pack) return messages.setError('The store has no credit pack to buy.');
     if (capCents === 'bad' || capCents < pack.priceCents)
-      return setError(
+      return messages.setError(
         `The monthly cap is an amount of money, at least the pack's price (${money(pack.priceCents, pack.currency)}).`,
       );
     try {
@@ -81,41 +75,26 @@ export function AutoTopupSettings() {
         monthlyCapCents: capCents,
       });
       setView(v);
-      setNote(enabled ? 'Auto top-up is on.' : 'Auto top-up is off.');
+      messages.setNote(enabled ? 'Auto top-up is on.' : 'Auto top-up is off.');
     } catch (e) {
-      setError(errorSentence(e));
+      messages.setError(errorSentence(e));
     }
   };
 
   const settings = view?.settings;
   const currency = pack?.currency ?? 'usd';
   return (
-    <section className="panel" aria-labelledby="topup-title">
-      <h2 id="topup-title">Auto top-up</h2>
-      <p className="muted">
-        When your available credits fall below the threshold, Easel buys the pack with the card you
-        kept at a checkout — once each time the balance crosses it, never past the monthly cap.
-      </p>
-      <form
-        className="row wrap"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
+    <SettingsPanel
+      id="topup"
+      title="Auto top-up"
+      about="When your available credits fall below the threshold, Easel buys the pack with the card you kept at a checkout — once each time the balance crosses it, never past the monthly cap."
+    >
+      <form className="row wrap" onSubmit={submitWith(save)}>
         <label className="field check">
           <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
           Top up automatically
         </label>
-        <label className="field">
-          Below (credits)
-          <input
-            type="text"
-            inputMode="numeric"
-            value={threshold}
-            onChange={(e) => setThreshold(e.target.value)}
-          />
-        </label>
+        <NumberField label="Below (credits)" value={threshold} onChange={setThreshold} />
         <label className="field">
           Buy
           <select value={pack?.itemId ?? ''} onChange={(e) => setItemId(e.target.value)}>
@@ -126,15 +105,12 @@ export function AutoTopupSettings() {
             ))}
           </select>
         </label>
-        <label className="field">
-          Monthly cap ({currency.toUpperCase()})
-          <input
-            type="text"
-            inputMode="decimal"
-            value={cap}
-            onChange={(e) => setCap(e.target.value)}
-          />
-        </label>
+        <NumberField
+          label={`Monthly cap (${currency.toUpperCase()})`}
+          decimal
+          value={cap}
+          onChange={setCap}
+        />
         <button type="submit" className="primary" disabled={!view || packs.length === 0}>
           Save auto top-up
         </button>
@@ -165,12 +141,7 @@ export function AutoTopupSettings() {
           ))}
         </ul>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {note && <p role="status">{note}</p>}
-    </section>
+      <FormMessages {...messages} />
+    </SettingsPanel>
   );
 }
