@@ -54,6 +54,14 @@ const operatorFlags = {
   reason: z.string(required('why, in words the user will see')).min(3).max(500),
 };
 
+/** A grant or a revoke: whose credits, how many, of which kind, by whom and why. */
+const creditChangeFlags = {
+  account: z.string(),
+  amount: z.coerce.number().int().min(1).max(1e9),
+  kind: CreditKind.default('image'),
+  ...operatorFlags,
+};
+
 /** An ISO time (`2026-12-24` or `2026-12-24T09:00:00Z`), written back the way the ledger stores it. */
 const IsoTime = z.string().transform((text, ctx) => {
   const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN;
@@ -124,14 +132,11 @@ export const commands: Record<string, { usage: string; run: Command }> = {
       const f = flags(
         args,
         z.object({
-          account: z.string(),
-          amount: z.coerce.number().int().min(1).max(1e9),
-          ...operatorFlags,
+          ...creditChangeFlags,
           source: BucketSource.default('adjustment'),
           priority: z.coerce.number().int().min(0).max(1000).optional(),
           'starts-at': IsoTime.optional(),
           'expires-days': z.coerce.number().int().min(1).max(3650).optional(),
-          kind: CreditKind.default('image'),
         }),
       );
       const accountId = await accountIdOf(s, f.account);
@@ -156,15 +161,7 @@ export const commands: Record<string, { usage: string; run: Command }> = {
     usage:
       'revoke --account <id|email> --amount <n> --operator <name> --reason <text> [--kind image]',
     run: async (s, args) => {
-      const f = flags(
-        args,
-        z.object({
-          account: z.string(),
-          amount: z.coerce.number().int().min(1).max(1e9),
-          ...operatorFlags,
-          kind: CreditKind.default('image'),
-        }),
-      );
+      const f = flags(args, z.object(creditChangeFlags));
       const accountId = await accountIdOf(s, f.account);
       const r = await s.ledger.revoke(accountId, {
         operationId: `admin:${randomUUID()}`,
