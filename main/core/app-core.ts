@@ -7,7 +7,7 @@ import { PurchaseListResponse } from '../../shared/api/purchase-list';
 import { AutoTopupResponse } from '../../shared/api/auto-topup';
 import { RedeemPromoResponse } from '../../shared/api/promo';
 import { PlanChangeResponse, PlanStatus, PortalResponse } from '../../shared/api/plans';
-import { parseEaselLink } from '../../shared/api/purchases';
+import { parseEaselLink } from '../../shared/api/links';
 import type { Logger } from '../../shared/log/logger';
 import { quote } from '../../shared/pricing/quote';
 import { CatalogClient } from '../clients/catalog';
