@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrowserHost } from '../main/browser-mode/host';
+import { linkInArgs } from '../main/core/links';
 import { readConfig } from '../server/config';
 import { startServer } from '../server/start';
 import { buildMain, outDir } from './build-main';
@@ -72,6 +73,9 @@ async function main() {
   });
   console.log('easel: no Electron binary here, so Easel runs in browser mode.');
   console.log(`easel: open ${host.url}`);
+  // An easel:// link on the command line (a team invite): the app offers it once opened.
+  const link = linkInArgs(process.argv);
+  if (link) await host.openLink(link);
   process.on('SIGINT', () => void shutdown(() => host.close()));
   process.on('SIGTERM', () => void shutdown(() => host.close()));
 }

@@ -8,7 +8,9 @@ import { axeSerious, buildRendererIfStale, docsShot, tempDir } from './harness';
 /**
  * Teams end to end (docs/architecture.md §14): two members, each with their own app (main's
  * browser-mode host and data folder) in their own Chromium context, on one real server. The
- * owner creates a team and a project and invites by e-mail; the member joins with the link; the
+ * owner creates a team and a project and invites by e-mail; the invite link reaches the member's
+ * app before they have an account (as Electron's open-url or second instance would hand it over),
+ * the app says so on the sign-in screen, and once they sign up it asks "Join team …?"; the
  * owner sets the member's budget; the member switches the top bar to the team wallet and sees
  * the verified team balance, History with the member column, and spending per member in Wallet;
  * a member cannot change budgets; removal ends the member's access.
@@ -52,12 +54,11 @@ afterAll(async () => {
 });
 
 describe('teams with two members in two browser contexts', () => {
-  it('both sign up, each in their own app', async () => {
+  it('the owner signs up', async () => {
     await signUp(owner, ownerEmail);
-    await signUp(member, memberEmail);
   });
 
-  it('the owner creates a team and a project, and invites the member by e-mail', async () => {
+  it('the owner creates a team and a project and invites by e-mail; the link opens the member’s app, which offers to join after sign-up', async () => {
     await go(owner, 'Settings');
     await teams(owner).getByLabel('Team name').fill('Studio North');
     await teams(owner).getByRole('button', { name: 'Create team' }).click();
@@ -70,9 +71,22 @@ describe('teams with two members in two browser contexts', () => {
     const link = (await teams(owner).getByTestId('invite-link').textContent()) ?? '';
     expect(link).toMatch(/^easel:\/\/team-invite\?token=[\w-]{43}$/);
 
+    // The link reaches the member's app while nobody is signed in there.
+    await memberHost?.openLink(link);
+    await member
+      .getByTestId('invite-waiting')
+      .getByText(/You opened a team invite/)
+      .waitFor();
+    await signUp(member, memberEmail);
+    const prompt = member.getByRole('dialog', { name: 'Join team Studio North?' });
+    await prompt.getByText(`You were invited as a member (${memberEmail})`).waitFor();
+    await docsShot(member, 'team-invite');
+    expect(await axeSerious(member)).toEqual([]);
+    await prompt.getByRole('button', { name: 'Join team' }).click();
+    const joined = member.getByRole('dialog', { name: 'You joined Studio North' });
+    await joined.getByRole('button', { name: 'Done' }).click();
+    await joined.waitFor({ state: 'detached' });
     await go(member, 'Settings');
-    await teams(member).getByLabel('Invite link').fill(link);
-    await teams(member).getByRole('button', { name: 'Join team' }).click();
     await teams(member).getByTestId('team-panel').waitFor();
     await teams(member)
       .getByText('Only owners and admins change roles, budgets and projects.')
@@ -88,7 +102,19 @@ describe('teams with two members in two browser contexts', () => {
         .getByLabel(/Role of/)
         .count(),
     ).toBe(0);
-    // The same link does not work twice.
+    // The same link does not work twice: opened again, the app says why in a sentence...
+    await memberHost?.openLink(link);
+    const again = member.getByRole('dialog', { name: "You can't join Studio North" });
+    await again.getByText('You are already a member of Studio North.').waitFor();
+    await again.getByRole('button', { name: 'Close' }).click();
+    await again.waitFor({ state: 'detached' });
+    // ...and pasted into Settings, the server refuses it.
+    await teams(member).getByLabel('Invite link').fill('easel://team-invite?token=short');
+    await teams(member).getByRole('button', { name: 'Join team' }).click();
+    await teams(member)
+      .getByRole('alert')
+      .getByText(/That is not an invite link/)
+      .waitFor();
     await teams(member).getByLabel('Invite link').fill(link);
     await teams(member).getByRole('button', { name: 'Join team' }).click();
     await teams(member)

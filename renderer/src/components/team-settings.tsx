@@ -1,14 +1,24 @@
 import { useEffect, useState } from 'react';
-import type { TeamDetail, TeamRole } from '../../../shared/api/teams';
+import {
+  InviteToken,
+  type TeamDetail,
+  TeamInviteLink,
+  type TeamRole,
+  teamInviteLink,
+} from '../../../shared/api/teams';
 import { useSession, useStores } from '../app/context';
 import { useTeams } from '../stores/team-store';
 import { creditsText, date } from '../util/format';
 import { errorSentence } from '../util/errors';
+import { TeamFormRow } from './team-form-row';
 
-/** The token inside an invite link (`easel://team-invite?token=…`), or the token itself. */
-const tokenOf = (text: string): string =>
-  /token=([A-Za-z0-9_-]{43})/.exec(text)?.[1] ?? text.trim();
-const inviteLink = (token: string): string => `easel://team-invite?token=${token}`;
+/** The token of a pasted invite link (or of a bare token); null when it is neither. */
+function tokenOf(text: string): string | null {
+  const link = TeamInviteLink.safeParse(text);
+  if (link.success) return link.data.token;
+  const bare = InviteToken.safeParse(text.trim());
+  return bare.success ? bare.data : null;
+}
 
 /** A budget field's text: empty is none; else a whole number of credits, 1 or more. */
 function parseBudget(text: string): number | null | 'bad' {
@@ -36,29 +46,26 @@ function BudgetCell({
   const usage = `${creditsText(used)} used${monthly === null ? '' : ` of ${creditsText(monthly)}`}`;
   if (!canEdit) return <span>{monthly === null ? `No budget · ${usage}` : usage}</span>;
   return (
-    <form
-      className="row"
-      onSubmit={(e) => {
-        e.preventDefault();
+    <TeamFormRow
+      label={`Monthly budget for ${label}`}
+      placeholder="No budget"
+      numeric
+      value={text}
+      onChange={setText}
+      invalid={bad}
+      allowEmpty
+      submitLabel="Save"
+      onSubmit={() => {
         const value = parseBudget(text);
         setBad(value === 'bad');
         if (value !== 'bad') void onSave(value);
       }}
-    >
-      <input
-        aria-label={`Monthly budget for ${label}`}
-        inputMode="numeric"
-        placeholder="No budget"
-        size={8}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        aria-invalid={bad}
-      />
-      <button type="submit" className="secondary">
-        Save
-      </button>
-      <span className="hint">{bad ? 'A whole number of credits, or empty for none.' : usage}</span>
-    </form>
+      after={
+        <span className="hint">
+          {bad ? 'A whole number of credits, or empty for none.' : usage}
+        </span>
+      }
+    />
   );
 }
 
@@ -210,63 +217,52 @@ function TeamPanel({
         </tbody>
       </table>
       {staff && (
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <TeamFormRow
+          label="New project name"
+          placeholder="Project name"
+          value={project}
+          onChange={setProject}
+          submitLabel="Add project"
+          onSubmit={() =>
             void act(async () => {
               const d = await api.createTeamProject({ teamId, name: project });
               setProject('');
               return d;
-            });
-          }}
-        >
-          <input
-            aria-label="New project name"
-            placeholder="Project name"
-            value={project}
-            onChange={(e) => setProject(e.target.value)}
-          />
-          <button type="submit" className="secondary" disabled={project.trim() === ''}>
-            Add project
-          </button>
-        </form>
+            })
+          }
+        />
       )}
       {staff && (
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <TeamFormRow
+          type="email"
+          label="E-mail to invite"
+          placeholder="name@example.com"
+          value={email}
+          onChange={setEmail}
+          primary
+          submitLabel="Invite"
+          onSubmit={() => {
             setError(null);
             setLink(null);
             api
               .inviteTeamMember({ teamId, email, role })
               .then((r) => {
-                setLink(inviteLink(r.token));
+                setLink(teamInviteLink(r.token));
                 setEmail('');
               })
               .catch((err: unknown) => setError(errorSentence(err)));
           }}
-        >
-          <input
-            type="email"
-            aria-label="E-mail to invite"
-            placeholder="name@example.com"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-          <select
-            aria-label="Role for the invite"
-            value={role}
-            onChange={(e) => setRole(e.target.value as 'member' | 'admin')}
-          >
-            <option value="member">Member</option>
-            <option value="admin">Admin</option>
-          </select>
-          <button type="submit" disabled={email.trim() === ''}>
-            Invite
-          </button>
-        </form>
+          beside={
+            <select
+              aria-label="Role for the invite"
+              value={role}
+              onChange={(e) => setRole(e.target.value as 'member' | 'admin')}
+            >
+              <option value="member">Member</option>
+              <option value="admin">Admin</option>
+            </select>
+          }
+        />
       )}
       {link && (
         <p className="hint">
@@ -335,49 +331,40 @@ export function TeamSettings() {
         A team has its own wallet, shared by its members within their budgets. Choose the wallet in
         the top bar.
       </p>
-      <div className="row">
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
+      <div className="row team-start">
+        <TeamFormRow
+          label="Team name"
+          placeholder="Team name"
+          value={name}
+          onChange={setName}
+          submitLabel="Create team"
+          onSubmit={() =>
             void run(async () => {
               const t = await api.createTeam({ name });
               setName('');
               return t.teamId;
-            });
-          }}
-        >
-          <input
-            aria-label="Team name"
-            placeholder="Team name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-          <button type="submit" className="secondary" disabled={name.trim() === ''}>
-            Create team
-          </button>
-        </form>
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
+            })
+          }
+        />
+        <TeamFormRow
+          label="Invite link"
+          placeholder="Paste an invite link"
+          value={invite}
+          onChange={setInvite}
+          submitLabel="Join team"
+          onSubmit={() =>
             void run(async () => {
-              const t = await api.acceptTeamInvite({ token: tokenOf(invite) });
+              const token = tokenOf(invite);
+              if (token === null)
+                throw new Error(
+                  'that is not an invite link: it looks like easel://team-invite?token=… (43 letters and digits)',
+                );
+              const t = await api.acceptTeamInvite({ token });
               setInvite('');
               return t.teamId;
-            });
-          }}
-        >
-          <input
-            aria-label="Invite link"
-            placeholder="Paste an invite link"
-            value={invite}
-            onChange={(e) => setInvite(e.target.value)}
-          />
-          <button type="submit" className="secondary" disabled={invite.trim() === ''}>
-            Join team
-          </button>
-        </form>
+            })
+          }
+        />
       </div>
       {teams.length > 1 && (
         <label>
