@@ -1,7 +1,8 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type BrowserHost, startBrowserHost } from '../../main/browser-mode/host';
+import { teamReport } from '../../server/teams/team-report';
 import { type E2eApp, signUp, startE2eApp } from './app';
 import { axeSerious, buildRendererIfStale, docsShot, tempDir } from './harness';
 
@@ -182,10 +183,6 @@ describe('teams with two members in two browser contexts', () => {
     await table.getByText('Charged').waitFor();
     const memberCells = await member.getByTestId('team-history-member').allTextContents();
     expect(memberCells.filter((c) => c === memberEmail)).toHaveLength(2);
-    await member
-      .getByTestId('team-project-costs')
-      .getByText('Spring catalog: 24 credits')
-      .waitFor();
     await docsShot(member, 'team-history');
     expect(await axeSerious(member)).toEqual([]);
     await go(member, 'Wallet');
@@ -196,8 +193,58 @@ describe('teams with two members in two browser contexts', () => {
       .getByText('24 credits')
       .waitFor();
     await spending.getByText('24 of 50').waitFor();
+    // The cost report is for owners and admins.
+    expect(await member.getByRole('region', { name: 'Cost report' }).count()).toBe(0);
     await docsShot(member, 'team-wallet');
     expect(await axeSerious(member)).toEqual([]);
+  });
+
+  it('the owner’s cost report: per project and per member for a month, totals and CSV, as the server’s report says', async () => {
+    const server = app?.server;
+    if (!server) throw new Error('no server');
+    await owner.reload();
+    await owner.getByTestId('wallet-switcher').waitFor({ timeout: 20_000 });
+    await owner.getByTestId('wallet-switcher').selectOption({ label: 'Studio North (team)' });
+    await go(owner, 'Wallet');
+    const report = owner.getByRole('region', { name: 'Cost report' });
+    const month = new Date().toISOString().slice(0, 7);
+    await expect.poll(async () => report.getByLabel('Month').inputValue()).toBe(month);
+    const projects = report.getByTestId('team-report-projects');
+    const members = report.getByTestId('team-report-members');
+    await projects
+      .getByRole('row', { name: /Spring catalog/ })
+      .getByText('24')
+      .waitFor();
+    await members
+      .getByRole('row', { name: new RegExp(memberEmail) })
+      .getByText('24')
+      .waitFor();
+    await report.getByTestId('team-report-total').getByText('24 credits').waitFor();
+    // The screen is made from the verified chain; the server's /report route says the same.
+    const { rows } = await server.services.db.query<{ account_id: string }>(
+      'select account_id from teams where id = $1',
+      [teamId],
+    );
+    const byRoute = await teamReport(server.services.db, teamId, rows[0]?.account_id ?? '', month);
+    expect(byRoute.total).toBe(24);
+    expect(byRoute.byProject.map((p) => [p.name, p.spent, p.runs])).toEqual([
+      ['Spring catalog', 24, 1],
+    ]);
+    expect(byRoute.byMember.map((m) => [m.name, m.spent, m.runs])).toEqual([[memberEmail, 24, 1]]);
+    const [download] = await Promise.all([
+      owner.waitForEvent('download'),
+      report.getByRole('button', { name: 'Export (CSV)' }).click(),
+    ]);
+    const csv = readFileSync(await download.path(), 'utf8').split('\n');
+    expect(csv).toEqual([
+      'month,kind,name,runs,credits',
+      `${month},project,Spring catalog,1,24`,
+      `${month},member,${memberEmail},1,24`,
+      `${month},total,,1,24`,
+    ]);
+    await report.evaluate((r) => r.scrollIntoView());
+    await docsShot(owner, 'team-report');
+    expect(await axeSerious(owner)).toEqual([]);
   });
 
   it('removal ends the member’s access: the team leaves their wallet switcher', async () => {

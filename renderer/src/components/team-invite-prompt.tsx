@@ -50,7 +50,6 @@ function refusal(p: InvitePreview, myEmail: string | null): string | null {
 type Step =
   | { kind: 'loading' }
   | { kind: 'ask'; preview: InvitePreview }
-  | { kind: 'joined'; teamName: string }
   | { kind: 'cannot'; title: string; text: string };
 
 /**
@@ -65,6 +64,8 @@ export function TeamInvitePrompt() {
   const [step, setStep] = useState<Step>({ kind: 'loading' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Joining clears the link in main, so the welcome outlives it.
+  const [joined, setJoined] = useState<string | null>(null);
   useEffect(() => {
     if (!token) return;
     let live = true;
@@ -97,6 +98,17 @@ export function TeamInvitePrompt() {
       live = false;
     };
   }, [api, token, myEmail]);
+  if (joined !== null)
+    return (
+      <ConfirmDialog
+        testId="team-invite-prompt"
+        title={`You joined ${joined}`}
+        cancelLabel="Done"
+        onCancel={() => setJoined(null)}
+      >
+        <p>Choose its wallet in the top bar to see its balance and history.</p>
+      </ConfirmDialog>
+    );
   if (!token || step.kind === 'loading') return null;
   const close = () => void api.dismissTeamInvite({}).catch(() => undefined);
   const join = async () => {
@@ -105,7 +117,7 @@ export function TeamInvitePrompt() {
     try {
       const team = await api.acceptTeamInvite({ token });
       await useTeams.getState().refresh(api);
-      setStep({ kind: 'joined', teamName: team.name });
+      setJoined(team.name);
     } catch (e) {
       setError(errorSentence(e));
     } finally {
@@ -132,17 +144,6 @@ export function TeamInvitePrompt() {
             {error}
           </p>
         )}
-      </ConfirmDialog>
-    );
-  if (step.kind === 'joined')
-    return (
-      <ConfirmDialog
-        testId="team-invite-prompt"
-        title={`You joined ${step.teamName}`}
-        cancelLabel="Done"
-        onCancel={close}
-      >
-        <p>Choose its wallet in the top bar to see its balance and history.</p>
       </ConfirmDialog>
     );
   return (
