@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { TeamDetail, TeamWalletRow, TeamWalletView } from '../../../shared/api/teams';
+import type { TeamDetail, TeamWalletRow } from '../../../shared/api/teams';
 import { useTeams } from '../stores/team-store';
 import { saveBlob } from '../util/design-file';
 import { credits, creditsText, dateTime } from '../util/format';
@@ -67,7 +67,7 @@ export function TeamHistory() {
           Export (CSV)
         </button>
       </div>
-      <div className="row">
+      <div className="row team-filters">
         <label>
           Member{' '}
           <select value={member} onChange={(e) => setMember(e.target.value)}>
@@ -106,12 +106,14 @@ export function TeamHistory() {
         <tbody>
           {rows.map((r) => (
             <tr key={r.seq}>
-              <td>{dateTime(r.at)}</td>
+              <td className="nowrap">{dateTime(r.at)}</td>
               <td>{r.label}</td>
               <td data-testid="team-history-member">{n.member(r.memberId)}</td>
               <td>{n.project(r.projectId)}</td>
               <td className="num">
-                {r.credits === 0 ? '' : `${r.credits > 0 ? '+' : ''}${credits(r.credits)}`}
+                {r.credits === 0
+                  ? ''
+                  : `${r.credits > 0 ? '+' : '−'}${credits(Math.abs(r.credits))}`}
               </td>
             </tr>
           ))}

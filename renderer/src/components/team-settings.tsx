@@ -108,7 +108,11 @@ function TeamPanel({
             <th scope="col">Member</th>
             <th scope="col">Role</th>
             <th scope="col">Monthly budget</th>
-            {staff && <th scope="col">Access</th>}
+            {staff && (
+              <th scope="col">
+                <span className="visually-hidden">Remove</span>
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -232,6 +236,7 @@ function TeamPanel({
           }
         />
       )}
+      {staff && <h3 className="team-subhead">Invite a member</h3>}
       {staff && (
         <TeamFormRow
           type="email"
@@ -239,7 +244,6 @@ function TeamPanel({
           placeholder="name@example.com"
           value={email}
           onChange={setEmail}
-          primary
           submitLabel="Invite"
           onSubmit={() => {
             setError(null);
@@ -331,6 +335,30 @@ export function TeamSettings() {
         A team has its own wallet, shared by its members within their budgets. Choose the wallet in
         the top bar.
       </p>
+      {teams.length > 1 && (
+        <label className="team-picker">
+          Team{' '}
+          <select value={shown ?? ''} onChange={(e) => setOpen(e.target.value)}>
+            {teams.map((t) => (
+              <option key={t.teamId} value={t.teamId}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {detail && detail.team.teamId === shown && (
+        <TeamPanel
+          detail={detail}
+          onChange={(d) => {
+            if (d) setDetail(d);
+            else void refresh(api);
+          }}
+        />
+      )}
+      <h3 className="team-subhead">
+        {teams.length === 0 ? 'Start or join a team' : 'Start or join another team'}
+      </h3>
       <div className="row team-start">
         <TeamFormRow
           label="Team name"
@@ -366,27 +394,6 @@ export function TeamSettings() {
           }
         />
       </div>
-      {teams.length > 1 && (
-        <label>
-          Team{' '}
-          <select value={shown ?? ''} onChange={(e) => setOpen(e.target.value)}>
-            {teams.map((t) => (
-              <option key={t.teamId} value={t.teamId}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
-      {detail && detail.team.teamId === shown && (
-        <TeamPanel
-          detail={detail}
-          onChange={(d) => {
-            if (d) setDetail(d);
-            else void refresh(api);
-          }}
-        />
-      )}
       {error && (
         <p className="error" role="alert">
           {error}
