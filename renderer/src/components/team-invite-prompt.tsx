@@ -32,7 +32,7 @@ const roleWords = (role: InvitePreview['role']): string =>
   role === 'admin' ? 'an admin' : role === 'owner' ? 'an owner' : 'a member';
 
 /** Why this account cannot take the invite, as a sentence; null when it can. */
-function refusal(p: InvitePreview, myEmail: string | null): string | null {
+export function refusal(p: InvitePreview, myEmail: string | null): string | null {
   switch (p.state) {
     case 'open':
       return null;
