@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { type BrowserHost, startBrowserHost } from '../../main/browser-mode/host';
 import { teamReport } from '../../server/teams/team-report';
 import { type E2eApp, signUp, startE2eApp } from './app';
-import { axeSerious, buildRendererIfStale, docsShot, tempDir } from './harness';
+import { axeSerious, buildRendererIfStale, docsShot, shot, tempDir } from './harness';
 
 /**
  * Teams end to end (docs/architecture.md §14): two members, each with their own app (main's
@@ -92,6 +92,8 @@ describe('teams with two members in two browser contexts', () => {
     await teams(member)
       .getByText('Only owners and admins change roles, budgets and projects.')
       .waitFor();
+    await member.getByRole('heading', { name: 'Teams' }).evaluate((h) => h.scrollIntoView());
+    await shot(member, 'team-settings-member');
     // A member sees no budget fields and no role menus.
     expect(
       await teams(member)
@@ -109,6 +111,23 @@ describe('teams with two members in two browser contexts', () => {
     await again.getByText('You are already a member of Studio North.').waitFor();
     await again.getByRole('button', { name: 'Close' }).click();
     await again.waitFor({ state: 'detached' });
+    // A link for another address says so in a sentence.
+    const otherEmail = `other-${stamp}@example.com`;
+    await teams(owner).getByLabel('E-mail to invite').fill(otherEmail);
+    await teams(owner).getByRole('button', { name: 'Invite' }).click();
+    await expect
+      .poll(async () => teams(owner).getByTestId('invite-link').textContent())
+      .not.toBe(link);
+    await memberHost?.openLink((await teams(owner).getByTestId('invite-link').textContent()) ?? '');
+    const other = member.getByRole('dialog', { name: "You can't join Studio North" });
+    await other.waitFor();
+    expect(await other.getByRole('alert').textContent()).toBe(
+      `This invite is for ${otherEmail}, and you are signed in as ${memberEmail}. Sign out and sign in with ${otherEmail} to join.`,
+    );
+    // Signing out would keep the link for the invited address; closing drops it.
+    await other.getByRole('button', { name: 'Sign out' }).waitFor();
+    await other.getByRole('button', { name: 'Close' }).click();
+    await other.waitFor({ state: 'detached' });
     // ...and pasted into Settings, the server refuses it.
     await teams(member).getByLabel('Invite link').fill('easel://team-invite?token=short');
     await teams(member).getByRole('button', { name: 'Join team' }).click();

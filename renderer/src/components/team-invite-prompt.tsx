@@ -50,7 +50,8 @@ export function refusal(p: InvitePreview, myEmail: string | null): string | null
 type Step =
   | { kind: 'loading' }
   | { kind: 'ask'; preview: InvitePreview }
-  | { kind: 'cannot'; title: string; text: string };
+  /** `signOut`: the invite is for another address, whose account may take it after sign-in. */
+  | { kind: 'cannot'; title: string; text: string; signOut: boolean };
 
 /**
  * "Join team X?" when an invite link reached the app and someone is signed in
@@ -58,7 +59,8 @@ type Step =
  * taken (used, expired, another address) says why in a sentence. Closing it dismisses the link.
  */
 export function TeamInvitePrompt() {
-  const { api } = useStores();
+  const stores = useStores();
+  const { api } = stores;
   const token = usePendingInvite(api);
   const myEmail = useSession((s) => s.session?.email ?? null);
   const [step, setStep] = useState<Step>({ kind: 'loading' });
@@ -79,7 +81,12 @@ export function TeamInvitePrompt() {
         setStep(
           why === null
             ? { kind: 'ask', preview }
-            : { kind: 'cannot', title: `You can't join ${preview.teamName}`, text: why },
+            : {
+                kind: 'cannot',
+                title: `You can't join ${preview.teamName}`,
+                text: why,
+                signOut: preview.state === 'other-email',
+              },
         );
       })
       .catch((e: unknown) => {
@@ -88,6 +95,7 @@ export function TeamInvitePrompt() {
           typeof e === 'object' && e !== null && 'code' in e && e.code === 'not-found';
         setStep({
           kind: 'cannot',
+          signOut: false,
           title: 'This invite link does not work',
           text: notFound
             ? 'No invite has this link. Check that you copied all of it, or ask the team for a new one.'
@@ -152,6 +160,11 @@ export function TeamInvitePrompt() {
       title={step.title}
       cancelLabel="Close"
       onCancel={close}
+      // Signing out keeps the link: the sign-in screen says an invite waits, and the invited
+      // address's account is asked.
+      {...(step.signOut
+        ? { confirmLabel: 'Sign out', onConfirm: () => void stores.signOut() }
+        : {})}
     >
       <p role="alert">{step.text}</p>
     </ConfirmDialog>

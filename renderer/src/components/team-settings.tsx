@@ -20,6 +20,8 @@ function tokenOf(text: string): string | null {
   return bare.success ? bare.data : null;
 }
 
+const roleName: Record<TeamRole, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
+
 /** A budget field's text: empty is none; else a whole number of credits, 1 or more. */
 function parseBudget(text: string): number | null | 'bad' {
   const t = text.trim();
@@ -97,9 +99,8 @@ function TeamPanel({
   return (
     <div className="team-panel" data-testid="team-panel">
       <p className="hint">
-        You are {me === 'admin' ? 'an admin' : `the ${me === 'owner' ? 'owner' : 'member'}`} of{' '}
-        {detail.team.name}. Budgets are per UTC month ({detail.period}); they reset{' '}
-        {date(detail.resetsAt)}.
+        You are {me === 'member' ? 'a member' : `an ${me}`} of {detail.team.name}. Budgets are per
+        UTC month ({detail.period}); they reset {date(detail.resetsAt)}.
       </p>
       <table className="team-table">
         <caption>Members</caption>
@@ -139,7 +140,7 @@ function TeamPanel({
                     <option value="member">Member</option>
                   </select>
                 ) : (
-                  m.role
+                  roleName[m.role]
                 )}
               </td>
               <td>
@@ -276,13 +277,15 @@ function TeamPanel({
       )}
       {!staff && <p className="hint">Only owners and admins change roles, budgets and projects.</p>}
       {me !== 'owner' && myId && (
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => void act(() => api.removeTeamMember({ teamId, memberId: myId }))}
-        >
-          Leave team
-        </button>
+        <div className="team-leave">
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => void act(() => api.removeTeamMember({ teamId, memberId: myId }))}
+          >
+            Leave team
+          </button>
+        </div>
       )}
       {error && (
         <p className="error" role="alert">
