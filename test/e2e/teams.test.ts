@@ -111,15 +111,19 @@ describe('teams with two members in two browser contexts', () => {
     await again.getByText('You are already a member of Studio North.').waitFor();
     await again.getByRole('button', { name: 'Close' }).click();
     await again.waitFor({ state: 'detached' });
-    // A link for another address says so in a sentence.
+    // A link for another address says so in a sentence (an invite to a second team, which the
+    // member is not in).
     const otherEmail = `other-${stamp}@example.com`;
+    await teams(owner).getByLabel('Team name').fill('Studio South');
+    await teams(owner).getByRole('button', { name: 'Create team' }).click();
+    await teams(owner)
+      .getByText(/You are an owner of Studio South/)
+      .waitFor();
     await teams(owner).getByLabel('E-mail to invite').fill(otherEmail);
     await teams(owner).getByRole('button', { name: 'Invite' }).click();
-    await expect
-      .poll(async () => teams(owner).getByTestId('invite-link').textContent())
-      .not.toBe(link);
+    await teams(owner).getByTestId('invite-link').waitFor();
     await memberHost?.openLink((await teams(owner).getByTestId('invite-link').textContent()) ?? '');
-    const other = member.getByRole('dialog', { name: "You can't join Studio North" });
+    const other = member.getByRole('dialog', { name: "You can't join Studio South" });
     await other.waitFor();
     expect(await other.getByRole('alert').textContent()).toBe(
       `This invite is for ${otherEmail}, and you are signed in as ${memberEmail}. Sign out and sign in with ${otherEmail} to join.`,

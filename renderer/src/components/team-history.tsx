@@ -109,7 +109,7 @@ export function TeamHistory() {
               <td className="nowrap">{dateTime(r.at)}</td>
               <td>{r.label}</td>
               <td data-testid="team-history-member">{n.member(r.memberId)}</td>
-              <td>{n.project(r.projectId)}</td>
+              <td className="nowrap">{n.project(r.projectId)}</td>
               <td className="num">
                 {r.credits === 0
                   ? ''

@@ -352,6 +352,8 @@ export function TeamSettings() {
       )}
       {detail && detail.team.teamId === shown && (
         <TeamPanel
+          // A fresh panel per team: an invite link shown for one team never shows under another.
+          key={detail.team.teamId}
           detail={detail}
           onChange={(d) => {
             if (d) setDetail(d);
