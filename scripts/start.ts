@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrowserHost } from '../main/browser-mode/host';
+import { linkInArgs } from '../main/core/links';
 import { readConfig } from '../server/config';
 import { startServer } from '../server/start';
 import { buildMain, outDir } from './build-main';
@@ -48,10 +49,13 @@ async function main() {
     process.exit(0);
   };
 
+  // An easel:// link on the command line (a team invite, docs/architecture.md §14): handed to
+  // Electron's argv, where main reads it as a first launch's link, or to the browser-mode host.
+  const link = linkInArgs(process.argv);
   const electron = electronBinary(root);
   if (electron) {
     await buildMain();
-    const child = spawn(electron, [join(outDir, 'main.cjs')], {
+    const child = spawn(electron, [join(outDir, 'main.cjs'), ...(link ? [link] : [])], {
       stdio: 'inherit',
       env: {
         ...process.env,
@@ -72,6 +76,7 @@ async function main() {
   });
   console.log('easel: no Electron binary here, so Easel runs in browser mode.');
   console.log(`easel: open ${host.url}`);
+  if (link) await host.openLink(link);
   process.on('SIGINT', () => void shutdown(() => host.close()));
   process.on('SIGTERM', () => void shutdown(() => host.close()));
 }

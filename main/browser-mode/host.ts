@@ -11,6 +11,12 @@ export interface BrowserHost {
   url: string;
   baseUrl: string;
   token: string;
+  /**
+   * An `easel://` link reached the app, as Electron's open-url and second-instance deliver them
+   * (docs/architecture.md §14): browser mode has no OS handler, so `npm start -- <link>` and the
+   * end-to-end tests hand it over here.
+   */
+  openLink(url: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,7 @@ export async function startBrowserHost(opts: {
     url: `${transport.origin}/#token=${token}`,
     baseUrl: transport.origin,
     token,
+    openLink: (url) => core.handleLink(url),
     async close() {
       await transport.close();
       await core.close();

@@ -1,4 +1,5 @@
 import type { CallImpl } from '../core/handlers';
+import type { PendingInvite } from './pending-invite';
 import type { TeamsClient } from './teams';
 
 type TeamCalls = Pick<
@@ -8,6 +9,9 @@ type TeamCalls = Pick<
   | 'createTeam'
   | 'inviteTeamMember'
   | 'acceptTeamInvite'
+  | 'pendingTeamInvite'
+  | 'dismissTeamInvite'
+  | 'previewTeamInvite'
   | 'setTeamRole'
   | 'removeTeamMember'
   | 'setTeamBudget'
@@ -16,13 +20,25 @@ type TeamCalls = Pick<
 >;
 
 /** The team IPC calls (docs/architecture.md §14), each a thin step onto the team routes. */
-export function teamCalls(teams: TeamsClient, me: () => string | null): TeamCalls {
+export function teamCalls(
+  teams: TeamsClient,
+  me: () => string | null,
+  invite: PendingInvite,
+): TeamCalls {
   return {
     listTeams: async () => teams.list(),
     getTeam: async ({ teamId }) => teams.detail(teamId),
     createTeam: async ({ name }) => teams.create(name),
     inviteTeamMember: async ({ teamId, email, role }) => teams.invite(teamId, email, role),
-    acceptTeamInvite: async ({ token }) => teams.accept(token),
+    acceptTeamInvite: async ({ token }) => {
+      const joined = await teams.accept(token);
+      // The link that offered this invite has had its answer.
+      invite.clear(token);
+      return joined;
+    },
+    pendingTeamInvite: async () => invite.get(),
+    dismissTeamInvite: async () => invite.clear(),
+    previewTeamInvite: async ({ token }) => teams.preview(token),
     setTeamRole: async ({ teamId, memberId, role }) => teams.setRole(teamId, memberId, role),
     removeTeamMember: async ({ teamId, memberId }) => {
       await teams.remove(teamId, memberId);

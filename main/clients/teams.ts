@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PullResponse } from '../../shared/api/ledger';
 import {
+  InvitePreview,
   InviteResponse,
   TeamDetail,
   TeamListResponse,
@@ -55,6 +56,8 @@ export class TeamsClient {
       schema: InviteResponse,
       body: { email, role },
     });
+  preview = (token: string) =>
+    this.http.json('POST', '/v1/team-invites/preview', { schema: InvitePreview, body: { token } });
   accept = (token: string) =>
     this.http.json('POST', '/v1/team-invites/accept', { schema: TeamSummary, body: { token } });
   setRole = (teamId: string, memberId: string, role: TeamRole) =>

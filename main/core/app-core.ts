@@ -7,7 +7,7 @@ import { PurchaseListResponse } from '../../shared/api/purchase-list';
 import { AutoTopupResponse } from '../../shared/api/auto-topup';
 import { RedeemPromoResponse } from '../../shared/api/promo';
 import { PlanChangeResponse, PlanStatus, PortalResponse } from '../../shared/api/plans';
-import { parseEaselLink } from '../../shared/api/purchases';
+import { parseEaselLink } from '../../shared/api/links';
 import type { Logger } from '../../shared/log/logger';
 import { quote } from '../../shared/pricing/quote';
 import { CatalogClient } from '../clients/catalog';
@@ -15,6 +15,7 @@ import { HttpClient } from '../clients/http';
 import { JobsClient } from '../clients/jobs';
 import { EngineService } from '../engine/engine-service';
 import { PurchasesClient } from '../clients/purchases';
+import { PendingInvite } from '../clients/pending-invite';
 import { teamCalls } from '../clients/team-calls';
 import { TeamsClient } from '../clients/teams';
 import type { SecretStore } from '../secrets/secret-store';
@@ -250,8 +251,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   };
 
   const teams = new TeamsClient(http, keys, opts.dataDir);
+  const pendingInvite = new PendingInvite((token) => events.emit('teamInviteLink', { token }));
   const impl: CallImpl = {
-    ...teamCalls(teams, () => signedIn.info().accountId),
+    ...teamCalls(teams, () => signedIn.info().accountId, pendingInvite),
     getSession: async () => signedIn.info(),
     signUp: async ({ email, password }) => {
       await forgetAccount();
@@ -435,6 +437,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       const link = parseEaselLink(url);
       if (link?.kind === 'purchase-return') await purchases.handleReturn(link.sessionId);
       else if (link?.kind === 'sync') await refreshHead();
+      // Joining is the user's answer to a prompt, never the link's own doing (§14).
+      else if (link?.kind === 'team-invite') pendingInvite.set(link.token);
     },
     async close() {
       if (poll) clearInterval(poll);

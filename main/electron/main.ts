@@ -43,10 +43,10 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   if (process.defaultApp && process.argv[1]) {
-    // electronegativity-ignore: PROTOCOL_HANDLER_JS_CHECK — easel:// is required for the checkout return; links are parsed strictly and only trigger a sync
+    // electronegativity-ignore: PROTOCOL_HANDLER_JS_CHECK — easel:// is required for the checkout return; links are parsed strictly and only trigger a sync or an invite prompt the user answers
     app.setAsDefaultProtocolClient(LINK_SCHEME, process.execPath, [process.argv[1]]);
   } else {
-    // electronegativity-ignore: PROTOCOL_HANDLER_JS_CHECK — easel:// is required for the checkout return; links are parsed strictly and only trigger a sync
+    // electronegativity-ignore: PROTOCOL_HANDLER_JS_CHECK — easel:// is required for the checkout return; links are parsed strictly and only trigger a sync or an invite prompt the user answers
     app.setAsDefaultProtocolClient(LINK_SCHEME);
   }
   const pendingLinks: string[] = [];

@@ -592,6 +592,14 @@ export function createFakeEasel(
     createTeam: noTeams,
     inviteTeamMember: noTeams,
     acceptTeamInvite: noTeams,
+    // No invite link ever reaches the fake.
+    async pendingTeamInvite() {
+      return { token: null };
+    },
+    async dismissTeamInvite() {
+      return { token: null };
+    },
+    previewTeamInvite: noTeams,
     setTeamRole: noTeams,
     removeTeamMember: noTeams,
     setTeamBudget: noTeams,

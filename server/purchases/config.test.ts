@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CatalogPack, parseEaselLink, purchaseLink } from '../../shared/api/purchases';
+import { parseEaselLink } from '../../shared/api/links';
+import { CatalogPack, purchaseLink } from '../../shared/api/purchases';
 import { defaultCatalogData, ledgerGrants, parseCatalog } from './catalog';
 import { purchasesConfigFromEnv } from './config';
 import { escapeHtml, formatMoney, pageHeaders, sandboxCheckoutPage, successPage } from './pages';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEaselLink } from '../../shared/api/purchases';
+import { parseEaselLink } from '../../shared/api/links';
 import { DAY, MINUTE } from '../clock';
 import { backends, entryCount, headSeq, opId, signUp } from '../testing/harness';
 import { createLogger } from '../../shared/log/logger';

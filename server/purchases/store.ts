@@ -341,8 +341,16 @@ export const purchaseStore = {
     return rows;
   },
 
+  /**
+   * The plan whose free grants (daily, a free plan's monthly) the ledger gives the account. A
+   * team wallet's stays `team` (no free grants) whatever plan the team buys or ends: it gets
+   * only the months it pays for (docs/architecture.md §14, team plans).
+   */
   async setAccountPlan(sql: Sql, accountId: string, plan: string): Promise<void> {
-    await sql.query('update accounts set plan = $2 where id = $1', [accountId, plan]);
+    await sql.query(`update accounts set plan = $2 where id = $1 and plan <> 'team'`, [
+      accountId,
+      plan,
+    ]);
   },
 
   async eventSeen(sql: Sql, provider: PaymentProviderName, eventId: string): Promise<boolean> {

@@ -13,6 +13,7 @@ import {
   AcceptInviteRequest,
   CreateProjectRequest,
   CreateTeamRequest,
+  InvitePreview,
   InviteRequest,
   InviteResponse,
   RemoveMemberRequest,
@@ -94,6 +95,20 @@ export function registerTeamRoutes(
     async ({ request, params, body }) => ({
       status: 201,
       body: await teams.invite(teamId(params), await accountOf(request), body),
+    }),
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/team-invites/preview',
+      summary:
+        'Teams: what an invite is (team, address, role) and whether the signed-in account may accept it',
+      auth: true,
+      body: AcceptInviteRequest,
+      response: InvitePreview,
+    },
+    async ({ request, body }) => ({
+      body: await teams.preview(await accountOf(request), body.token),
     }),
   );
   route(

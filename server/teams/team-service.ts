@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type {
+  InvitePreview,
   InviteResponse,
   TeamDetail,
   TeamListResponse,
@@ -136,6 +137,51 @@ export class TeamService {
       [sha256Hex(token), teamId, req.email, req.role, callerId, now, expiresAt],
     );
     return { token, email: req.email, role: req.role, expiresAt };
+  }
+
+  /**
+   * What an invite is, for the signed-in account holding its token, so the app can ask "Join
+   * team X?" before joining, or say at once why it cannot (docs/architecture.md §14). Reads only.
+   */
+  async preview(callerId: string, token: string): Promise<InvitePreview> {
+    const { rows } = await this.db.query<{
+      team_id: string;
+      name: string;
+      email: string;
+      role: TeamRole;
+      expires_at: string;
+      accepted_by: string | null;
+      caller_email: string | null;
+      removed_at: string | null;
+      member: boolean;
+    }>(
+      `select i.team_id, t.name, i.email, i.role, i.expires_at, i.accepted_by,
+              (select email from accounts where id = $2) as caller_email,
+              m.removed_at, m.account_id is not null as member
+       from team_invites i join teams t on t.id = i.team_id
+       left join team_members m on m.team_id = i.team_id and m.account_id = $2
+       where i.token_hash = $1`,
+      [sha256Hex(token), callerId],
+    );
+    const row = rows[0];
+    if (!row) throw notFound('invite');
+    const state: InvitePreview['state'] =
+      row.member && row.removed_at === null
+        ? 'member'
+        : row.accepted_by
+          ? 'used'
+          : row.expires_at <= this.clock.now()
+            ? 'expired'
+            : row.caller_email !== row.email
+              ? 'other-email'
+              : 'open';
+    return {
+      teamName: row.name,
+      email: row.email,
+      role: row.role,
+      expiresAt: row.expires_at,
+      state,
+    };
   }
 
   /**

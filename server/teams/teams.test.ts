@@ -109,6 +109,18 @@ describe.each(backends)('teams on %s', (backend) => {
     expect(rows).toEqual([{ token_hash: createHash('sha256').update(token).digest('hex') }]);
     expect(JSON.stringify(rows)).not.toContain(token);
 
+    // The preview names the team and says, for the one asking, whether they may join; it writes nothing.
+    const preview = async (u: User, tok = token) =>
+      (await post('/v1/team-invites/preview', u.headers, { token: tok })).json();
+    expect(await preview(other)).toEqual({
+      teamName: 'Acme',
+      email: invited.email.toLowerCase(),
+      role: 'admin',
+      expiresAt: invite.json().expiresAt,
+      state: 'other-email',
+    });
+    expect(await preview(invited)).toMatchObject({ teamName: 'Acme', state: 'open' });
+    expect(await preview(owner)).toMatchObject({ state: 'member' });
     const wrong = await post('/v1/team-invites/accept', other.headers, { token });
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json().error.code).toBe('invite-other-email');
@@ -120,6 +132,8 @@ describe.each(backends)('teams on %s', (backend) => {
     const again = await post('/v1/team-invites/accept', invited.headers, { token });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('invite-used');
+    expect(await preview(invited)).toMatchObject({ state: 'member' });
+    expect(await preview(other)).toMatchObject({ state: 'used' });
     // Removed, the member cannot come back with the same link.
     const removed = await post(
       `/v1/teams/${teamId}/members/${invited.accountId}/remove`,
@@ -132,6 +146,7 @@ describe.each(backends)('teams on %s', (backend) => {
     const back = await post('/v1/team-invites/accept', invited.headers, { token });
     expect(back.statusCode).toBe(409);
     expect(back.json().error.code).toBe('invite-used');
+    expect(await preview(invited)).toMatchObject({ state: 'used' });
     expect((await get(`/v1/teams/${teamId}`, invited.headers)).statusCode).toBe(404);
 
     const late = await signUp(t.app);
@@ -139,12 +154,17 @@ describe.each(backends)('teams on %s', (backend) => {
       await post(`/v1/teams/${teamId}/invites`, owner.headers, { email: late.email })
     ).json().token;
     t.clock.advance(8 * DAY);
+    expect(await preview(late, lateToken)).toMatchObject({ state: 'expired' });
     const expired = await post('/v1/team-invites/accept', late.headers, { token: lateToken });
     expect(expired.statusCode).toBe(409);
     expect(expired.json().error.code).toBe('invite-expired');
     t.clock.set('2026-11-10T09:00:00.000Z');
     const bogus = await post('/v1/team-invites/accept', late.headers, { token: 'x'.repeat(43) });
     expect(bogus.statusCode).toBe(404);
+    const unknown = await post('/v1/team-invites/preview', late.headers, { token: 'x'.repeat(43) });
+    expect(unknown.statusCode).toBe(404);
+    const notAToken = await post('/v1/team-invites/preview', late.headers, { token: 'short' });
+    expect(notAToken.statusCode).toBe(400);
     expect((await get('/v1/teams', invited.headers)).json().teams).toEqual([]);
     expect((await get('/v1/teams', owner.headers)).json().teams).toEqual([
       expect.objectContaining({ teamId, role: 'owner' }),

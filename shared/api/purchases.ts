@@ -168,30 +168,3 @@ const LINK_PREFIX = 'easel://purchase?session=';
 export function purchaseLink(sessionId: string): string {
   return `${LINK_PREFIX}${sessionId}`;
 }
-
-/** What an `easel://` link asks of the app: both kinds only make it look at the server sooner. */
-export type EaselLink = { kind: 'purchase-return'; sessionId: string | null } | { kind: 'sync' };
-
-/**
- * Reads an `easel://` link (the one parser: the server writes them with `purchaseLink`, the app
- * reads them here). Anything unexpected is null, and a checkout id that is not one of ours is
- * dropped: a link is only a hint.
- */
-export function parseEaselLink(raw: string): EaselLink | null {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'easel:') return null;
-  const where = `${url.hostname}${url.pathname}`.replace(/\/+$/, '');
-  if (where === 'purchase/return' || where === 'purchase') {
-    const id = CheckoutId.safeParse(
-      url.searchParams.get('session') ?? url.searchParams.get('session_id'),
-    );
-    return { kind: 'purchase-return', sessionId: id.success ? id.data : null };
-  }
-  if (where === 'sync') return { kind: 'sync' };
-  return null;
-}

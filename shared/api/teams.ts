@@ -76,8 +76,67 @@ export const InviteResponse = z.strictObject({
 export type InviteResponse = z.infer<typeof InviteResponse>;
 
 /** An invite token: 32 random bytes, base64url. */
-const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not an invite token');
+export const InviteToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not an invite token');
 export const AcceptInviteRequest = z.strictObject({ token: InviteToken });
+
+const INVITE_LINK_HOST = 'team-invite';
+
+/** The link an invite is shown as, and what opens the app on the invitee's machine. */
+export const teamInviteLink = (token: string): string =>
+  `easel://${INVITE_LINK_HOST}?token=${token}`;
+
+/**
+ * An invite link as it reaches the app (docs/architecture.md §14): exactly
+ * `easel://team-invite?token=<token>` — no other scheme, host, path, parameter, fragment, user
+ * or port — read to its token. Anything else is refused whole, never half-read.
+ */
+export const TeamInviteLink = z
+  .string()
+  .max(200)
+  .transform((raw, ctx) => {
+    const refuse = (): never => {
+      ctx.addIssue({ code: 'custom', message: 'not a team invite link' });
+      return z.NEVER;
+    };
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      return refuse();
+    }
+    const keys = [...url.searchParams.keys()];
+    const token = url.searchParams.get('token');
+    if (
+      url.protocol !== 'easel:' ||
+      url.hostname !== INVITE_LINK_HOST ||
+      (url.pathname !== '' && url.pathname !== '/') ||
+      url.username !== '' ||
+      url.password !== '' ||
+      url.port !== '' ||
+      url.hash !== '' ||
+      keys.length !== 1 ||
+      keys[0] !== 'token' ||
+      !InviteToken.safeParse(token).success
+    )
+      return refuse();
+    return { token: token ?? '' };
+  });
+export type TeamInviteLink = z.output<typeof TeamInviteLink>;
+
+/** What an invite is, for the one holding its token: asked before offering to join. */
+export const InvitePreview = z.strictObject({
+  teamName: z.string(),
+  /** The address invited: only an account with it can accept. */
+  email: z.string(),
+  role: TeamRole,
+  expiresAt: z.string(),
+  /**
+   * For the signed-in account: `open` (it may join), `used`, `expired`, `other-email` (signed in
+   * with another address) or `member` (already in the team).
+   */
+  state: z.enum(['open', 'used', 'expired', 'other-email', 'member']),
+});
+export type InvitePreview = z.infer<typeof InvitePreview>;
 
 export const SetRoleRequest = z.strictObject({ role: TeamRole });
 export const RemoveMemberRequest = z.strictObject({ operationId: OperationId });

@@ -5,6 +5,8 @@ import { PurchaseListResponse } from '../api/purchase-list';
 import { AutoTopupResponse, SetAutoTopupRequest } from '../api/auto-topup';
 import {
   AcceptInviteRequest,
+  InvitePreview,
+  InviteToken,
   CreateTeamRequest,
   InviteRequest,
   InviteResponse,
@@ -49,6 +51,9 @@ import {
   VerifiedBatch,
   FileSha256,
 } from './types';
+
+/** The invite link waiting for an answer, by its token; null when none. */
+const PendingTeamInvite = z.strictObject({ token: InviteToken.nullable() });
 
 /**
  * The one typed IPC contract between main and renderer (docs/architecture.md §1). Each call names its
@@ -183,6 +188,14 @@ export const ipcCalls = {
   createTeam: { params: CreateTeamRequest, result: TeamSummary },
   inviteTeamMember: { params: InviteRequest.extend({ teamId: Id }), result: InviteResponse },
   acceptTeamInvite: { params: AcceptInviteRequest, result: TeamSummary },
+  /**
+   * An `easel://team-invite` link that reached the app (§14) and waits for the user's answer;
+   * it stays until they join or dismiss it, so signing in first loses nothing.
+   */
+  pendingTeamInvite: { params: Empty, result: PendingTeamInvite },
+  dismissTeamInvite: { params: Empty, result: PendingTeamInvite },
+  /** What the invite is and whether this account may join: asked before offering to join. */
+  previewTeamInvite: { params: AcceptInviteRequest, result: InvitePreview },
   setTeamRole: {
     params: z.strictObject({ teamId: Id, memberId: Id, role: TeamRole }),
     result: TeamDetail,
@@ -226,6 +239,8 @@ export const ipcEvents = {
   purchaseUpdate: PurchaseStatus,
   allowanceUpdate: AllowanceState.nullable(),
   deviceHealth: DeviceHealth,
+  /** An invite link reached the app (open-url, second instance, browser-mode host). */
+  teamInviteLink: PendingTeamInvite,
 } as const;
 
 export type IpcCall = keyof typeof ipcCalls;

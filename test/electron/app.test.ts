@@ -128,4 +128,29 @@ describe.skipIf(!binary)(`the Electron app (${why})`, () => {
       )
       .toContain(link);
   });
+
+  it('an easel://team-invite link reaches the window as an invite waiting for an answer (§14)', async () => {
+    const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
+    const link = `easel://team-invite?token=${token}`;
+    const second = spawn(binary ?? '', [mainBundle, '--no-sandbox', link], {
+      env: env(),
+      stdio: 'ignore',
+    });
+    expect(await new Promise<number | null>((resolve) => second.on('exit', resolve))).toBe(0);
+    // Main holds it for the renderer; nothing is joined until the user answers the prompt.
+    await expect
+      .poll(() =>
+        page.evaluate(
+          async () =>
+            (
+              await (
+                window as unknown as {
+                  easel: { pendingTeamInvite(p: object): Promise<{ token: string | null }> };
+                }
+              ).easel.pendingTeamInvite({})
+            ).token,
+        ),
+      )
+      .toBe(token);
+  });
 });

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { Nav } from '../components/Nav';
 import { TeamHistory, TeamWallet } from '../components/team-history';
+import { TeamInvitePrompt } from '../components/team-invite-prompt';
 import { Toasts } from '../components/Toasts';
 import { Alerts } from '../components/Alerts';
 import { TopBar } from '../components/TopBar';
@@ -94,6 +95,7 @@ function Shell() {
         </main>
       </div>
       <Toasts onShowStudio={() => setRoute('studio')} />
+      <TeamInvitePrompt />
     </div>
   );
 }

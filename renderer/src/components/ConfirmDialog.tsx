@@ -2,15 +2,18 @@ import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 /**
  * A modal question (native <dialog>: focus is trapped, Esc cancels). Focus starts on Cancel,
- * so a stray Enter never spends credits.
+ * so a stray Enter never spends credits. Without `onConfirm` it is a notice with one button.
  */
 export function ConfirmDialog(props: {
   title: string;
   children: ReactNode;
-  confirmLabel: string;
+  confirmLabel?: string;
+  /** The cancelling button's words (default Cancel). */
+  cancelLabel?: string;
   busy?: boolean;
-  onConfirm: () => void;
+  onConfirm?: () => void;
   onCancel: () => void;
+  testId?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -32,6 +35,7 @@ export function ConfirmDialog(props: {
       ref={ref}
       className="dialog"
       aria-labelledby={titleId}
+      data-testid={props.testId}
       onCancel={(e) => {
         e.preventDefault();
         props.onCancel();
@@ -41,11 +45,13 @@ export function ConfirmDialog(props: {
       {props.children}
       <div className="row dialog-actions">
         <button ref={cancelRef} type="button" className="secondary" onClick={props.onCancel}>
-          Cancel
+          {props.cancelLabel ?? 'Cancel'}
         </button>
-        <button type="button" className="primary" disabled={props.busy} onClick={props.onConfirm}>
-          {props.confirmLabel}
-        </button>
+        {props.onConfirm && (
+          <button type="button" className="primary" disabled={props.busy} onClick={props.onConfirm}>
+            {props.confirmLabel}
+          </button>
+        )}
       </div>
     </dialog>
   );

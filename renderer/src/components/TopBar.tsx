@@ -2,6 +2,7 @@ import { useLedger } from '../app/context';
 import { KIND, shownBalance } from '../app/balance';
 import { credits } from '../util/format';
 import { SyncBadge } from './SyncBadge';
+import { useTeams } from '../stores/team-store';
 import { TeamWalletSwitcher } from './team-wallet-switcher';
 
 /** Always visible: balance, offline allowance left and sync state. */
@@ -11,12 +12,14 @@ export function TopBar() {
   const check = useLedger((s) => s.walletCheck);
   const through = useLedger((s) => s.verifiedThrough);
   const balance = shownBalance(wallet, allowance);
+  // With a team wallet chosen, this figure is still the personal one: say so (§14).
+  const teamChosen = useTeams((s) => s.selected !== null);
   const left =
     allowance && allowance.status === 'open' ? allowance.amount - allowance.spentOffline : null;
   return (
     <header className="topbar">
       <div className="balance" aria-live="polite">
-        <span className="balance-label">Balance</span>
+        <span className="balance-label">{teamChosen ? 'Personal' : 'Balance'}</span>
         <strong className="balance-value" data-testid="balance">
           {balance === null ? '…' : credits(balance)}
         </strong>

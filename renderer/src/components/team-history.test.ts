@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamDetail, TeamWalletView } from '../../../shared/api/teams';
-import { costPerProject, teamCsv } from './team-history';
+import { teamCsv } from './team-history';
 
 const detail: TeamDetail = {
   team: { teamId: 'team_1', name: 'North', accountId: 'acct_t', role: 'owner' },
@@ -57,13 +57,5 @@ describe('team history', () => {
     );
     expect(lines[3]).toContain(',former member,');
     expect(lines[4]).toBe('2026-11-01T09:00:00.000Z,Credits added,,,100,1');
-  });
-
-  it('cost per project counts only captures of the month, the largest first', () => {
-    expect(costPerProject(wallet, '2026-12')).toEqual([
-      [null, 12],
-      ['prj_1', 10],
-    ]);
-    expect(costPerProject(wallet, '2026-11')).toEqual([['prj_1', 8]]);
   });
 });

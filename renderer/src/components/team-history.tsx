@@ -1,7 +1,9 @@
 import { useMemo, useState } from 'react';
-import type { TeamDetail, TeamWalletRow, TeamWalletView } from '../../../shared/api/teams';
+import type { TeamDetail, TeamWalletRow } from '../../../shared/api/teams';
 import { useTeams } from '../stores/team-store';
+import { saveBlob } from '../util/design-file';
 import { credits, creditsText, dateTime } from '../util/format';
+import { TeamCostReport } from './team-report';
 
 const csvCell = (v: string | number): string => {
   const text = String(v);
@@ -28,24 +30,6 @@ export function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | nul
   return ['date,activity,member,project,credits,entry', ...lines].join('\n');
 }
 
-/** Credits captured per project in the current UTC month, from the verified rows. */
-export function costPerProject(wallet: TeamWalletView, month: string) {
-  const sums = new Map<string | null, number>();
-  for (const r of wallet.rows)
-    if (r.type === 'capture' && r.at.startsWith(month))
-      sums.set(r.projectId, (sums.get(r.projectId) ?? 0) - r.credits);
-  return [...sums.entries()].sort((a, b) => b[1] - a[1]);
-}
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /**
  * History of a team wallet (docs/architecture.md §14): every entry of its verified chain with
  * the member who acted and the project, filtered by project and member, exported as CSV.
@@ -66,7 +50,6 @@ export function TeamHistory() {
   );
   if (!wallet) return <p className="muted">Loading the team wallet…</p>;
   const month = new Date().toISOString().slice(0, 7);
-  const report = costPerProject(wallet, month);
   return (
     <div className="screen history">
       <div className="screen-head">
@@ -74,26 +57,17 @@ export function TeamHistory() {
         <button
           type="button"
           className="secondary"
-          onClick={() => download(`team-history-${month}.csv`, teamCsv(rows, detail))}
+          onClick={() =>
+            saveBlob(
+              new Blob([teamCsv(rows, detail)], { type: 'text/csv' }),
+              `team-history-${month}.csv`,
+            )
+          }
         >
           Export (CSV)
         </button>
       </div>
-      <section className="panel" aria-labelledby="cost-title">
-        <h2 id="cost-title">Cost per project this month</h2>
-        {report.length === 0 ? (
-          <p className="muted">Nothing charged this month yet.</p>
-        ) : (
-          <ul data-testid="team-project-costs">
-            {report.map(([id, spent]) => (
-              <li key={id ?? 'none'}>
-                {id === null ? 'No project' : n.project(id)}: {creditsText(spent)}
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <div className="row">
+      <div className="row team-filters">
         <label>
           Member{' '}
           <select value={member} onChange={(e) => setMember(e.target.value)}>
@@ -132,12 +106,14 @@ export function TeamHistory() {
         <tbody>
           {rows.map((r) => (
             <tr key={r.seq}>
-              <td>{dateTime(r.at)}</td>
+              <td className="nowrap">{dateTime(r.at)}</td>
               <td>{r.label}</td>
               <td data-testid="team-history-member">{n.member(r.memberId)}</td>
-              <td>{n.project(r.projectId)}</td>
+              <td className="nowrap">{n.project(r.projectId)}</td>
               <td className="num">
-                {r.credits === 0 ? '' : `${r.credits > 0 ? '+' : ''}${credits(r.credits)}`}
+                {r.credits === 0
+                  ? ''
+                  : `${r.credits > 0 ? '+' : '−'}${credits(Math.abs(r.credits))}`}
               </td>
             </tr>
           ))}
@@ -202,6 +178,9 @@ export function TeamWallet() {
           </tbody>
         </table>
       </section>
+      {detail && detail.team.role !== 'member' && (
+        <TeamCostReport wallet={wallet} detail={detail} />
+      )}
     </div>
   );
 }

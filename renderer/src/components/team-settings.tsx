@@ -1,14 +1,26 @@
 import { useEffect, useState } from 'react';
-import type { TeamDetail, TeamRole } from '../../../shared/api/teams';
+import {
+  InviteToken,
+  type TeamDetail,
+  TeamInviteLink,
+  type TeamRole,
+  teamInviteLink,
+} from '../../../shared/api/teams';
 import { useSession, useStores } from '../app/context';
 import { useTeams } from '../stores/team-store';
 import { creditsText, date } from '../util/format';
 import { errorSentence } from '../util/errors';
+import { TeamFormRow } from './team-form-row';
 
-/** The token inside an invite link (`easel://team-invite?token=…`), or the token itself. */
-const tokenOf = (text: string): string =>
-  /token=([A-Za-z0-9_-]{43})/.exec(text)?.[1] ?? text.trim();
-const inviteLink = (token: string): string => `easel://team-invite?token=${token}`;
+/** The token of a pasted invite link (or of a bare token); null when it is neither. */
+function tokenOf(text: string): string | null {
+  const link = TeamInviteLink.safeParse(text);
+  if (link.success) return link.data.token;
+  const bare = InviteToken.safeParse(text.trim());
+  return bare.success ? bare.data : null;
+}
+
+const roleName: Record<TeamRole, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
 
 /** A budget field's text: empty is none; else a whole number of credits, 1 or more. */
 function parseBudget(text: string): number | null | 'bad' {
@@ -36,29 +48,26 @@ function BudgetCell({
   const usage = `${creditsText(used)} used${monthly === null ? '' : ` of ${creditsText(monthly)}`}`;
   if (!canEdit) return <span>{monthly === null ? `No budget · ${usage}` : usage}</span>;
   return (
-    <form
-      className="row"
-      onSubmit={(e) => {
-        e.preventDefault();
+    <TeamFormRow
+      label={`Monthly budget for ${label}`}
+      placeholder="No budget"
+      numeric
+      value={text}
+      onChange={setText}
+      invalid={bad}
+      allowEmpty
+      submitLabel="Save"
+      onSubmit={() => {
         const value = parseBudget(text);
         setBad(value === 'bad');
         if (value !== 'bad') void onSave(value);
       }}
-    >
-      <input
-        aria-label={`Monthly budget for ${label}`}
-        inputMode="numeric"
-        placeholder="No budget"
-        size={8}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        aria-invalid={bad}
-      />
-      <button type="submit" className="secondary">
-        Save
-      </button>
-      <span className="hint">{bad ? 'A whole number of credits, or empty for none.' : usage}</span>
-    </form>
+      after={
+        <span className="hint">
+          {bad ? 'A whole number of credits, or empty for none.' : usage}
+        </span>
+      }
+    />
   );
 }
 
@@ -90,9 +99,8 @@ function TeamPanel({
   return (
     <div className="team-panel" data-testid="team-panel">
       <p className="hint">
-        You are {me === 'admin' ? 'an admin' : `the ${me === 'owner' ? 'owner' : 'member'}`} of{' '}
-        {detail.team.name}. Budgets are per UTC month ({detail.period}); they reset{' '}
-        {date(detail.resetsAt)}.
+        You are {me === 'member' ? 'a member' : `an ${me}`} of {detail.team.name}. Budgets are per
+        UTC month ({detail.period}); they reset {date(detail.resetsAt)}.
       </p>
       <table className="team-table">
         <caption>Members</caption>
@@ -101,7 +109,11 @@ function TeamPanel({
             <th scope="col">Member</th>
             <th scope="col">Role</th>
             <th scope="col">Monthly budget</th>
-            {staff && <th scope="col">Access</th>}
+            {staff && (
+              <th scope="col">
+                <span className="visually-hidden">Remove</span>
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -128,7 +140,7 @@ function TeamPanel({
                     <option value="member">Member</option>
                   </select>
                 ) : (
-                  m.role
+                  roleName[m.role]
                 )}
               </td>
               <td>
@@ -210,63 +222,52 @@ function TeamPanel({
         </tbody>
       </table>
       {staff && (
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <TeamFormRow
+          label="New project name"
+          placeholder="Project name"
+          value={project}
+          onChange={setProject}
+          submitLabel="Add project"
+          onSubmit={() =>
             void act(async () => {
               const d = await api.createTeamProject({ teamId, name: project });
               setProject('');
               return d;
-            });
-          }}
-        >
-          <input
-            aria-label="New project name"
-            placeholder="Project name"
-            value={project}
-            onChange={(e) => setProject(e.target.value)}
-          />
-          <button type="submit" className="secondary" disabled={project.trim() === ''}>
-            Add project
-          </button>
-        </form>
+            })
+          }
+        />
       )}
+      {staff && <h3 className="team-subhead">Invite a member</h3>}
       {staff && (
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <TeamFormRow
+          type="email"
+          label="E-mail to invite"
+          placeholder="name@example.com"
+          value={email}
+          onChange={setEmail}
+          submitLabel="Invite"
+          onSubmit={() => {
             setError(null);
             setLink(null);
             api
               .inviteTeamMember({ teamId, email, role })
               .then((r) => {
-                setLink(inviteLink(r.token));
+                setLink(teamInviteLink(r.token));
                 setEmail('');
               })
               .catch((err: unknown) => setError(errorSentence(err)));
           }}
-        >
-          <input
-            type="email"
-            aria-label="E-mail to invite"
-            placeholder="name@example.com"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-          <select
-            aria-label="Role for the invite"
-            value={role}
-            onChange={(e) => setRole(e.target.value as 'member' | 'admin')}
-          >
-            <option value="member">Member</option>
-            <option value="admin">Admin</option>
-          </select>
-          <button type="submit" disabled={email.trim() === ''}>
-            Invite
-          </button>
-        </form>
+          beside={
+            <select
+              aria-label="Role for the invite"
+              value={role}
+              onChange={(e) => setRole(e.target.value as 'member' | 'admin')}
+            >
+              <option value="member">Member</option>
+              <option value="admin">Admin</option>
+            </select>
+          }
+        />
       )}
       {link && (
         <p className="hint">
@@ -276,13 +277,15 @@ function TeamPanel({
       )}
       {!staff && <p className="hint">Only owners and admins change roles, budgets and projects.</p>}
       {me !== 'owner' && myId && (
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => void act(() => api.removeTeamMember({ teamId, memberId: myId }))}
-        >
-          Leave team
-        </button>
+        <div className="team-leave">
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => void act(() => api.removeTeamMember({ teamId, memberId: myId }))}
+          >
+            Leave team
+          </button>
+        </div>
       )}
       {error && (
         <p className="error" role="alert">
@@ -335,52 +338,8 @@ export function TeamSettings() {
         A team has its own wallet, shared by its members within their budgets. Choose the wallet in
         the top bar.
       </p>
-      <div className="row">
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void run(async () => {
-              const t = await api.createTeam({ name });
-              setName('');
-              return t.teamId;
-            });
-          }}
-        >
-          <input
-            aria-label="Team name"
-            placeholder="Team name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-          <button type="submit" className="secondary" disabled={name.trim() === ''}>
-            Create team
-          </button>
-        </form>
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void run(async () => {
-              const t = await api.acceptTeamInvite({ token: tokenOf(invite) });
-              setInvite('');
-              return t.teamId;
-            });
-          }}
-        >
-          <input
-            aria-label="Invite link"
-            placeholder="Paste an invite link"
-            value={invite}
-            onChange={(e) => setInvite(e.target.value)}
-          />
-          <button type="submit" className="secondary" disabled={invite.trim() === ''}>
-            Join team
-          </button>
-        </form>
-      </div>
       {teams.length > 1 && (
-        <label>
+        <label className="team-picker">
           Team{' '}
           <select value={shown ?? ''} onChange={(e) => setOpen(e.target.value)}>
             {teams.map((t) => (
@@ -393,6 +352,8 @@ export function TeamSettings() {
       )}
       {detail && detail.team.teamId === shown && (
         <TeamPanel
+          // A fresh panel per team: an invite link shown for one team never shows under another.
+          key={detail.team.teamId}
           detail={detail}
           onChange={(d) => {
             if (d) setDetail(d);
@@ -400,6 +361,44 @@ export function TeamSettings() {
           }}
         />
       )}
+      <h3 className="team-subhead">
+        {teams.length === 0 ? 'Start or join a team' : 'Start or join another team'}
+      </h3>
+      <div className="row team-start">
+        <TeamFormRow
+          label="Team name"
+          placeholder="Team name"
+          value={name}
+          onChange={setName}
+          submitLabel="Create team"
+          onSubmit={() =>
+            void run(async () => {
+              const t = await api.createTeam({ name });
+              setName('');
+              return t.teamId;
+            })
+          }
+        />
+        <TeamFormRow
+          label="Invite link"
+          placeholder="Paste an invite link"
+          value={invite}
+          onChange={setInvite}
+          submitLabel="Join team"
+          onSubmit={() =>
+            void run(async () => {
+              const token = tokenOf(invite);
+              if (token === null)
+                throw new Error(
+                  'that is not an invite link: it looks like easel://team-invite?token=… (43 letters and digits)',
+                );
+              const t = await api.acceptTeamInvite({ token });
+              setInvite('');
+              return t.teamId;
+            })
+          }
+        />
+      </div>
       {error && (
         <p className="error" role="alert">
           {error}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { PASSWORD_MIN } from '../../../shared/api/common';
 import { offerText } from '../app/offer-text';
 import { useSession, useStores } from '../app/context';
+import { InviteWaitingNote } from '../components/team-invite-prompt';
 
 /**
  * First run and sign-in. Sign-up states what the server grants (GET /v1/auth/offer) and the
@@ -41,6 +42,7 @@ export function SignIn() {
         ) : (
           <p className="muted">Welcome back.</p>
         )}
+        <InviteWaitingNote />
         <label className="field">
           Email
           <input
