@@ -16,7 +16,12 @@ type TeamCalls = Pick<
 >;
 
 /** The team IPC calls (docs/architecture.md §14), each a thin step onto the team routes. */
-export function teamCalls(teams: TeamsClient, me: () => string | null): TeamCalls {
+export function teamCalls(
+  teams: TeamsClient,
+  me: () => string | null,
+  /** Credits this device spent offline on the team and not yet settled (§14). */
+  pendingCredits: (teamId: string) => Promise<number> = async () => 0,
+): TeamCalls {
   return {
     listTeams: async () => teams.list(),
     getTeam: async ({ teamId }) => teams.detail(teamId),
@@ -44,7 +49,10 @@ export function teamCalls(teams: TeamsClient, me: () => string | null): TeamCall
         if (cached) return { team: { accountId: cached } };
         throw error;
       });
-      return teams.wallet(teamId, team.accountId);
+      const wallet = await teams.wallet(teamId, team.accountId);
+      // Offline spends from this device's team allowance are not on the chain yet.
+      const pending = await pendingCredits(teamId);
+      return { ...wallet, balance: wallet.balance - pending };
     },
   };
 }

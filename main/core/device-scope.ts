@@ -3,6 +3,7 @@ import type { AllowanceState } from '../../shared/ipc/types';
 import type { Logger } from '../../shared/log/logger';
 import type { HttpClient } from '../clients/http';
 import { Allowances } from '../offline/allowances';
+import { type TeamChains, TeamAllowances } from '../offline/team-allowances';
 import { importLegacyFiles } from '../offline/legacy-import';
 import type { JournalStore } from '../storage/journal-store';
 import type { KeyRing } from '../sync/key-ring';
@@ -13,6 +14,8 @@ export interface DeviceScope {
   deviceId: string;
   outbox: Outbox;
   allowances: Allowances;
+  /** This device's allowances on team wallets, kept apart from the personal one. */
+  teamAllowances: TeamAllowances;
   close(): void;
 }
 
@@ -29,6 +32,7 @@ export async function openDeviceScope(deps: {
   accountId: string;
   key: () => Promise<KeyPair>;
   keyRing: KeyRing;
+  teamChains: TeamChains;
   online: () => boolean;
   now: () => Date;
   onAllowance: (state: AllowanceState | null) => void;
@@ -93,7 +97,25 @@ export async function openDeviceScope(deps: {
     return n;
   });
   if (requeued > 0) log.warn({ deviceId, requeued }, 'queued signed vouchers again');
-  return { deviceId, outbox, allowances: scoped, close: () => outbox.close() };
+  const teamAllowances = new TeamAllowances({
+    http: deps.http,
+    store,
+    chains: deps.teamChains,
+    deviceId,
+    memberId: deps.accountId,
+    key: deps.key,
+    online: deps.online,
+    now: deps.now,
+    onRefused: deps.onRefused,
+    log,
+  });
+  return {
+    deviceId,
+    outbox,
+    allowances: scoped,
+    teamAllowances,
+    close: () => outbox.close(),
+  };
 }
 
 /** Counts salvages of the store; each device catches up once per salvage (docs/architecture.md §10). */
