@@ -5,6 +5,7 @@ import type { SignedPriceBook } from '../../../shared/pricing/signed';
 import type { DesignRow, EaselDb, OutboxRow } from '../db/db';
 import { errorSentence, sentence } from '../util/errors';
 import { creditsText } from '../util/format';
+import { useTeams } from './team-store';
 import { watch } from '../util/live';
 
 export interface CatalogState {
@@ -225,10 +226,13 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
       if (!design || !book) return;
       set({ redeeming: designId, message: null, error: null });
       try {
+        // With a team wallet chosen, its offline allowance pays (docs/architecture.md §14).
+        const teamId = useTeams.getState().selected;
         const result = await api.redeemDesign({
           designId,
           expectedCredits: design.credits,
           priceBookVersion: book.book.version,
+          ...(teamId === null ? {} : { teamId, projectId: null }),
         });
         await db.designs.update(designId, { owned: true });
         if (result.mode === 'offline') {
