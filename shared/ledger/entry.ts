@@ -201,8 +201,7 @@ const ReserveBody = z.strictObject({
  * On a voucher spent from a team allowance: the team wallet, the member whose device signed it
  * and the project it was for (docs/architecture.md §5, §14). Absent on personal vouchers.
  */
-export const VoucherTeam = z.strictObject({ teamId: Id, memberId: Id, projectId: Id.nullable() });
-export type VoucherTeam = z.infer<typeof VoucherTeam>;
+const VoucherTeam = z.strictObject({ teamId: Id, memberId: Id, projectId: Id.nullable() });
 
 export const Voucher = z.strictObject({
   allowanceId: Id,
