@@ -1,5 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { AllowanceState } from '../../../shared/ipc/types';
+import { useEffect, useState } from 'react';
 import { useLedger, useSession, useStores } from '../app/context';
 import { useTeams } from '../stores/team-store';
 import { credits, dateTime } from '../util/format';
@@ -14,26 +13,18 @@ export function OfflineAllowancePanel() {
   const stores = useStores();
   const settings = useSession((s) => s.settings);
   const personal = useLedger((s) => s.allowance);
-  const head = useLedger((s) => s.headSeq);
   const teamId = useTeams((s) => s.selected);
   const team = useTeams((s) => s.teams.find((t) => t.teamId === s.selected) ?? null);
-  const [teamAllowance, setTeamAllowance] = useState<AllowanceState | null>(null);
+  const teamAllowance = useTeams((s) => s.allowance);
   const [amount, setAmount] = useState(settings?.allowanceAmount ?? 100);
   const [days, setDays] = useState(settings?.allowanceDays ?? 7);
   const [note, setNote] = useState<string | null>(null);
 
-  const refreshTeam = useCallback(async () => {
-    if (teamId === null) return setTeamAllowance(null);
-    setTeamAllowance(await stores.api.getAllowance({ teamId }).catch(() => null));
-  }, [stores.api, teamId]);
-  useEffect(() => {
-    setNote(null);
-    void refreshTeam();
-  }, [refreshTeam, head]);
+  useEffect(() => setNote(null), [teamId]);
 
   const allowance = teamId === null ? personal : teamAllowance;
   const refresh = async (): Promise<void> => {
-    if (teamId !== null) return refreshTeam();
+    if (teamId !== null) return useTeams.getState().refresh(stores.api);
     await stores.ledger.getState().refreshAllowance();
     void stores.ledger.getState().sync();
   };

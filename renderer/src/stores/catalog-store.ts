@@ -248,10 +248,13 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         if (file) await db.designs.update(designId, { file });
         set({
           message:
-            result.mode === 'offline'
-              ? `Redeemed offline for ${creditsText(result.credits)}; it settles when you are back online.`
-              : `Redeemed for ${creditsText(result.credits)}.`,
+            teamId !== null
+              ? `Redeemed for ${creditsText(result.credits)} from the team wallet's allowance; it settles on the team wallet.`
+              : result.mode === 'offline'
+                ? `Redeemed offline for ${creditsText(result.credits)}; it settles when you are back online.`
+                : `Redeemed for ${creditsText(result.credits)}.`,
         });
+        if (teamId !== null) void useTeams.getState().refresh(api);
         onChange();
       } catch (error) {
         set({ error: errorSentence(error) });
