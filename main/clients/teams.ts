@@ -250,6 +250,19 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
       case 'release':
         label = `Hold released (${body.reason})`;
         break;
+      case 'settle':
+        // Spent offline from a member's device allowance (docs/architecture.md §5, §14).
+        credits = -body.amount;
+        label = `Spent offline (${body.vouchers.length} ${body.vouchers.length === 1 ? 'voucher' : 'vouchers'})`;
+        if (team && body.at.slice(0, 7) === month)
+          spent.set(team.memberId, (spent.get(team.memberId) ?? 0) + body.amount);
+        break;
+      case 'reserve':
+        label = 'Offline allowance reserved';
+        break;
+      case 'unreserve':
+        label = `Offline allowance ${body.reason}`;
+        break;
       case 'budget':
         label = `Budget for a ${body.scope}: ${body.monthly === null ? 'none' : `${body.monthly} credits a month`}`;
         break;
