@@ -226,4 +226,46 @@ describe('team offline allowance in main (real server, PGlite)', () => {
     await offline.core.close();
     await i.proxy.close();
   });
+
+  it('vouchers arriving after the member was removed are refused and shown, and nothing is written', async () => {
+    await owner.call('setTeamBudget', {
+      teamId,
+      scope: 'member',
+      subjectId: memberId,
+      monthly: 600,
+    });
+    const book = await member.call('getPriceBook', {});
+    const confetti = (await member.call('listDesigns', {})).find(
+      (d) => d.designId === 'design-confetti',
+    )!;
+    const taken = await member.call('takeAllowance', { teamId, amount: 200, days: 7 });
+    expect(taken).toMatchObject({ status: 'open', verified: true });
+    member.proxy.faults.down = true;
+    await member.call('redeemDesign', {
+      designId: confetti.designId,
+      expectedCredits: confetti.credits,
+      priceBookVersion: book.book.version,
+      teamId,
+      projectId: project,
+    });
+    await owner.call('removeTeamMember', { teamId, memberId });
+    const before = (await teamEntries(server, teamAccount)).length;
+    member.proxy.faults.down = false;
+    await waitFor(
+      async () => (await member.call('getAllowance', { teamId }))?.pendingVouchers === 0,
+    );
+    const state = await member.call('getAllowance', { teamId });
+    expect(state?.rejected).toEqual([
+      expect.objectContaining({
+        allowanceId: taken.allowanceId,
+        code: 'team-member-removed',
+        designId: confetti.designId,
+      }),
+    ]);
+    expect((await teamEntries(server, teamAccount)).length).toBe(before);
+    const settled = (await teamEntries(server, teamAccount)).filter(
+      (e) => e.type === 'settle' && e.allowanceId === taken.allowanceId,
+    );
+    expect(settled).toEqual([]);
+  });
 });
