@@ -453,15 +453,7 @@ export class TeamWallet {
           }
           const reserve = ctx.fold.reserve(refId);
           if (reserve?.status === 'open') {
-            ctx.append({
-              type: 'unreserve',
-              operationId: `team-remove:${refId}`,
-              allowanceId: refId,
-              amount: reserve.amount - reserve.settled,
-              reason: 'returned',
-              team,
-            });
-            ctx.clearTimer(refId);
+            await returnInto(ctx, refId, `team-remove:${refId}`, team);
             await settleCharge(ctx.tx, teamId, refId, reserve.settled);
             allowancesReturned++;
           }
