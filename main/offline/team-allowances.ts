@@ -69,8 +69,14 @@ export class TeamAllowances {
     const current = this.header(teamId).current;
     if (current && current.status === 'open') {
       try {
-        await this.reserveOf(teamId, current);
-        this.blocked.set(teamId, null);
+        const reserve = await this.reserveOf(teamId, current);
+        const key = await this.deps.key();
+        this.blocked.set(
+          teamId,
+          reserve.devicePublicKey === key.publicKey
+            ? null
+            : "This team allowance was reserved for this device's previous key: return it and take a new one.",
+        );
       } catch (error) {
         this.blocked.set(teamId, messageOf(error));
       }
