@@ -73,6 +73,18 @@ export async function openDeviceScope(deps: {
     log,
   });
   allowances = scoped;
+  const teamAllowances = new TeamAllowances({
+    http: deps.http,
+    store,
+    chains: deps.teamChains,
+    deviceId,
+    memberId: deps.accountId,
+    key: deps.key,
+    online: deps.online,
+    now: deps.now,
+    onRefused: deps.onRefused,
+    log,
+  });
   const toReturn = await importLegacyFiles({ dataDir: deps.dataDir, deviceId, store, outbox, log });
   const epoch = Number(store.get(SALVAGE_EPOCH) ?? 0);
   const salvaged = Number(store.get(salvageDone(deviceId)) ?? 0) < epoch;
@@ -92,23 +104,12 @@ export async function openDeviceScope(deps: {
     if (salvaged) {
       // ...and the open allowance is returned after what is queued: no counter is reused.
       scoped.close(tx);
+      teamAllowances.closeAll(tx);
       tx.put(salvageDone(deviceId), epoch);
     }
     return n;
   });
   if (requeued > 0) log.warn({ deviceId, requeued }, 'queued signed vouchers again');
-  const teamAllowances = new TeamAllowances({
-    http: deps.http,
-    store,
-    chains: deps.teamChains,
-    deviceId,
-    memberId: deps.accountId,
-    key: deps.key,
-    online: deps.online,
-    now: deps.now,
-    onRefused: deps.onRefused,
-    log,
-  });
   return {
     deviceId,
     outbox,

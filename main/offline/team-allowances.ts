@@ -227,6 +227,19 @@ export class TeamAllowances {
     return counter;
   }
 
+  /**
+   * Stops spending from every open team allowance of this device (after a salvaged store, whose
+   * last counters may be lost): no counter is reused; the server releases the rest at expiry.
+   */
+  closeAll(tx: StoreTx): void {
+    const prefix = `team-allowance/${encodeURIComponent(this.deps.deviceId)}/`;
+    for (const key of tx.keys(prefix)) {
+      const header = parseRecord(AllowanceHeader, tx.get(key), key);
+      if (header.current?.status === 'open')
+        tx.put(key, { ...header, current: { ...header.current, status: 'closed' } });
+    }
+  }
+
   /** Credits spent offline here and not yet settled: the offline team balance leaves them out. */
   pendingCredits(teamId: string): number {
     return sum(this.vouchers(teamId).filter((v) => v.status === 'pending'));
