@@ -67,7 +67,7 @@ export function createServices(opts: {
     spendingLimits: new SpendingLimitsService(ledger),
     promos: new PromoService(db, ledger),
     teams: new TeamService(db, ledger, clock),
-    teamWallet: new TeamWallet(db, ledger),
+    teamWallet: new TeamWallet(db, ledger, catalog.checkVoucherPurpose),
     log,
   };
 }

@@ -24,6 +24,8 @@ export function teamCalls(
   teams: TeamsClient,
   me: () => string | null,
   invite: PendingInvite,
+  /** Credits this device spent offline on the team and not yet settled (§14). */
+  pendingCredits: (teamId: string) => Promise<number> = async () => 0,
 ): TeamCalls {
   return {
     listTeams: async () => teams.list(),
@@ -60,7 +62,10 @@ export function teamCalls(
         if (cached) return { team: { accountId: cached } };
         throw error;
       });
-      return teams.wallet(teamId, team.accountId);
+      const wallet = await teams.wallet(teamId, team.accountId);
+      // Offline spends from this device's team allowance are not on the chain yet.
+      const pending = await pendingCredits(teamId);
+      return { ...wallet, balance: wallet.balance - pending };
     },
   };
 }

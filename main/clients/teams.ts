@@ -19,6 +19,8 @@ import { EntryBody, WireEntry } from '../../shared/ledger/entry';
 import { verifyChain } from '../../shared/ledger/verify';
 import { WalletFold } from '../../shared/wallet/fold';
 import { easelError, isOfflineError } from '../core/errors';
+import type { VerifiedReserve } from '../offline/reserve-proof';
+import type { TeamChains } from '../offline/team-allowances';
 import { JsonFile } from '../storage/json-file';
 import { nodeChainDigest } from '../sync/digest';
 import type { KeyRing } from '../sync/key-ring';
@@ -34,13 +36,22 @@ type CachedChain = z.infer<typeof CachedChain>;
 
 const Ok = z.object({}).passthrough();
 
+/** A team allowance found in the verified team chain: its reserve entry and what followed it. */
+export interface TeamAllowanceInChain {
+  reserve: VerifiedReserve;
+  /** The member the reserve entry names (null: an entry without a team tag). */
+  memberId: string | null;
+  settled: number;
+  closed: boolean;
+}
+
 /**
  * Teams for the app (docs/architecture.md §14): the team routes, and each team wallet's chain,
  * pulled batch by batch and verified against the server's signed checkpoints exactly as the
  * personal chain is (§3, §4), kept on disk per team and verified again from genesis before it is
  * shown offline.
  */
-export class TeamsClient {
+export class TeamsClient implements TeamChains {
   constructor(
     private readonly http: HttpClient,
     private readonly keys: KeyRing,
@@ -84,6 +95,12 @@ export class TeamsClient {
   }
   createProject = (teamId: string, name: string) =>
     this.http.json('POST', `/v1/teams/${teamId}/projects`, { schema: TeamProject, body: { name } });
+
+  /** Pulls, verifies and stores the team chain (online; main/offline/team-allowances.ts). */
+  async refreshChain(teamId: string): Promise<void> {
+    const { team } = await this.detail(teamId);
+    await this.wallet(teamId, team.accountId);
+  }
 
   /** The wallet account of a team whose chain is stored here, or null. */
   async cachedAccount(teamId: string): Promise<string | null> {
@@ -136,6 +153,42 @@ export class TeamsClient {
       fresh = false;
     }
     return view(teamId, chain, fresh);
+  }
+
+  /**
+   * A team allowance as the verified team chain on disk says it (docs/architecture.md §5, §14):
+   * the stored chain is verified again from genesis, so an edited copy is refused. Null when
+   * the chain holds no reserve with that id (yet).
+   */
+  async storedAllowance(teamId: string, allowanceId: string): Promise<TeamAllowanceInChain | null> {
+    const stored = await this.file(teamId).read();
+    if (!stored) return null;
+    const chain = await this.verified(stored);
+    let found: TeamAllowanceInChain | null = null;
+    for (const e of chain.entries) {
+      const body = EntryBody.parse(JSON.parse(e.body));
+      if (body.type === 'reserve' && body.allowanceId === allowanceId) {
+        found = {
+          reserve: {
+            allowanceId,
+            deviceId: body.deviceId,
+            devicePublicKey: body.devicePublicKey,
+            kind: body.kind,
+            amount: body.amount,
+            expiresAt: body.expiresAt,
+            seq: body.seq,
+          },
+          memberId: body.team?.memberId ?? null,
+          settled: 0,
+          closed: false,
+        };
+      } else if (found && body.type === 'settle' && body.allowanceId === allowanceId) {
+        found.settled += body.amount;
+      } else if (found && body.type === 'unreserve' && body.allowanceId === allowanceId) {
+        found.closed = true;
+      }
+    }
+    return found;
   }
 
   private async pull(teamId: string, chain: CachedChain): Promise<CachedChain> {
@@ -199,6 +252,19 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
         break;
       case 'release':
         label = `Hold released (${body.reason})`;
+        break;
+      case 'settle':
+        // Spent offline from a member's device allowance (docs/architecture.md §5, §14).
+        credits = -body.amount;
+        label = `Spent offline (${body.vouchers.length} ${body.vouchers.length === 1 ? 'voucher' : 'vouchers'})`;
+        if (team && body.at.slice(0, 7) === month)
+          spent.set(team.memberId, (spent.get(team.memberId) ?? 0) + body.amount);
+        break;
+      case 'reserve':
+        label = 'Offline allowance reserved';
+        break;
+      case 'unreserve':
+        label = `Offline allowance ${body.reason}`;
         break;
       case 'budget':
         label = `Budget for a ${body.scope}: ${body.monthly === null ? 'none' : `${body.monthly} credits a month`}`;

@@ -109,6 +109,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const keys = new KeyRing(http, opts.dataDir, health);
   // Device state (docs/architecture.md §10): the durable store, the device scope and the
   // device key, each opened once however many callers ask at once.
+  const teams = new TeamsClient(http, keys, opts.dataDir);
   const deviceState: DeviceState = new DeviceState({
     dataDir: opts.dataDir,
     http,
@@ -116,6 +117,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     session: () => signedIn,
     settings,
     keyRing: keys,
+    teamChains: teams,
     health,
     online: () => connectivity.online,
     now,
@@ -213,7 +215,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   connectivity.onChange((online) => {
     if (!online || !signedIn.deviceId) return;
     void device()
-      .then((d) => d.outbox.kick())
+      .then(async (d) => {
+        d.outbox.kick();
+        // Team vouchers spent offline go to their team's settle route (docs/architecture.md §14).
+        for (const teamId of d.teamAllowances.teamsWithPending())
+          await d.teamAllowances.flush(teamId).catch((error: unknown) => {
+            if (!isOfflineError(error))
+              log.warn({ err: error, teamId }, 'could not settle team vouchers');
+          });
+      })
       // A device state that cannot be opened is reported by DeviceState (with its way out).
       .catch((error: unknown) => log.warn({ err: error }, 'could not send the outbox'));
     void refreshHead();
@@ -250,10 +260,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     await refreshHead();
   };
 
-  const teams = new TeamsClient(http, keys, opts.dataDir);
   const pendingInvite = new PendingInvite((token) => events.emit('teamInviteLink', { token }));
   const impl: CallImpl = {
-    ...teamCalls(teams, () => signedIn.info().accountId, pendingInvite),
+    ...teamCalls(
+      teams,
+      () => signedIn.info().accountId,
+      pendingInvite,
+      async (teamId) =>
+        signedIn.deviceId ? (await device()).teamAllowances.pendingCredits(teamId) : 0,
+    ),
     getSession: async () => signedIn.info(),
     signUp: async ({ email, password }) => {
       await forgetAccount();
@@ -308,8 +323,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     getPriceBook: async () => catalog.priceBook(),
 
     listDesigns: async () => catalog.designs(),
-    redeemDesign: async ({ designId, expectedCredits, priceBookVersion }) => {
-      if (connectivity.online) {
+    redeemDesign: async ({ designId, expectedCredits, priceBookVersion, teamId, projectId }) => {
+      if (connectivity.online && !teamId) {
         try {
           const res = await http.json(
             'POST',
@@ -334,9 +349,18 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (fresh.credits !== expectedCredits || fresh.priceBookVersion !== priceBookVersion) {
         throw easelError('quote-changed', `the price is now ${fresh.credits} credits`, fresh);
       }
-      const counter = await (
-        await device()
-      ).allowances.spend(designId, fresh.credits, design.title || undefined);
+      // A team wallet's designs are paid from its offline allowance, online too: a voucher that
+      // names the team, the member and the project (docs/architecture.md §14).
+      const d = await device();
+      const counter = teamId
+        ? await d.teamAllowances.spend(
+            teamId,
+            projectId ?? null,
+            designId,
+            fresh.credits,
+            design.title || undefined,
+          )
+        : await d.allowances.spend(designId, fresh.credits, design.title || undefined);
       await catalog.markOwned(designId);
       await step('spend:owned');
       return {
@@ -348,17 +372,28 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
     designFile: async ({ designId }) => catalog.designFile(designId),
 
-    getAllowance: async () => (await device()).allowances.state(),
-    takeAllowance: async ({ amount, days }) => {
+    getAllowance: async ({ teamId }) => {
+      const d = await device();
+      return teamId ? d.teamAllowances.state(teamId) : d.allowances.state();
+    },
+    takeAllowance: async ({ amount, days, teamId }) => {
       const s = settings.current;
       const book = await catalog.priceBook();
-      const state = await (
-        await device()
-      ).allowances.take(book.book.currency, amount ?? s.allowanceAmount, days ?? s.allowanceDays);
+      const d = await device();
+      const wanted = [
+        book.book.currency,
+        amount ?? s.allowanceAmount,
+        days ?? s.allowanceDays,
+      ] as const;
+      if (teamId) return d.teamAllowances.take(teamId, ...wanted);
+      const state = await d.allowances.take(...wanted);
       await refreshHead();
       return state;
     },
-    returnAllowance: async () => (await device()).allowances.giveBack(),
+    returnAllowance: async ({ teamId }) => {
+      const d = await device();
+      return teamId ? d.teamAllowances.giveBack(teamId) : d.allowances.giveBack();
+    },
 
     getSpendingLimits: async () =>
       http.json('GET', '/v1/account/spending-limits', { schema: SpendingLimitsResponse }),

@@ -3,6 +3,7 @@ import type { AllowanceState } from '../../shared/ipc/types';
 import type { Logger } from '../../shared/log/logger';
 import type { HttpClient } from '../clients/http';
 import { Allowances } from '../offline/allowances';
+import { type TeamChains, TeamAllowances } from '../offline/team-allowances';
 import { importLegacyFiles } from '../offline/legacy-import';
 import type { JournalStore } from '../storage/journal-store';
 import type { KeyRing } from '../sync/key-ring';
@@ -13,6 +14,8 @@ export interface DeviceScope {
   deviceId: string;
   outbox: Outbox;
   allowances: Allowances;
+  /** This device's allowances on team wallets, kept apart from the personal one. */
+  teamAllowances: TeamAllowances;
   close(): void;
 }
 
@@ -29,6 +32,7 @@ export async function openDeviceScope(deps: {
   accountId: string;
   key: () => Promise<KeyPair>;
   keyRing: KeyRing;
+  teamChains: TeamChains;
   online: () => boolean;
   now: () => Date;
   onAllowance: (state: AllowanceState | null) => void;
@@ -69,6 +73,18 @@ export async function openDeviceScope(deps: {
     log,
   });
   allowances = scoped;
+  const teamAllowances = new TeamAllowances({
+    http: deps.http,
+    store,
+    chains: deps.teamChains,
+    deviceId,
+    memberId: deps.accountId,
+    key: deps.key,
+    online: deps.online,
+    now: deps.now,
+    onRefused: deps.onRefused,
+    log,
+  });
   const toReturn = await importLegacyFiles({ dataDir: deps.dataDir, deviceId, store, outbox, log });
   const epoch = Number(store.get(SALVAGE_EPOCH) ?? 0);
   const salvaged = Number(store.get(salvageDone(deviceId)) ?? 0) < epoch;
@@ -88,12 +104,19 @@ export async function openDeviceScope(deps: {
     if (salvaged) {
       // ...and the open allowance is returned after what is queued: no counter is reused.
       scoped.close(tx);
+      teamAllowances.closeAll(tx);
       tx.put(salvageDone(deviceId), epoch);
     }
     return n;
   });
   if (requeued > 0) log.warn({ deviceId, requeued }, 'queued signed vouchers again');
-  return { deviceId, outbox, allowances: scoped, close: () => outbox.close() };
+  return {
+    deviceId,
+    outbox,
+    allowances: scoped,
+    teamAllowances,
+    close: () => outbox.close(),
+  };
 }
 
 /** Counts salvages of the store; each device catches up once per salvage (docs/architecture.md §10). */

@@ -18,6 +18,7 @@ import { type DeviceScope, SALVAGE_EPOCH, openDeviceScope } from './device-scope
 import { easelError, isOfflineError } from './errors';
 import type { SettingsStore } from './settings';
 import type { StepHook } from './steps';
+import type { TeamChains } from '../offline/team-allowances';
 
 export interface DeviceStateDeps {
   dataDir: string;
@@ -26,6 +27,8 @@ export interface DeviceStateDeps {
   session: () => Session;
   settings: SettingsStore;
   keyRing: KeyRing;
+  /** The verified team chains (main/clients/teams.ts), for team allowances. */
+  teamChains: TeamChains;
   health: DeviceHealth;
   online: () => boolean;
   now: () => Date;
@@ -233,6 +236,7 @@ export class DeviceState {
       accountId,
       key: () => this.key(),
       keyRing: this.deps.keyRing,
+      teamChains: this.deps.teamChains,
       online: this.deps.online,
       now: this.deps.now,
       onAllowance: this.deps.onAllowance,

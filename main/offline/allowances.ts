@@ -43,7 +43,7 @@ export interface AllowanceDeps {
 type Source = Pick<StoreTx, 'get' | 'keys'>;
 
 /** A voucher's operation id carries its content hash: a reused counter reaches the server's own check. */
-const voucherOperationId = (v: Voucher): string =>
+export const voucherOperationId = (v: Voucher): string =>
   `settle-${v.allowanceId}-${v.counter}-${createHash('sha256').update(canonicalize(v)).digest('hex').slice(0, 16)}`;
 
 /**
@@ -491,18 +491,18 @@ export class Allowances {
   }
 }
 
-const sum = (vs: readonly VoucherRecord[]): number =>
+export const sum = (vs: readonly VoucherRecord[]): number =>
   vs.reduce((t, v) => t + v.signed.voucher.amount, 0);
 
 /**
  * What an allowance has spent: the vouchers signed here that were not refused, and never less
  * than what the server has settled plus what is still on its way to it.
  */
-const spentOf = (vs: readonly VoucherRecord[], serverSettled: number): number =>
+export const spentOf = (vs: readonly VoucherRecord[], serverSettled: number): number =>
   Math.max(
     sum(vs.filter((v) => v.status !== 'rejected')),
     serverSettled + sum(vs.filter((v) => v.status === 'pending')),
   );
 
-const messageOf = (error: unknown): string =>
+export const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);

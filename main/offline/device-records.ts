@@ -16,6 +16,13 @@ export const recordKey = {
   vouchersOf: (deviceId: string, allowanceId: string) => `voucher/${dev(deviceId)}/${allowanceId}/`,
   voucher: (deviceId: string, allowanceId: string, counter: number) =>
     `voucher/${dev(deviceId)}/${allowanceId}/${pad(counter, 7)}`,
+  /** A team allowance of this device, one per team wallet (docs/architecture.md §5, §14). */
+  teamAllowance: (deviceId: string, teamId: string) =>
+    `team-allowance/${dev(deviceId)}/${dev(teamId)}`,
+  teamVouchers: (deviceId: string, teamId: string) =>
+    `team-voucher/${dev(deviceId)}/${dev(teamId)}/`,
+  teamVoucher: (deviceId: string, teamId: string, allowanceId: string, counter: number) =>
+    `team-voucher/${dev(deviceId)}/${dev(teamId)}/${allowanceId}/${pad(counter, 7)}`,
   outboxMeta: (deviceId: string) => `outbox/${dev(deviceId)}/meta`,
   outboxEntries: (deviceId: string) => `outbox/${dev(deviceId)}/m/`,
   outboxEntry: (deviceId: string, mutationSeq: number) =>

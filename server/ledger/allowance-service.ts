@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { canonicalize } from '../../shared/canonical/jcs';
-import type { Voucher } from '../../shared/ledger/entry';
+import type { TeamTag, Voucher } from '../../shared/ledger/entry';
 import { verifyVoucher } from '../../shared/ledger/voucher';
 import type { SignedVoucher, VoucherOutcome } from '../../shared/api/ledger';
 import { planSettle } from '../../shared/wallet/plan';
@@ -21,55 +21,14 @@ export class AllowanceService {
     private readonly checkPurpose: VoucherPurposeCheck,
   ) {}
 
-  async create(
-    accountId: string,
-    req: {
-      operationId: string;
-      deviceId: string;
-      kind: string;
-      amount: number;
-      ttlSeconds: number;
-    },
-  ) {
+  async create(accountId: string, req: AllowanceReserve) {
     return this.ledger.write(
       accountId,
       { operationId: req.operationId, request: { op: 'allowance', ...req } },
-      async (ctx) => {
-        const { rows } = await ctx.tx.query<{ public_key: string }>(
-          'select public_key from devices where id = $1 and account_id = $2',
-          [req.deviceId, accountId],
-        );
-        const device = rows[0] ?? throwIt(notFound('device'));
-        const allowanceId = `al_${randomUUID()}`;
-        const amount = await capToSpendingLimits(ctx, req.amount);
-        const splits = allocateOr402(ctx.state(), req.kind, amount);
-        const expiresAt = plusMs(ctx.now, req.ttlSeconds * 1000);
-        const entry = ctx.append({
-          type: 'reserve',
-          operationId: req.operationId,
-          allowanceId,
-          deviceId: req.deviceId,
-          devicePublicKey: device.public_key,
-          kind: req.kind,
-          amount,
-          splits,
-          expiresAt,
-        });
-        ctx.setTimer(allowanceId, expiresAt);
-        return {
-          status: 201,
-          body: {
-            allowanceId,
-            deviceId: req.deviceId,
-            kind: req.kind,
-            amount,
-            settled: 0,
-            expiresAt,
-            status: 'open' as const,
-            seq: entry.seq,
-          },
-        };
-      },
+      async (ctx) => ({
+        status: 201,
+        body: await reserveInto(ctx, req, { deviceOwner: accountId, cap: capToSpendingLimits }),
+      }),
     );
   }
 
@@ -116,8 +75,65 @@ export class AllowanceService {
   }
 }
 
+export interface AllowanceReserve {
+  operationId: string;
+  deviceId: string;
+  kind: string;
+  amount: number;
+  ttlSeconds: number;
+}
+
+/** Who an allowance is for and what bounds it; a team's reserve also charges its budget. */
+export interface ReserveOptions {
+  /** The account that registered the device: the caller, or the member on a team wallet. */
+  deviceOwner: string;
+  /** Cuts the amount asked for (spending limits, a member's budget), inside the write. */
+  cap: (ctx: WriteContext, amount: number) => Promise<number>;
+  /** On a team wallet: the member (and project) the reserve entry names. */
+  team?: TeamTag;
+  /** Runs inside the write once the reserve is appended (a team's budget charge). */
+  onReserved?: (ctx: WriteContext, allowanceId: string, amount: number) => Promise<void>;
+}
+
+/** Appends the reserve entry of a new allowance (docs/architecture.md §5), inside a write. */
+export async function reserveInto(ctx: WriteContext, req: AllowanceReserve, opts: ReserveOptions) {
+  const { rows } = await ctx.tx.query<{ public_key: string }>(
+    'select public_key from devices where id = $1 and account_id = $2',
+    [req.deviceId, opts.deviceOwner],
+  );
+  const device = rows[0] ?? throwIt(notFound('device'));
+  const allowanceId = `al_${randomUUID()}`;
+  const amount = await opts.cap(ctx, req.amount);
+  const splits = allocateOr402(ctx.state(), req.kind, amount);
+  const expiresAt = plusMs(ctx.now, req.ttlSeconds * 1000);
+  const entry = ctx.append({
+    type: 'reserve',
+    operationId: req.operationId,
+    allowanceId,
+    deviceId: req.deviceId,
+    devicePublicKey: device.public_key,
+    kind: req.kind,
+    amount,
+    splits,
+    expiresAt,
+    ...(opts.team ? { team: opts.team } : {}),
+  });
+  ctx.setTimer(allowanceId, expiresAt);
+  await opts.onReserved?.(ctx, allowanceId, amount);
+  return {
+    allowanceId,
+    deviceId: req.deviceId,
+    kind: req.kind,
+    amount,
+    settled: 0,
+    expiresAt,
+    status: 'open' as const,
+    seq: entry.seq,
+  };
+}
+
 /** An allowance as the API shows it, read from the fold inside the write. */
-function allowanceView(ctx: WriteContext, allowanceId: string) {
+export function allowanceView(ctx: WriteContext, allowanceId: string) {
   const r = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
   return {
     allowanceId,
@@ -137,12 +153,24 @@ const voucherHash = (v: Voucher): string => sha256Hex(canonicalize(v));
 /** Checks what a voucher bought (e.g. the design exists and costs what was paid); a reason or null. */
 export type VoucherPurposeCheck = (ctx: WriteContext, voucher: Voucher) => Promise<string | null>;
 
+/** A team allowance's vouchers must name this team wallet and member (docs/architecture.md §14). */
+export interface TeamVoucherScope {
+  teamId: string;
+  memberId: string;
+}
+
+const sameTeam = (v: Voucher, scope: TeamVoucherScope | undefined): boolean =>
+  scope
+    ? v.team?.teamId === scope.teamId && v.team.memberId === scope.memberId
+    : v.team === undefined;
+
 export async function settleInto(
   ctx: WriteContext,
   allowanceId: string,
   vouchers: SignedVoucher[],
   mutationSeq: number | null,
   checkPurpose: VoucherPurposeCheck,
+  scope?: TeamVoucherScope,
 ): Promise<VoucherOutcome[]> {
   const reserve = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
   const outcomes: VoucherOutcome[] = [];
@@ -159,6 +187,16 @@ export async function settleInto(
         counter,
         'wrong-allowance',
         `voucher ${counter} belongs to allowance ${voucher.allowanceId}`,
+      );
+      continue;
+    }
+    if (!sameTeam(voucher, scope)) {
+      reject(
+        counter,
+        'wrong-wallet',
+        scope
+          ? `voucher ${counter} was not spent by this member from team ${scope.teamId}'s wallet`
+          : `voucher ${counter} was spent from a team wallet, not this account`,
       );
       continue;
     }
@@ -228,20 +266,25 @@ export async function settleInto(
     accepted.push(voucher);
     outcomes.push({ counter, status: 'settled' });
   }
-  if (accepted.length > 0) {
-    const amount = accepted.reduce((t, v) => t + v.amount, 0);
+  // One settle entry per project on a team wallet, tagged with the member and that project.
+  const groups = new Map<string, Voucher[]>();
+  for (const v of accepted) {
+    const key = v.team ? `p:${v.team.projectId ?? ''}` : '';
+    groups.set(key, [...(groups.get(key) ?? []), v]);
+  }
+  for (const group of groups.values()) {
+    const amount = group.reduce((t, v) => t + v.amount, 0);
+    const first = group[0]?.team;
     const entry = ctx.append({
       type: 'settle',
-      operationId: `settle:${allowanceId}:${accepted.map((v) => v.counter).join('.')}`.slice(
-        0,
-        128,
-      ),
+      operationId: `settle:${allowanceId}:${group.map((v) => v.counter).join('.')}`.slice(0, 128),
       allowanceId,
-      vouchers: accepted,
+      vouchers: group,
       amount,
-      splits: planSettle(reserve, amount),
+      splits: planSettle(ctx.fold.reserve(allowanceId) ?? reserve, amount),
+      ...(first ? { team: { memberId: first.memberId, projectId: first.projectId } } : {}),
     });
-    for (const v of accepted) {
+    for (const v of group) {
       await ctx.tx.query(
         'insert into voucher_settlements (allowance_id, counter, content_hash, seq) values ($1, $2, $3, $4)',
         [allowanceId, v.counter, voucherHash(v), entry.seq],
@@ -249,7 +292,8 @@ export async function settleInto(
       if (v.purpose.kind === 'design') {
         await ctx.tx.query(
           'insert into entitlements (account_id, design_id, seq, created_at) values ($1, $2, $3, $4) on conflict do nothing',
-          [ctx.accountId, v.purpose.designId, entry.seq, ctx.now],
+          // A team voucher's design goes to the member whose device redeemed it.
+          [scope?.memberId ?? ctx.accountId, v.purpose.designId, entry.seq, ctx.now],
         );
       }
     }
@@ -257,10 +301,12 @@ export async function settleInto(
   return outcomes;
 }
 
+/** Gives back what is left of an open allowance; `team` tags the entry on a team wallet. */
 export async function returnInto(
   ctx: WriteContext,
   allowanceId: string,
   operationId: string,
+  team?: TeamTag,
 ): Promise<void> {
   const r = ctx.fold.reserve(allowanceId) ?? throwIt(notFound('allowance'));
   if (r.status === 'open') {
@@ -270,6 +316,7 @@ export async function returnInto(
       allowanceId,
       amount: r.amount - r.settled,
       reason: 'returned',
+      ...(team ? { team } : {}),
     });
     ctx.clearTimer(allowanceId);
   }

@@ -27,6 +27,9 @@ import {
   TeamListResponse,
   TeamProject,
   TeamReport,
+  TeamReturnRequest,
+  TeamSettleRequest,
+  TeamSettleResponse,
   TeamSummary,
 } from '../../shared/api/teams';
 import type { makeRouter } from '../http/route';
@@ -256,6 +259,45 @@ export function registerTeamRoutes(
     },
     async ({ request, params, body }) => {
       const r = await teamWallet.allowance(teamId(params), await accountOf(request), body);
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/teams/{teamId}/allowances/{allowanceId}/settle',
+      summary:
+        "Teams: settle the vouchers the caller's device spent offline from its team allowance (idempotent per counter); returnRest gives back the rest",
+      auth: true,
+      body: TeamSettleRequest,
+      response: TeamSettleResponse,
+    },
+    async ({ request, params, body }) => {
+      const r = await teamWallet.settleAllowance(
+        teamId(params),
+        await accountOf(request),
+        params.allowanceId ?? '',
+        body,
+      );
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/teams/{teamId}/allowances/{allowanceId}/return',
+      summary: "Teams: give back what is left of the caller's team allowance",
+      auth: true,
+      body: TeamReturnRequest,
+      response: TeamSettleResponse,
+    },
+    async ({ request, params, body }) => {
+      const r = await teamWallet.returnAllowance(
+        teamId(params),
+        await accountOf(request),
+        params.allowanceId ?? '',
+        body,
+      );
       return { status: r.status, body: r.body };
     },
   );

@@ -24,6 +24,15 @@ import {
 } from './budgets';
 import { type TeamRow, membership, requireRole, teamStore } from './team-store';
 import { planCapture } from '../../shared/wallet/plan';
+import {
+  type AllowanceReserve,
+  type VoucherPurposeCheck,
+  allowanceView,
+  reserveInto,
+  returnInto,
+  settleInto,
+} from '../ledger/allowance-service';
+import type { SignedVoucher, VoucherOutcome } from '../../shared/api/ledger';
 
 interface TeamWriteContext extends WriteContext {
   team: TeamRow;
@@ -41,6 +50,7 @@ export class TeamWallet {
   constructor(
     private readonly db: Database,
     private readonly ledger: LedgerService,
+    private readonly checkPurpose: VoucherPurposeCheck,
   ) {}
 
   /** The team's wallet account, for a member only (404 for anyone else). */
@@ -248,64 +258,146 @@ export class TeamWallet {
 
   /**
    * Reserves an offline allowance from the team wallet for one of the member's own devices, cut
-   * to what the member's budget leaves this month (docs/architecture.md §5, §14).
+   * to what the member's budget leaves this month and charged to it (docs/architecture.md §5,
+   * §14); the reserve itself is the allowance service's.
    */
-  async allowance(
-    teamId: string,
-    memberId: string,
-    req: {
-      operationId: string;
-      deviceId: string;
-      kind: string;
-      amount: number;
-      ttlSeconds: number;
-    },
-  ) {
+  async allowance(teamId: string, memberId: string, req: AllowanceReserve) {
     return this.write(
       teamId,
       memberId,
       { operationId: req.operationId, request: { op: 'team-allowance', ...req } },
-      async (ctx) => {
-        const { rows } = await ctx.tx.query<{ public_key: string }>(
-          'select public_key from devices where id = $1 and account_id = $2',
-          [req.deviceId, memberId],
-        );
-        const device = rows[0] ?? throwIt(notFound('device'));
-        const [budget] = await headroom(ctx.tx, teamId, ctx.now, [['member', memberId]]);
-        const amount = budget ? Math.min(req.amount, budget.left) : req.amount;
-        if (budget && amount < 1) throw budgetRefusal(budget, req.amount, ctx.now);
-        const splits = allocateOr402(ctx.state(), req.kind, amount);
-        const allowanceId = `al_${randomUUID()}`;
-        const expiresAt = plusMs(ctx.now, req.ttlSeconds * 1000);
-        const team: TeamTag = { memberId, projectId: null };
-        const entry = ctx.append({
-          type: 'reserve',
-          operationId: req.operationId,
-          allowanceId,
-          deviceId: req.deviceId,
-          devicePublicKey: device.public_key,
-          kind: req.kind,
-          amount,
-          splits,
-          expiresAt,
-          team,
-        });
-        ctx.setTimer(allowanceId, expiresAt);
-        await recordCharge(ctx, teamId, { refId: allowanceId, memberId, projectId: null }, amount);
-        return {
-          status: 201,
-          body: {
-            allowanceId,
-            deviceId: req.deviceId,
-            kind: req.kind,
-            amount,
-            settled: 0,
-            expiresAt,
-            status: 'open' as const,
-            seq: entry.seq,
+      async (ctx) => ({
+        status: 201,
+        body: await reserveInto(ctx, req, {
+          deviceOwner: memberId,
+          team: { memberId, projectId: null },
+          cap: async (_, amount) => {
+            const [budget] = await headroom(ctx.tx, teamId, ctx.now, [['member', memberId]]);
+            if (budget && budget.left < 1) throw budgetRefusal(budget, amount, ctx.now);
+            return budget ? Math.min(amount, budget.left) : amount;
           },
-        };
+          onReserved: (_, allowanceId, amount) =>
+            recordCharge(ctx, teamId, { refId: allowanceId, memberId, projectId: null }, amount),
+        }),
+      }),
+    );
+  }
+
+  /**
+   * Settles the vouchers a member's device spent offline from its team allowance: signed by the
+   * device the reserve names, naming this team and member, each (allowance, counter) once, the
+   * settle entries tagged with the member and project. With `returnRest` the rest goes back and
+   * the budget charge closes at what was spent. A member removed since is refused (403
+   * `team-member-removed`) and nothing is written: the allowance was returned at removal.
+   */
+  async settleAllowance(
+    teamId: string,
+    memberId: string,
+    allowanceId: string,
+    req: { operationId: string; vouchers: SignedVoucher[]; returnRest: boolean },
+  ) {
+    return this.allowanceWrite(
+      teamId,
+      memberId,
+      allowanceId,
+      { operationId: req.operationId, request: { op: 'team-settle', allowanceId, ...req } },
+      async (ctx) => {
+        const vouchers = await settleInto(
+          ctx,
+          allowanceId,
+          req.vouchers,
+          null,
+          async (c, v) =>
+            v.team?.projectId && !(await teamStore.projectExists(c.tx, teamId, v.team.projectId))
+              ? `project ${v.team.projectId} is not a project of this team`
+              : this.checkPurpose(c, v),
+          { teamId, memberId },
+        );
+        if (req.returnRest) await this.returnRest(ctx, memberId, allowanceId, req.operationId);
+        return { vouchers };
       },
+    );
+  }
+
+  /** Gives back what is left of the member's team allowance; the charge closes at what was spent. */
+  async returnAllowance(
+    teamId: string,
+    memberId: string,
+    allowanceId: string,
+    req: { operationId: string },
+  ) {
+    return this.allowanceWrite(
+      teamId,
+      memberId,
+      allowanceId,
+      { operationId: req.operationId, request: { op: 'team-return', allowanceId } },
+      async (ctx) => {
+        await this.returnRest(ctx, memberId, allowanceId, req.operationId);
+        return { vouchers: [] };
+      },
+    );
+  }
+
+  private async returnRest(
+    ctx: TeamWriteContext,
+    memberId: string,
+    allowanceId: string,
+    operationId: string,
+  ): Promise<void> {
+    await returnInto(ctx, allowanceId, `return:${operationId}`.slice(0, 128), {
+      memberId,
+      projectId: null,
+    });
+    await settleCharge(
+      ctx.tx,
+      ctx.team.id,
+      allowanceId,
+      ctx.fold.reserve(allowanceId)?.settled ?? 0,
+    );
+  }
+
+  /**
+   * A write on one of the member's own team allowances: any other (another member's, another
+   * team's, none) is answered as not found; a removed member gets a clear refusal.
+   */
+  private async allowanceWrite(
+    teamId: string,
+    memberId: string,
+    allowanceId: string,
+    operation: { operationId: string; request: Record<string, unknown> },
+    fn: (ctx: TeamWriteContext) => Promise<{ vouchers: VoucherOutcome[] }>,
+  ) {
+    try {
+      return await this.write(teamId, memberId, operation, async (ctx) => {
+        const { rows } = await ctx.tx.query<{ member_id: string }>(
+          'select member_id from team_charges where team_id = $1 and ref_id = $2',
+          [teamId, allowanceId],
+        );
+        if (rows[0]?.member_id !== memberId || !ctx.fold.reserve(allowanceId))
+          throw notFound('allowance');
+        const { vouchers } = await fn(ctx);
+        return { status: 200, body: { allowance: allowanceView(ctx, allowanceId), vouchers } };
+      });
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404 && error.code === 'not-found')
+        await this.refuseRemoved(teamId, memberId);
+      throw error;
+    }
+  }
+
+  /** Throws 403 `team-member-removed` when the caller was a member of the team and was removed. */
+  private async refuseRemoved(teamId: string, accountId: string): Promise<void> {
+    if ((await teamStore.roleOf(this.db, teamId, accountId)) !== null) return;
+    const { rows } = await this.db.query<{ removed_at: string }>(
+      'select removed_at from team_members where team_id = $1 and account_id = $2 and removed_at is not null',
+      [teamId, accountId],
+    );
+    const removedAt = rows[0]?.removed_at;
+    if (removedAt === undefined) return;
+    throw new HttpError(
+      403,
+      'team-member-removed',
+      `you were removed from this team at ${removedAt}; your offline allowances were returned then, so vouchers spent from them are not settled`,
     );
   }
 
@@ -361,15 +453,7 @@ export class TeamWallet {
           }
           const reserve = ctx.fold.reserve(refId);
           if (reserve?.status === 'open') {
-            ctx.append({
-              type: 'unreserve',
-              operationId: `team-remove:${refId}`,
-              allowanceId: refId,
-              amount: reserve.amount - reserve.settled,
-              reason: 'returned',
-              team,
-            });
-            ctx.clearTimer(refId);
+            await returnInto(ctx, refId, `team-remove:${refId}`, team);
             await settleCharge(ctx.tx, teamId, refId, reserve.settled);
             allowancesReturned++;
           }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Amount, Id } from '../ledger/primitives';
 import { Email, OperationId } from './common';
-import { HoldRequest } from './ledger';
+import { AllowanceResponse, HoldRequest, SignedVoucher, VoucherOutcome } from './ledger';
 
 /**
  * Teams (docs/architecture.md §14): a shared wallet with members, roles, projects and monthly
@@ -159,6 +159,22 @@ export const SetBudgetResponse = z.strictObject({ seq: z.int(), hash: z.string()
 
 /** A hold on the team wallet: a personal hold's fields plus the project it is for. */
 export const TeamHoldRequest = HoldRequest.extend({ projectId: Id.nullable().default(null) });
+
+/**
+ * Settles a team allowance's vouchers (docs/architecture.md §5, §14); with `returnRest`, what
+ * is left of the allowance goes back to the team wallet in the same write.
+ */
+export const TeamSettleRequest = z.strictObject({
+  operationId: OperationId,
+  vouchers: z.array(SignedVoucher).min(1).max(500),
+  returnRest: z.boolean().default(false),
+});
+export const TeamSettleResponse = z.strictObject({
+  allowance: AllowanceResponse,
+  vouchers: z.array(VoucherOutcome),
+});
+export type TeamSettleResponse = z.infer<typeof TeamSettleResponse>;
+export const TeamReturnRequest = z.strictObject({ operationId: OperationId });
 
 export const ReportQuery = z.strictObject({
   month: z

@@ -61,6 +61,9 @@ const PendingTeamInvite = z.strictObject({ token: InviteToken.nullable() });
  * and the same table is served over Electron IPC and over browser mode's loopback HTTP.
  * There is no generic `invoke(channel, any)`: the preload exposes one function per call.
  */
+
+/** Which wallet an allowance call is about: a team's, or the personal one when absent. */
+const WalletChoice = z.strictObject({ teamId: Id.optional() });
 export const ipcCalls = {
   getSession: { params: Empty, result: SessionInfo },
   signUp: { params: Credentials, result: SessionInfo },
@@ -95,6 +98,10 @@ export const ipcCalls = {
       designId: z.string().min(1).max(128),
       expectedCredits: z.int().min(0),
       priceBookVersion: z.int().min(1),
+      /** Spend from this team wallet's offline allowance instead (docs/architecture.md §14). */
+      teamId: Id.optional(),
+      /** The team project the design is for (null or absent: none). */
+      projectId: Id.nullable().optional(),
     }),
     result: RedeemResult,
   },
@@ -103,15 +110,17 @@ export const ipcCalls = {
     result: FileData,
   },
 
-  getAllowance: { params: Empty, result: AllowanceState.nullable() },
+  /** The offline allowance of the personal wallet, or of `teamId`'s wallet when given (§5, §14). */
+  getAllowance: { params: WalletChoice, result: AllowanceState.nullable() },
   takeAllowance: {
     params: z.strictObject({
       amount: z.int().min(1).max(100_000).optional(),
       days: z.int().min(1).max(30).optional(),
+      teamId: Id.optional(),
     }),
     result: AllowanceState,
   },
-  returnAllowance: { params: Empty, result: AllowanceState.nullable() },
+  returnAllowance: { params: WalletChoice, result: AllowanceState.nullable() },
 
   /** Settings → Spending limits: the user's daily and monthly limits and what is used (online). */
   getSpendingLimits: { params: Empty, result: SpendingLimitsResponse },

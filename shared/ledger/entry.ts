@@ -197,6 +197,12 @@ const ReserveBody = z.strictObject({
   team,
 });
 
+/**
+ * On a voucher spent from a team allowance: the team wallet, the member whose device signed it
+ * and the project it was for (docs/architecture.md §5, §14). Absent on personal vouchers.
+ */
+const VoucherTeam = z.strictObject({ teamId: Id, memberId: Id, projectId: Id.nullable() });
+
 export const Voucher = z.strictObject({
   allowanceId: Id,
   counter: z.int().min(1).max(1_000_000),
@@ -205,6 +211,7 @@ export const Voucher = z.strictObject({
   /** Design redeemed offline, or similar. */
   purpose: Purpose,
   at: Timestamp,
+  team: VoucherTeam.optional(),
 });
 export type Voucher = z.infer<typeof Voucher>;
 
@@ -215,6 +222,7 @@ const SettleBody = z.strictObject({
   vouchers: z.array(Voucher).min(1).max(1000),
   amount: Amount,
   splits: Splits,
+  team,
 });
 
 const UnreserveBody = z.strictObject({

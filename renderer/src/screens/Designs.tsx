@@ -6,6 +6,7 @@ import { DesignCard } from '../components/DesignCard';
 import type { DesignRow } from '../db/db';
 import { designAsPng, designFile, designFileName, saveBlob } from '../util/design-file';
 import { errorSentence } from '../util/errors';
+import { useTeams } from '../stores/team-store';
 import { creditsText } from '../util/format';
 
 export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }) {
@@ -16,7 +17,12 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
   const message = useCatalog((s) => s.message);
   const failure = useCatalog((s) => s.error);
   const wallet = useLedger((s) => s.wallet);
-  const allowance = useLedger((s) => s.allowance);
+  const personalAllowance = useLedger((s) => s.allowance);
+  // With a team wallet chosen, designs are paid from its offline allowance (§14).
+  const team = useTeams((s) => s.teams.find((t) => t.teamId === s.selected) ?? null);
+  const teamWallet = useTeams((s) => s.wallet);
+  const teamAllowance = useTeams((s) => s.allowance);
+  const allowance = team ? teamAllowance : personalAllowance;
   const offline = useLedger((s) => s.syncState?.status === 'offline');
   const [confirming, setConfirming] = useState<DesignRow | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -24,8 +30,14 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
     allowance && allowance.status === 'open' ? allowance.amount - allowance.spentOffline : null;
   // A stored snapshot still being checked never decides what can be afforded (§3).
   const checking = useLedger((s) => s.walletCheck === 'checking');
-  const canSpend = checking ? 0 : offline ? Math.max(0, left ?? 0) : spendable(wallet);
-  const balance = shownBalance(wallet, allowance) ?? 0;
+  const canSpend = team
+    ? Math.max(0, left ?? 0)
+    : checking
+      ? 0
+      : offline
+        ? Math.max(0, left ?? 0)
+        : spendable(wallet);
+  const balance = team ? (teamWallet?.balance ?? 0) : (shownBalance(wallet, allowance) ?? 0);
   const pending = new Set(outbox.map((o) => o.designId));
 
   const withFile = async (d: DesignRow, use: (file: Blob) => Promise<void>): Promise<void> => {
@@ -48,9 +60,13 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
     <div className="screen">
       <h1>Designs</h1>
       <p className="muted" data-testid="offline-left">
-        {left === null
-          ? 'No offline allowance: take one in Settings to redeem without a connection.'
-          : `Offline allowance: ${creditsText(left)} left to spend offline.`}
+        {team
+          ? left === null
+            ? `No offline allowance on the ${team.name} team wallet: take one in Settings to redeem designs from it.`
+            : `${team.name} team allowance: ${creditsText(left)} left to spend.`
+          : left === null
+            ? 'No offline allowance: take one in Settings to redeem without a connection.'
+            : `Offline allowance: ${creditsText(left)} left to spend offline.`}
       </p>
       {message && (
         <p className="banner banner-info" role="status">

@@ -1,8 +1,6 @@
 import { useState } from 'react';
-import { useLedger, useSession, useStores } from '../app/context';
+import { useSession, useStores } from '../app/context';
 import { DeviceHealthPanel } from '../components/DeviceHealthPanel';
-import { credits, dateTime } from '../util/format';
-import { messageOf } from '../util/errors';
 import { EngineSettings } from '../components/EngineSettings';
 import { AppearanceSettings } from '../components/AppearanceSettings';
 import { SpendingLimitsSettings } from '../components/SpendingLimitsSettings';
@@ -10,45 +8,16 @@ import { AutoTopupSettings } from '../components/AutoTopupSettings';
 import { AlertsSettings } from '../components/AlertsSettings';
 import { TeamSettings } from '../components/team-settings';
 import { PlanPanel } from '../components/PlanPanel';
+import { OfflineAllowancePanel } from '../components/offline-allowance-panel';
 
 export function Settings() {
   const stores = useStores();
   const session = useSession((s) => s.session);
   const settings = useSession((s) => s.settings);
   const error = useSession((s) => s.error);
-  const allowance = useLedger((s) => s.allowance);
   const [server, setServer] = useState(settings?.serverUrl ?? '');
-  const [amount, setAmount] = useState(settings?.allowanceAmount ?? 100);
-  const [days, setDays] = useState(settings?.allowanceDays ?? 7);
-  const [note, setNote] = useState<string | null>(null);
   const save = (patch: { serverUrl: string }): void =>
     void stores.session.getState().updateSettings(patch);
-  const takeAllowance = async (): Promise<void> => {
-    setNote(null);
-    try {
-      const wasOpen = allowance?.status === 'open';
-      const taken = await stores.api.takeAllowance({ amount, days });
-      await stores.ledger.getState().refreshAllowance();
-      void stores.ledger.getState().sync();
-      // The server cuts an allowance to what the spending limits leave (docs/architecture.md §2).
-      setNote(
-        !wasOpen && taken.amount < amount
-          ? `Offline allowance reserved: ${credits(taken.amount)} credits, less than asked, to stay within your spending limits.`
-          : 'Offline allowance reserved.',
-      );
-    } catch (e) {
-      setNote(messageOf(e));
-    }
-  };
-  const returnAllowance = async (): Promise<void> => {
-    try {
-      await stores.api.returnAllowance({});
-      await stores.ledger.getState().refreshAllowance();
-      void stores.ledger.getState().sync();
-    } catch (e) {
-      setNote(messageOf(e));
-    }
-  };
   return (
     <div className="screen settings">
       <h1>Settings</h1>
@@ -102,56 +71,7 @@ export function Settings() {
       <AutoTopupSettings />
       <AlertsSettings />
       <TeamSettings />
-      <section className="panel" aria-labelledby="allowance-title">
-        <h2 id="allowance-title">Offline allowance</h2>
-        <p className="muted">
-          Credits reserved on the server so this device can spend them without a connection.
-        </p>
-        {allowance && allowance.status === 'open' ? (
-          <p data-testid="allowance-state">
-            {credits(allowance.amount - allowance.spentOffline)} of {credits(allowance.amount)}{' '}
-            left, until {dateTime(allowance.expiresAt)}
-            {allowance.pendingVouchers > 0 && ` · ${allowance.pendingVouchers} waiting to settle`}
-          </p>
-        ) : (
-          <p>No allowance is open.</p>
-        )}
-        {allowance?.rejected.map((r) => (
-          <p className="error" key={r.counter}>
-            Offline spend #{r.counter} was refused: {r.message}
-          </p>
-        ))}
-        <div className="row">
-          <label className="field">
-            Amount
-            <input
-              type="number"
-              min={1}
-              value={amount}
-              onChange={(e) => setAmount(Number(e.target.value) || 1)}
-            />
-          </label>
-          <label className="field">
-            Days
-            <input
-              type="number"
-              min={1}
-              max={30}
-              value={days}
-              onChange={(e) => setDays(Number(e.target.value) || 1)}
-            />
-          </label>
-          <button type="button" className="primary" onClick={() => void takeAllowance()}>
-            Take allowance
-          </button>
-          {allowance?.status === 'open' && (
-            <button type="button" className="secondary" onClick={() => void returnAllowance()}>
-              Return it
-            </button>
-          )}
-        </div>
-        {note && <p role="status">{note}</p>}
-      </section>
+      <OfflineAllowancePanel />
     </div>
   );
 }

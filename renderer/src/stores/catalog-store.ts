@@ -5,6 +5,7 @@ import type { SignedPriceBook } from '../../../shared/pricing/signed';
 import type { DesignRow, EaselDb, OutboxRow } from '../db/db';
 import { errorSentence, sentence } from '../util/errors';
 import { creditsText } from '../util/format';
+import { useTeams } from './team-store';
 import { watch } from '../util/live';
 
 export interface CatalogState {
@@ -225,10 +226,13 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
       if (!design || !book) return;
       set({ redeeming: designId, message: null, error: null });
       try {
+        // With a team wallet chosen, its offline allowance pays (docs/architecture.md §14).
+        const teamId = useTeams.getState().selected;
         const result = await api.redeemDesign({
           designId,
           expectedCredits: design.credits,
           priceBookVersion: book.book.version,
+          ...(teamId === null ? {} : { teamId, projectId: null }),
         });
         await db.designs.update(designId, { owned: true });
         if (result.mode === 'offline') {
@@ -244,10 +248,13 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         if (file) await db.designs.update(designId, { file });
         set({
           message:
-            result.mode === 'offline'
-              ? `Redeemed offline for ${creditsText(result.credits)}; it settles when you are back online.`
-              : `Redeemed for ${creditsText(result.credits)}.`,
+            teamId !== null
+              ? `Redeemed for ${creditsText(result.credits)} from the team wallet's allowance; it settles on the team wallet.`
+              : result.mode === 'offline'
+                ? `Redeemed offline for ${creditsText(result.credits)}; it settles when you are back online.`
+                : `Redeemed for ${creditsText(result.credits)}.`,
         });
+        if (teamId !== null) void useTeams.getState().refresh(api);
         onChange();
       } catch (error) {
         set({ error: errorSentence(error) });

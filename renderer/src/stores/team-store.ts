@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { create } from 'zustand';
 import type { EaselApi } from '../../../shared/ipc/contract';
 import type { TeamDetail, TeamSummary, TeamWalletView } from '../../../shared/api/teams';
+import type { AllowanceState } from '../../../shared/ipc/types';
 import { errorSentence } from '../util/errors';
 
 /**
@@ -15,6 +16,8 @@ interface TeamState {
   /** null: the personal wallet. */
   selected: string | null;
   wallet: TeamWalletView | null;
+  /** This device's offline allowance on the chosen team wallet (docs/architecture.md §5). */
+  allowance: AllowanceState | null;
   detail: TeamDetail | null;
   error: string | null;
   select(teamId: string | null): void;
@@ -26,26 +29,32 @@ export const useTeams = create<TeamState>((set, get) => ({
   teams: [],
   selected: null,
   wallet: null,
+  allowance: null,
   detail: null,
   error: null,
-  select: (teamId) => set({ selected: teamId, wallet: null, detail: null, error: null }),
+  select: (teamId) =>
+    set({ selected: teamId, wallet: null, allowance: null, detail: null, error: null }),
   async refresh(api) {
     try {
       const { teams } = await api.listTeams({});
       const selected = teams.some((t) => t.teamId === get().selected) ? get().selected : null;
       set({ teams, selected });
-      if (selected === null) return set({ wallet: null, detail: null, error: null });
+      if (selected === null)
+        return set({ wallet: null, allowance: null, detail: null, error: null });
+      // The allowance first: online it settles what was spent offline before the wallet is read.
+      const allowance = await api.getAllowance({ teamId: selected }).catch(() => null);
       const [wallet, detail] = await Promise.all([
         api.getTeamWallet({ teamId: selected }),
         api.getTeam({ teamId: selected }),
       ]);
-      if (get().selected === selected) set({ wallet, detail, error: null });
+      if (get().selected === selected) set({ wallet, allowance, detail, error: null });
     } catch (error) {
-      // Offline: the verified copy main keeps still answers getTeamWallet.
+      // Offline: the verified copy main keeps still answers getTeamWallet and the allowance.
       const selected = get().selected;
       if (selected !== null) {
+        const allowance = await api.getAllowance({ teamId: selected }).catch(() => null);
         const wallet = await api.getTeamWallet({ teamId: selected }).catch(() => null);
-        if (wallet && get().selected === selected) set({ wallet });
+        if (get().selected === selected) set({ allowance, ...(wallet ? { wallet } : {}) });
       }
       set({ error: errorSentence(error) });
     }
@@ -56,7 +65,14 @@ export const useTeams = create<TeamState>((set, get) => ({
 export function useTeamSync(api: EaselApi, accountId: string | null, tick: number): void {
   useEffect(() => {
     if (useTeams.getState().accountId !== accountId)
-      useTeams.setState({ accountId, teams: [], selected: null, wallet: null, detail: null });
+      useTeams.setState({
+        accountId,
+        teams: [],
+        selected: null,
+        wallet: null,
+        allowance: null,
+        detail: null,
+      });
   }, [accountId]);
   const selected = useTeams((s) => s.selected);
   useEffect(() => {
