@@ -17,7 +17,10 @@ interface TeamState {
   wallet: TeamWalletView | null;
   detail: TeamDetail | null;
   error: string | null;
+  /** The project the next Studio run on the team wallet is for (null: none). */
+  projectId: string | null;
   select(teamId: string | null): void;
+  setProject(projectId: string | null): void;
   refresh(api: EaselApi): Promise<void>;
 }
 
@@ -28,7 +31,10 @@ export const useTeams = create<TeamState>((set, get) => ({
   wallet: null,
   detail: null,
   error: null,
-  select: (teamId) => set({ selected: teamId, wallet: null, detail: null, error: null }),
+  projectId: null,
+  select: (teamId) =>
+    set({ selected: teamId, wallet: null, detail: null, error: null, projectId: null }),
+  setProject: (projectId) => set({ projectId }),
   async refresh(api) {
     try {
       const { teams } = await api.listTeams({});
@@ -39,7 +45,12 @@ export const useTeams = create<TeamState>((set, get) => ({
         api.getTeamWallet({ teamId: selected }),
         api.getTeam({ teamId: selected }),
       ]);
-      if (get().selected === selected) set({ wallet, detail, error: null });
+      if (get().selected !== selected) return;
+      // A project archived meanwhile is no longer offered.
+      const projectId = detail.projects.some((p) => p.projectId === get().projectId)
+        ? get().projectId
+        : null;
+      set({ wallet, detail, error: null, projectId });
     } catch (error) {
       // Offline: the verified copy main keeps still answers getTeamWallet.
       const selected = get().selected;
@@ -56,7 +67,14 @@ export const useTeams = create<TeamState>((set, get) => ({
 export function useTeamSync(api: EaselApi, accountId: string | null, tick: number): void {
   useEffect(() => {
     if (useTeams.getState().accountId !== accountId)
-      useTeams.setState({ accountId, teams: [], selected: null, wallet: null, detail: null });
+      useTeams.setState({
+        accountId,
+        teams: [],
+        selected: null,
+        wallet: null,
+        detail: null,
+        projectId: null,
+      });
   }, [accountId]);
   const selected = useTeams((s) => s.selected);
   useEffect(() => {
@@ -65,4 +83,24 @@ export function useTeamSync(api: EaselApi, accountId: string | null, tick: numbe
     const timer = setInterval(() => void useTeams.getState().refresh(api), 5000);
     return () => clearInterval(timer);
   }, [api, accountId, selected, tick]);
+}
+
+/**
+ * What this member may still spend this month on the chosen team wallet for `projectId`: the
+ * smaller of their own and the project's budget left, each null when no budget is set.
+ */
+export function budgetLeft(
+  detail: TeamDetail | null,
+  accountId: string | null,
+  projectId: string | null,
+): { member: number | null; project: number | null } {
+  const left = (b: { monthly: number | null; used: number } | undefined): number | null =>
+    b?.monthly == null ? null : Math.max(0, b.monthly - b.used);
+  return {
+    member: left(detail?.members.find((m) => m.accountId === accountId)?.budget),
+    project:
+      projectId === null
+        ? null
+        : left(detail?.projects.find((p) => p.projectId === projectId)?.budget),
+  };
 }
