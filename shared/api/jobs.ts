@@ -110,8 +110,7 @@ type JobQuote = z.infer<typeof JobQuote>;
  * Run on a team's wallet (docs/architecture.md §14): the hold is the team's, charged to the
  * caller's and the project's monthly budgets; the files belong to the team.
  */
-export const JobTeam = z.strictObject({ teamId: Id, projectId: Id.nullable() });
-export type JobTeam = z.infer<typeof JobTeam>;
+const JobTeam = z.strictObject({ teamId: Id, projectId: Id.nullable() });
 
 const common = { operationId: OperationId, quote: JobQuote, team: JobTeam.optional() };
 

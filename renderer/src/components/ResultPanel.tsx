@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { JobView } from '../../../shared/ipc/types';
-import { useCatalog, useJobs, useStores, useStudio } from '../app/context';
+import { useCatalog, useStores, useStudio } from '../app/context';
 import { itemsOfJob, progressText, promptOf, TOOL_LABEL } from '../studio/results';
 import { useWalletJobs } from '../studio/wallet-runs';
 import { creditsText } from '../util/format';

@@ -4,7 +4,7 @@ import '../styles/teams.css';
 import { creditsText } from '../util/format';
 
 /** What the chosen team wallet lets this member spend now, for the run button to decide. */
-export interface TeamRunLimits {
+interface TeamRunLimits {
   teamName: string;
   balance: number | null;
   available: number | null;

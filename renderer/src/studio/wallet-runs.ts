@@ -9,7 +9,7 @@ import { useTeams } from '../stores/team-store';
  * (docs/architecture.md §14): the personal runs, or the chosen team's (its files, made by every
  * member). A run without a team is personal.
  */
-export const ofWallet = (teamId: string | undefined, selected: string | null): boolean =>
+const ofWallet = (teamId: string | undefined, selected: string | null): boolean =>
   (teamId ?? null) === selected;
 
 /** The runs of the chosen wallet, by job id. */
