@@ -102,7 +102,7 @@ describe('Studio runs on a team wallet, two members in two browser contexts', ()
     const bar = member.getByRole('group', { name: 'Team wallet' });
     await bar.getByText('Charges the Studio North team wallet').waitFor();
     await bar.getByTestId('run-project').selectOption({ label: 'Spring catalog' });
-    await bar.getByText(/100 credits left for the project/).waitFor();
+    await bar.getByText('Left this month — you: no limit · Spring catalog: 100 credits').waitFor();
     await member.getByTestId('count-1').check();
     await member.getByLabel('Prompt', { exact: true }).fill('a lighthouse on a spring morning');
     const q = Number(await member.getByTestId('quote-credits').textContent());
@@ -113,7 +113,7 @@ describe('Studio runs on a team wallet, two members in two browser contexts', ()
     await runs.getByTestId('run-team').getByText(`by ${memberEmail} · Spring catalog`).waitFor();
     // The team's wallet paid; the member's own did not move.
     await bar
-      .getByText(new RegExp(`${100 - q} credits left for the project`))
+      .getByText(`Left this month — you: no limit · Spring catalog: ${100 - q} credits`)
       .waitFor({ timeout: 20_000 });
     expect(await personalBalance(member)).toBe(before);
     await expect
@@ -121,8 +121,32 @@ describe('Studio runs on a team wallet, two members in two browser contexts', ()
       .toContain(`${1000 - q} credits`);
     await member.getByTestId('result-tile').first().waitFor();
     await member.mouse.move(0, 0);
+    // Tall enough for the run button's cost line under the team bar.
+    await member.setViewportSize({ width: 1280, height: 1000 });
     await docsShot(member, 'team-studio');
     expect(await axeSerious(member)).toEqual([]);
+
+    // A budget the next run would pass: a sentence in place of the run, nothing sent.
+    const server = app?.server;
+    if (!server) throw new Error('no server');
+    const { rows } = await server.services.db.query<{ id: string; email: string }>(
+      'select id, email from accounts where email = any($1)',
+      [[ownerEmail, memberEmail]],
+    );
+    const idOf = (email: string): string => rows.find((r) => r.email === email)?.id ?? '';
+    await server.services.teamWallet.setBudget(teamId, idOf(ownerEmail), {
+      operationId: 'e2e-team-studio-member-budget',
+      scope: 'member',
+      subjectId: idOf(memberEmail),
+      monthly: q + 1,
+    });
+    await member
+      .getByTestId('run-blocked')
+      .getByText(
+        `This run costs ${q} credits; the team budget has 1 left this month. Choose another project or ask an owner to raise it.`,
+      )
+      .waitFor({ timeout: 20_000 });
+    expect(await member.getByRole('button', { name: 'Generate 1 image' }).isDisabled()).toBe(true);
 
     // On the personal wallet the team's run is not among the member's runs.
     await chooseWallet(member, 'Personal');
@@ -141,7 +165,14 @@ describe('Studio runs on a team wallet, two members in two browser contexts', ()
       .getByTestId('run-team')
       .getByText(`by ${memberEmail} · Spring catalog`)
       .waitFor({ timeout: 20_000 });
-    await runs.getByTestId('run-succeeded').getByRole('img').first().waitFor({ timeout: 20_000 });
+    // The member's image, served to the owner as the team's file.
+    const thumb = runs.getByTestId('run-succeeded').locator('img').first();
+    await thumb.waitFor({ timeout: 20_000 });
+    await expect
+      .poll(async () => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth), {
+        timeout: 20_000,
+      })
+      .toBe(512);
     await go(owner, 'History');
     const memberCells = await owner.getByTestId('team-history-member').allTextContents();
     expect(memberCells.filter((c) => c === memberEmail).length).toBeGreaterThanOrEqual(2);

@@ -44,6 +44,7 @@ export function TeamRunBar() {
   if (!team) return null;
   const left = budgetLeft(detail, accountId, projectId);
   const projects = detail?.projects ?? [];
+  const projectName = projects.find((p) => p.projectId === projectId)?.name;
   return (
     <div className="team-run" role="group" aria-label="Team wallet" data-testid="team-run">
       <p className="team-run-wallet">
@@ -65,12 +66,9 @@ export function TeamRunBar() {
         </select>
       </label>
       <p className="team-run-budget muted" data-testid="run-budget">
-        This month:{' '}
-        {left.member === null ? 'no budget for you' : `${creditsText(left.member)} left for you`}
+        Left this month — you: {left.member === null ? 'no limit' : creditsText(left.member)}
         {projectId !== null &&
-          (left.project === null
-            ? ' · no project budget'
-            : ` · ${creditsText(left.project)} left for the project`)}
+          ` · ${projectName ?? 'project'}: ${left.project === null ? 'no limit' : creditsText(left.project)}`}
       </p>
     </div>
   );
