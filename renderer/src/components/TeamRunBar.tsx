@@ -66,9 +66,13 @@ export function TeamRunBar() {
         </select>
       </label>
       <p className="team-run-budget muted" data-testid="run-budget">
-        Left this month — you: {left.member === null ? 'no limit' : creditsText(left.member)}
-        {projectId !== null &&
-          ` · ${projectName ?? 'project'}: ${left.project === null ? 'no limit' : creditsText(left.project)}`}
+        {detail === null
+          ? 'Reading the team’s budgets…'
+          : `Left this month — you: ${left.member === null ? 'no limit' : creditsText(left.member)}${
+              projectId === null
+                ? ''
+                : ` · ${projectName ?? 'project'}: ${left.project === null ? 'no limit' : creditsText(left.project)}`
+            }`}
       </p>
     </div>
   );
