@@ -4,7 +4,7 @@ import { PullResponse } from '../../shared/api/ledger';
 import { TeamDetail, TeamSummary } from '../../shared/api/teams';
 import { gradientPng } from '../engines/test-images';
 import { backends, signUp } from '../testing/harness';
-import { type StandIn, hang, openaiImages, standIn, withModelList } from './stand-ins';
+import { type StandIn, gated, hang, openaiImages, standIn, withModelList } from './stand-ins';
 import {
   type Headers,
   type JobsTestServer,
@@ -250,6 +250,39 @@ describe.each(backends)('Studio runs on a team wallet on %s', (backend) => {
       { ref_id: job.holdId, charged: 0, open: false, project_id: tm.project },
     ]);
     expect((await detail(tm.teamId, tm.owner)).projects[0]?.budget.used).toBe(0);
+  });
+
+  it('removing a member releases their running team run on the team wallet; it ends charging nothing', async () => {
+    const tm = await team();
+    const gate = gated(openaiImages);
+    provider.handler = withModelList(gate.handler);
+    const job = await startJob(s, tm.member.headers, {
+      operationId: opId(),
+      tool: 'generate',
+      params: { ...previewParams(), model: 'standard' },
+      quote: await standardQuote(),
+      team: { teamId: tm.teamId, projectId: tm.project },
+    });
+    await waitJob(s, tm.member.headers, job.jobId, inState('running'));
+    const removed = await post(
+      `/v1/teams/${tm.teamId}/members/${tm.member.accountId}/remove`,
+      tm.owner.headers,
+      { operationId: opId() },
+    );
+    expect(removed.json()).toMatchObject({ holdsReleased: 1 });
+    gate.open();
+    const ended = await waitJob(s, tm.owner.headers, job.jobId);
+    expect(ended).toMatchObject({
+      state: 'failed',
+      charged: 0,
+      outputs: [],
+      error: { code: 'team-hold-released' },
+    });
+    expect(await charges(tm.teamId)).toEqual([
+      { ref_id: job.holdId, charged: 0, open: false, project_id: tm.project },
+    ]);
+    const onTeam = (await teamEntries(tm.teamId, tm.owner)).filter((e) => e.holdId === job.holdId);
+    expect(onTeam.map((e) => e.type)).toEqual(['hold', 'release']);
   });
 
   it('a run past the member or project budget is refused with 403 team-budget and writes nothing', async () => {

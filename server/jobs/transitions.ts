@@ -34,6 +34,11 @@ export const failures = {
     code: 'hold-expired',
     message: 'the job outlived its hold; nothing was charged',
   },
+  /** A team run whose maker left or was removed meanwhile: removal released its hold (§14). */
+  teamHoldReleased: {
+    code: 'team-hold-released',
+    message: 'the team released this run’s hold when its member left the team; nothing was charged',
+  },
 } satisfies Record<string, JobFailure>;
 
 /** 'ok' when the change was made (or had been made already), else the state that prevented it. */
@@ -147,7 +152,11 @@ export class JobTransitions {
       const hold = job.hold_id === null ? null : ctx.fold.hold(job.hold_id);
       const lapsed = hold !== null && hold?.status !== 'open';
       if (lapsed || (job.tool !== 'cutout' && (await captureHold(ctx, job, amount)) === 'lapsed')) {
-        await this.finish(ctx, job, { state: 'failed', charged: 0, error: failures.holdExpired });
+        const error =
+          job.team_id !== null && hold?.status === 'released'
+            ? failures.teamHoldReleased
+            : failures.holdExpired;
+        await this.finish(ctx, job, { state: 'failed', charged: 0, error });
         return false;
       }
       const outputs = outputRows(job, outcome, stored, amount);
