@@ -53,6 +53,7 @@ export function createServices(opts: {
   );
   const catalog = new CatalogService(db, ledger, keys, clock);
   const refundWindowHours = async () => (await catalog.priceBook()).book.refunds?.windowHours ?? 24;
+  const teamWallet = new TeamWallet(db, ledger, catalog.checkVoucherPurpose);
   return {
     db,
     clock,
@@ -62,12 +63,12 @@ export function createServices(opts: {
     auth: new AuthService(db, clock, ledger, { ...defaultAuthConfig, ...opts.auth }),
     sync: new SyncService(db, ledger, keys, clock),
     allowances: new AllowanceService(ledger, catalog.checkVoucherPurpose),
-    refunds: new RefundService(ledger, refundWindowHours),
+    refunds: new RefundService(ledger, refundWindowHours, teamWallet),
     mutations: new MutationService(db, ledger, catalog.checkVoucherPurpose, refundWindowHours),
     spendingLimits: new SpendingLimitsService(ledger),
     promos: new PromoService(db, ledger),
     teams: new TeamService(db, ledger, clock),
-    teamWallet: new TeamWallet(db, ledger, catalog.checkVoucherPurpose),
+    teamWallet,
     log,
   };
 }

@@ -35,6 +35,11 @@ const LocalJobs = z.strictObject({
    * them (docs/architecture.md §8); for anyone else the server is asked, and it decides.
    */
   owners: z.record(z.string(), z.array(z.string())).optional(),
+  /**
+   * Files of team runs, by sha256: never served from disk, always asked of the server, which
+   * serves them only to the team's current members (docs/architecture.md §14).
+   */
+  team: z.array(z.string()).optional(),
 });
 
 const MIME: Record<ImageFormat, 'image/png' | 'image/jpeg' | 'image/webp'> = {
@@ -99,6 +104,7 @@ function jobViewOf(job: Job, localPaths: ReadonlyMap<string, string | null>): Jo
       })),
     createdAt: job.createdAt,
     params: { ...job.params },
+    ...(job.team ? { team: job.team } : {}),
   });
 }
 
@@ -134,6 +140,7 @@ export class JobsClient {
       tool: job.tool,
       params: job.params,
       quote: job.quote,
+      ...(job.team ? { team: job.team } : {}),
     });
     if (!request.success) {
       const issue = request.error.issues[0];
@@ -157,8 +164,10 @@ export class JobsClient {
     return this.told.get(res.jobId) ?? view;
   }
 
-  async list(): Promise<JobView[]> {
-    const { jobs } = await this.deps.http.json('GET', '/v1/jobs', {
+  /** Personal runs, or a team's runs (all its members') with `teamId`. */
+  async list(teamId?: string): Promise<JobView[]> {
+    const path = teamId === undefined ? '/v1/jobs' : `/v1/teams/${encodeURIComponent(teamId)}/jobs`;
+    const { jobs } = await this.deps.http.json('GET', path, {
       schema: JobListResponse,
       query: { limit: 100 },
     });
@@ -310,8 +319,10 @@ export class JobsClient {
   private async withPaths(job: Job): Promise<JobView> {
     const paths = new Map<string, string | null>();
     if (SHOWS_OUTPUTS.has(job.state)) {
+      // A team run's files are fetched when shown, each time from the server (see `team`).
+      if (job.team) await this.markTeamFiles(job.outputs.map((o) => o.sha256));
       for (const o of job.outputs) {
-        if (o.role !== 'image') continue;
+        if (o.role !== 'image' || job.team) continue;
         paths.set(
           o.sha256,
           await this.download(o.sha256, true)
@@ -336,7 +347,8 @@ export class JobsClient {
     const local = await this.local();
     const known = local.files[sha256];
     const owners = local.owners?.[sha256] ?? [];
-    const mine = account !== null && owners.includes(account);
+    const teamFile = local.team?.includes(sha256) === true;
+    const mine = account !== null && owners.includes(account) && !teamFile;
     if (known && (mine || ofAccount)) {
       const data = this.recent.get(sha256)?.data ?? (await readFile(known).catch(() => null));
       if (data) {
@@ -354,8 +366,16 @@ export class JobsClient {
     await writeFile(path, bytes);
     const fresh = await this.local();
     await this.save({ ...fresh, files: { ...fresh.files, [sha256]: path } });
-    if (account) await this.own(sha256, account);
+    if (account && !teamFile) await this.own(sha256, account);
     return this.remember(sha256, { path, mime, data: bytes });
+  }
+
+  /** Team files are the team's: the server decides each time who may read them. */
+  private async markTeamFiles(shas: readonly string[]): Promise<void> {
+    const local = await this.local();
+    const known = new Set(local.team ?? []);
+    const fresh = shas.filter((s) => !known.has(s));
+    if (fresh.length > 0) await this.save({ ...local, team: [...known, ...fresh] });
   }
 
   private async own(sha256: string, account: string): Promise<void> {

@@ -425,7 +425,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     uploadImage: async ({ mime, base64 }) => jobs.upload(mime, base64),
     submitJob: async (job) => jobs.submit(job),
-    listJobs: async () => jobs.list(),
+    listJobs: async ({ teamId }) => jobs.list(teamId),
     cancelJob: async ({ jobId }) => jobs.action(jobId, 'cancel'),
     confirmJob: async ({ jobId }) => jobs.action(jobId, 'confirm'),
     discardJob: async ({ jobId }) => jobs.action(jobId, 'discard'),

@@ -12,6 +12,7 @@ import { planPeriodsMigration } from './migrations/012-plan-periods';
 import { receiptsAutoTopupMigration } from './migrations/013-receipts-auto-topup';
 import { teamsMigration } from './migrations/015-teams';
 import { ledgerAppendMonthlyMigration } from './migrations/016-ledger-append-monthly';
+import { teamJobsMigration } from './migrations/017-team-jobs';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
@@ -148,6 +149,7 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   receiptsAutoTopupMigration,
   teamsMigration,
   ledgerAppendMonthlyMigration,
+  teamJobsMigration,
 ];
 
 /** The advisory lock that serialises starting instances (migrations, then seeding). */

@@ -1,12 +1,16 @@
 /**
  * Creating a job: its hold and its row in one ledger write, idempotent by operation id. The job
  * id follows from the account and the operation id, so two copies of one request meet in the
- * ledger's operation record rather than making two jobs.
+ * ledger's operation record rather than making two jobs. A team run writes both on the team's
+ * wallet (docs/architecture.md §14), through the team wallet's write: membership checked, the
+ * member's and the project's budgets enforced and charged under the team account's lock.
  */
 import type { CreateJobRequest } from '../../shared/api/jobs';
+import type { Purpose } from '../../shared/ledger/entry';
 import type { LedgerService, WriteContext } from '../ledger/ledger-service';
 import { jobSummary } from '../../shared/ledger/summary';
 import { sha256Hex } from '../node-digest';
+import { type TeamWallet, appendTeamHold } from '../teams/team-wallet';
 import type { JobPlan } from './admission';
 import { jobStore } from './job-store';
 
@@ -26,7 +30,12 @@ export interface Intake {
 }
 
 /** Holds the quote and records the job; returns true when the operation id was a replay. */
-export async function holdAndRecord(ledger: LedgerService, i: Intake): Promise<boolean> {
+export async function holdAndRecord(
+  ledger: LedgerService,
+  teamWallet: TeamWallet,
+  i: Intake,
+): Promise<boolean> {
+  const team = i.req.team ?? null;
   const record = async (ctx: WriteContext, holdId: string | null): Promise<void> => {
     const hold = holdId === null ? undefined : ctx.fold.hold(holdId);
     await jobStore.insertJob(ctx.tx, {
@@ -47,23 +56,51 @@ export async function holdAndRecord(ledger: LedgerService, i: Intake): Promise<b
       state: 'queued',
       runner_id: i.runnerId,
       created_at: ctx.now,
+      team_id: team?.teamId ?? null,
+      project_id: team?.projectId ?? null,
+      wallet_account_id: team ? ctx.accountId : null,
     });
   };
-  if (i.plan.quote.credits > 0) {
-    const r = await ledger.hold(
+  const purpose: Purpose = {
+    kind: 'job',
+    jobId: i.jobId,
+    tool: i.req.tool,
+    summary: jobSummary(i.req.tool, i.req.params),
+  };
+  const held = { kind: i.creditKind, amount: i.plan.quote.credits, purpose };
+  if (team) {
+    const r = await teamWallet.write(
+      team.teamId,
       i.accountId,
       {
         operationId: i.req.operationId,
-        kind: i.creditKind,
-        amount: i.plan.quote.credits,
-        purpose: {
-          kind: 'job',
-          jobId: i.jobId,
-          tool: i.req.tool,
-          summary: jobSummary(i.req.tool, i.req.params),
-        },
-        ttlSeconds: i.holdTtlSeconds,
+        request: { op: 'team-job', jobId: i.jobId, tool: i.req.tool, credits: held.amount },
       },
+      async (ctx) => {
+        const hold =
+          held.amount > 0
+            ? await appendTeamHold(
+                ctx,
+                i.accountId,
+                {
+                  operationId: i.req.operationId,
+                  ...held,
+                  projectId: team.projectId,
+                  ttlSeconds: i.holdTtlSeconds,
+                },
+                ledger.config.holdTtlMs,
+              )
+            : null;
+        await record(ctx, hold?.holdId ?? null);
+        return { status: 201, body: { jobId: i.jobId } };
+      },
+    );
+    return r.replayed;
+  }
+  if (held.amount > 0) {
+    const r = await ledger.hold(
+      i.accountId,
+      { operationId: i.req.operationId, ...held, ttlSeconds: i.holdTtlSeconds },
       record,
     );
     return r.replayed;

@@ -33,7 +33,19 @@ export interface JobRow {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** A team run (docs/architecture.md §14): its team and project; null for a personal run. */
+  team_id: string | null;
+  project_id: string | null;
+  /** The account whose ledger holds the job's hold: the team's; null means `account_id`. */
+  wallet_account_id: string | null;
 }
+
+/** The account whose ledger holds a job's hold and its capture or release. */
+export const walletOf = (job: Pick<JobRow, 'account_id' | 'wallet_account_id'>): string =>
+  job.wallet_account_id ?? job.account_id;
+
+/** Teams `accountId` is a current member of (SQL, `$1` = the account). */
+const memberTeams = 'select team_id from team_members where account_id = $1 and removed_at is null';
 
 export interface OutputRow {
   job_id: string;
@@ -92,8 +104,8 @@ export const jobStore = {
     await tx.query(
       `insert into jobs (id, account_id, operation_id, request_hash, tool, params, quote_request, credits,
          price_book_version, refund_credits, provider_id, provider_label, hold_id, hold_expires_at, state,
-         runner_id, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)`,
+         runner_id, created_at, updated_at, team_id, project_id, wallet_account_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20)`,
       [
         job.id,
         job.account_id,
@@ -112,6 +124,9 @@ export const jobStore = {
         job.state,
         job.runner_id,
         job.created_at,
+        job.team_id,
+        job.project_id,
+        job.wallet_account_id,
       ],
     );
   },
@@ -127,6 +142,7 @@ export const jobStore = {
     return rows[0] ?? null;
   },
 
+  /** The account's personal runs, newest first (its team runs are the team's: `listTeam`). */
   async list(
     sql: Sql,
     accountId: string,
@@ -135,16 +151,46 @@ export const jobStore = {
   ): Promise<JobRow[]> {
     const { rows } = before
       ? await sql.query<JobRow>(
-          `select * from jobs where account_id = $1
+          `select * from jobs where account_id = $1 and team_id is null
              and n < (select n from jobs where id = $2 and account_id = $1)
            order by n desc limit $3`,
           [accountId, before, limit],
         )
       : await sql.query<JobRow>(
-          'select * from jobs where account_id = $1 order by n desc limit $2',
+          'select * from jobs where account_id = $1 and team_id is null order by n desc limit $2',
           [accountId, limit],
         );
     return rows;
+  },
+
+  /** A team's runs by all its members, newest first (the caller's membership is checked first). */
+  async listTeam(
+    sql: Sql,
+    teamId: string,
+    limit: number,
+    before: string | undefined,
+  ): Promise<JobRow[]> {
+    const { rows } = before
+      ? await sql.query<JobRow>(
+          `select * from jobs where team_id = $1
+             and n < (select n from jobs where id = $2 and team_id = $1)
+           order by n desc limit $3`,
+          [teamId, before, limit],
+        )
+      : await sql.query<JobRow>('select * from jobs where team_id = $1 order by n desc limit $2', [
+          teamId,
+          limit,
+        ]);
+    return rows;
+  },
+
+  /** Whether `accountId` is a current member of the team (a removed member is not). */
+  async isMember(sql: Sql, teamId: string, accountId: string): Promise<boolean> {
+    const { rows } = await sql.query<{ team_id: string }>(`${memberTeams} and team_id = $2`, [
+      accountId,
+      teamId,
+    ]);
+    return rows.length > 0;
   },
 
   async outputs(sql: Sql, jobIds: readonly string[]): Promise<Map<string, OutputRow[]>> {
@@ -338,21 +384,35 @@ export const jobStore = {
   },
 
   /**
-   * The format of a file the account may read: one it uploaded, an output of its job that
-   * succeeded or was confirmed (a cutout's full result only after its capture), or a cutout's
-   * preview while it awaits confirmation. Null for anyone else.
+   * The format of a file the account may read: one it uploaded; an output of its personal job
+   * that succeeded or was confirmed (a cutout's full result only after its capture), or a
+   * cutout's preview while it awaits confirmation; the same of a team run, and a team run's
+   * input, while the account is a member of that team (docs/architecture.md §14: a member who
+   * leaves loses them, their own team runs included). Null for anyone else.
    */
   async readableFormat(sql: Sql, accountId: string, sha256: string): Promise<ImageFormat | null> {
     const { rows } = await sql.query<{ format: ImageFormat }>(
       `select format from uploads where account_id = $1 and sha256 = $2
        union all
        select o.format from job_outputs o join jobs j on j.id = o.job_id
-        where o.account_id = $1 and o.sha256 = $2
+        where o.account_id = $1 and o.sha256 = $2 and j.team_id is null
           and j.state in ('succeeded', 'confirmed')
        union all
        select 'png' from job_previews p join jobs j on j.id = p.job_id
-        where p.account_id = $1 and p.sha256 = $2
+        where p.account_id = $1 and p.sha256 = $2 and j.team_id is null
           and j.state in ('awaiting-confirm', 'confirmed')
+       union all
+       select o.format from job_outputs o join jobs j on j.id = o.job_id
+        where o.sha256 = $2 and j.team_id in (${memberTeams})
+          and j.state in ('succeeded', 'confirmed')
+       union all
+       select 'png' from job_previews p join jobs j on j.id = p.job_id
+        where p.sha256 = $2 and j.team_id in (${memberTeams})
+          and j.state in ('awaiting-confirm', 'confirmed')
+       union all
+       select u.format from uploads u join jobs j on j.account_id = u.account_id
+        where u.sha256 = $2 and j.team_id in (${memberTeams})
+          and u.id in (j.params::jsonb ->> 'inputUploadId', j.params::jsonb ->> 'uploadId')
        limit 1`,
       [accountId, sha256],
     );

@@ -192,7 +192,7 @@ export class JobsService {
     const plan = await admit(this.db, accountId, book, this.providers, req);
     const ticket = this.queue.reserve(jobId);
     try {
-      const replayed = await holdAndRecord(this.services.ledger, {
+      const replayed = await holdAndRecord(this.services.ledger, this.services.teamWallet, {
         accountId,
         jobId,
         req,
@@ -226,7 +226,7 @@ export class JobsService {
   }
 
   async get(accountId: string, jobId: string): Promise<Job> {
-    let row = await this.own(accountId, jobId);
+    let row = await this.visible(accountId, jobId);
     // A lapsed confirmation shows as expired at once, not only after the next sweep.
     if (
       row.state === 'awaiting-confirm' &&
@@ -234,16 +234,36 @@ export class JobsService {
       row.hold_expires_at <= this.services.clock.now()
     ) {
       await this.transitions.expire(row);
-      row = await this.own(accountId, jobId);
+      row = await this.visible(accountId, jobId);
     }
     return this.viewOf(row);
   }
 
+  /** The account's personal runs (never its team runs: those are the team's). */
   async list(
     accountId: string,
     query: { limit: number; before?: string | undefined },
   ): Promise<{ jobs: Job[]; next: string | null }> {
-    const rows = await jobStore.list(this.db, accountId, query.limit, query.before);
+    return this.page(await jobStore.list(this.db, accountId, query.limit, query.before), query);
+  }
+
+  /**
+   * A team's runs by all its members, for a current member; anyone else is answered as if the
+   * team did not exist (docs/architecture.md §14).
+   */
+  async listTeam(
+    accountId: string,
+    teamId: string,
+    query: { limit: number; before?: string | undefined },
+  ): Promise<{ jobs: Job[]; next: string | null }> {
+    if (!(await jobStore.isMember(this.db, teamId, accountId))) throw notFound('team');
+    return this.page(await jobStore.listTeam(this.db, teamId, query.limit, query.before), query);
+  }
+
+  private async page(
+    rows: JobRow[],
+    query: { limit: number },
+  ): Promise<{ jobs: Job[]; next: string | null }> {
     const outputs = await jobStore.outputs(
       this.db,
       rows.map((r) => r.id),
@@ -333,10 +353,26 @@ export class JobsService {
     this.events.emit(jobId, { type: 'state', job: await this.view(jobId) });
   }
 
+  /**
+   * A job the caller may act on (cancel, confirm, discard): one they started, and for a team
+   * run only while they are still a member. Anyone else's is "not found": never confirm that
+   * it exists.
+   */
   private async own(accountId: string, jobId: string): Promise<JobRow> {
+    const row = await this.visible(accountId, jobId);
+    if (row.account_id !== accountId) throw notFound('job');
+    return row;
+  }
+
+  /** A job the caller may see: their personal run, or a run of a team they are a member of. */
+  private async visible(accountId: string, jobId: string): Promise<JobRow> {
     const row = await jobStore.find(this.db, jobId);
-    // Another account's job is "not found": never confirm that it exists.
-    if (!row || row.account_id !== accountId) throw notFound('job');
+    const sees =
+      row !== null &&
+      (row.team_id === null
+        ? row.account_id === accountId
+        : await jobStore.isMember(this.db, row.team_id, accountId));
+    if (!row || !sees) throw notFound('job');
     return row;
   }
 

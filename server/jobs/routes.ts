@@ -68,6 +68,20 @@ export function registerJobRoutes(
     async ({ request, query }) => ({ body: await jobs.list(await accountOf(request), query) }),
   );
   route(
+    {
+      method: 'GET',
+      path: '/v1/teams/{teamId}/jobs',
+      summary:
+        'Teams: the runs made on the team wallet by all its members, newest first (members only)',
+      auth: true,
+      query: JobListQuery,
+      response: JobListResponse,
+    },
+    async ({ request, params, query }) => ({
+      body: await jobs.listTeam(await accountOf(request), params.teamId ?? '', query),
+    }),
+  );
+  route(
     { method: 'GET', path: '/v1/jobs/{jobId}', summary: 'A job', auth: true, response: Job },
     async ({ request, params }) => ({
       body: await jobs.get(await accountOf(request), params.jobId ?? ''),
@@ -107,7 +121,8 @@ export function registerJobRoutes(
     {
       method: 'GET',
       path: '/v1/files/{sha256}',
-      summary: 'A stored image (an upload or a job output), to its owner only',
+      summary:
+        'A stored image (an upload or a job output), to its owner only; a team run’s to the team’s current members',
       auth: true,
     },
     async ({ request, params, reply }) => {

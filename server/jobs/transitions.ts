@@ -10,7 +10,15 @@ import { notFound } from '../http/errors';
 import type { LedgerService, WriteContext } from '../ledger/ledger-service';
 import { recordItem } from '../ledger/refund-service';
 import type { EngineOutcome, JobFailure } from './engine-run';
-import { type JobChange, type JobRow, type OutputRow, activeStates, jobStore } from './job-store';
+import { reconcileCharges } from '../teams/budgets';
+import {
+  type JobChange,
+  type JobRow,
+  type OutputRow,
+  activeStates,
+  jobStore,
+  walletOf,
+} from './job-store';
 import { captureHold, releaseHold } from './settle';
 
 export const failures = {
@@ -26,6 +34,11 @@ export const failures = {
     code: 'hold-expired',
     message: 'the job outlived its hold; nothing was charged',
   },
+  /** A team run whose maker left or was removed meanwhile: removal released its hold (§14). */
+  teamHoldReleased: {
+    code: 'team-hold-released',
+    message: 'the team released this run’s hold when its member left the team; nothing was charged',
+  },
 } satisfies Record<string, JobFailure>;
 
 /** 'ok' when the change was made (or had been made already), else the state that prevented it. */
@@ -40,11 +53,15 @@ export class JobTransitions {
     private readonly changed: (jobId: string) => Promise<void>,
   ) {}
 
-  /** Runs `fn` on the locked job inside a ledger write of its account. */
+  /**
+   * Runs `fn` on the locked job inside a ledger write of the account that holds its hold (a team
+   * run's: the team's wallet, whose charges the ledger resolved on its own are closed first).
+   */
   async apply<T>(row: JobRow, fn: (ctx: WriteContext, job: JobRow) => Promise<T>): Promise<T> {
-    const r = await this.ledger.write(row.account_id, null, async (ctx) => {
+    const r = await this.ledger.write(walletOf(row), null, async (ctx) => {
       const job = await jobStore.lock(ctx.tx, row.id);
       if (!job) throw notFound('job');
+      if (job.team_id !== null) await reconcileCharges(ctx, job.team_id);
       return { status: 200, body: await fn(ctx, job) };
     });
     // Only the live event is missed: the job is stored, and SSE re-reads it every few seconds.
@@ -56,7 +73,7 @@ export class JobTransitions {
   fail(row: JobRow, failure: JobFailure): Promise<boolean> {
     return this.apply(row, async (ctx, job) => {
       if (!isActive(job)) return false;
-      releaseHold(ctx, job, 'failed');
+      await releaseHold(ctx, job, 'failed');
       await this.finish(ctx, job, { state: 'failed', charged: 0, error: failure });
       return true;
     });
@@ -66,7 +83,7 @@ export class JobTransitions {
     return this.apply(row, async (ctx, job) => {
       if (job.state === 'cancelled') return 'ok';
       if (!isActive(job)) return job.state;
-      releaseHold(ctx, job, 'cancelled');
+      await releaseHold(ctx, job, 'cancelled');
       await this.finish(ctx, job, { state: 'cancelled', charged: 0 });
       return 'ok';
     });
@@ -77,7 +94,7 @@ export class JobTransitions {
     return this.apply(row, async (ctx, job) => {
       if (job.state === 'confirmed') return 'ok';
       if (job.state !== 'awaiting-confirm') return job.state;
-      if (captureHold(ctx, job, job.credits) === 'lapsed') {
+      if ((await captureHold(ctx, job, job.credits)) === 'lapsed') {
         await this.finish(ctx, job, { state: 'expired', charged: 0 });
         return 'expired';
       }
@@ -91,7 +108,7 @@ export class JobTransitions {
     return this.apply(row, async (ctx, job) => {
       if (job.state === 'discarded') return 'ok';
       if (job.state !== 'awaiting-confirm') return job.state;
-      if (releaseHold(ctx, job, 'discarded') === 'lapsed') {
+      if ((await releaseHold(ctx, job, 'discarded')) === 'lapsed') {
         await this.finish(ctx, job, { state: 'expired', charged: 0 });
         return 'expired';
       }
@@ -134,8 +151,12 @@ export class JobTransitions {
           : job.credits;
       const hold = job.hold_id === null ? null : ctx.fold.hold(job.hold_id);
       const lapsed = hold !== null && hold?.status !== 'open';
-      if (lapsed || (job.tool !== 'cutout' && captureHold(ctx, job, amount) === 'lapsed')) {
-        await this.finish(ctx, job, { state: 'failed', charged: 0, error: failures.holdExpired });
+      if (lapsed || (job.tool !== 'cutout' && (await captureHold(ctx, job, amount)) === 'lapsed')) {
+        const error =
+          job.team_id !== null && hold?.status === 'released'
+            ? failures.teamHoldReleased
+            : failures.holdExpired;
+        await this.finish(ctx, job, { state: 'failed', charged: 0, error });
         return false;
       }
       const outputs = outputRows(job, outcome, stored, amount);
@@ -144,7 +165,8 @@ export class JobTransitions {
         if (o.item_id === null || job.hold_id === null) continue;
         await recordItem(ctx.tx, {
           itemId: o.item_id,
-          accountId: job.account_id,
+          // A team run's image is refunded to the team's wallet, which paid for it.
+          accountId: walletOf(job),
           paidBy: job.hold_id,
           tool: 'generate',
           refundCredits: o.refund_credits ?? 0,

@@ -77,6 +77,9 @@ export function jobView(
         ? null
         : { id: row.provider_id, label: row.provider_label ?? row.provider_id },
     outputs: showsOutputs(row) ? outputs.map(outputView) : [],
+    ...(row.team_id === null
+      ? {}
+      : { team: { teamId: row.team_id, projectId: row.project_id, memberId: row.account_id } }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     startedAt: row.started_at,

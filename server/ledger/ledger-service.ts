@@ -583,7 +583,8 @@ export class LedgerService {
     this.holdOwner = owner;
   }
 
-  private async refuseOwnedHold(tx: Sql, holdId: string): Promise<void> {
+  /** Refuses (409 `hold-belongs-to-job`) a hold a job owns: only the job settles it. */
+  async refuseOwnedHold(tx: Sql, holdId: string): Promise<void> {
     const owner = await this.holdOwner(tx, holdId);
     if (owner)
       throw conflict(

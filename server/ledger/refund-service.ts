@@ -3,6 +3,7 @@ import { planRefund } from '../../shared/wallet/plan';
 import { HOUR, plusMs } from '../clock';
 import type { Sql } from '../db/database';
 import { conflict, notFound } from '../http/errors';
+import type { TeamWallet } from '../teams/team-wallet';
 import { type LedgerService, type WriteContext, throwIt } from './ledger-service';
 
 /** A paid output (e.g. one generated image) that may be refunded once. */
@@ -31,16 +32,25 @@ export class RefundService {
   constructor(
     private readonly ledger: LedgerService,
     private readonly windowHours: () => Promise<number>,
+    private readonly teamWallet: TeamWallet,
   ) {}
 
+  /**
+   * An image of a team run was paid by the team's wallet and is refunded to it: the write goes
+   * through the team wallet, which checks the caller is still a member (docs/architecture.md §14).
+   */
   async dislike(accountId: string, itemId: string, operationId: string) {
     const windowHours = await this.windowHours();
-    return this.ledger.write(
-      accountId,
-      { operationId, request: { op: 'dislike', itemId } },
-      (ctx) =>
-        dislikeInto(ctx, itemId, operationId, windowHours, this.ledger.config.refundBucketTtlMs),
+    const operation = { operationId, request: { op: 'dislike', itemId } };
+    const into = (ctx: WriteContext) =>
+      dislikeInto(ctx, itemId, operationId, windowHours, this.ledger.config.refundBucketTtlMs);
+    const { rows } = await this.ledger.db.query<{ team_id: string }>(
+      'select t.id as team_id from items i join teams t on t.account_id = i.account_id where i.id = $1',
+      [itemId],
     );
+    const teamId = rows[0]?.team_id;
+    if (teamId !== undefined) return this.teamWallet.write(teamId, accountId, operation, into);
+    return this.ledger.write(accountId, operation, into);
   }
 }
 

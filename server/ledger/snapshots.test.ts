@@ -147,7 +147,7 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
         reason: 'released',
       }),
     ).rejects.toMatchObject({ status: 409, code: 'hold-not-open' });
-    const refunds = new RefundService(service, async () => 24);
+    const refunds = new RefundService(service, async () => 24, t.services.teamWallet);
     const refund = await refunds.dislike(u.accountId, itemId, opId('dislike'));
     expect(refund.status).toBe(201);
     expect(refund.body).toMatchObject({ itemId, credits: 4 });
@@ -174,7 +174,7 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
       }),
     ).rejects.toMatchObject({ status: 409, code: 'hold-not-open' });
     await service.wallet(u.accountId);
-    const refunds = new RefundService(service, async () => 24);
+    const refunds = new RefundService(service, async () => 24, t.services.teamWallet);
     const refund = await refunds.dislike(u.accountId, itemId, opId('dislike'));
     expect(refund.status).toBe(201);
     expect(refund.body).toMatchObject({ itemId, credits: 4 });
@@ -196,7 +196,7 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
       source: 'promo',
       reason: 'test',
     });
-    const refund = await new RefundService(service, async () => 24).dislike(
+    const refund = await new RefundService(service, async () => 24, t.services.teamWallet).dislike(
       u.accountId,
       itemId,
       opId('dislike'),
@@ -208,11 +208,11 @@ describe.each(backends)('ledger snapshots on %s', (backend) => {
   it('folds a tail that refunds a payment only the history holds', async () => {
     const u = await account();
     const itemId = await item(u.accountId, u.holdIds[0]!);
-    const refund = await new RefundService(t.services.ledger, async () => 24).dislike(
-      u.accountId,
-      itemId,
-      opId('dislike'),
-    );
+    const refund = await new RefundService(
+      t.services.ledger,
+      async () => 24,
+      t.services.teamWallet,
+    ).dislike(u.accountId, itemId, opId('dislike'));
     const { rows } = await t.db.query<{ seq: number }>(
       'select seq from ledger_snapshots where account_id = $1',
       [u.accountId],

@@ -183,6 +183,19 @@ describe.each(backends)('team offline allowances on %s', (backend) => {
       reserved: 0,
       available: 2000 - design.credits * 3,
     });
+    // The cost report counts what was spent offline, per project and member, as credits.
+    const report = (await get(`/v1/teams/${tm.teamId}/report`, tm.owner.headers)).json<{
+      byProject: Array<{ id: string | null; spent: number; runs: number }>;
+      byMember: Array<{ id: string; spent: number }>;
+      total: number;
+    }>();
+    expect(report.total).toBe(design.credits * 3);
+    expect(report.byProject).toContainEqual(
+      expect.objectContaining({ id: tm.project, spent: design.credits * 2, runs: 0 }),
+    );
+    expect(report.byMember).toEqual([
+      expect.objectContaining({ id: m.accountId, spent: design.credits * 3 }),
+    ]);
     // The design belongs to the member whose device redeemed it.
     const owned = (await get('/v1/designs', m.headers)).json<{
       designs: Array<{ designId: string; owned: boolean }>;

@@ -5,8 +5,9 @@ import { nextPeriodStart } from './budgets';
 
 /**
  * Cost per project and per member for one UTC month (docs/architecture.md §14), from the team
- * chain's captures: each names its member and project in its signed `team` field, so the same
- * report can be made offline from a verified copy of the chain.
+ * chain's captures (one run each) and settles (spent offline from a member's allowance: credits,
+ * not runs): each names its member and project in its signed `team` field, so the same report can
+ * be made offline from a verified copy of the chain.
  */
 export async function teamReport(
   sql: Sql,
@@ -16,23 +17,29 @@ export async function teamReport(
 ): Promise<TeamReport> {
   const start = `${month}-01T00:00:00.000Z`;
   const { rows } = await sql.query<{ body: string }>(
-    `select body from entries where account_id = $1 and type = 'capture' and at >= $2 and at < $3 order by seq`,
+    `select body from entries where account_id = $1 and type in ('capture', 'settle') and at >= $2 and at < $3 order by seq`,
     [accountId, start, nextPeriodStart(start)],
   );
   const byProject = new Map<string | null, { spent: number; runs: number }>();
   const byMember = new Map<string, { spent: number; runs: number }>();
-  const add = <K>(m: Map<K, { spent: number; runs: number }>, k: K, amount: number) => {
+  const add = <K>(
+    m: Map<K, { spent: number; runs: number }>,
+    k: K,
+    amount: number,
+    runs: number,
+  ) => {
     const row = m.get(k) ?? { spent: 0, runs: 0 };
     row.spent += amount;
-    row.runs += 1;
+    row.runs += runs;
     m.set(k, row);
   };
   let total = 0;
   for (const { body } of rows) {
     const e = JSON.parse(body) as EntryBody;
-    if (e.type !== 'capture' || !e.team) continue;
-    add(byProject, e.team.projectId, e.amount);
-    add(byMember, e.team.memberId, e.amount);
+    if ((e.type !== 'capture' && e.type !== 'settle') || !e.team) continue;
+    const runs = e.type === 'capture' ? 1 : 0; // spending offline is not a run
+    add(byProject, e.team.projectId, e.amount, runs);
+    add(byMember, e.team.memberId, e.amount, runs);
     total += e.amount;
   }
   const { rows: projects } = await sql.query<{ id: string; name: string }>(

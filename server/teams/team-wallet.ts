@@ -34,7 +34,7 @@ import {
 } from '../ledger/allowance-service';
 import type { SignedVoucher, VoucherOutcome } from '../../shared/api/ledger';
 
-interface TeamWriteContext extends WriteContext {
+export interface TeamWriteContext extends WriteContext {
   team: TeamRow;
   role: TeamRole;
 }
@@ -58,7 +58,12 @@ export class TeamWallet {
     return (await membership(this.db, teamId, callerId)).team.account_id;
   }
 
-  private async write<T>(
+  /**
+   * A write on the team's wallet by a member: the membership is checked again under the team
+   * account's lock, and charges the ledger resolved on its own are closed first. Also used by
+   * Studio jobs run on the team wallet (server/jobs/intake.ts).
+   */
+  async write<T>(
     teamId: string,
     callerId: string,
     operation: { operationId: string; request: Record<string, unknown> } | null,
@@ -94,40 +99,8 @@ export class TeamWallet {
       memberId,
       { operationId: req.operationId, request: { op: 'team-hold', ...req } },
       async (ctx) => {
-        if (
-          req.projectId !== null &&
-          !(await teamStore.projectExists(ctx.tx, teamId, req.projectId))
-        )
-          throw notFound('project');
-        const splits = allocateOr402(ctx.state(), req.kind, req.amount);
-        await enforceBudgets(ctx, teamId, { memberId, projectId: req.projectId }, req.amount);
-        const holdId = `hold_${randomUUID()}`;
-        const expiresAt = plusMs(
-          ctx.now,
-          req.ttlSeconds ? req.ttlSeconds * 1000 : this.ledger.config.holdTtlMs,
-        );
-        const entry = ctx.append({
-          type: 'hold',
-          operationId: req.operationId,
-          holdId,
-          kind: req.kind,
-          amount: req.amount,
-          splits,
-          expiresAt,
-          purpose: req.purpose,
-          team: { memberId, projectId: req.projectId },
-        });
-        ctx.setTimer(holdId, expiresAt);
-        await recordCharge(
-          ctx,
-          teamId,
-          { refId: holdId, memberId, projectId: req.projectId },
-          req.amount,
-        );
-        return {
-          status: 201,
-          body: { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const },
-        };
+        const body = await appendTeamHold(ctx, memberId, req, this.ledger.config.holdTtlMs);
+        return { status: 201, body };
       },
     );
   }
@@ -222,6 +195,8 @@ export class TeamWallet {
       throw conflict('hold-not-open', `hold ${holdId} is already ${hold.status}`);
     }
     if (!mayAct(charge.memberId)) throw notFound('hold');
+    // A Studio run's hold is settled by its job alone (docs/architecture.md §8).
+    await this.ledger.refuseOwnedHold(ctx.tx, holdId);
     return { hold, charge };
   }
 
@@ -466,4 +441,50 @@ export class TeamWallet {
       },
     );
   }
+}
+
+/**
+ * Appends a member's hold on the team wallet inside a team write: the project must exist, the
+ * member's and the project's monthly budgets must not be passed (403 `team-budget`, nothing
+ * written), and the hold is charged to both (docs/architecture.md §14).
+ */
+export async function appendTeamHold(
+  ctx: TeamWriteContext,
+  memberId: string,
+  req: {
+    operationId: string;
+    kind: string;
+    amount: number;
+    purpose: Purpose;
+    projectId: string | null;
+    ttlSeconds?: number | undefined;
+  },
+  defaultTtlMs: number,
+) {
+  const teamId = ctx.team.id;
+  if (req.projectId !== null && !(await teamStore.projectExists(ctx.tx, teamId, req.projectId)))
+    throw notFound('project');
+  const splits = allocateOr402(ctx.state(), req.kind, req.amount);
+  await enforceBudgets(ctx, teamId, { memberId, projectId: req.projectId }, req.amount);
+  const holdId = `hold_${randomUUID()}`;
+  const expiresAt = plusMs(ctx.now, req.ttlSeconds ? req.ttlSeconds * 1000 : defaultTtlMs);
+  const entry = ctx.append({
+    type: 'hold',
+    operationId: req.operationId,
+    holdId,
+    kind: req.kind,
+    amount: req.amount,
+    splits,
+    expiresAt,
+    purpose: req.purpose,
+    team: { memberId, projectId: req.projectId },
+  });
+  ctx.setTimer(holdId, expiresAt);
+  await recordCharge(
+    ctx,
+    teamId,
+    { refId: holdId, memberId, projectId: req.projectId },
+    req.amount,
+  );
+  return { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const };
 }

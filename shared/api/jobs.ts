@@ -106,7 +106,13 @@ const JobQuote = z.strictObject({
 });
 type JobQuote = z.infer<typeof JobQuote>;
 
-const common = { operationId: OperationId, quote: JobQuote };
+/**
+ * Run on a team's wallet (docs/architecture.md §14): the hold is the team's, charged to the
+ * caller's and the project's monthly budgets; the files belong to the team.
+ */
+const JobTeam = z.strictObject({ teamId: Id, projectId: Id.nullable() });
+
+const common = { operationId: OperationId, quote: JobQuote, team: JobTeam.optional() };
 
 export const CreateJobRequest = z.discriminatedUnion('tool', [
   z.strictObject({ ...common, tool: z.literal('generate'), params: GenerateJobParams }),
@@ -181,6 +187,8 @@ export const Job = z.strictObject({
   /** Generate: the engine that makes the images, and what it is (the preview is not AI). */
   provider: z.strictObject({ id: z.string(), label: z.string() }).nullable(),
   outputs: z.array(JobOutput),
+  /** A team run: the team, its project and the member who started it (absent for personal runs). */
+  team: JobTeam.extend({ memberId: Id }).optional(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   startedAt: Timestamp.nullable(),

@@ -43,6 +43,7 @@ import {
   SignUpOffer,
   StoreCatalog,
   SubmitJob,
+  ListJobs,
   SyncState,
   ToolsResponse,
   Upload,
@@ -153,7 +154,7 @@ export const ipcCalls = {
 
   uploadImage: { params: Upload, result: UploadResult },
   submitJob: { params: SubmitJob, result: JobView },
-  listJobs: { params: Empty, result: z.array(JobView) },
+  listJobs: { params: ListJobs, result: z.array(JobView) },
   cancelJob: { params: z.strictObject({ jobId: z.string().min(1).max(128) }), result: JobView },
   confirmJob: { params: z.strictObject({ jobId: z.string().min(1).max(128) }), result: JobView },
   discardJob: { params: z.strictObject({ jobId: z.string().min(1).max(128) }), result: JobView },

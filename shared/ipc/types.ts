@@ -242,6 +242,10 @@ export const JobView = z.strictObject({
   createdAt: z.string(),
   /** The tool parameters as submitted (for "reuse" in the gallery). */
   params: z.record(z.string(), z.unknown()),
+  /** A run on a team wallet: the team, its project and who ran it (docs/architecture.md §14). */
+  team: z
+    .strictObject({ teamId: z.string(), projectId: z.string().nullable(), memberId: z.string() })
+    .optional(),
 });
 export type JobView = z.infer<typeof JobView>;
 
@@ -250,7 +254,17 @@ export const SubmitJob = z.strictObject({
   tool: ToolName,
   params: z.record(z.string(), z.unknown()),
   quote: z.strictObject({ credits: z.int().min(0), priceBookVersion: z.int().min(1) }),
+  /** Charge a team's wallet, for one of its projects (or none). */
+  team: z
+    .strictObject({
+      teamId: z.string().min(1).max(128),
+      projectId: z.string().min(1).max(128).nullable(),
+    })
+    .optional(),
 });
+
+/** Personal runs, or (with `teamId`) the runs of a team the signed-in account belongs to. */
+export const ListJobs = z.strictObject({ teamId: z.string().min(1).max(128).optional() });
 
 /** The largest upload the IPC bridge carries, in base64 characters (about 26 MB of image). */
 export const MAX_UPLOAD_BASE64 = 35_000_000;

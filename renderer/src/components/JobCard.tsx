@@ -9,6 +9,7 @@ import {
   TOOL_LABEL,
   type ResultItem,
 } from '../studio/results';
+import { useTeams } from '../stores/team-store';
 import { creditsText } from '../util/format';
 import { useImageUrl } from './useImageUrl';
 
@@ -61,6 +62,14 @@ export const JobCard = memo(function JobCard(props: { job: JobView; current: boo
       : `${creditsText(job.heldCredits)} held`;
   const when = timeFmt.format(new Date(job.createdAt));
   const took = endedAt ? tookText(endedAt - Date.parse(job.createdAt)) : null;
+  // A team run says who ran it and for which project (docs/architecture.md §14).
+  const byWhom = useTeams((s) => {
+    if (!job.team) return null;
+    const { memberId, projectId } = job.team;
+    const member = s.detail?.members.find((m) => m.accountId === memberId)?.email ?? 'a member';
+    const project = s.detail?.projects.find((p) => p.projectId === projectId)?.name;
+    return `by ${member}${projectId === null ? ' · no project' : project ? ` · ${project}` : ''}`;
+  });
   return (
     <li
       className={props.current ? 'run-card current' : 'run-card'}
@@ -84,6 +93,11 @@ export const JobCard = memo(function JobCard(props: { job: JobView; current: boo
         <p className="muted small">
           {[prompt ? TOOL_LABEL[job.tool] : null, model, size].filter(Boolean).join(' · ')}
         </p>
+        {byWhom && (
+          <p className="muted small" data-testid="run-team">
+            {byWhom}
+          </p>
+        )}
         <p className="muted small">
           {cost} · {when}
           {took ? ` · ${took}` : ''}

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { JobView } from '../../../shared/ipc/types';
-import { useCatalog, useJobs, useStores, useStudio } from '../app/context';
+import { useCatalog, useStores, useStudio } from '../app/context';
 import { itemsOfJob, progressText, promptOf, TOOL_LABEL } from '../studio/results';
+import { useWalletJobs } from '../studio/wallet-runs';
 import { creditsText } from '../util/format';
 import { CompareSlider } from './CompareSlider';
 import { ResultTile } from './ResultTile';
@@ -15,10 +16,10 @@ const endNote: Partial<Record<JobView['state'], string>> = {
   expired: 'This cutout was not confirmed in time; nothing was charged.',
 };
 
-/** The newest run of this window, else the newest of all. */
+/** The newest run of this window, else the newest of all (of the wallet chosen in the top bar). */
 export function useCurrentJob(): JobView | null {
   const currentId = useStudio((s) => s.currentJobId);
-  const jobs = useJobs((s) => s.jobs);
+  const jobs = useWalletJobs();
   return useMemo(() => {
     if (currentId && jobs[currentId]) return jobs[currentId];
     const list = Object.values(jobs).sort((a, b) => b.createdAt.localeCompare(a.createdAt));

@@ -4,6 +4,7 @@ import { useCatalog, useJobs, useLedger, useStores } from '../app/context';
 import { KIND, shownBalance, spendable } from '../app/balance';
 import { credits } from '../util/format';
 import { CostLine } from './CostLine';
+import { TeamRunBar, useTeamRunLimits } from './TeamRunBar';
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 export const RUN_KEYS = isMac ? '⌘ Enter' : 'Ctrl+Enter';
@@ -28,14 +29,26 @@ export function RunButton(props: {
   const allowance = useLedger((s) => s.allowance);
   const hasBook = useCatalog((s) => s.priceBook !== null);
   const runError = useJobs((s) => s.error);
-  const balance = shownBalance(wallet, allowance, KIND);
+  // With a team wallet chosen in the top bar, the team's verified wallet pays (§14).
+  const team = useTeamRunLimits();
+  const balance = team ? team.balance : shownBalance(wallet, allowance, KIND);
   // A stored snapshot not yet checked against the verified chain never decides this (§3).
-  const checking = useLedger((s) => s.walletCheck === 'checking');
-  const available = spendable(wallet, KIND);
+  const personalCheck = useLedger((s) => s.walletCheck === 'checking');
+  const checking = team ? team.available === null : personalCheck;
+  const available = team ? (team.available ?? 0) : spendable(wallet, KIND);
   const short = !checking && props.quote !== null && props.quote.credits > available;
+  const overBudget =
+    team !== null &&
+    team.budgetLeft !== null &&
+    props.quote !== null &&
+    props.quote.credits > team.budgetLeft;
   const disabledReason = checking
-    ? 'Checking your credits against the verified history…'
-    : props.disabledReason;
+    ? team
+      ? `Reading the ${team.teamName} team wallet…`
+      : 'Checking your credits against the verified history…'
+    : overBudget
+      ? `This run costs ${credits(props.quote?.credits ?? 0)} credits; the team budget has ${credits(team?.budgetLeft ?? 0)} left this month. Choose another project or ask an owner to raise it.`
+      : props.disabledReason;
   const canRun = !short && !props.busy && props.quote !== null && !disabledReason;
   const onRun = useRef(props.onRun);
   onRun.current = props.onRun;
@@ -45,6 +58,7 @@ export function RunButton(props: {
   }, [studio, canRun]);
   return (
     <div className="run">
+      <TeamRunBar />
       {short ? (
         <div className="run-short">
           <button type="button" className="primary" disabled>

@@ -146,8 +146,8 @@ export function TeamWallet() {
         </div>
       </section>
       <p className="hint team-wallet-note">
-        Runs started in this app's Studio are still charged to your personal wallet; spending on the
-        team wallet comes through the team's API for now.
+        Studio runs are charged to this wallet while it is chosen in the top bar, for the project
+        picked next to the run button.
       </p>
       <section className="panel" aria-labelledby="member-spend-title">
         <h2 id="member-spend-title">Spending per member this month</h2>

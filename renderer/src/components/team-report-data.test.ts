@@ -42,6 +42,23 @@ describe('team cost report', () => {
     expect(monthReport(rows, '2026-10')).toMatchObject({ byProject: [], total: 0, runs: 0 });
   });
 
+  it('counts what a member spent offline (a settle) in credits, not in runs', () => {
+    const withSettle = [
+      row(8, '2026-12-03T08:00:00.000Z', 'settle', -7, 'acct_b', 'prj_2'),
+      ...rows,
+    ];
+    const report = monthReport(withSettle, '2026-12');
+    expect(report).toMatchObject({ total: 59, runs: 3 });
+    expect(report.byProject).toContainEqual({ id: 'prj_2', spent: 7, runs: 0 });
+    expect(report.byMember[0]).toEqual({ id: 'acct_b', spent: 37, runs: 1 });
+    expect(
+      reportMonths(
+        [row(9, '2027-01-02T00:00:00.000Z', 'settle', -1, 'acct_b', null)],
+        '2026-12-05T00:00:00.000Z',
+      ),
+    ).toEqual(['2027-01', '2026-12']);
+  });
+
   it('offers this month and every month with charges, newest first', () => {
     expect(reportMonths(rows, '2027-01-05T00:00:00.000Z')).toEqual([
       '2027-01',

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { useLedger, useSession, useStores } from '../app/context';
 import { useTeamSync, useTeams } from '../stores/team-store';
 import '../styles/teams.css';
@@ -8,7 +9,7 @@ import { credits } from '../util/format';
  * (docs/architecture.md §14). A team wallet's figures are what main verified of its chain.
  */
 export function TeamWalletSwitcher() {
-  const { api } = useStores();
+  const { api, jobs } = useStores();
   const accountId = useSession((s) => s.session?.accountId ?? null);
   const head = useLedger((s) => s.headSeq);
   useTeamSync(api, accountId, head);
@@ -16,6 +17,10 @@ export function TeamWalletSwitcher() {
   const selected = useTeams((s) => s.selected);
   const wallet = useTeams((s) => s.wallet);
   const select = useTeams((s) => s.select);
+  // The chosen team's runs (its files, by every member) show in the Studio and the Gallery.
+  useEffect(() => {
+    if (selected !== null) void jobs.getState().loadTeam(selected);
+  }, [jobs, selected, head]);
   if (teams.length === 0) return null;
   const team = teams.find((t) => t.teamId === selected);
   return (

@@ -90,6 +90,8 @@ export interface GalleryRow {
   disliked: boolean;
   createdAt: string;
   params: Record<string, unknown>;
+  /** A team run's image: the team's (shown only while that team's wallet is chosen). */
+  teamId?: string;
 }
 
 /** Actions made offline that wait for the server (e.g. a design redeemed with a voucher). */

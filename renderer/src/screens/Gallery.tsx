@@ -3,10 +3,11 @@ import { useCatalog, useJobs, useStores } from '../app/context';
 import { GalleryCard } from '../components/GalleryCard';
 import { Viewer } from '../components/Viewer';
 import { itemsOfGallery } from '../studio/results';
+import { useWalletGallery } from '../studio/wallet-runs';
 
 export function Gallery(props: { onReuse: () => void }) {
   const { studio } = useStores();
-  const rows = useJobs((s) => s.gallery);
+  const rows = useWalletGallery();
   const jobs = useJobs((s) => s.jobs);
   const book = useCatalog((s) => s.priceBook)?.book ?? null;
   const items = useMemo(() => itemsOfGallery(rows, jobs, book), [rows, jobs, book]);

@@ -6,6 +6,7 @@ import type { EaselDb, GalleryRow } from '../db/db';
 import { messageOf } from '../util/errors';
 import { operationId } from '../util/ids';
 import { watch } from '../util/live';
+import { useTeams } from './team-store';
 
 type Tool = JobView['tool'];
 
@@ -17,6 +18,8 @@ export interface JobsState {
   error: string | null;
   submitting: boolean;
   start(): Promise<void>;
+  /** Loads a team's runs (its files, by every member) to show while its wallet is chosen. */
+  loadTeam(teamId: string): Promise<void>;
   submit(tool: Tool, params: Record<string, unknown>, quote: Quote): Promise<JobView | null>;
   cancel(jobId: string): Promise<void>;
   confirm(jobId: string): Promise<void>;
@@ -54,6 +57,7 @@ export function createJobsStore(api: EaselApi, db: EaselDb, onChange: () => void
             disliked: o.disliked || known[i]?.disliked === true,
             createdAt: job.createdAt,
             params: job.params,
+            ...(job.team ? { teamId: job.team.teamId } : {}),
           })),
         );
       }
@@ -99,14 +103,25 @@ export function createJobsStore(api: EaselApi, db: EaselDb, onChange: () => void
         }
       },
 
+      async loadTeam(teamId) {
+        try {
+          for (const job of await api.listJobs({ teamId })) await track(job);
+        } catch {
+          // Offline, or no longer a member: the team's runs are not shown.
+        }
+      },
+
       async submit(tool, params, quote) {
         set({ submitting: true, error: null });
+        // The wallet chosen in the top bar pays (docs/architecture.md §14).
+        const { selected, projectId } = useTeams.getState();
         try {
           const job = await api.submitJob({
             operationId: operationId(tool),
             tool,
             params,
             quote: { credits: quote.credits, priceBookVersion: quote.priceBookVersion },
+            ...(selected === null ? {} : { team: { teamId: selected, projectId } }),
           });
           await track(job);
           return job;

@@ -20,7 +20,10 @@ interface TeamState {
   allowance: AllowanceState | null;
   detail: TeamDetail | null;
   error: string | null;
+  /** The project the next Studio run on the team wallet is for (null: none). */
+  projectId: string | null;
   select(teamId: string | null): void;
+  setProject(projectId: string | null): void;
   refresh(api: EaselApi): Promise<void>;
 }
 
@@ -32,8 +35,17 @@ export const useTeams = create<TeamState>((set, get) => ({
   allowance: null,
   detail: null,
   error: null,
+  projectId: null,
   select: (teamId) =>
-    set({ selected: teamId, wallet: null, allowance: null, detail: null, error: null }),
+    set({
+      selected: teamId,
+      wallet: null,
+      allowance: null,
+      detail: null,
+      error: null,
+      projectId: null,
+    }),
+  setProject: (projectId) => set({ projectId }),
   async refresh(api) {
     try {
       const { teams } = await api.listTeams({});
@@ -47,7 +59,12 @@ export const useTeams = create<TeamState>((set, get) => ({
         api.getTeamWallet({ teamId: selected }),
         api.getTeam({ teamId: selected }),
       ]);
-      if (get().selected === selected) set({ wallet, allowance, detail, error: null });
+      if (get().selected !== selected) return;
+      // A project archived meanwhile is no longer offered.
+      const projectId = detail.projects.some((p) => p.projectId === get().projectId)
+        ? get().projectId
+        : null;
+      set({ wallet, allowance, detail, error: null, projectId });
     } catch (error) {
       // Offline: the verified copy main keeps still answers getTeamWallet and the allowance.
       const selected = get().selected;
@@ -72,6 +89,7 @@ export function useTeamSync(api: EaselApi, accountId: string | null, tick: numbe
         wallet: null,
         allowance: null,
         detail: null,
+        projectId: null,
       });
   }, [accountId]);
   const selected = useTeams((s) => s.selected);
@@ -81,4 +99,24 @@ export function useTeamSync(api: EaselApi, accountId: string | null, tick: numbe
     const timer = setInterval(() => void useTeams.getState().refresh(api), 5000);
     return () => clearInterval(timer);
   }, [api, accountId, selected, tick]);
+}
+
+/**
+ * What this member may still spend this month on the chosen team wallet for `projectId`: the
+ * smaller of their own and the project's budget left, each null when no budget is set.
+ */
+export function budgetLeft(
+  detail: TeamDetail | null,
+  accountId: string | null,
+  projectId: string | null,
+): { member: number | null; project: number | null } {
+  const left = (b: { monthly: number | null; used: number } | undefined): number | null =>
+    b?.monthly == null ? null : Math.max(0, b.monthly - b.used);
+  return {
+    member: left(detail?.members.find((m) => m.accountId === accountId)?.budget),
+    project:
+      projectId === null
+        ? null
+        : left(detail?.projects.find((p) => p.projectId === projectId)?.budget),
+  };
 }
