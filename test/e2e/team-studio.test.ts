@@ -177,9 +177,17 @@ describe('Studio runs on a team wallet, two members in two browser contexts', ()
     const memberCells = await owner.getByTestId('team-history-member').allTextContents();
     expect(memberCells.filter((c) => c === memberEmail).length).toBeGreaterThanOrEqual(2);
     await owner
-      .getByTestId('team-project-costs')
-      .getByText(/Spring catalog: \d+ credits/)
+      .getByTestId('team-history')
+      .getByRole('cell', { name: 'Spring catalog' })
+      .first()
       .waitFor();
+    // The cost report (team Wallet) charges the run to the project and the member.
+    await go(owner, 'Wallet');
+    await owner
+      .getByTestId('team-report-projects')
+      .getByRole('row', { name: /Spring catalog/ })
+      .waitFor();
+    await owner.getByTestId('team-report-members').getByText(memberEmail).waitFor();
     await go(owner, 'Studio');
     await chooseWallet(owner, 'Personal');
     expect(await owner.getByRole('region', { name: 'Runs' }).getByTestId('run-team').count()).toBe(
