@@ -3,7 +3,7 @@ import { canonicalize } from '../../shared/canonical/jcs';
 import type { BucketSource, EntryDraft, LedgerEntry, Purpose } from '../../shared/ledger/entry';
 import { ChainWriter } from '../../shared/ledger/writer';
 import { InsufficientCreditsError, allocate } from '../../shared/wallet/allocate';
-import { FoldHistoryNeeded, type WalletFold } from '../../shared/wallet/fold';
+import { FoldHistoryNeeded, type WalletFold, balancesOf } from '../../shared/wallet/fold';
 import { planCapture, planExpiries, planHoldExpiries } from '../../shared/wallet/plan';
 import type { WalletState } from '../../shared/wallet/types';
 import { type Clock, DAY, MINUTE, endOfUtcDay, plusMs } from '../clock';
@@ -393,6 +393,14 @@ export class LedgerService {
     // The last change to each timer wins (set, or null to clear).
     const timers = new Map<string, string | null>();
     let lastDailyDate = head.lastDailyDate;
+    // The wallet at `now` is computed once per seq: a write reads it several times (expiries,
+    // the operation, the hooks) and each entry's balances are the view just after it.
+    let viewed: { seq: number; state: WalletState } | undefined;
+    const stateNow = (): WalletState => {
+      const seq = writer.current.seq;
+      if (viewed?.seq !== seq) viewed = { seq, state: writer.view(now) };
+      return viewed.state;
+    };
     const ctx: WriteContext = {
       accountId,
       now,
@@ -401,10 +409,12 @@ export class LedgerService {
       read,
       spendingLimits: async () => (limits ??= knownLimits ?? (await readLimits(read, accountId))),
       fold,
-      state: () => writer.view(now),
+      state: stateNow,
       append: (draft) => {
         const entry = writer.append(draft, now);
-        pending.push({ entry, balancesAfter: writer.headBalances() });
+        // An entry's balances are the view at its own time, which is `now` here.
+        const balancesAfter = fold.lastAt === now ? balancesOf(stateNow()) : writer.headBalances();
+        pending.push({ entry, balancesAfter });
         return entry;
       },
       appended: () => pending.map((p) => p.entry),
