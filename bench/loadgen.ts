@@ -2,10 +2,11 @@
  * A load generator in its own process (clients are not the server): runs hold+capture pairs
  * over HTTP from N concurrent clients for S seconds and prints the pair count and the
  * requests' latency percentiles as JSON. Input on stdin: {"base": url or [urls], "tokens": [..],
- * "seconds": n, "prefix": "...", "clients"?: n, "holdsPath"?: path, "holdExtra"?: {…}}. Client c's pair i is made by account
+ * "seconds": n, "prefix": "...", "clients"?: n, "holdsPath"?: path, "holdExtra"?: {…}, "client"?: "http" | "fetch"}. Client c's pair i is made by account
  * (c + i × clients) mod accounts (clients defaults to one per token); with several bases, account k
  * always goes to base k mod n, as a load balancer with sticky sessions would send it.
  */
+import { Agent, request } from 'node:http';
 import { z } from 'zod';
 
 const Input = z.object({
@@ -18,6 +19,12 @@ const Input = z.object({
   holdsPath: z.string().default('/v1/ledger/holds'),
   /** Fields added to each hold request (a team hold's projectId). */
   holdExtra: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * 'http' (default): node:http with one keep-alive connection per client, the lightest honest
+   * client Node has; 'fetch': undici's fetch, which costs this process about twice the CPU per
+   * request (docs/scaling.md) and so takes that much more of the cores the server shares.
+   */
+  client: z.enum(['http', 'fetch']).default('http'),
 });
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -25,15 +32,49 @@ const input = Input.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
 
 const bases = typeof input.base === 'string' ? [input.base] : input.base;
 const latencies: number[] = [];
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+/** One POST over a kept-alive connection; resolves with the status and the body text. */
+const send = (url: URL, token: string, payload: string) =>
+  new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          authorization: `Bearer ${token}`,
+        },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 const post = async (base: string, token: string, path: string, body: unknown) => {
   const t = performance.now();
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  const json = (await res.json()) as { holdId: string };
+  const payload = JSON.stringify(body);
+  let status: number;
+  let text: string;
+  if (input.client === 'fetch') {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: payload,
+    });
+    status = res.status;
+    text = await res.text();
+  } else ({ status, text } = await send(new URL(`${base}${path}`), token, payload));
+  if (status < 200 || status >= 300) throw new Error(`${path}: ${status} ${text}`);
+  const json = JSON.parse(text) as { holdId: string };
   latencies.push(performance.now() - t);
   return json;
 };

@@ -92,6 +92,7 @@ export async function runLoadgen(
   tokens: string[],
   prefix: string,
   clients?: number,
+  client: 'http' | 'fetch' = 'http',
 ): Promise<{ pairsPerSecond: number; p50: number; p99: number; cpuShare: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'loadgen.ts')], {
@@ -115,7 +116,9 @@ export async function runLoadgen(
         cpuShare: r.cpuShare,
       });
     });
-    child.stdin.end(JSON.stringify({ base: bases, tokens, seconds: SECONDS, prefix, clients }));
+    child.stdin.end(
+      JSON.stringify({ base: bases, tokens, seconds: SECONDS, prefix, clients, client }),
+    );
   });
 }
 

@@ -116,7 +116,7 @@ describe.each(backends)('group commit on %s', (backend) => {
   });
 
   it('the group writer sends what waits as one batch and answers each caller', async () => {
-    const accounts = await Promise.all(Array.from({ length: 6 }, () => bareAccount(t)));
+    const accounts = await Promise.all(Array.from({ length: 12 }, () => bareAccount(t)));
     let statements = 0;
     const counting: Sql = {
       query: <R extends object>(text: string, params?: unknown[]) => {
@@ -125,12 +125,23 @@ describe.each(backends)('group commit on %s', (backend) => {
       },
     };
     const writer = new GroupWriter(counting, 1);
+    // Six submitted in one event-loop turn go together, at the end of the turn.
+    const together = accounts.slice(0, 6);
     const outcomes = await Promise.all(
-      accounts.map((account, i) => writer.submit(grantItem(account, 10 * (i + 1)))),
+      together.map((account, i) => writer.submit(grantItem(account, 10 * (i + 1)))),
     );
-    expect(outcomes.map((o) => o.outcome)).toEqual(accounts.map(() => 'ok'));
-    // The first goes at once; the five that arrived while it was on its way go together.
+    expect(outcomes.map((o) => o.outcome)).toEqual(together.map(() => 'ok'));
+    expect(statements).toBe(1);
+    // One goes alone; the five that arrive while it is on its way wait for it, then go together.
+    const [first, ...later] = accounts.slice(6);
+    const alone = writer.submit(grantItem(first!, 70));
+    await new Promise<void>((resolve) => setImmediate(resolve));
     expect(statements).toBe(2);
+    const rest = later.map((account, i) => writer.submit(grantItem(account, 80 + 10 * i)));
+    expect((await Promise.all([alone, ...rest])).map((o) => o.outcome)).toEqual(
+      accounts.slice(6).map(() => 'ok'),
+    );
+    expect(statements).toBe(3);
     for (const [i, account] of accounts.entries())
       expect((await t.services.ledger.wallet(account)).balances.image?.balance).toBe(10 * (i + 1));
   });

@@ -94,6 +94,8 @@ interface Waiting {
 export class GroupWriter {
   private readonly queue: Waiting[] = [];
   private inFlight = 0;
+  /** A pump is due at the end of this event-loop turn (setImmediate). */
+  private scheduled = false;
 
   constructor(
     private readonly sql: Sql,
@@ -104,6 +106,21 @@ export class GroupWriter {
   submit(item: AppendItem): Promise<AppendOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Sends at the end of this event-loop turn, not at once: requests whose bytes already sit in
+   * the sockets are read in this turn's poll phase and join the batch. Sending at once gave
+   * one-item batches over HTTP — each request went before the next was even parsed (on PGlite,
+   * whose statement runs on this thread, every batch held one write; docs/architecture.md §9).
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
       this.pump();
     });
   }
@@ -114,7 +131,7 @@ export class GroupWriter {
       this.inFlight++;
       void this.send(batch).finally(() => {
         this.inFlight--;
-        this.pump();
+        this.schedule();
       });
     }
   }

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../shared/crypto/ed25519';
 import { PullResponse } from '../../shared/api/ledger';
 import { GENESIS, type ChainHead } from '../../shared/ledger/chain';
-import type { Voucher } from '../../shared/ledger/entry';
+import type { EntryBody, Voucher } from '../../shared/ledger/entry';
+import { WalletFold, balancesOf } from '../../shared/wallet/fold';
 import { verifyChain } from '../../shared/ledger/verify';
 import { signVoucher } from '../../shared/ledger/voucher';
 import { DAY, HOUR, MINUTE } from '../clock';
@@ -471,6 +472,31 @@ describe.each(backends)('ledger operations on %s', (backend) => {
       mutationSeq: 1,
       code: 'not-found',
     });
+  });
+
+  it('stores with each entry the balances after it, also for several entries in one write', async () => {
+    const u = await funded();
+    const hold = (amount: number) =>
+      post('/v1/ledger/holds', u.headers, { operationId: opId(), amount, purpose: job });
+    expect((await hold(6)).statusCode).toBe(201);
+    // The next day's first write appends the expiry of yesterday's daily credits and of the
+    // open hold, today's daily grant and the new hold: four entries, each with its balances.
+    t.clock.advance(DAY);
+    expect((await hold(7)).statusCode).toBe(201);
+    const { rows } = await t.db.query<{ seq: number; body: string; balances_after: string }>(
+      'select seq, body, balances_after from entries where account_id = $1 order by seq',
+      [u.accountId],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(7);
+    const fold = new WalletFold();
+    for (const row of rows) {
+      const body = JSON.parse(row.body) as EntryBody;
+      fold.apply(body);
+      expect({ seq: row.seq, balances: JSON.parse(row.balances_after) }).toEqual({
+        seq: row.seq,
+        balances: balancesOf(fold.view(body.at)),
+      });
+    }
   });
 
   it('pages the chain in dense batches whose bodies arrive byte for byte, whatever text they hold', async () => {
