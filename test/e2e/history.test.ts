@@ -130,7 +130,7 @@ describe('History as activities (browser mode, real server)', () => {
     const entries = run.locator('.activity-entries li');
     await expect.poll(async () => entries.count(), { timeout: 10_000 }).toBe(2);
     expect(await entries.nth(0).textContent()).toMatch(
-      /^#\d+Credits held\d+ credits held[0-9a-f]{16}…✓ Verified$/,
+      /^#\d+Set aside for the run\d+ credits set aside[0-9a-f]{16}…✓ Verified$/,
     );
     expect(await entries.nth(1).textContent()).toMatch(
       /^#\d+Charged−\d+ credits[0-9a-f]{16}…✓ Verified$/,
