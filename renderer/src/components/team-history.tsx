@@ -140,7 +140,7 @@ export function TeamWallet() {
             {credits(wallet.balance)}
           </strong>
           <span className="muted">
-            {credits(wallet.available)} ready to use · verified to entry {wallet.seq}
+            {credits(wallet.available)} ready to use · verified
             {!wallet.fresh && ' (offline: last verified state)'}
           </span>
         </div>
