@@ -113,7 +113,7 @@ describe('two accounts in turn in one window', () => {
     const seen = await shown();
     expect(seen.runs).toBe(1);
     expect(seen.gallery).toBe(1);
-    expect(seen.history).toContain(`${mine.head} ledger entries`);
+    expect(seen.history).toContain(`${mine.head} records`);
     await shot(page, 'account-switch-1-ada');
   });
 
@@ -131,7 +131,7 @@ describe('two accounts in turn in one window', () => {
       balance: mine.balance,
       runs: 0,
       gallery: 0,
-      history: expect.stringContaining(`${mine.head} ledger entries`) as unknown as string,
+      history: expect.stringContaining(`${mine.head} records`) as unknown as string,
     });
     await shot(page, 'account-switch-2-bob');
     await generate(bob.prompt);
@@ -146,7 +146,7 @@ describe('two accounts in turn in one window', () => {
     const seen = await shown();
     expect(seen.runs).toBe(1);
     expect(seen.gallery).toBe(1);
-    expect(seen.history).toContain(`${mine.head} ledger entries`);
+    expect(seen.history).toContain(`${mine.head} records`);
     await shot(page, 'account-switch-3-ada-again');
   });
 });

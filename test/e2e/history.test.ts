@@ -118,9 +118,7 @@ describe('History as activities (browser mode, real server)', () => {
     const packRow = page.locator('.vrow').filter({ hasText: packTitle });
     expect(await packRow.textContent()).toMatch(/paid \$\d+\.\d\d/);
     expect(await packRow.locator('.amount').textContent()).toMatch(/^\+[\d,]+ credits$/);
-    expect(await countText()).toMatch(
-      /^\d+ activities · \d+ ledger entries, verified through #\d+$/,
-    );
+    expect(await countText()).toMatch(/^\d+ activities · \d+ records, all verified$/);
     await docShot('history');
   });
 
@@ -130,7 +128,7 @@ describe('History as activities (browser mode, real server)', () => {
     const entries = run.locator('.activity-entries li');
     await expect.poll(async () => entries.count(), { timeout: 10_000 }).toBe(2);
     expect(await entries.nth(0).textContent()).toMatch(
-      /^#\d+Credits held\d+ credits held[0-9a-f]{16}…✓ Verified$/,
+      /^#\d+Set aside for the run\d+ credits set aside[0-9a-f]{16}…✓ Verified$/,
     );
     expect(await entries.nth(1).textContent()).toMatch(
       /^#\d+Charged−\d+ credits[0-9a-f]{16}…✓ Verified$/,
@@ -179,14 +177,14 @@ describe('History as activities (browser mode, real server)', () => {
 
     const [entries] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export ledger entries (CSV)' }).click(),
+      page.getByRole('button', { name: 'Export audit log (CSV)' }).click(),
     ]);
     const lines = readFileSync((await entries.path()) ?? '', 'utf8')
       .trim()
       .split('\n');
     expect(lines[0]).toContain('"hash"');
     expect(lines.slice(1).every((l) => /"[0-9a-f]{64}"$/.test(l))).toBe(true);
-    expect(await countText()).toContain(`${lines.length - 1} ledger entries`);
+    expect(await countText()).toContain(`${lines.length - 1} records`);
   });
 
   it('explains the wallet in plain words, with labelled charts and this month’s spending', async () => {
@@ -214,7 +212,7 @@ describe('History as activities (browser mode, real server)', () => {
     // History was just opened: its rows and count paint a moment after its heading.
     const rows = page.locator('.vrow .activity-toggle');
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    await expect.poll(countText, { timeout: 10_000 }).toMatch(/ledger entries/);
+    await expect.poll(countText, { timeout: 10_000 }).toMatch(/records/);
     const online = await rows.allTextContents();
     const count = await countText();
     await app?.stopServer();

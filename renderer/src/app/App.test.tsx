@@ -85,7 +85,7 @@ describe('App', () => {
     fireEvent.click(screen.getByRole('button', { name: 'History' }));
     await waitFor(() => expect(screen.getAllByText('Bonus credits').length).toBeGreaterThan(5));
     expect(screen.getByTestId('history-count').textContent).toContain('3,000 activities');
-    expect(screen.getByTestId('history-count').textContent).toContain('3,000 ledger entries');
+    expect(screen.getByTestId('history-count').textContent).toContain('3,000 records');
     expect(screen.getAllByRole('row').length).toBeLessThan(60);
     expect(screen.getAllByText('+1 credit').length).toBeGreaterThan(5);
     // Expanding an activity shows its ledger entry, with seq, hash and verification.

@@ -25,9 +25,9 @@ const ICONS: Record<ActivityKind, string> = {
   rollover: '⇥',
 };
 
-/** "+1,000 credits", "−6 credits", "6 credits held" (a pending run), "0 credits". */
+/** "+1,000 credits", "−6 credits", "6 credits pending" (a run not yet charged), "0 credits". */
 function netText(a: Activity): string {
-  if (a.status === 'pending') return `${creditsText(Math.abs(a.credits))} held`;
+  if (a.status === 'pending') return `${creditsText(Math.abs(a.credits))} pending`;
   const sign = a.credits > 0 ? '+' : a.credits < 0 ? '−' : '';
   return `${sign}${creditsText(Math.abs(a.credits))}`;
 }
@@ -37,9 +37,9 @@ const ENTRY_WORDS: Record<string, string> = {
   grant: 'Credits added',
   purchase: 'Purchase credited',
   spend: 'Spent',
-  hold: 'Credits held',
+  hold: 'Set aside for the run',
   capture: 'Charged',
-  release: 'Hold released',
+  release: 'Returned, not charged',
   refund: 'Refunded',
   expire: 'Expired',
   reversal: 'Taken back',
@@ -53,7 +53,7 @@ const ENTRY_WORDS: Record<string, string> = {
 function entryChange(r: EntryRow): string {
   if (r.delta > 0) return `+${creditsText(r.delta)}`;
   if (r.delta < 0) return `−${creditsText(-r.delta)}`;
-  if (r.type === 'hold' || r.type === 'reserve') return `${creditsText(r.amount)} held`;
+  if (r.type === 'hold' || r.type === 'reserve') return `${creditsText(r.amount)} set aside`;
   if (r.type === 'release' || r.type === 'unreserve') return `${creditsText(r.amount)} returned`;
   return creditsText(0);
 }

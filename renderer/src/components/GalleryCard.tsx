@@ -6,6 +6,15 @@ import type { ResultItem } from '../studio/results';
 import { creditsText, duration } from '../util/format';
 import { useImageUrl } from './useImageUrl';
 
+/** The tool that made an image, as the Studio's tabs name it. */
+const TOOL_WORDS: Record<string, string> = {
+  generate: 'Generated',
+  filter: 'Filter',
+  upscale: 'Upscale',
+  cutout: 'Cutout',
+  'face-enhance': 'Faces',
+};
+
 export function GalleryCard(props: {
   item: GalleryRow;
   /** The same image as the viewer shows it (its place in its run names the download). */
@@ -23,7 +32,8 @@ export function GalleryCard(props: {
   const left = Date.parse(item.createdAt) + windowMs - now;
   const canDislike =
     item.tool === 'generate' && item.refundCredits > 0 && !item.disliked && left > 0;
-  const prompt = typeof item.params.prompt === 'string' ? item.params.prompt : item.tool;
+  const toolWord = TOOL_WORDS[item.tool] ?? item.tool;
+  const prompt = typeof item.params.prompt === 'string' ? item.params.prompt : toolWord;
   return (
     <li className="card" data-testid="gallery-item">
       <button
@@ -37,7 +47,7 @@ export function GalleryCard(props: {
       <div className="card-body">
         <p className="card-title">{prompt}</p>
         <p className="muted">
-          {item.width} × {item.height} · {item.tool}
+          {item.width} × {item.height} · {toolWord}
         </p>
         <div className="row wrap">
           {url && (

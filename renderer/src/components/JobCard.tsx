@@ -59,7 +59,7 @@ export const JobCard = memo(function JobCard(props: { job: JobView; current: boo
   const cost =
     job.capturedCredits !== null
       ? `${creditsText(job.capturedCredits)} charged`
-      : `${creditsText(job.heldCredits)} held`;
+      : `${creditsText(job.heldCredits)} pending`;
   const when = timeFmt.format(new Date(job.createdAt));
   const took = endedAt ? tookText(endedAt - Date.parse(job.createdAt)) : null;
   // A team run says who ran it and for which project (docs/architecture.md §14).

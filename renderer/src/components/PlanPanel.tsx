@@ -120,7 +120,7 @@ export function PlanPanel(props: { actions?: boolean }) {
                 <dd data-testid="plan-pending">{titleOf(plan.pendingPlanId)} from the renewal</dd>
               </>
             )}
-            <dt>Next grant</dt>
+            <dt>Next credits</dt>
             <dd data-testid="plan-next-grant">
               {plan.nextGrant
                 ? `${creditsText(plan.nextGrant.credits)} ${NEXT_WORDS[plan.nextGrant.kind]} (${dateTime(plan.nextGrant.at)})`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamDetail, TeamWalletView } from '../../../shared/api/teams';
-import { teamCsv } from './team-history';
+import { teamCsv, teamRowWords } from './team-history';
 
 const detail: TeamDetail = {
   team: { teamId: 'team_1', name: 'North', accountId: 'acct_t', role: 'owner' },
@@ -57,5 +57,14 @@ describe('team history', () => {
     );
     expect(lines[3]).toContain(',former member,');
     expect(lines[4]).toBe('2026-11-01T09:00:00.000Z,Credits added,,,100,1');
+  });
+});
+
+describe('team history words', () => {
+  it('says a run’s hold and release in creators’ words, and leaves other rows as they are', () => {
+    expect(teamRowWords('Hold for generate')).toBe('Set aside for a generate run');
+    expect(teamRowWords('Hold released (failed)')).toBe('Returned, not charged (failed)');
+    expect(teamRowWords('Charged')).toBe('Charged');
+    expect(teamRowWords('Credits added: team pack')).toBe('Credits added: team pack');
   });
 });

@@ -19,6 +19,12 @@ function names(detail: TeamDetail | null) {
   };
 }
 
+/** A row's words for a creator: main names a run's hold in ledger terms (docs/architecture.md §2). */
+export const teamRowWords = (label: string): string =>
+  label
+    .replace(/^Hold for (.+)$/, 'Set aside for a $1 run')
+    .replace(/^Hold released \((.+)\)$/, 'Returned, not charged ($1)');
+
 /** The CSV of the rows shown (date, activity, member, project, credits). */
 export function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | null): string {
   const n = names(detail);
@@ -107,7 +113,7 @@ export function TeamHistory() {
           {rows.map((r) => (
             <tr key={r.seq}>
               <td className="nowrap">{dateTime(r.at)}</td>
-              <td>{r.label}</td>
+              <td>{teamRowWords(r.label)}</td>
               <td data-testid="team-history-member">{n.member(r.memberId)}</td>
               <td className="nowrap">{n.project(r.projectId)}</td>
               <td className="num">
@@ -140,7 +146,7 @@ export function TeamWallet() {
             {credits(wallet.balance)}
           </strong>
           <span className="muted">
-            {credits(wallet.available)} ready to use · verified to entry {wallet.seq}
+            {credits(wallet.available)} ready to use · verified
             {!wallet.fresh && ' (offline: last verified state)'}
           </span>
         </div>

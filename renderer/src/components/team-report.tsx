@@ -133,7 +133,7 @@ export function TeamCostReport({
         <strong>{creditsText(report.total)}</strong>{' '}
         <span className="muted">
           spent on {report.runs === 1 ? '1 run' : `${credits(report.runs)} runs`} in{' '}
-          {monthName(month)} (UTC) · from the verified team ledger
+          {monthName(month)} (UTC) · from the team wallet’s verified records
         </span>
       </p>
       {report.runs === 0 ? (

@@ -319,7 +319,7 @@ export class ActivityBuilder {
     this.open(`hold:${row.holdId ?? ''}`, row, balance, {
       kind: TOOLS[tool] ?? 'other',
       title: this.jobTitle(tool, p),
-      detail: `${TOOL_TITLES[tool] ?? tool} · ${creditsText(row.amount)} held`,
+      detail: `${TOOL_TITLES[tool] ?? tool} · ${creditsText(row.amount)} pending`,
       status: 'pending',
       credits: -row.amount,
       ref: str(p?.jobId),

@@ -4,10 +4,13 @@ import { GalleryCard } from '../components/GalleryCard';
 import { Viewer } from '../components/Viewer';
 import { itemsOfGallery } from '../studio/results';
 import { useWalletGallery } from '../studio/wallet-runs';
+import { useTeams } from '../stores/team-store';
 
 export function Gallery(props: { onReuse: () => void }) {
   const { studio } = useStores();
   const rows = useWalletGallery();
+  // The Gallery shows the chosen wallet's images (docs/architecture.md §14): it says which.
+  const team = useTeams((s) => s.teams.find((t) => t.teamId === s.selected) ?? null);
   const jobs = useJobs((s) => s.jobs);
   const book = useCatalog((s) => s.priceBook)?.book ?? null;
   const items = useMemo(() => itemsOfGallery(rows, jobs, book), [rows, jobs, book]);
@@ -19,9 +22,13 @@ export function Gallery(props: { onReuse: () => void }) {
   }, []);
   return (
     <div className="screen">
-      <h1>Gallery</h1>
+      <h1>{team ? `Gallery — ${team.name}` : 'Gallery'}</h1>
       {rows.length === 0 ? (
-        <p className="muted">Your results appear here.</p>
+        <p className="muted">
+          {team
+            ? `Images made on the ${team.name} wallet, by every member, appear here. Your own images are under the Personal wallet in the top bar.`
+            : 'Images you make in the Studio appear here.'}
+        </p>
       ) : (
         <ul className="cards">
           {rows.map((row, i) => (

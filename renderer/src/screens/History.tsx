@@ -143,7 +143,7 @@ export function History() {
             Export activities (CSV)
           </button>
           <button type="button" className="secondary" onClick={() => void exportEntries()}>
-            Export ledger entries (CSV)
+            Export audit log (CSV)
           </button>
         </div>
       </div>
@@ -151,8 +151,11 @@ export function History() {
       <p className="muted" data-testid="history-count" data-search={all ? 'ready' : 'loading'}>
         {status}
         {' · '}
-        {head.toLocaleString('en-US')} ledger {head === 1 ? 'entry' : 'entries'}, verified through #
-        {verifiedThrough}
+        {/* Records are the wallet's signed entries (docs/architecture.md §2), in creators' words. */}
+        {head.toLocaleString('en-US')} {head === 1 ? 'record' : 'records'},{' '}
+        {verifiedThrough >= head
+          ? 'all verified'
+          : `${verifiedThrough.toLocaleString('en-US')} verified`}
       </p>
       <VirtualList
         count={total}

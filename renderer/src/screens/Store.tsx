@@ -52,9 +52,12 @@ export function Store() {
             {store.packs.map((p) => (
               <li className="card pack" key={p.itemId}>
                 <div className="card-body">
-                  {p.title !== `${credits(p.credits)} credits` && (
-                    <p className="card-title">{p.title}</p>
-                  )}
+                  {/* A title that only repeats the amount and bonus below is left out. */}
+                  {p.title !== `${credits(p.credits)} credits` &&
+                    p.title !==
+                      `${credits(p.credits)} credits + ${credits(p.bonusCredits)} bonus` && (
+                      <p className="card-title">{p.title}</p>
+                    )}
                   <p className="big">{credits(p.credits)} credits</p>
                   {p.bonusCredits > 0 && <p className="muted">+{credits(p.bonusCredits)} bonus</p>}
                   <p className="muted">Valid {p.expiresInDays} days</p>

@@ -42,7 +42,7 @@ export function Wallet() {
             </strong>
             <span className="muted">
               {credits(b.available)} ready to use
-              {b.held > 0 && ` · ${credits(b.held)} held for runs in progress`}
+              {b.held > 0 && ` · ${credits(b.held)} pending for runs in progress`}
               {b.reserved > 0 && ` · ${credits(b.reserved)} set aside for offline use`}
               {b.debt > 0 && ` · ${credits(b.debt)} owed`}
             </span>

@@ -2,6 +2,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../../shared/ipc/types';
+import type { Quote } from '../../../shared/pricing/request';
 import { createFakeEasel } from '../../testing/fake-easel';
 import { openDb } from '../db/db';
 import { readyImageUrl } from '../studio/image-cache';
@@ -165,5 +166,30 @@ describe('studio store: results of a run', () => {
     expect(asked).toEqual([sha]);
     await until(() => readyImageUrl(sha) !== null);
     expect(readyImageUrl(sha)).toMatch(/^blob:/);
+  });
+});
+
+describe('studio store: the input of a run being submitted', () => {
+  it('stays alive as the run’s "before" when another input is chosen before the submit answers', async () => {
+    const revoked: string[] = [];
+    URL.revokeObjectURL = (u: string) => void revoked.push(u);
+    const { studio, jobs } = await setup(true);
+    let answer: (job: JobView) => void = () => undefined;
+    jobs.setState({
+      submit: () =>
+        new Promise<JobView | null>((resolve) => {
+          answer = resolve;
+        }),
+    });
+    studio.setState({ inputPreview: 'blob:first-input' });
+    // The stubbed submit never reads the quote.
+    const running = studio.getState().run('cutout', {}, {} as Quote);
+    // The creator replaces (here: removes) the input while the run is on its way.
+    studio.getState().clearInput();
+    expect(revoked).toEqual([]);
+    answer({ ...view('c1', 'queued'), tool: 'cutout' });
+    await running;
+    expect(studio.getState().beforeOf.c1).toBe('blob:first-input');
+    expect(revoked).toEqual([]);
   });
 });

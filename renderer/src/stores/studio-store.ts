@@ -162,8 +162,13 @@ export function createStudioStore(
   let toastId = 0;
   /** States seen per job: only a run seen active in this window is announced when it ends. */
   const lastState = new Map<string, JobView['state']>();
+  // Inputs of runs still being submitted: a new input chosen meanwhile must not revoke them,
+  // since each becomes its run's "before" once the submit answers.
+  const submitting = new Set<string>();
 
   const store = createStore<StudioState>()((set, get) => {
+    const keeps = (url: string): boolean =>
+      submitting.has(url) || Object.values(get().beforeOf).includes(url);
     const announce = async (job: JobView): Promise<void> => {
       const away = get().screen !== 'studio';
       const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
@@ -224,7 +229,7 @@ export function createStudioStore(
     const setInput = (preview: string, name: string | null): void => {
       const old = get().inputPreview;
       // An input a run was made from stays: it is that run's "before".
-      if (old && !Object.values(get().beforeOf).includes(old)) URL.revokeObjectURL(old);
+      if (old && !keeps(old)) URL.revokeObjectURL(old);
       set({ inputPreview: preview, inputName: name });
     };
 
@@ -368,7 +373,7 @@ export function createStudioStore(
 
       clearInput() {
         const old = get().inputPreview;
-        if (old && !Object.values(get().beforeOf).includes(old)) URL.revokeObjectURL(old);
+        if (old && !keeps(old)) URL.revokeObjectURL(old);
         jobs.setState({ input: null });
         set({ inputPreview: null, inputName: null, inputError: null });
       },
@@ -376,8 +381,17 @@ export function createStudioStore(
       async run(tool, params, quote) {
         const before = get().inputPreview;
         const usesInput = tool !== 'generate' || params.mode === 'image-to-image';
-        const job = await jobs.getState().submit(tool, params, quote);
-        if (!job) return;
+        if (usesInput && before) submitting.add(before);
+        const job = await jobs
+          .getState()
+          .submit(tool, params, quote)
+          .finally(() => before && submitting.delete(before));
+        if (!job) {
+          // Refused: an input replaced meanwhile is no longer anyone's "before".
+          if (before && before !== get().inputPreview && !keeps(before))
+            URL.revokeObjectURL(before);
+          return;
+        }
         lastState.set(job.jobId, lastState.get(job.jobId) ?? 'queued');
         set({
           currentJobId: job.jobId,
