@@ -3,6 +3,7 @@ import { shownBalance, spendable } from '../app/balance';
 import { useCatalog, useLedger, useStores } from '../app/context';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DesignCard } from '../components/DesignCard';
+import { TeamProjectPicker } from '../components/TeamProjectPicker';
 import type { DesignRow } from '../db/db';
 import { designAsPng, designFile, designFileName, saveBlob } from '../util/design-file';
 import { errorSentence } from '../util/errors';
@@ -22,6 +23,9 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
   const team = useTeams((s) => s.teams.find((t) => t.teamId === s.selected) ?? null);
   const teamWallet = useTeams((s) => s.wallet);
   const teamAllowance = useTeams((s) => s.allowance);
+  const projectName = useTeams(
+    (s) => s.detail?.projects.find((p) => p.projectId === s.projectId)?.name ?? null,
+  );
   const allowance = team ? teamAllowance : personalAllowance;
   const offline = useLedger((s) => s.syncState?.status === 'offline');
   const [confirming, setConfirming] = useState<DesignRow | null>(null);
@@ -68,6 +72,14 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
             ? 'No offline allowance: take one in Settings to redeem without a connection.'
             : `Offline allowance: ${creditsText(left)} left to spend offline.`}
       </p>
+      {team && (
+        <div className="team-run" role="group" aria-label="Team wallet" data-testid="design-team">
+          <p className="team-run-wallet">
+            Redeems from the <strong>{team.name}</strong> team allowance
+          </p>
+          <TeamProjectPicker testId="design-project" />
+        </div>
+      )}
       {message && (
         <p className="banner banner-info" role="status">
           {message}
@@ -107,6 +119,12 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
           }}
         >
           <dl className="facts" data-testid="redeem-summary">
+            {team && (
+              <>
+                <dt>Project</dt>
+                <dd data-testid="redeem-project">{projectName ?? 'No project'}</dd>
+              </>
+            )}
             <dt>Price</dt>
             <dd>{creditsText(confirming.credits)}</dd>
             <dt>Balance now</dt>
