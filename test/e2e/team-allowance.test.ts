@@ -101,7 +101,7 @@ describe('a team allowance spent offline settles on the team wallet (Chromium, r
     await go('Designs');
     await expect
       .poll(offlineLeft, { timeout: 20_000 })
-      .toBe(`Studio North team allowance: ${RESERVE} credits left to spend.`);
+      .toBe(`Studio North team allowance: ${RESERVE} credits left to spend offline.`);
     // The design is for a project, picked like a Studio run's (docs/architecture.md §14).
     const teamBar = page.getByTestId('design-team');
     await teamBar.getByText('Redeems from the Studio North team allowance').waitFor();
@@ -124,7 +124,7 @@ describe('a team allowance spent offline settles on the team wallet (Chromium, r
     expect(price).toBeGreaterThan(0);
     await expect
       .poll(offlineLeft, { timeout: 20_000 })
-      .toBe(`Studio North team allowance: ${RESERVE - price} credits left to spend.`);
+      .toBe(`Studio North team allowance: ${RESERVE - price} credits left to spend offline.`);
     await page
       .getByTestId('team-balance')
       .getByText(`${(1000 - price).toLocaleString('en-US')} credits`)
@@ -145,5 +145,31 @@ describe('a team allowance spent offline settles on the team wallet (Chromium, r
       .getByText(/Spent offline \(1 voucher\)/)
       .first()
       .waitFor({ timeout: 20_000 });
+  });
+
+  it('online, a design is paid from the team wallet itself for the project: a hold and its capture', async () => {
+    await go('Designs');
+    const bar = page.getByTestId('team-run');
+    await bar.getByText('Charges the Studio North team wallet').waitFor({ timeout: 20_000 });
+    await bar.getByTestId('run-project').selectOption({ label: 'Spring catalog' });
+    const tidal = card('design-tidal');
+    await tidal.getByRole('button', { name: /^Redeem/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Redeem Tidal lines?' });
+    await dialog.getByRole('button', { name: /^Redeem for/ }).click();
+    await page
+      .getByText(/^Redeemed for [\d,]+ credits from the team wallet for Spring catalog\.$/)
+      .waitFor({ timeout: 15_000 });
+    await docsShot(page, 'team-design-online');
+    const onTeam = (await teamEntries()).flatMap((e) =>
+      (e.type === 'hold' || e.type === 'capture') && e.team?.projectId === projectId
+        ? [[e.type, e.team.memberId]]
+        : [],
+    );
+    expect(onTeam).toEqual([
+      ['hold', memberId],
+      ['capture', memberId],
+    ]);
+    // The allowance was not touched: the offline spend is all it paid.
+    expect((await teamEntries()).filter((e) => e.type === 'settle')).toHaveLength(1);
   });
 });

@@ -4,6 +4,7 @@ import { useCatalog, useLedger, useStores } from '../app/context';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DesignCard } from '../components/DesignCard';
 import { TeamProjectPicker } from '../components/TeamProjectPicker';
+import { TeamRunBar, useTeamRunLimits } from '../components/TeamRunBar';
 import type { DesignRow } from '../db/db';
 import { designAsPng, designFile, designFileName, saveBlob } from '../util/design-file';
 import { errorSentence } from '../util/errors';
@@ -34,8 +35,15 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
     allowance && allowance.status === 'open' ? allowance.amount - allowance.spentOffline : null;
   // A stored snapshot still being checked never decides what can be afforded (§3).
   const checking = useLedger((s) => s.walletCheck === 'checking');
+  // Online, a team wallet pays for the project within the budgets; offline, its allowance (§14).
+  const teamLimits = useTeamRunLimits();
+  const teamOnline = teamLimits
+    ? Math.max(0, Math.min(teamLimits.available ?? 0, teamLimits.budgetLeft ?? Infinity))
+    : 0;
   const canSpend = team
-    ? Math.max(0, left ?? 0)
+    ? offline
+      ? Math.max(0, left ?? 0)
+      : teamOnline
     : checking
       ? 0
       : offline
@@ -66,13 +74,14 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
       <p className="muted" data-testid="offline-left">
         {team
           ? left === null
-            ? `No offline allowance on the ${team.name} team wallet: take one in Settings to redeem designs from it.`
-            : `${team.name} team allowance: ${creditsText(left)} left to spend.`
+            ? `No offline allowance on the ${team.name} team wallet: take one in Settings to redeem its designs offline.`
+            : `${team.name} team allowance: ${creditsText(left)} left to spend offline.`
           : left === null
             ? 'No offline allowance: take one in Settings to redeem without a connection.'
             : `Offline allowance: ${creditsText(left)} left to spend offline.`}
       </p>
-      {team && (
+      {team && !offline && <TeamRunBar />}
+      {team && offline && (
         <div className="team-run" role="group" aria-label="Team wallet" data-testid="design-team">
           <p className="team-run-wallet">
             Redeems from the <strong>{team.name}</strong> team allowance

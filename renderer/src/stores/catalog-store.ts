@@ -254,7 +254,9 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         set({
           message:
             teamId !== null
-              ? `Redeemed for ${creditsText(result.credits)} from the team wallet's allowance${forProject(projectId)}; it settles on the team wallet.`
+              ? result.mode === 'online'
+                ? `Redeemed for ${creditsText(result.credits)} from the team wallet${forProject(projectId)}.`
+                : `Redeemed for ${creditsText(result.credits)} from the team wallet's allowance${forProject(projectId)}; it settles on the team wallet.`
               : result.mode === 'offline'
                 ? `Redeemed offline for ${creditsText(result.credits)}; it settles when you are back online.`
                 : `Redeemed for ${creditsText(result.credits)}.`,
