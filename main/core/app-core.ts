@@ -324,18 +324,23 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
     listDesigns: async () => catalog.designs(),
     redeemDesign: async ({ designId, expectedCredits, priceBookVersion, teamId, projectId }) => {
-      if (connectivity.online && !teamId) {
+      if (connectivity.online) {
         try {
+          // Online, a team wallet pays through its own route, for the project, within the
+          // budgets; its allowance is the offline path (docs/architecture.md §5, §14).
+          const body = { operationId: `redeem-${randomUUID()}`, expectedCredits, priceBookVersion };
           const res = await http.json(
             'POST',
-            `/v1/designs/${encodeURIComponent(designId)}/redeem`,
+            teamId
+              ? `/v1/teams/${encodeURIComponent(teamId)}/designs/${encodeURIComponent(designId)}/redeem`
+              : `/v1/designs/${encodeURIComponent(designId)}/redeem`,
             {
               schema: RedeemResponse,
-              body: { operationId: `redeem-${randomUUID()}`, expectedCredits, priceBookVersion },
+              body: teamId ? { ...body, projectId: projectId ?? null } : body,
             },
           );
           await catalog.markOwned(designId);
-          ledger.noteHead(res.seq);
+          if (!teamId) ledger.noteHead(res.seq);
           return { designId, credits: res.credits, mode: 'online' as const, voucherCounter: null };
         } catch (error) {
           if (!isOfflineError(error)) throw error;
@@ -349,8 +354,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (fresh.credits !== expectedCredits || fresh.priceBookVersion !== priceBookVersion) {
         throw easelError('quote-changed', `the price is now ${fresh.credits} credits`, fresh);
       }
-      // A team wallet's designs are paid from its offline allowance, online too: a voucher that
-      // names the team, the member and the project (docs/architecture.md §14).
+      // Offline, a team wallet's designs are paid from its allowance: a voucher that names the
+      // team, the member and the project (docs/architecture.md §14).
       const d = await device();
       const counter = teamId
         ? await d.teamAllowances.spend(

@@ -13,6 +13,9 @@ import { HttpError, conflict, notFound } from '../http/errors';
 import type { SigningKeys } from '../keys';
 import type { WriteContext } from '../ledger/ledger-service';
 import { type LedgerService, allocateOr402, throwIt } from '../ledger/ledger-service';
+import { planCapture } from '../../shared/wallet/plan';
+import { settleCharge } from '../teams/budgets';
+import { type TeamWallet, appendTeamHold } from '../teams/team-wallet';
 import { demoDesigns } from './demo-designs';
 
 interface DesignRow {
@@ -203,6 +206,82 @@ export class CatalogService {
         await ctx.tx.query(
           'insert into entitlements (account_id, design_id, seq, created_at) values ($1, $2, $3, $4)',
           [accountId, designId, seq, ctx.now],
+        );
+        return { status: 201, body: { designId, seq, credits: fresh.credits } };
+      },
+    );
+  }
+
+  /**
+   * Redeems a design online from a team wallet (docs/architecture.md §14): like a team run, a
+   * hold and its capture in one team write, tagged with the member and the project and within
+   * their monthly budgets (403 `team-budget`, nothing written); the design goes to the member.
+   * Offline, the team allowance pays instead (§5).
+   */
+  async redeemForTeam(
+    teamWallet: TeamWallet,
+    teamId: string,
+    memberId: string,
+    designId: string,
+    req: {
+      operationId: string;
+      expectedCredits: number;
+      priceBookVersion: number;
+      projectId: string | null;
+    },
+  ) {
+    const design = await this.design(designId);
+    const { book } = await this.priceBook();
+    const fresh = quote(book, { tool: 'design', designId, priceCents: design.price_cents });
+    return teamWallet.write(
+      teamId,
+      memberId,
+      { operationId: req.operationId, request: { op: 'team-redeem', designId, ...req } },
+      async (ctx) => {
+        if (
+          req.priceBookVersion !== fresh.priceBookVersion ||
+          req.expectedCredits !== fresh.credits
+        ) {
+          throw conflict(
+            'quote-changed',
+            `the price is now ${fresh.credits} credits (price book ${fresh.priceBookVersion}); nothing was charged`,
+            fresh,
+          );
+        }
+        const { rows } = await ctx.tx.query(
+          'select 1 from entitlements where account_id = $1 and design_id = $2',
+          [memberId, designId],
+        );
+        if (rows.length > 0) throw conflict('already-owned', 'you already own this design');
+        let seq = ctx.fold.lastSeq;
+        if (fresh.credits > 0) {
+          const held = await appendTeamHold(
+            ctx,
+            memberId,
+            {
+              operationId: req.operationId,
+              kind: book.currency,
+              amount: fresh.credits,
+              purpose: designPurpose(designId, design.title),
+              projectId: req.projectId,
+            },
+            this.ledger.config.holdTtlMs,
+          );
+          const hold = ctx.fold.hold(held.holdId) ?? throwIt(notFound('hold'));
+          seq = ctx.append({
+            type: 'capture',
+            operationId: `${req.operationId}:capture`.slice(0, 128),
+            holdId: held.holdId,
+            amount: fresh.credits,
+            splits: planCapture(hold, fresh.credits),
+            team: { memberId, projectId: req.projectId },
+          }).seq;
+          ctx.clearTimer(held.holdId);
+          await settleCharge(ctx.tx, teamId, held.holdId, fresh.credits);
+        }
+        await ctx.tx.query(
+          'insert into entitlements (account_id, design_id, seq, created_at) values ($1, $2, $3, $4)',
+          [memberId, designId, seq, ctx.now],
         );
         return { status: 201, body: { designId, seq, credits: fresh.credits } };
       },

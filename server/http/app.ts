@@ -15,7 +15,7 @@ import {
   SignUpOffer,
   SignUpRequest,
 } from '../../shared/api/auth';
-import { Design, RedeemRequest, RedeemResponse } from '../../shared/api/catalog';
+import { Design, RedeemRequest, RedeemResponse, TeamRedeemRequest } from '../../shared/api/catalog';
 import { OperationId } from '../../shared/api/common';
 import { SetSpendingLimitsRequest, SpendingLimitsResponse } from '../../shared/api/limits';
 import { RedeemPromoRequest, RedeemPromoResponse } from '../../shared/api/promo';
@@ -481,6 +481,27 @@ export function buildApp(services: Services, options: AppOptions = {}): FastifyI
     },
     async ({ request, body, params }) => {
       const r = await catalog.redeem(await accountOf(request), params.designId ?? '', body);
+      return { status: r.status, body: r.body };
+    },
+  );
+  route(
+    {
+      method: 'POST',
+      path: '/v1/teams/{teamId}/designs/{designId}/redeem',
+      summary:
+        'Teams: redeem a design online from the team wallet for a project, within the budgets (docs/architecture.md §14)',
+      auth: true,
+      body: TeamRedeemRequest,
+      response: RedeemResponse,
+    },
+    async ({ request, body, params }) => {
+      const r = await catalog.redeemForTeam(
+        services.teamWallet,
+        params.teamId ?? '',
+        await accountOf(request),
+        params.designId ?? '',
+        body,
+      );
       return { status: r.status, body: r.body };
     },
   );

@@ -3,6 +3,7 @@ import { planRefund } from '../../shared/wallet/plan';
 import { HOUR, plusMs } from '../clock';
 import type { Sql } from '../db/database';
 import { conflict, notFound } from '../http/errors';
+import { teamDislikeInto } from '../teams/team-refund';
 import type { TeamWallet } from '../teams/team-wallet';
 import { type LedgerService, type WriteContext, throwIt } from './ledger-service';
 
@@ -37,7 +38,9 @@ export class RefundService {
 
   /**
    * An image of a team run was paid by the team's wallet and is refunded to it: the write goes
-   * through the team wallet, which checks the caller is still a member (docs/architecture.md §14).
+   * through the team wallet, which checks the caller is still a member, lets only the member who
+   * ran it or an owner or admin refund it, and lowers the run's budget charge in the same write
+   * (docs/architecture.md §14).
    */
   async dislike(accountId: string, itemId: string, operationId: string) {
     const windowHours = await this.windowHours();
@@ -49,7 +52,10 @@ export class RefundService {
       [itemId],
     );
     const teamId = rows[0]?.team_id;
-    if (teamId !== undefined) return this.teamWallet.write(teamId, accountId, operation, into);
+    if (teamId !== undefined)
+      return this.teamWallet.write(teamId, accountId, operation, (ctx) =>
+        teamDislikeInto(ctx, accountId, itemId, into),
+      );
     return this.ledger.write(accountId, operation, into);
   }
 }

@@ -251,3 +251,30 @@ export async function enforceBudgets(
   ]);
   for (const b of budgets) if (amount > b.left) throw budgetRefusal(b, amount, ctx.now);
 }
+
+/**
+ * Gives a refunded image's credits back to the budgets its run was charged to: the charge of
+ * `refId` (the run's hold) is lowered by `amount`, in the month it was charged in — a refund made
+ * next month lowers last month's use, never this month's, so a budget can't be stretched by
+ * refunding old runs (docs/architecture.md §14). Runs inside the team wallet's write.
+ */
+export async function refundCharge(
+  tx: Sql,
+  teamId: string,
+  refId: string,
+  amount: number,
+): Promise<void> {
+  const { rows } = await tx.query<ChargeRow>(
+    'select ref_id, member_id, project_id, period, charged from team_charges where team_id = $1 and ref_id = $2 and not open',
+    [teamId, refId],
+  );
+  const row = rows[0];
+  if (!row) return;
+  const lowered = Math.min(amount, row.charged);
+  if (lowered <= 0) return;
+  await tx.query(
+    'update team_charges set charged = charged - $3 where team_id = $1 and ref_id = $2',
+    [teamId, refId, lowered],
+  );
+  await changeUsage(tx, teamId, row, -lowered);
+}

@@ -21,4 +21,6 @@ export const RedeemRequest = z.strictObject({
   expectedCredits: z.int().min(0),
   priceBookVersion: z.int().min(1),
 });
+/** A design redeemed online from a team wallet, for a project of the team or none (§14). */
+export const TeamRedeemRequest = RedeemRequest.extend({ projectId: Id.nullable() });
 export const RedeemResponse = z.strictObject({ designId: Id, seq: z.int(), credits: z.int() });

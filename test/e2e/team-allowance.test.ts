@@ -7,13 +7,14 @@ import { docsShot } from './harness';
 /**
  * A team allowance end to end (docs/architecture.md §5, §14): the owner of a funded team
  * chooses the team wallet, reserves this device's allowance from it in Settings, goes offline,
- * redeems a design on the team wallet, comes back, and the team chain holds the settled spend
- * with the member who spent it.
+ * redeems a design on the team wallet for a project picked on the Designs screen, comes back,
+ * and the team chain holds the settled spend with the member who spent it and that project.
  */
 let app: E2eApp;
 let page: Page;
 let teamAccount = '';
 let memberId = '';
+let projectId = '';
 const email = `team-allowance-${Date.now()}@example.com`;
 const RESERVE = 300;
 
@@ -56,6 +57,9 @@ describe('a team allowance spent offline settles on the team wallet (Chromium, r
     await teams.getByLabel('Team name').fill('Studio North');
     await teams.getByRole('button', { name: 'Create team' }).click();
     await teams.getByTestId('team-panel').waitFor();
+    await teams.getByLabel('New project name').fill('Spring catalog');
+    await teams.getByRole('button', { name: 'Add project' }).click();
+    await teams.getByTestId('team-project').getByText('Spring catalog').waitFor();
     const { rows } = await app.server!.services.db.query<{
       account_id: string;
       member: string;
@@ -64,6 +68,10 @@ describe('a team allowance spent offline settles on the team wallet (Chromium, r
     );
     teamAccount = rows[0]!.account_id;
     memberId = rows[0]!.member;
+    const projects = await app.server!.services.db.query<{ id: string }>(
+      "select p.id from team_projects p join teams t on t.id = p.team_id where t.name = 'Studio North'",
+    );
+    projectId = projects.rows[0]!.id;
     await app.server!.services.ledger.grant(teamAccount, {
       operationId: 'grant-team-e2e',
       amount: 1000,
@@ -93,13 +101,21 @@ describe('a team allowance spent offline settles on the team wallet (Chromium, r
     await go('Designs');
     await expect
       .poll(offlineLeft, { timeout: 20_000 })
-      .toBe(`Studio North team allowance: ${RESERVE} credits left to spend.`);
+      .toBe(`Studio North team allowance: ${RESERVE} credits left to spend offline.`);
+    // The design is for a project, picked like a Studio run's (docs/architecture.md §14).
+    const teamBar = page.getByTestId('design-team');
+    await teamBar.getByText('Redeems from the Studio North team allowance').waitFor();
+    await teamBar.getByTestId('design-project').selectOption({ label: 'Spring catalog' });
     const confetti = card('design-confetti');
     await confetti.getByRole('button', { name: /^Redeem/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Redeem Confetti dots?' });
+    await expect
+      .poll(async () => dialog.getByTestId('redeem-project').textContent())
+      .toBe('Spring catalog');
+    await docsShot(page, 'team-design-project');
     await dialog.getByRole('button', { name: /^Redeem for/ }).click();
     const message = page.getByText(
-      /from the team wallet's allowance; it settles on the team wallet/,
+      /from the team wallet's allowance for Spring catalog; it settles on the team wallet/,
     );
     await message.waitFor({ timeout: 15_000 });
     const price = Number(
@@ -108,14 +124,14 @@ describe('a team allowance spent offline settles on the team wallet (Chromium, r
     expect(price).toBeGreaterThan(0);
     await expect
       .poll(offlineLeft, { timeout: 20_000 })
-      .toBe(`Studio North team allowance: ${RESERVE - price} credits left to spend.`);
+      .toBe(`Studio North team allowance: ${RESERVE - price} credits left to spend offline.`);
     await page
       .getByTestId('team-balance')
       .getByText(`${(1000 - price).toLocaleString('en-US')} credits`)
       .waitFor({ timeout: 20_000 });
   });
 
-  it('back online, the spend settles on the team chain with the member', async () => {
+  it('back online, the spend settles on the team chain with the member and the project', async () => {
     await app.startServer();
     await expect
       .poll(async () => (await teamEntries()).filter((e) => e.type === 'settle').length, {
@@ -123,11 +139,37 @@ describe('a team allowance spent offline settles on the team wallet (Chromium, r
       })
       .toBe(1);
     const settle = (await teamEntries()).find((e) => e.type === 'settle');
-    expect(settle).toMatchObject({ team: { memberId, projectId: null } });
+    expect(settle).toMatchObject({ team: { memberId, projectId } });
     await go('History');
     await page
       .getByText(/Spent offline \(1 voucher\)/)
       .first()
       .waitFor({ timeout: 20_000 });
+  });
+
+  it('online, a design is paid from the team wallet itself for the project: a hold and its capture', async () => {
+    await go('Designs');
+    const bar = page.getByTestId('team-run');
+    await bar.getByText('Charges the Studio North team wallet').waitFor({ timeout: 20_000 });
+    await bar.getByTestId('run-project').selectOption({ label: 'Spring catalog' });
+    const tidal = card('design-tidal');
+    await tidal.getByRole('button', { name: /^Redeem/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Redeem Tidal lines?' });
+    await dialog.getByRole('button', { name: /^Redeem for/ }).click();
+    await page
+      .getByText(/^Redeemed for [\d,]+ credits from the team wallet for Spring catalog\.$/)
+      .waitFor({ timeout: 15_000 });
+    await docsShot(page, 'team-design-online');
+    const onTeam = (await teamEntries()).flatMap((e) =>
+      (e.type === 'hold' || e.type === 'capture') && e.team?.projectId === projectId
+        ? [[e.type, e.team.memberId]]
+        : [],
+    );
+    expect(onTeam).toEqual([
+      ['hold', memberId],
+      ['capture', memberId],
+    ]);
+    // The allowance was not touched: the offline spend is all it paid.
+    expect((await teamEntries()).filter((e) => e.type === 'settle')).toHaveLength(1);
   });
 });

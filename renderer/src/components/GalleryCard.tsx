@@ -1,3 +1,4 @@
+import { useMayRefund } from './may-refund';
 import { useState } from 'react';
 import type { GalleryRow } from '../db/db';
 import { useCatalog, useStores } from '../app/context';
@@ -30,8 +31,9 @@ export function GalleryCard(props: {
   const [note, setNote] = useState<string | null>(null);
   const windowMs = (book?.refunds?.windowHours ?? 24) * 3_600_000;
   const left = Date.parse(item.createdAt) + windowMs - now;
+  const mayDislike = useMayRefund(item.jobId);
   const canDislike =
-    item.tool === 'generate' && item.refundCredits > 0 && !item.disliked && left > 0;
+    mayDislike && item.tool === 'generate' && item.refundCredits > 0 && !item.disliked && left > 0;
   const toolWord = TOOL_WORDS[item.tool] ?? item.tool;
   const prompt = typeof item.params.prompt === 'string' ? item.params.prompt : toolWord;
   return (

@@ -1,3 +1,4 @@
+import { useMayRefund } from './may-refund';
 import { useState, type ReactNode } from 'react';
 import { useCatalog, useJobs, useStores } from '../app/context';
 import { downloadName } from '../studio/download-name';
@@ -53,7 +54,9 @@ export function ResultTile(props: {
   const windowMs = (book?.refunds?.windowHours ?? 24) * 3_600_000;
   const left = Date.parse(item.createdAt) + windowMs - Date.now();
   const isDisliked = disliked === true || item.disliked || note !== null;
-  const canDislike = item.tool === 'generate' && item.refundCredits > 0 && !isDisliked && left > 0;
+  const mayDislike = useMayRefund(item.jobId);
+  const canDislike =
+    mayDislike && item.tool === 'generate' && item.refundCredits > 0 && !isDisliked && left > 0;
   const reuse = (tool?: StudioTool) => void studio.getState().reuse(item.sha256, tool);
   const open = () => studio.getState().openViewer(props.items, props.place);
   return (

@@ -2,6 +2,7 @@ import { useSession } from '../app/context';
 import { budgetLeft, useTeams } from '../stores/team-store';
 import '../styles/teams.css';
 import { creditsText } from '../util/format';
+import { TeamProjectPicker } from './TeamProjectPicker';
 
 /** What the chosen team wallet lets this member spend now, for the run button to decide. */
 interface TeamRunLimits {
@@ -40,7 +41,6 @@ export function TeamRunBar() {
   const team = useTeams((s) => s.teams.find((t) => t.teamId === s.selected) ?? null);
   const detail = useTeams((s) => s.detail);
   const projectId = useTeams((s) => s.projectId);
-  const setProject = useTeams((s) => s.setProject);
   if (!team) return null;
   const left = budgetLeft(detail, accountId, projectId);
   const projects = detail?.projects ?? [];
@@ -50,21 +50,7 @@ export function TeamRunBar() {
       <p className="team-run-wallet">
         Charges the <strong>{team.name}</strong> team wallet
       </p>
-      <label className="team-run-project">
-        Project{' '}
-        <select
-          data-testid="run-project"
-          value={projectId ?? ''}
-          onChange={(e) => setProject(e.target.value === '' ? null : e.target.value)}
-        >
-          <option value="">No project</option>
-          {projects.map((p) => (
-            <option key={p.projectId} value={p.projectId}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <TeamProjectPicker testId="run-project" />
       <p className="team-run-budget muted" data-testid="run-budget">
         {detail === null
           ? 'Reading the team’s budgets…'

@@ -3,6 +3,8 @@ import { shownBalance, spendable } from '../app/balance';
 import { useCatalog, useLedger, useStores } from '../app/context';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DesignCard } from '../components/DesignCard';
+import { TeamProjectPicker } from '../components/TeamProjectPicker';
+import { TeamRunBar, useTeamRunLimits } from '../components/TeamRunBar';
 import type { DesignRow } from '../db/db';
 import { designAsPng, designFile, designFileName, saveBlob } from '../util/design-file';
 import { errorSentence } from '../util/errors';
@@ -22,6 +24,9 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
   const team = useTeams((s) => s.teams.find((t) => t.teamId === s.selected) ?? null);
   const teamWallet = useTeams((s) => s.wallet);
   const teamAllowance = useTeams((s) => s.allowance);
+  const projectName = useTeams(
+    (s) => s.detail?.projects.find((p) => p.projectId === s.projectId)?.name ?? null,
+  );
   const allowance = team ? teamAllowance : personalAllowance;
   const offline = useLedger((s) => s.syncState?.status === 'offline');
   const [confirming, setConfirming] = useState<DesignRow | null>(null);
@@ -30,8 +35,15 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
     allowance && allowance.status === 'open' ? allowance.amount - allowance.spentOffline : null;
   // A stored snapshot still being checked never decides what can be afforded (§3).
   const checking = useLedger((s) => s.walletCheck === 'checking');
+  // Online, a team wallet pays for the project within the budgets; offline, its allowance (§14).
+  const teamLimits = useTeamRunLimits();
+  const teamOnline = teamLimits
+    ? Math.max(0, Math.min(teamLimits.available ?? 0, teamLimits.budgetLeft ?? Infinity))
+    : 0;
   const canSpend = team
-    ? Math.max(0, left ?? 0)
+    ? offline
+      ? Math.max(0, left ?? 0)
+      : teamOnline
     : checking
       ? 0
       : offline
@@ -62,12 +74,21 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
       <p className="muted" data-testid="offline-left">
         {team
           ? left === null
-            ? `No offline allowance on the ${team.name} team wallet: take one in Settings to redeem designs from it.`
-            : `${team.name} team allowance: ${creditsText(left)} left to spend.`
+            ? `No offline allowance on the ${team.name} team wallet: take one in Settings to redeem its designs offline.`
+            : `${team.name} team allowance: ${creditsText(left)} left to spend offline.`
           : left === null
             ? 'No offline allowance: take one in Settings to redeem without a connection.'
             : `Offline allowance: ${creditsText(left)} left to spend offline.`}
       </p>
+      {team && !offline && <TeamRunBar />}
+      {team && offline && (
+        <div className="team-run" role="group" aria-label="Team wallet" data-testid="design-team">
+          <p className="team-run-wallet">
+            Redeems from the <strong>{team.name}</strong> team allowance
+          </p>
+          <TeamProjectPicker testId="design-project" />
+        </div>
+      )}
       {message && (
         <p className="banner banner-info" role="status">
           {message}
@@ -107,6 +128,12 @@ export function Designs(props: { onTopUp: () => void; onUseAsInput: () => void }
           }}
         >
           <dl className="facts" data-testid="redeem-summary">
+            {team && (
+              <>
+                <dt>Project</dt>
+                <dd data-testid="redeem-project">{projectName ?? 'No project'}</dd>
+              </>
+            )}
             <dt>Price</dt>
             <dd>{creditsText(confirming.credits)}</dd>
             <dt>Balance now</dt>

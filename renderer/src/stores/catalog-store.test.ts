@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeEasel } from '../../testing/fake-easel';
 import { openDb } from '../db/db';
 import { createCatalogStore, type CatalogStore } from './catalog-store';
+import { useTeams } from './team-store';
 
 let store: CatalogStore | null = null;
 let n = 0;
@@ -105,5 +106,52 @@ describe('catalog store: checkout and failures', () => {
     // The fake's lower-case fragment, written as a sentence.
     expect(error).toBe('Not enough image credits: 50 needed, 10 available.');
     expect(store.getState().message).toBeNull();
+  });
+});
+
+describe('catalog store: designs on a team wallet', () => {
+  // The fake knows no teams: the store's own refresh after a redeem would drop the choice.
+  const refresh = useTeams.getState().refresh;
+  afterEach(() => {
+    useTeams.setState({ refresh });
+    useTeams.getState().select(null);
+  });
+
+  it('redeems from the chosen team allowance for the project picked (docs/architecture.md §14)', async () => {
+    const api = createFakeEasel();
+    const db = openDb(`test-catalog-${++n}`);
+    const asked: Array<Parameters<typeof api.redeemDesign>[0]> = [];
+    api.redeemDesign = async (params) => {
+      asked.push(params);
+      return {
+        designId: params.designId,
+        credits: params.expectedCredits,
+        mode: 'offline',
+        voucherCounter: 1,
+      };
+    };
+    store = createCatalogStore(api, db, () => undefined);
+    await store.getState().start();
+    const s = store;
+    await until(() => s.getState().priceBook !== null && s.getState().designs.length > 0);
+
+    useTeams.setState({ refresh: async () => undefined });
+    useTeams.getState().select('team_1');
+    useTeams.getState().setProject('project_1');
+    await s.getState().redeem('d-sunset');
+    expect(asked.at(-1)).toMatchObject({
+      designId: 'd-sunset',
+      teamId: 'team_1',
+      projectId: 'project_1',
+    });
+
+    // "No project" is sent as null; the personal wallet sends no team at all.
+    useTeams.getState().setProject(null);
+    await s.getState().redeem('d-sunset');
+    expect(asked.at(-1)).toMatchObject({ teamId: 'team_1', projectId: null });
+    useTeams.getState().select(null);
+    await s.getState().redeem('d-sunset');
+    expect(asked.at(-1)).not.toHaveProperty('teamId');
+    expect(asked.at(-1)).not.toHaveProperty('projectId');
   });
 });

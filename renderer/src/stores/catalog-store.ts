@@ -226,13 +226,18 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
       if (!design || !book) return;
       set({ redeeming: designId, message: null, error: null });
       try {
-        // With a team wallet chosen, its offline allowance pays (docs/architecture.md §14).
-        const teamId = useTeams.getState().selected;
+        // With a team wallet chosen, its offline allowance pays, for the project picked on the
+        // Designs screen (the same choice as the Studio's run bar; docs/architecture.md §14).
+        const { selected: teamId, projectId, detail } = useTeams.getState();
+        const forProject = (id: string | null): string => {
+          const name = detail?.projects.find((p) => p.projectId === id)?.name;
+          return name === undefined ? '' : ` for ${name}`;
+        };
         const result = await api.redeemDesign({
           designId,
           expectedCredits: design.credits,
           priceBookVersion: book.book.version,
-          ...(teamId === null ? {} : { teamId, projectId: null }),
+          ...(teamId === null ? {} : { teamId, projectId }),
         });
         await db.designs.update(designId, { owned: true });
         if (result.mode === 'offline') {
@@ -249,7 +254,9 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
         set({
           message:
             teamId !== null
-              ? `Redeemed for ${creditsText(result.credits)} from the team wallet's allowance; it settles on the team wallet.`
+              ? result.mode === 'online'
+                ? `Redeemed for ${creditsText(result.credits)} from the team wallet${forProject(projectId)}.`
+                : `Redeemed for ${creditsText(result.credits)} from the team wallet's allowance${forProject(projectId)}; it settles on the team wallet.`
               : result.mode === 'offline'
                 ? `Redeemed offline for ${creditsText(result.credits)}; it settles when you are back online.`
                 : `Redeemed for ${creditsText(result.credits)}.`,
