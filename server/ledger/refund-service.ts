@@ -37,7 +37,9 @@ export class RefundService {
 
   /**
    * An image of a team run was paid by the team's wallet and is refunded to it: the write goes
-   * through the team wallet, which checks the caller is still a member (docs/architecture.md §14).
+   * through the team wallet, which checks the caller is still a member, and only the member who
+   * made the run, or an owner or admin, may refund it; another member's image is "not found"
+   * (docs/architecture.md §14).
    */
   async dislike(accountId: string, itemId: string, operationId: string) {
     const windowHours = await this.windowHours();
@@ -49,9 +51,23 @@ export class RefundService {
       [itemId],
     );
     const teamId = rows[0]?.team_id;
-    if (teamId !== undefined) return this.teamWallet.write(teamId, accountId, operation, into);
+    if (teamId !== undefined)
+      return this.teamWallet.write(teamId, accountId, operation, async (ctx) => {
+        if (ctx.role === 'member' && !(await madeBy(ctx.tx, itemId, accountId)))
+          throw notFound('item');
+        return into(ctx);
+      });
     return this.ledger.write(accountId, operation, into);
   }
+}
+
+/** Whether the team run that paid for the item was started by `accountId`. */
+async function madeBy(tx: Sql, itemId: string, accountId: string): Promise<boolean> {
+  const { rows } = await tx.query<{ id: string }>(
+    'select j.id from items i join jobs j on j.hold_id = i.paid_by where i.id = $1 and j.account_id = $2',
+    [itemId, accountId],
+  );
+  return rows.length > 0;
 }
 
 export async function dislikeInto(
