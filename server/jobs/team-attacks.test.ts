@@ -133,7 +133,8 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     expect((await teamEntries(tm.teamId, tm.owner)).length).toBe(before);
 
     // The maker and an owner at once, through two instances: one refund, one 409.
-    const other = await s.another();
+    // PostgreSQL: a second API instance (its own pool, locks and fold cache); PGlite: one process.
+    const other = backend === 'postgres' ? await s.t.anotherInstance() : await s.another();
     const both = await Promise.all([
       post(`/v1/items/${itemId}/dislike`, tm.member.headers, { operationId: opId() }),
       post(`/v1/items/${itemId}/dislike`, tm.owner.headers, { operationId: opId() }, other.app),
@@ -232,7 +233,6 @@ describe.each(backends)('Team attacks on %s', (backend) => {
         { operationId: opId(), deviceId: 'dev_x', devicePublicKey: 'x', amount: 5 },
       ],
       [`/v1/teams/${b.teamId}/allowances/${hold}/return`, { operationId: opId() }],
-      [`/v1/teams/${b.teamId}/purchases/checkout`, { sku: 'pack-small' }],
       [`/v1/items/${done.outputs[0]!.itemId}/dislike`, { operationId: opId() }],
       [`/v1/jobs/${running.jobId}/cancel`, undefined],
     ];
@@ -253,5 +253,231 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     expect((await getJob(s, b.member.headers, running.jobId)).json<Job>().state).toBe('running');
     await post(`/v1/jobs/${running.jobId}/cancel`, b.member.headers);
     provider.handler = openaiImages;
+  });
+  it('privilege: members and admins cannot act above their role; two owners leaving at once through two instances leave one owner', async () => {
+    const tm = await team();
+    const m = tm.member;
+    const refusedFor = async (u: User, url: string, body: unknown) => {
+      const res = await post(url, u.headers, body);
+      return [url, res.statusCode];
+    };
+    const base = `/v1/teams/${tm.teamId}`;
+    const memberTries: Array<[string, unknown]> = [
+      [
+        `${base}/budgets`,
+        { operationId: opId(), scope: 'member', subjectId: m.accountId, monthly: 10_000 },
+      ],
+      [`${base}/members/${m.accountId}/role`, { role: 'admin' }],
+      [`${base}/members/${tm.mate.accountId}/role`, { role: 'member' }],
+      [`${base}/members/${tm.mate.accountId}/remove`, { operationId: opId() }],
+      [`${base}/projects`, { name: 'Side project' }],
+      [`${base}/invites`, { email: 'friend@example.com' }],
+    ];
+    for (const [url, body] of memberTries)
+      expect(await refusedFor(m, url, body)).toEqual([url, 403]);
+    // An admin: never makes or unmakes an owner, never removes one.
+    expect(
+      (await post(`${base}/members/${tm.mate.accountId}/role`, tm.owner.headers, { role: 'admin' }))
+        .statusCode,
+    ).toBe(200);
+    const admin = tm.mate;
+    for (const [url, body] of [
+      [`${base}/members/${admin.accountId}/role`, { role: 'owner' }],
+      [`${base}/members/${m.accountId}/role`, { role: 'owner' }],
+      [`${base}/members/${tm.owner.accountId}/role`, { role: 'member' }],
+      [`${base}/members/${tm.owner.accountId}/remove`, { operationId: opId() }],
+    ] as Array<[string, unknown]>)
+      expect(await refusedFor(admin, url, body)).toEqual([url, 403]);
+    // The last owner cannot leave or step down.
+    expect(
+      (
+        await post(`${base}/members/${tm.owner.accountId}/remove`, tm.owner.headers, {
+          operationId: opId(),
+        })
+      ).statusCode,
+    ).toBe(409);
+    expect(
+      (
+        await post(`${base}/members/${tm.owner.accountId}/role`, tm.owner.headers, {
+          role: 'admin',
+        })
+      ).statusCode,
+    ).toBe(409);
+    // Two owners leave at once through two instances: one stays.
+    expect(
+      (await post(`${base}/members/${m.accountId}/role`, tm.owner.headers, { role: 'owner' }))
+        .statusCode,
+    ).toBe(200);
+    const other = backend === 'postgres' ? await s.t.anotherInstance() : await s.another();
+    const leaving = await Promise.all([
+      post(`${base}/members/${tm.owner.accountId}/remove`, tm.owner.headers, {
+        operationId: opId(),
+      }),
+      post(`${base}/members/${m.accountId}/remove`, m.headers, { operationId: opId() }, other.app),
+    ]);
+    expect(leaving.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const owners = await s.t.db.query<{ n: number }>(
+      `select count(*)::int as n from team_members where team_id = $1 and role = 'owner' and removed_at is null`,
+      [tm.teamId],
+    );
+    expect(owners.rows[0]?.n).toBe(1);
+    // Two owners demote each other at once: one stays an owner.
+    const stayed = leaving[0]!.statusCode === 409 ? tm.owner : m;
+    expect(
+      (await post(`${base}/members/${admin.accountId}/role`, stayed.headers, { role: 'owner' }))
+        .statusCode,
+    ).toBe(200);
+    const demoting = await Promise.all([
+      post(`${base}/members/${admin.accountId}/role`, stayed.headers, { role: 'member' }),
+      post(
+        `${base}/members/${stayed.accountId}/role`,
+        admin.headers,
+        { role: 'member' },
+        other.app,
+      ),
+    ]);
+    // The second is refused either as no longer an owner (403) or as the last owner (409).
+    expect(demoting.map((r) => r.statusCode).sort()).toEqual(expect.arrayContaining([200]));
+    expect(demoting.filter((r) => r.statusCode === 403 || r.statusCode === 409)).toHaveLength(1);
+    const after = await s.t.db.query<{ n: number }>(
+      `select count(*)::int as n from team_members where team_id = $1 and role = 'owner' and removed_at is null`,
+      [tm.teamId],
+    );
+    expect(after.rows[0]?.n).toBe(1);
+  });
+
+  it('hostile input is refused with a clear 4xx and writes nothing: amounts, unknown fields, bad JSON, big bodies, NUL bytes, junk ids and tokens', async () => {
+    const tm = await team();
+    const base = `/v1/teams/${tm.teamId}`;
+    const before = (await teamEntries(tm.teamId, tm.owner)).length;
+    const bad: Array<[string, unknown]> = [];
+    for (const monthly of [-1, 0, 1.5, '10', 10_000_001, 1e300, true, {}])
+      bad.push([
+        `${base}/budgets`,
+        { operationId: opId(), scope: 'project', subjectId: tm.project, monthly },
+      ]);
+    bad.push([
+      `${base}/budgets`,
+      { operationId: opId(), scope: 'team', subjectId: tm.project, monthly: 5 },
+    ]);
+    bad.push([
+      `${base}/budgets`,
+      { operationId: opId(), scope: 'project', subjectId: tm.project, monthly: 5, extra: 1 },
+    ]);
+    for (const amount of [-5, 0, 2.5, 1e20, 'NaN', null])
+      bad.push([
+        `${base}/holds`,
+        { operationId: opId(), amount, purpose: { kind: 'job', jobId: 'job_a', tool: 'generate' } },
+      ]);
+    bad.push([
+      `${base}/holds`,
+      {
+        operationId: opId(),
+        amount: 1,
+        purpose: { kind: 'job', jobId: 'job_a', tool: 'generate' },
+        memberId: tm.mate.accountId,
+      },
+    ]);
+    bad.push(['/v1/teams', { name: 'x'.repeat(81) }]);
+    bad.push(['/v1/teams', { name: '   ' }]);
+    bad.push(['/v1/teams', { name: 'ok', owner: tm.mate.accountId }]);
+    bad.push([`${base}/projects`, { name: 'y'.repeat(81) }]);
+    bad.push([`${base}/members/${tm.mate.accountId}/role`, { role: 'superuser' }]);
+    bad.push([`${base}/members/${tm.mate.accountId}/remove`, { operationId: opId(), force: true }]);
+    bad.push([`${base}/invites`, { email: 'not an address' }]);
+    bad.push([`${base}/invites`, { email: 'a@example.com', role: 'owner' }]);
+    for (const token of ['', 'short', 'A'.repeat(44), "' or 1=1 --", 'A'.repeat(10_000)])
+      bad.push(['/v1/team-invites/preview', { token }]);
+    bad.push(['/v1/team-invites/preview', { token: tm.member.token, teamId: tm.teamId }]);
+    for (const [url, body] of bad) {
+      const res = await post(url, tm.owner.headers, body);
+      expect([url, JSON.stringify(body).slice(0, 80), res.statusCode]).toEqual([
+        url,
+        JSON.stringify(body).slice(0, 80),
+        400,
+      ]);
+      expect(res.json().error.message).toBeTruthy();
+    }
+    const raw = (url: string, payload: string) =>
+      s.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...tm.owner.headers, 'content-type': 'application/json' },
+        payload,
+      });
+    expect((await raw(`${base}/projects`, '{"name": "unterminated')).statusCode).toBe(400);
+    expect((await raw(`${base}/projects`, '[]')).statusCode).toBe(400);
+    expect(
+      (await raw(`${base}/projects`, JSON.stringify({ name: 'z', pad: 'p'.repeat(2_000_000) })))
+        .statusCode,
+    ).toBe(413);
+    // A well-formed token nobody issued: 404, like any unknown invite.
+    expect(
+      (await post('/v1/team-invites/preview', tm.owner.headers, { token: 'B'.repeat(43) }))
+        .statusCode,
+    ).toBe(404);
+    // SQL-ish names are only names.
+    const sqlish = "Robert'); drop table teams; --";
+    const made = await post('/v1/teams', tm.owner.headers, { name: sqlish });
+    expect(made.statusCode).toBe(201);
+    expect(made.json().name).toBe(sqlish);
+    expect((await get(base, tm.owner.headers)).statusCode).toBe(200);
+    // NUL bytes and junk ids in names and paths: refused or not found, never a server error.
+    for (const name of ['a\u0000b', 'tab\u0007bell'])
+      expect([
+        name,
+        (await post('/v1/teams', tm.owner.headers, { name: name })).statusCode,
+      ]).toEqual([name, 400]);
+    expect(
+      (
+        await post(`${base}/projects`, tm.owner.headers, {
+          name: 'p\u0000q',
+        })
+      ).statusCode,
+    ).toBeLessThan(500);
+    // A junk id is a clear 4xx (400 or 414 where the HTTP layer refuses it, else 404), never a 500.
+    const clear4xx = (url: string, r: { statusCode: number; json(): { error?: unknown } }) => [
+      url.slice(0, 60),
+      (r.statusCode >= 400 && r.statusCode < 500) || r.statusCode,
+      Boolean(r.json().error),
+    ];
+    const junk = ['%00', 'team_%00', '%27%20or%201%3D1', 'x'.repeat(5000), '..%2F..%2Fetc'];
+    for (const id of junk) {
+      for (const url of [
+        `/v1/teams/${id}`,
+        `/v1/teams/${id}/jobs`,
+        `/v1/teams/${id}/balance`,
+        `/v1/teams/${id}/report`,
+        `/v1/jobs/${id}`,
+        `/v1/files/${id}`,
+      ])
+        expect(clear4xx(url, await get(url, tm.owner.headers))).toEqual([
+          url.slice(0, 60),
+          true,
+          true,
+        ]);
+      for (const [url, body] of [
+        [`${base}/holds/${id}/release`, { operationId: opId(), reason: 'released' }],
+        [`${base}/members/${id}/remove`, { operationId: opId() }],
+        [`${base}/members/${id}/role`, { role: 'admin' }],
+        [`${base}/allowances/${id}/return`, { operationId: opId() }],
+        [
+          `/v1/teams/${id}/holds`,
+          {
+            operationId: opId(),
+            amount: 1,
+            purpose: { kind: 'job', jobId: 'job_a', tool: 'generate' },
+          },
+        ],
+        [`/v1/items/${id}/dislike`, { operationId: opId() }],
+        [`/v1/jobs/${id}/cancel`, undefined],
+      ] as Array<[string, unknown]>)
+        expect(clear4xx(url, await post(url, tm.owner.headers, body))).toEqual([
+          url.slice(0, 60),
+          true,
+          true,
+        ]);
+    }
+    expect((await teamEntries(tm.teamId, tm.owner)).length).toBe(before);
   });
 });
