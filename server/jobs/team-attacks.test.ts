@@ -480,4 +480,159 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     }
     expect((await teamEntries(tm.teamId, tm.owner)).length).toBe(before);
   });
+  const plainHold = (
+    tm: { teamId: string },
+    u: User,
+    amount: number,
+    projectId: string | null,
+    ttlSeconds?: number,
+    app = s.app,
+  ) =>
+    post(
+      `/v1/teams/${tm.teamId}/holds`,
+      u.headers,
+      {
+        operationId: opId(),
+        amount,
+        purpose: { kind: 'job', jobId: 'job_plain', tool: 'generate' },
+        projectId,
+        ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+      },
+      app,
+    );
+
+  it('a removed member uses nothing of the team: old runs, images, holds, the invite token; joining again starts clean', async () => {
+    const tm = await team();
+    const m = tm.member;
+    const made = await teamRun(m, tm.teamId, tm.project);
+    const job = await waitJob(s, m.headers, made.json<Job>().jobId);
+    expect(job.state).toBe('succeeded');
+    const hold = (await plainHold(tm, m, 7, tm.project)).json<{ holdId: string }>().holdId;
+    expect(
+      (
+        await post(`/v1/teams/${tm.teamId}/members/${m.accountId}/remove`, tm.owner.headers, {
+          operationId: opId(),
+        })
+      ).json(),
+    ).toMatchObject({ holdsReleased: 1 });
+    const before = (await teamEntries(tm.teamId, tm.owner)).length;
+    for (const url of [
+      `/v1/jobs/${job.jobId}`,
+      job.outputs[0]!.url,
+      `/v1/teams/${tm.teamId}`,
+      `/v1/teams/${tm.teamId}/report`,
+    ])
+      expect([url, (await get(url, m.headers)).statusCode]).toEqual([url, 404]);
+    for (const [url, body] of [
+      [`/v1/items/${job.outputs[0]!.itemId}/dislike`, { operationId: opId() }],
+      [`/v1/teams/${tm.teamId}/holds/${hold}/capture`, { operationId: opId(), amount: 7 }],
+      [`/v1/teams/${tm.teamId}/holds/${hold}/release`, { operationId: opId(), reason: 'released' }],
+      [`/v1/holds/${hold}/capture`, { operationId: opId(), amount: 7 }],
+      [`/v1/teams/${tm.teamId}/projects`, { name: 'Still here' }],
+    ] as Array<[string, unknown]>)
+      expect([url, (await post(url, m.headers, body)).statusCode]).toEqual([url, 404]);
+    // The old invite token is spent.
+    const reuse = await post('/v1/team-invites/accept', m.headers, { token: m.token });
+    expect(reuse.statusCode).toBe(409);
+    expect(reuse.json().error.code).toBe('invite-used');
+    expect(
+      (await post('/v1/team-invites/preview', m.headers, { token: m.token })).json().state,
+    ).toBe('used');
+    expect((await teamEntries(tm.teamId, tm.owner)).length).toBe(before);
+    // Invited again: a member, with the old hold closed for good.
+    const invite = await post(`/v1/teams/${tm.teamId}/invites`, tm.owner.headers, {
+      email: m.email,
+    });
+    expect(
+      (await post('/v1/team-invites/accept', m.headers, { token: invite.json().token })).json(),
+    ).toMatchObject({ role: 'member' });
+    const late = await post(`/v1/teams/${tm.teamId}/holds/${hold}/capture`, m.headers, {
+      operationId: opId(),
+      amount: 7,
+    });
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error.code).toBe('hold-not-open');
+  });
+
+  it('capture and release of one team hold at once through two instances: one wins, the budget is charged once', async () => {
+    const tm = await team();
+    const other = backend === 'postgres' ? await s.t.anotherInstance() : await s.another();
+    expect(
+      (
+        await post(`/v1/teams/${tm.teamId}/budgets`, tm.owner.headers, {
+          operationId: opId(),
+          scope: 'member',
+          subjectId: tm.member.accountId,
+          monthly: 20,
+        })
+      ).statusCode,
+    ).toBe(200);
+    for (let i = 0; i < 4; i++) {
+      const hold = (await plainHold(tm, tm.member, 5, tm.project)).json<{ holdId: string }>()
+        .holdId;
+      const [c, r] = await Promise.all([
+        post(`/v1/teams/${tm.teamId}/holds/${hold}/capture`, tm.member.headers, {
+          operationId: opId(),
+          amount: 5,
+        }),
+        post(
+          `/v1/teams/${tm.teamId}/holds/${hold}/release`,
+          tm.owner.headers,
+          { operationId: opId(), reason: 'released' },
+          other.app,
+        ),
+      ]);
+      expect([c.statusCode, r.statusCode].sort()).toEqual([200, 409]);
+    }
+    const settled = (await teamEntries(tm.teamId, tm.owner)).filter(
+      (e) => e.type === 'capture' || e.type === 'release',
+    );
+    expect(settled).toHaveLength(4);
+    const captured = settled.filter((e) => e.type === 'capture').length * 5;
+    const detail = (await get(`/v1/teams/${tm.teamId}`, tm.owner.headers)).json<{
+      members: Array<{ accountId: string; budget: { used: number } }>;
+    }>();
+    expect(detail.members.find((x) => x.accountId === tm.member.accountId)?.budget.used).toBe(
+      captured,
+    );
+  });
+
+  // Last: moves the shared clock to the end of the month.
+  it('a hold made before the month rolls over is charged to its own month: captured after, it takes nothing from the new month', async () => {
+    const tm = await team();
+    const m = tm.member;
+    expect(
+      (
+        await post(`/v1/teams/${tm.teamId}/budgets`, tm.owner.headers, {
+          operationId: opId(),
+          scope: 'member',
+          subjectId: m.accountId,
+          monthly: 10,
+        })
+      ).statusCode,
+    ).toBe(200);
+    s.t.clock.set('2026-11-30T23:59:50.000Z');
+    const late = (await plainHold(tm, m, 10, tm.project, 600)).json<{ holdId: string }>().holdId;
+    expect((await plainHold(tm, m, 1, null)).statusCode).toBe(403);
+    s.t.clock.set('2026-12-01T00:00:10.000Z');
+    const fresh = await plainHold(tm, m, 10, null);
+    expect(fresh.statusCode).toBe(201);
+    const cap = await post(`/v1/teams/${tm.teamId}/holds/${late}/capture`, m.headers, {
+      operationId: opId(),
+      amount: 4,
+    });
+    expect(cap.statusCode).toBe(200);
+    const usage = await s.t.db.query<{ period: string; used: number }>(
+      `select period, used from team_budget_usage where team_id = $1 and scope = 'member' and subject_id = $2 order by period`,
+      [tm.teamId, m.accountId],
+    );
+    expect(usage.rows).toEqual([
+      { period: '2026-11', used: 4 },
+      { period: '2026-12', used: 10 },
+    ]);
+    expect((await plainHold(tm, m, 1, null)).statusCode).toBe(403);
+    // A December hold left open expires and gives December its budget back.
+    s.t.clock.set('2026-12-01T00:30:00.000Z');
+    expect((await plainHold(tm, m, 10, null)).statusCode).toBe(201);
+  });
 });
