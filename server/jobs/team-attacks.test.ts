@@ -3,11 +3,12 @@ import type { Job } from '../../shared/api/jobs';
 import { PullResponse } from '../../shared/api/ledger';
 import { TeamSummary } from '../../shared/api/teams';
 import { backends, signUp } from '../testing/harness';
-import { type StandIn, hang, openaiImages, standIn, withModelList } from './stand-ins';
+import { type StandIn, gated, hang, openaiImages, standIn, withModelList } from './stand-ins';
 import {
   type Headers,
   type JobsTestServer,
   getJob,
+  inState,
   jobsTestServer,
   opId,
   postJob,
@@ -595,6 +596,59 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     expect(detail.members.find((x) => x.accountId === tm.member.accountId)?.budget.used).toBe(
       captured,
     );
+  });
+
+  it('a team run whose hold is never settled: the hold expires, its budget charge is given back at the next team write, and the late result charges nothing', async () => {
+    const tm = await team();
+    const m = tm.member;
+    const gate = gated(openaiImages);
+    provider.handler = withModelList(gate.handler);
+    const q = await quoteFor(s, {
+      tool: 'generate',
+      mode: 'text-to-image',
+      width: 64,
+      height: 64,
+      steps: 10,
+      model: 'standard',
+      count: 1,
+    });
+    expect(
+      (
+        await post(`/v1/teams/${tm.teamId}/budgets`, tm.owner.headers, {
+          operationId: opId(),
+          scope: 'project',
+          subjectId: tm.project,
+          monthly: q.credits,
+        })
+      ).statusCode,
+    ).toBe(200);
+    const job = await startJob(s, m.headers, {
+      operationId: opId(),
+      tool: 'generate',
+      params: { ...previewParams(), model: 'standard' },
+      quote: q,
+      team: { teamId: tm.teamId, projectId: tm.project },
+    });
+    await waitJob(s, m.headers, job.jobId, inState('running'));
+    // The project's budget is used up by the open hold.
+    expect((await plainHold(tm, tm.mate, 1, tm.project)).statusCode).toBe(403);
+    s.t.clock.advance(2 * 60 * 60 * 1000);
+    // Past the hold's lifetime the project's budget is free again.
+    const after = await plainHold(tm, tm.mate, q.credits, tm.project);
+    expect(after.statusCode).toBe(201);
+    const charge = await s.t.db.query<{ charged: number; open: boolean }>(
+      'select charged, open from team_charges where team_id = $1 and ref_id = $2',
+      [tm.teamId, job.holdId],
+    );
+    expect(charge.rows).toEqual([{ charged: 0, open: false }]);
+    gate.open();
+    const ended = await waitJob(s, m.headers, job.jobId);
+    expect(ended).toMatchObject({ state: 'failed', charged: 0, outputs: [] });
+    const captures = (await teamEntries(tm.teamId, tm.owner)).filter(
+      (e) => e.type === 'capture' && e.holdId === job.holdId,
+    );
+    expect(captures).toEqual([]);
+    provider.handler = openaiImages;
   });
 
   // Last: moves the shared clock to the end of the month.
