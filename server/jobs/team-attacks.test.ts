@@ -651,6 +651,60 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     provider.handler = openaiImages;
   });
 
+  it('cancel racing the result of a team run: each run ends either cancelled with a release or succeeded with a capture, charged once', async () => {
+    const tm = await team();
+    const q = await quoteFor(s, {
+      tool: 'generate',
+      mode: 'text-to-image',
+      width: 64,
+      height: 64,
+      steps: 10,
+      model: 'standard',
+      count: 1,
+    });
+    const started = [];
+    for (let i = 0; i < 3; i++) {
+      // One run at a time: the engine's result and the cancel arrive together.
+      const gate = gated(openaiImages);
+      provider.handler = withModelList(gate.handler);
+      const j = await startJob(s, tm.member.headers, {
+        operationId: opId(),
+        tool: 'generate',
+        params: { ...previewParams(), model: 'standard', seed: i + 1 },
+        quote: q,
+        team: { teamId: tm.teamId, projectId: tm.project },
+      });
+      await waitJob(s, tm.member.headers, j.jobId, inState('running'));
+      await Promise.all([
+        Promise.resolve().then(() => gate.open()),
+        post(`/v1/jobs/${j.jobId}/cancel`, tm.member.headers),
+      ]);
+      await waitJob(s, tm.member.headers, j.jobId);
+      started.push(j);
+    }
+    let charged = 0;
+    const onTeam = await teamEntries(tm.teamId, tm.owner);
+    for (const j of started) {
+      const end = (await getJob(s, tm.member.headers, j.jobId)).json<Job>();
+      const settles = onTeam
+        .filter((e) => e.holdId === j.holdId && (e.type === 'capture' || e.type === 'release'))
+        .map((e) => e.type);
+      if (end.state === 'succeeded') {
+        expect([end.charged, settles]).toEqual([q.credits, ['capture']]);
+      } else {
+        expect([end.state, end.charged, settles]).toEqual(['cancelled', 0, ['release']]);
+      }
+      charged += end.charged ?? 0;
+      const charge = await s.t.db.query<{ charged: number; open: boolean }>(
+        'select charged, open from team_charges where team_id = $1 and ref_id = $2',
+        [tm.teamId, j.holdId],
+      );
+      expect(charge.rows).toEqual([{ charged: end.charged ?? 0, open: false }]);
+    }
+    expect((await teamBalance(tm.teamId, tm.owner)).balances.image?.available).toBe(500 - charged);
+    provider.handler = openaiImages;
+  });
+
   // Last: moves the shared clock to the end of the month.
   it('a hold made before the month rolls over is charged to its own month: captured after, it takes nothing from the new month', async () => {
     const tm = await team();
