@@ -301,4 +301,40 @@ describe.each(backends)('team offline allowances on %s', (backend) => {
     expect((await chain(tm)).length).toBe(afterRemoval);
     expect(await balance(tm)).toMatchObject({ balance: 1000, reserved: 200, available: 800 });
   });
+  it('the same vouchers settled at once through two instances settle once; a voucher for another team’s project is refused', async () => {
+    const tm = await team(1000, 1);
+    const other = await team(1000, 1);
+    const m = tm.members[0]!;
+    const al = (await reserve(tm, m, 300)).json<{ allowanceId: string }>().allowanceId;
+    const vs = [1, 2, 3].map((n) => signed(voucher(tm, m, al, n, tm.project), m.keys));
+    // PostgreSQL: a second API instance (own pool, locks and fold cache); PGlite: one process.
+    const second = backend === 'postgres' ? (await t.anotherInstance()).app : t.app;
+    const both = await Promise.all([
+      post(`/v1/teams/${tm.teamId}/allowances/${al}/settle`, m.headers, {
+        operationId: opId('settle'),
+        vouchers: vs,
+      }),
+      second.inject({
+        method: 'POST',
+        url: `/v1/teams/${tm.teamId}/allowances/${al}/settle`,
+        headers: m.headers,
+        payload: { operationId: opId('settle'), vouchers: vs },
+      }),
+    ]);
+    expect(both.map((r) => r.statusCode)).toEqual([200, 200]);
+    const outcomes = both.flatMap((r) =>
+      r.json<TeamSettleResponse>().vouchers.map((v) => v.status),
+    );
+    expect(outcomes.filter((x) => x === 'settled')).toHaveLength(3);
+    expect(outcomes.filter((x) => x === 'already-settled')).toHaveLength(3);
+    const entries = await chain(tm);
+    const settled = entries.flatMap((e) => (e.type === 'settle' ? [e.amount] : []));
+    expect(settled.reduce((a, b) => a + b, 0)).toBe(3 * design.credits);
+    expect(await balance(tm)).toMatchObject({ balance: 1000 - 3 * design.credits });
+    // A voucher naming this team but another team's project.
+    const head = entries.length;
+    const foreign = await settle(tm, m, al, [signed(voucher(tm, m, al, 4, other.project), m.keys)]);
+    expect(foreign.json().vouchers).toMatchObject([{ counter: 4, code: 'bad-purpose' }]);
+    expect((await chain(tm)).length).toBe(head);
+  });
 });

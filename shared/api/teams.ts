@@ -10,8 +10,22 @@ import { AllowanceResponse, HoldRequest, SignedVoucher, VoucherOutcome } from '.
 export const TeamRole = z.enum(['owner', 'admin', 'member']);
 export type TeamRole = z.infer<typeof TeamRole>;
 
-const TeamName = z.string().trim().min(1).max(80);
-const ProjectName = z.string().trim().min(1).max(80);
+/**
+ * A team's or project's name is shown to others (members, and "Join team X?" to whoever holds an
+ * invite): no control characters (a NUL cannot even be stored) and no bidirectional overrides,
+ * which could make a name read as something else (docs/architecture.md §14).
+ */
+const DisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(80)
+  .refine(
+    (s) => !/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(s),
+    'a name cannot contain control or text-direction characters',
+  );
+const TeamName = DisplayName;
+const ProjectName = DisplayName;
 /** A monthly budget in credits, or null for none. */
 const MonthlyBudget = Amount.max(10_000_000).nullable();
 
