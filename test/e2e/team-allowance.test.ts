@@ -145,6 +145,11 @@ describe('a team allowance spent offline settles on the team wallet (Chromium, r
       .getByText(/Spent offline \(1 voucher\)/)
       .first()
       .waitFor({ timeout: 20_000 });
+    // The Designs card no longer says it is waiting to settle.
+    await go('Designs');
+    await card('design-confetti')
+      .getByText('Owned · available offline')
+      .waitFor({ timeout: 20_000 });
   });
 
   it('online, a design is paid from the team wallet itself for the project: a hold and its capture', async () => {

@@ -102,6 +102,8 @@ export interface OutboxRow {
   credits: number;
   at: string;
   voucherCounter: number | null;
+  /** The team whose allowance paid (absent: the personal allowance). Not indexed. */
+  teamId?: string;
 }
 
 /** The first shipped schema (one record per entry). Shipped schemas never change. */

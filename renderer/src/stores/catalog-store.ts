@@ -179,11 +179,20 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
           .designs.filter((d) => d.owned)
           .map((d) => d.designId),
       );
-      const settled = get().outbox.filter((o) => o.id !== undefined && owned.has(o.designId));
-      if (
-        settled.length > 0 &&
-        (await api.getAllowance({}).catch(() => null))?.pendingVouchers === 0
-      ) {
+      const listed = get().outbox.filter((o) => o.id !== undefined && owned.has(o.designId));
+      // Settled once the allowance that paid (personal or a team's) has no voucher waiting; an
+      // allowance already closed has none. Unknown (main unreachable): keep the claim.
+      const waiting = new Map<string | undefined, boolean>();
+      for (const teamId of new Set(listed.map((o) => o.teamId)))
+        waiting.set(
+          teamId,
+          await api
+            .getAllowance(teamId === undefined ? {} : { teamId })
+            .then((a) => (a?.pendingVouchers ?? 0) > 0)
+            .catch(() => true),
+        );
+      const settled = listed.filter((o) => waiting.get(o.teamId) === false);
+      if (settled.length > 0) {
         await db.outbox.bulkDelete(settled.flatMap((o) => (o.id === undefined ? [] : [o.id])));
         // Replaces "…settles when you are back online", which is no longer true — but never
         // a refusal, which the user must still read (docs/architecture.md §5).
@@ -247,6 +256,7 @@ export function createCatalogStore(api: EaselApi, db: EaselDb, onChange: () => v
             credits: result.credits,
             at: new Date().toISOString(),
             voucherCounter: result.voucherCounter,
+            ...(teamId === null ? {} : { teamId }),
           });
         }
         const file = await api.designFile({ designId }).catch(() => null);
