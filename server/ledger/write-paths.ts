@@ -60,9 +60,10 @@ export class WritePaths {
     accountId: string,
     operation: { operationId: string; request: unknown } | null,
     fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
+    needsLock = false,
   ): Promise<WriteResult<T>> {
     try {
-      return await this.writeOnce(accountId, operation, fn);
+      return await this.writeOnce(accountId, operation, fn, needsLock);
     } catch (error) {
       // The fold was restored without its history and the write needed it (docs/architecture.md
       // §9): nothing was stored; run it again on the whole fold.

@@ -20,19 +20,6 @@ export function nextPeriodStart(iso: string): string {
   return d.toISOString();
 }
 
-async function budgetOf(
-  sql: Sql,
-  teamId: string,
-  scope: BudgetScope,
-  subjectId: string,
-): Promise<number | null> {
-  const { rows } = await sql.query<{ monthly: number | null }>(
-    'select monthly from team_budgets where team_id = $1 and scope = $2 and subject_id = $3',
-    [teamId, scope, subjectId],
-  );
-  return rows[0]?.monthly ?? null;
-}
-
 export async function writeBudget(
   sql: Sql,
   teamId: string,
@@ -46,20 +33,6 @@ export async function writeBudget(
      on conflict (team_id, scope, subject_id) do update set monthly = $4, updated_at = $5`,
     [teamId, scope, subjectId, monthly, now],
   );
-}
-
-async function usageOf(
-  sql: Sql,
-  teamId: string,
-  period: string,
-  scope: BudgetScope,
-  subjectId: string,
-): Promise<number> {
-  const { rows } = await sql.query<{ used: number }>(
-    'select used from team_budget_usage where team_id = $1 and period = $2 and scope = $3 and subject_id = $4',
-    [teamId, period, scope, subjectId],
-  );
-  return Math.max(0, rows[0]?.used ?? 0);
 }
 
 /** Every subject's usage in one period (for the team's settings screen). */
@@ -83,19 +56,20 @@ export async function budgetsOf(sql: Sql, teamId: string): Promise<Map<string, n
   return new Map(rows.map((r) => [`${r.scope}:${r.subject_id}`, r.monthly]));
 }
 
+/** Adds `delta` to the use of each subject in one period (one statement for all of them). */
 async function addUsage(
   tx: Sql,
   teamId: string,
   period: string,
-  scope: BudgetScope,
-  subjectId: string,
+  subjects: Array<[BudgetScope, string]>,
   delta: number,
 ): Promise<void> {
-  if (delta === 0) return;
+  if (delta === 0 || subjects.length === 0) return;
   await tx.query(
-    `insert into team_budget_usage (team_id, period, scope, subject_id, used) values ($1, $2, $3, $4, $5)
+    `insert into team_budget_usage (team_id, period, scope, subject_id, used)
+       select $1, $2, s.scope, s.subject_id, $5 from unnest($3::text[], $4::text[]) as s(scope, subject_id)
      on conflict (team_id, period, scope, subject_id) do update set used = team_budget_usage.used + $5`,
-    [teamId, period, scope, subjectId, delta],
+    [teamId, period, subjects.map((x) => x[0]), subjects.map((x) => x[1]), delta],
   );
 }
 
@@ -114,9 +88,9 @@ interface ChargeRow {
 }
 
 async function changeUsage(tx: Sql, teamId: string, row: ChargeRow, delta: number) {
-  await addUsage(tx, teamId, row.period, 'member', row.member_id, delta);
-  if (row.project_id !== null)
-    await addUsage(tx, teamId, row.period, 'project', row.project_id, delta);
+  const subjects: Array<[BudgetScope, string]> = [['member', row.member_id]];
+  if (row.project_id !== null) subjects.push(['project', row.project_id]);
+  await addUsage(tx, teamId, row.period, subjects, delta);
 }
 
 /** Charges a new hold or allowance of `amount` to its member and project for this month. */
@@ -205,20 +179,37 @@ export async function reconcileCharges(ctx: WriteContext, teamId: string): Promi
 
 const creditsText = (n: number): string => `${n} ${n === 1 ? 'credit' : 'credits'}`;
 
-/** How much more the member and project may take this month (Infinity without budgets). */
+/**
+ * How much more the member and project may take this month (no entry: no budget). One
+ * statement: the budgets and this month's use, read under the team account's lock.
+ */
 export async function headroom(
   tx: Sql,
   teamId: string,
   now: string,
   subjects: Array<[BudgetScope, string | null]>,
 ): Promise<Array<{ scope: BudgetScope; limit: number; used: number; left: number }>> {
+  const wanted = subjects.filter((x): x is [BudgetScope, string] => x[1] !== null);
+  if (wanted.length === 0) return [];
+  const { rows } = await tx.query<{
+    scope: BudgetScope;
+    subject_id: string;
+    monthly: number | null;
+    used: number | null;
+  }>(
+    `select b.scope, b.subject_id, b.monthly, u.used
+       from team_budgets b
+       left join team_budget_usage u
+         on u.team_id = b.team_id and u.period = $2 and u.scope = b.scope and u.subject_id = b.subject_id
+      where b.team_id = $1 and (b.scope, b.subject_id) in (select * from unnest($3::text[], $4::text[]))`,
+    [teamId, periodOf(now), wanted.map((x) => x[0]), wanted.map((x) => x[1])],
+  );
   const out: Array<{ scope: BudgetScope; limit: number; used: number; left: number }> = [];
-  for (const [scope, subjectId] of subjects) {
-    if (subjectId === null) continue;
-    const limit = await budgetOf(tx, teamId, scope, subjectId);
-    if (limit === null) continue;
-    const used = await usageOf(tx, teamId, periodOf(now), scope, subjectId);
-    out.push({ scope, limit, used, left: Math.max(0, limit - used) });
+  for (const [scope, subjectId] of wanted) {
+    const row = rows.find((r) => r.scope === scope && r.subject_id === subjectId);
+    if (!row || row.monthly === null) continue;
+    const used = Math.max(0, Number(row.used ?? 0));
+    out.push({ scope, limit: row.monthly, used, left: Math.max(0, row.monthly - used) });
   }
   return out;
 }

@@ -45,10 +45,16 @@ export async function membership(
   teamId: string,
   accountId: string,
 ): Promise<{ team: TeamRow; role: TeamRole }> {
-  const team = await teamStore.team(sql, teamId);
-  const role = team ? await teamStore.roleOf(sql, teamId, accountId) : null;
-  if (!team || !role) throw notFound('team');
-  return { team, role };
+  // One statement: it runs under the team account's lock on every team write.
+  const { rows } = await sql.query<TeamRow & { role: TeamRole }>(
+    `select t.id, t.name, t.account_id, m.role
+       from teams t join team_members m on m.team_id = t.id
+      where t.id = $1 and m.account_id = $2 and m.removed_at is null`,
+    [teamId, accountId],
+  );
+  const row = rows[0];
+  if (!row) throw notFound('team');
+  return { team: { id: row.id, name: row.name, account_id: row.account_id }, role: row.role };
 }
 
 /** Refuses (403 `team-role`) a caller whose role is not one of `allowed`. */

@@ -75,11 +75,17 @@ export class TeamWallet {
       operationId: operation.operationId,
       request: { ...operation.request, teamId, memberId: callerId },
     };
-    return this.ledger.write(accountId, op, async (ctx) => {
-      const { team, role } = await membership(ctx.tx, teamId, callerId);
-      await reconcileCharges(ctx, teamId);
-      return fn({ ...ctx, team, role });
-    });
+    // Membership, charges and budgets are rows read and written in the transaction: the lock.
+    return this.ledger.write(
+      accountId,
+      op,
+      async (ctx) => {
+        const { team, role } = await membership(ctx.tx, teamId, callerId);
+        await reconcileCharges(ctx, teamId);
+        return fn({ ...ctx, team, role });
+      },
+      { needsLock: true },
+    );
   }
 
   async hold(
