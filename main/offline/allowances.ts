@@ -444,33 +444,9 @@ export class Allowances {
 
   private view(): AllowanceState | null {
     const c = this.header().current;
-    if (!c) return null;
-    const reserve = this.verified.get(c.allowanceId) ?? null;
-    const all = this.committed();
-    const mine = all.filter((v) => v.signed.voucher.allowanceId === c.allowanceId);
-    const serverSettled = c.server?.settled ?? 0;
-    return {
-      allowanceId: c.allowanceId,
-      kind: reserve?.kind ?? c.claimed.kind,
-      amount: reserve?.amount ?? c.claimed.amount,
-      spentOffline: spentOf(mine, serverSettled),
-      settled: Math.max(sum(mine.filter((v) => v.status === 'settled')), serverSettled),
-      expiresAt: reserve?.expiresAt ?? c.claimed.expiresAt,
-      status: c.status === 'closed' || c.server?.status === 'closed' ? 'closed' : 'open',
-      pendingVouchers: mine.filter((v) => v.status === 'pending').length,
-      rejected: all
-        .filter((v) => v.status === 'rejected')
-        .map((v) => ({
-          counter: v.signed.voucher.counter,
-          code: v.code ?? 'rejected',
-          message: v.message ?? 'refused by the server',
-          allowanceId: v.signed.voucher.allowanceId,
-          designId:
-            v.signed.voucher.purpose.kind === 'design' ? v.signed.voucher.purpose.designId : null,
-        })),
-      verified: reserve !== null,
-      blockedReason: this.blocked,
-    };
+    return c
+      ? allowanceView(c, this.verified.get(c.allowanceId) ?? null, this.committed(), this.blocked)
+      : null;
   }
 
   private changed(): AllowanceState | null {
@@ -489,6 +465,43 @@ export class Allowances {
     this.chain = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * The allowance as the window sees it, personal or a team's (docs/architecture.md §5): the
+ * verified reserve's figures where there is one, else what the header claimed; what was spent
+ * offline, settled, waiting and refused, from this device's voucher records.
+ */
+export function allowanceView(
+  c: NonNullable<AllowanceHeader['current']>,
+  reserve: VerifiedReserve | null,
+  all: readonly VoucherRecord[],
+  blockedReason: string | null,
+): AllowanceState {
+  const mine = all.filter((v) => v.signed.voucher.allowanceId === c.allowanceId);
+  const serverSettled = c.server?.settled ?? 0;
+  return {
+    allowanceId: c.allowanceId,
+    kind: reserve?.kind ?? c.claimed.kind,
+    amount: reserve?.amount ?? c.claimed.amount,
+    spentOffline: spentOf(mine, serverSettled),
+    settled: Math.max(sum(mine.filter((v) => v.status === 'settled')), serverSettled),
+    expiresAt: reserve?.expiresAt ?? c.claimed.expiresAt,
+    status: c.status === 'closed' || c.server?.status === 'closed' ? 'closed' : 'open',
+    pendingVouchers: mine.filter((v) => v.status === 'pending').length,
+    rejected: all
+      .filter((v) => v.status === 'rejected')
+      .map((v) => ({
+        counter: v.signed.voucher.counter,
+        code: v.code ?? 'rejected',
+        message: v.message ?? 'refused by the server',
+        allowanceId: v.signed.voucher.allowanceId,
+        designId:
+          v.signed.voucher.purpose.kind === 'design' ? v.signed.voucher.purpose.designId : null,
+      })),
+    verified: reserve !== null,
+    blockedReason,
+  };
 }
 
 export const sum = (vs: readonly VoucherRecord[]): number =>

@@ -12,7 +12,7 @@ import { EaselError } from '../../shared/ipc/contract';
 import { easelError, isOfflineError } from '../core/errors';
 import type { JournalStore, StoreTx } from '../storage/journal-store';
 import { parseRecord } from '../storage/records';
-import { messageOf, spentOf, sum, voucherOperationId } from './allowances';
+import { allowanceView, messageOf, spentOf, sum, voucherOperationId } from './allowances';
 import { AllowanceHeader, emptyHeader, recordKey, VoucherRecord } from './device-records';
 import type { VerifiedReserve } from './reserve-proof';
 import { signVoucherFast } from './voucher-signer';
@@ -422,31 +422,7 @@ export class TeamAllowances {
     const c = this.header(teamId).current;
     if (!c) return null;
     const reserve = this.verified.get(c.allowanceId) ?? null;
-    const all = this.vouchers(teamId);
-    const mine = all.filter((v) => v.signed.voucher.allowanceId === c.allowanceId);
-    const serverSettled = c.server?.settled ?? 0;
-    return {
-      allowanceId: c.allowanceId,
-      kind: reserve?.kind ?? c.claimed.kind,
-      amount: reserve?.amount ?? c.claimed.amount,
-      spentOffline: spentOf(mine, serverSettled),
-      settled: Math.max(sum(mine.filter((v) => v.status === 'settled')), serverSettled),
-      expiresAt: reserve?.expiresAt ?? c.claimed.expiresAt,
-      status: c.status === 'closed' || c.server?.status === 'closed' ? 'closed' : 'open',
-      pendingVouchers: mine.filter((v) => v.status === 'pending').length,
-      rejected: all
-        .filter((v) => v.status === 'rejected')
-        .map((v) => ({
-          counter: v.signed.voucher.counter,
-          code: v.code ?? 'rejected',
-          message: v.message ?? 'refused by the server',
-          allowanceId: v.signed.voucher.allowanceId,
-          designId:
-            v.signed.voucher.purpose.kind === 'design' ? v.signed.voucher.purpose.designId : null,
-        })),
-      verified: reserve !== null,
-      blockedReason: this.blocked.get(teamId) ?? null,
-    };
+    return allowanceView(c, reserve, this.vouchers(teamId), this.blocked.get(teamId) ?? null);
   }
 
   private headerKey(teamId: string): string {

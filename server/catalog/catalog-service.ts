@@ -27,6 +27,30 @@ interface DesignRow {
 }
 
 /** The signed price book and the design catalog: what things cost, and redeeming designs. */
+/**
+ * Before a design is redeemed, in the write: the quote the buyer saw is still the price (else
+ * 409 `quote-changed`, nothing charged), and the owner-to-be does not own it yet.
+ */
+async function checkRedeemable(
+  tx: Sql,
+  ownerId: string,
+  designId: string,
+  seen: { priceBookVersion: number; expectedCredits: number },
+  fresh: ReturnType<typeof quote>,
+): Promise<void> {
+  if (seen.priceBookVersion !== fresh.priceBookVersion || seen.expectedCredits !== fresh.credits)
+    throw conflict(
+      'quote-changed',
+      `the price is now ${fresh.credits} credits (price book ${fresh.priceBookVersion}); nothing was charged`,
+      fresh,
+    );
+  const { rows } = await tx.query(
+    'select 1 from entitlements where account_id = $1 and design_id = $2',
+    [ownerId, designId],
+  );
+  if (rows.length > 0) throw conflict('already-owned', 'you already own this design');
+}
+
 export class CatalogService {
   private cachedBook: SignedPriceBook | null = null;
 
@@ -174,21 +198,7 @@ export class CatalogService {
       accountId,
       { operationId: req.operationId, request: { op: 'redeem', designId, ...req } },
       async (ctx) => {
-        if (
-          req.priceBookVersion !== fresh.priceBookVersion ||
-          req.expectedCredits !== fresh.credits
-        ) {
-          throw conflict(
-            'quote-changed',
-            `the price is now ${fresh.credits} credits (price book ${fresh.priceBookVersion}); nothing was charged`,
-            fresh,
-          );
-        }
-        const { rows } = await ctx.tx.query(
-          'select 1 from entitlements where account_id = $1 and design_id = $2',
-          [accountId, designId],
-        );
-        if (rows.length > 0) throw conflict('already-owned', 'you already own this design');
+        await checkRedeemable(ctx.tx, accountId, designId, req, fresh);
         let seq = ctx.fold.lastSeq;
         if (fresh.credits > 0) {
           const splits = allocateOr402(ctx.state(), book.currency, fresh.credits);
@@ -238,21 +248,7 @@ export class CatalogService {
       memberId,
       { operationId: req.operationId, request: { op: 'team-redeem', designId, ...req } },
       async (ctx) => {
-        if (
-          req.priceBookVersion !== fresh.priceBookVersion ||
-          req.expectedCredits !== fresh.credits
-        ) {
-          throw conflict(
-            'quote-changed',
-            `the price is now ${fresh.credits} credits (price book ${fresh.priceBookVersion}); nothing was charged`,
-            fresh,
-          );
-        }
-        const { rows } = await ctx.tx.query(
-          'select 1 from entitlements where account_id = $1 and design_id = $2',
-          [memberId, designId],
-        );
-        if (rows.length > 0) throw conflict('already-owned', 'you already own this design');
+        await checkRedeemable(ctx.tx, memberId, designId, req, fresh);
         let seq = ctx.fold.lastSeq;
         if (fresh.credits > 0) {
           const held = await appendTeamHold(
