@@ -236,11 +236,12 @@ describe('teams with two members in two browser contexts', () => {
     const members = report.getByTestId('team-report-members');
     await projects
       .getByRole('row', { name: /Spring catalog/ })
-      .getByText('24')
+      .getByRole('cell', { name: '24', exact: true })
       .waitFor();
     await members
       .getByRole('row', { name: new RegExp(memberEmail) })
-      .getByText('24')
+      // Exact cell: the e-mail itself may contain the digits "24".
+      .getByRole('cell', { name: '24', exact: true })
       .waitFor();
     await report.getByTestId('team-report-total').getByText('24 credits').waitFor();
     // The screen is made from the verified chain; the server's /report route says the same.
