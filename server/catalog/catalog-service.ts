@@ -14,7 +14,6 @@ import type { SigningKeys } from '../keys';
 import type { WriteContext } from '../ledger/ledger-service';
 import { type LedgerService, allocateOr402, throwIt } from '../ledger/ledger-service';
 import { planCapture } from '../../shared/wallet/plan';
-import { settleCharge } from '../teams/budgets';
 import { type TeamWallet, appendTeamHold } from '../teams/team-wallet';
 import { demoDesigns } from './demo-designs';
 
@@ -273,7 +272,7 @@ export class CatalogService {
             team: { memberId, projectId: req.projectId },
           }).seq;
           ctx.clearTimer(held.holdId);
-          await settleCharge(ctx.tx, teamId, held.holdId, fresh.credits);
+          await ctx.book.close(held.holdId, fresh.credits);
         }
         await ctx.tx.query(
           'insert into entitlements (account_id, design_id, seq, created_at) values ($1, $2, $3, $4)',

@@ -13,6 +13,7 @@ import { receiptsAutoTopupMigration } from './migrations/013-receipts-auto-topup
 import { teamsMigration } from './migrations/015-teams';
 import { ledgerAppendMonthlyMigration } from './migrations/016-ledger-append-monthly';
 import { teamJobsMigration } from './migrations/017-team-jobs';
+import { teamBookMigration } from './migrations/018-team-book';
 
 /**
  * Versioned migrations, one schema for PostgreSQL and PGlite. Append only: a shipped migration
@@ -150,6 +151,7 @@ const migrations: Array<{ version: number; name: string; sql: string }> = [
   teamsMigration,
   ledgerAppendMonthlyMigration,
   teamJobsMigration,
+  teamBookMigration,
 ];
 
 /** The advisory lock that serialises starting instances (migrations, then seeding). */

@@ -6,6 +6,7 @@ import type { WalletState } from '../../shared/wallet/types';
 import { type Clock, endOfUtcDay } from '../clock';
 import type { Sql } from '../db/database';
 import { nodeChainDigest } from '../node-digest';
+import type { TeamBookPart } from '../teams/book-ops';
 import type { AppendItem } from './group-writer';
 import type { AccountHead } from './ledger-store';
 import type { LedgerConfig } from './ledger-service';
@@ -38,7 +39,7 @@ export const priorityOf = (source: BucketSource): number => (source === 'daily' 
 
 /**
  * Runs the write's rules on `fold` at `head`: what time has decided, today's daily credits,
- * then `fn`; returns what `ledger_append` stores. `tx` is the write's transaction, `read`
+ * then `fn`; returns what `ledger_append` stores. `where.tx` is the write's transaction, `read`
  * where reads that need no lock go (the transaction too, on the locked path).
  */
 export async function composeWrite<T>(
@@ -46,11 +47,11 @@ export async function composeWrite<T>(
   accountId: string,
   head: AccountHead,
   fold: WalletFold,
-  tx: Sql,
-  read: Sql,
+  where: { locked: boolean; tx: Sql; read: Sql },
   fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
   knownLimits?: Limits,
 ): Promise<Composed<T>> {
+  const { locked, tx, read } = where;
   let limits: Limits | undefined;
   const writer = new ChainWriter(accountId, {
     head: { seq: head.seq, hash: head.hash },
@@ -67,6 +68,8 @@ export async function composeWrite<T>(
   // The wallet at `now` is computed once per seq: a write reads it several times (expiries,
   // the operation, the hooks) and each entry's balances are the view just after it.
   let viewed: { seq: number; state: WalletState } | undefined;
+  let teamPart: TeamBookPart | undefined;
+  const committed: Array<(headHash: string) => void> = [];
   const stateNow = (): WalletState => {
     const seq = writer.current.seq;
     if (viewed?.seq !== seq) viewed = { seq, state: writer.view(now) };
@@ -74,6 +77,8 @@ export async function composeWrite<T>(
   };
   const ctx: WriteContext = {
     accountId,
+    locked,
+    headHash: head.hash,
     now,
     plan: head.plan,
     tx,
@@ -91,6 +96,11 @@ export async function composeWrite<T>(
     appended: () => pending.map((p) => p.entry),
     setTimer: (refId, dueAt) => timers.set(refId, dueAt),
     clearTimer: (refId) => timers.set(refId, null),
+    storeWith: (part) => {
+      if (teamPart) throw new Error('a write stores one team bookkeeping part');
+      teamPart = part;
+    },
+    afterCommit: (then) => committed.push(then),
   };
 
   const before = env.hooks.size > 0 ? availableOf(ctx.state()) : null;
@@ -126,7 +136,7 @@ export async function composeWrite<T>(
   );
 
   const { status, body } = await fn(ctx);
-  const afterCommit: Array<() => void> = [];
+  const afterCommit: Array<() => void> = committed.map((then) => () => then(writer.current.hash));
   if (before && pending.length > 0)
     for (const hook of env.hooks.values()) {
       const then = await hook(ctx, before);
@@ -165,6 +175,7 @@ export async function composeWrite<T>(
       },
       timersSet,
       timersClear,
+      ...(teamPart ? { team: teamPart } : {}),
       status,
       result: JSON.stringify(body),
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Sql } from '../db/database';
+import type { TeamBookPart } from '../teams/book-ops';
 
 /**
  * One account's write as `ledger_append` stores it (server/db/migrations/011-ledger-append.ts, 016-ledger-append-monthly.ts):
@@ -32,6 +33,8 @@ export interface AppendItem {
   head: { seq: number; hash: string; daily: string | null; monthly: string | null };
   timersSet: Array<{ ref: string; due: string }>;
   timersClear: string[];
+  /** A team write's bookkeeping (migration 018): a failed check makes the item `stale`. */
+  team?: TeamBookPart;
   status: number;
   result: string;
 }

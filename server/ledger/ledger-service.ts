@@ -93,17 +93,14 @@ export class LedgerService {
 
   /**
    * Runs one ledger operation: see `WritePaths.write` (docs/architecture.md §2). `operationId`
-   * null means an internal write (sweeps) with no idempotency record. `needsLock`: the callback
-   * always uses the transaction (`ctx.tx`), so the write goes straight to the row lock instead of
-   * first trying the unlocked path, whose failed try would drop the cached fold.
+   * null means an internal write (sweeps) with no idempotency record.
    */
   write<T>(
     accountId: string,
     operation: { operationId: string; request: unknown } | null,
     fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
-    options: { needsLock?: boolean } = {},
   ): Promise<WriteResult<T>> {
-    return this.paths.write(accountId, operation, fn, options.needsLock === true);
+    return this.paths.write(accountId, operation, fn);
   }
 
   /** Reads the wallet now (after catching up with other instances' writes). */

@@ -2,11 +2,16 @@ import type { EntryDraft, LedgerEntry } from '../../shared/ledger/entry';
 import type { WalletFold } from '../../shared/wallet/fold';
 import type { WalletState } from '../../shared/wallet/types';
 import type { Sql } from '../db/database';
+import type { TeamBookPart } from '../teams/book-ops';
 import type { Limits } from './spending-limits';
 
 /** What a write callback sees: the wallet under the account lock, and a way to append. */
 export interface WriteContext {
   readonly accountId: string;
+  /** True under the account's row lock (`tx` works); false on the unlocked path (§2). */
+  readonly locked: boolean;
+  /** The hash of the head this write is computed from (checked again when it is stored). */
+  readonly headHash: string;
   readonly now: string;
   readonly plan: string;
   readonly tx: Sql;
@@ -24,6 +29,13 @@ export interface WriteContext {
   appended(): readonly LedgerEntry[];
   setTimer(refId: string, dueAt: string): void;
   clearTimer(refId: string): void;
+  /**
+   * A team write's bookkeeping, stored by `ledger_append` with the entries (docs/architecture.md
+   * §14); its ops may still grow until the callback returns.
+   */
+  storeWith(part: TeamBookPart): void;
+  /** Runs once the write has committed, with the account's new head hash. */
+  afterCommit(then: (headHash: string) => void): void;
 }
 
 export interface WriteResult<T> {

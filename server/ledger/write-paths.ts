@@ -60,10 +60,9 @@ export class WritePaths {
     accountId: string,
     operation: { operationId: string; request: unknown } | null,
     fn: (ctx: WriteContext) => Promise<{ status: number; body: T }>,
-    needsLock = false,
   ): Promise<WriteResult<T>> {
     try {
-      return await this.writeOnce(accountId, operation, fn, needsLock);
+      return await this.writeOnce(accountId, operation, fn);
     } catch (error) {
       // The fold was restored without its history and the write needed it (docs/architecture.md
       // §9): nothing was stored; run it again on the whole fold.
@@ -111,7 +110,14 @@ export class WritePaths {
           return this.replayOf<T>(accountId, operation, requestHash, previous);
         // Checked out: only put back after a commit.
         fold = await this.folds.checkOut(tx, accountId, head);
-        const c = await composeWrite(this.env, accountId, head, fold, tx, tx, fn);
+        const c = await composeWrite(
+          this.env,
+          accountId,
+          head,
+          fold,
+          { locked: true, tx, read: tx },
+          fn,
+        );
         afterCommit = c.afterCommit;
         const [outcome] = await appendItems(tx, [
           { ...c.item, op: operation?.operationId ?? null, requestHash },
@@ -168,8 +174,7 @@ export class WritePaths {
         accountId,
         head,
         fold,
-        noTransaction,
-        this.db,
+        { locked: false, tx: noTransaction, read: this.db },
         fn,
         head.limits,
       );

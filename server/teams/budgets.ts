@@ -1,12 +1,15 @@
 import type { Sql } from '../db/database';
 import { HttpError } from '../http/errors';
 import type { WriteContext } from '../ledger/ledger-service';
+import type { TeamBookPart } from './book-ops';
+import type { WalletFold } from '../../shared/wallet/fold';
 
 /**
  * Team budgets (docs/architecture.md §14): a monthly limit per member and per project. What a
  * hold or allowance takes is charged to its member and project for the UTC month it was made in
  * (`team_charges`), and summed per period and subject (`team_budget_usage`); both change only
- * inside the team wallet's ledger write, under the team account's row lock, so members spending
+ * by `team_book` inside a ledger write of the team wallet, under the team account's row lock
+ * (server/teams/team-book.ts), so members spending
  * at once through several instances never pass a budget. A new month is a new period key, so
  * budgets reset without any job.
  */
@@ -56,125 +59,65 @@ export async function budgetsOf(sql: Sql, teamId: string): Promise<Map<string, n
   return new Map(rows.map((r) => [`${r.scope}:${r.subject_id}`, r.monthly]));
 }
 
-/** Adds `delta` to the use of each subject in one period (one statement for all of them). */
-async function addUsage(
-  tx: Sql,
-  teamId: string,
-  period: string,
-  subjects: Array<[BudgetScope, string]>,
-  delta: number,
-): Promise<void> {
-  if (delta === 0 || subjects.length === 0) return;
-  await tx.query(
-    `insert into team_budget_usage (team_id, period, scope, subject_id, used)
-       select $1, $2, s.scope, s.subject_id, $5 from unnest($3::text[], $4::text[]) as s(scope, subject_id)
-     on conflict (team_id, period, scope, subject_id) do update set used = team_budget_usage.used + $5`,
-    [teamId, period, subjects.map((x) => x[0]), subjects.map((x) => x[1]), delta],
-  );
+/**
+ * The charges a closed hold or allowance still holds open: what the fold says it finally took
+ * (a capture's amount, what was settled, 0 when released or forgotten after expiry).
+ */
+export function resolvedCharges(
+  fold: WalletFold,
+  openRefs: Iterable<string>,
+): Array<{ ref: string; final: number }> {
+  const out: Array<{ ref: string; final: number }> = [];
+  for (const ref of openRefs) {
+    const hold = fold.hold(ref);
+    const reserve = hold ? undefined : fold.reserve(ref);
+    if (hold?.status === 'open' || reserve?.status === 'open') continue;
+    out.push({
+      ref,
+      final: hold ? (hold.status === 'captured' ? hold.captured : 0) : (reserve?.settled ?? 0),
+    });
+  }
+  return out;
 }
 
-export interface Charge {
-  refId: string;
-  memberId: string;
-  projectId: string | null;
+/** Applies team bookkeeping at once, in the write's transaction (`team_book`, migration 018). */
+export async function applyBook(tx: Sql, part: TeamBookPart): Promise<void> {
+  await tx.query('select team_book($1::jsonb)', [JSON.stringify(part)]);
 }
 
-interface ChargeRow {
-  ref_id: string;
-  member_id: string;
-  project_id: string | null;
-  period: string;
-  charged: number;
-}
-
-async function changeUsage(tx: Sql, teamId: string, row: ChargeRow, delta: number) {
-  const subjects: Array<[BudgetScope, string]> = [['member', row.member_id]];
-  if (row.project_id !== null) subjects.push(['project', row.project_id]);
-  await addUsage(tx, teamId, row.period, subjects, delta);
-}
-
-/** Charges a new hold or allowance of `amount` to its member and project for this month. */
-export async function recordCharge(
-  ctx: WriteContext,
-  teamId: string,
-  charge: Charge,
-  amount: number,
-): Promise<void> {
-  const row: ChargeRow = {
-    ref_id: charge.refId,
-    member_id: charge.memberId,
-    project_id: charge.projectId,
-    period: periodOf(ctx.now),
-    charged: amount,
-  };
-  await ctx.tx.query(
-    'insert into team_charges (team_id, ref_id, member_id, project_id, period, charged, open) values ($1, $2, $3, $4, $5, $6, true)',
-    [teamId, row.ref_id, row.member_id, row.project_id, row.period, row.charged],
-  );
-  await changeUsage(ctx.tx, teamId, row, amount);
-}
-
-/** The charge of an open hold or allowance on the team wallet, or null. */
-export async function openCharge(
-  tx: Sql,
-  teamId: string,
-  refId: string,
-): Promise<(Charge & { charged: number }) | null> {
-  const { rows } = await tx.query<ChargeRow>(
-    'select ref_id, member_id, project_id, period, charged from team_charges where team_id = $1 and ref_id = $2 and open',
-    [teamId, refId],
-  );
-  const row = rows[0];
-  return row
-    ? {
-        refId: row.ref_id,
-        memberId: row.member_id,
-        projectId: row.project_id,
-        charged: row.charged,
-      }
-    : null;
-}
-
-/** Closes a charge at what it finally took (a capture's amount, 0 when released). */
+/**
+ * Closes a charge at what it finally took (a capture's amount, 0 when released), at once: for
+ * writes on the team account outside a team write (a Studio run's job, server/jobs/settle.ts).
+ * A team write changes charges through its book (server/teams/team-book.ts).
+ */
 export async function settleCharge(
   tx: Sql,
   teamId: string,
   refId: string,
   final: number,
 ): Promise<void> {
-  const { rows } = await tx.query<ChargeRow>(
-    'update team_charges set open = false where team_id = $1 and ref_id = $2 and open returning ref_id, member_id, project_id, period, charged',
-    [teamId, refId],
-  );
-  const row = rows[0];
-  if (!row) return;
-  await tx.query('update team_charges set charged = $3 where team_id = $1 and ref_id = $2', [
-    teamId,
-    refId,
-    final,
-  ]);
-  await changeUsage(tx, teamId, row, final - row.charged);
+  await applyBook(tx, { team: teamId, ops: [{ k: 'close', ref: refId, final }] });
 }
 
 /**
- * Closes the charges of holds and allowances the ledger resolved on its own — expired by time
- * (`LedgerService.materialise`, the sweep) or returned and settled through the allowance
- * routes — at what they finally took. Run at the start of every team wallet write.
+ * Closes, at once, the charges of holds and allowances the ledger resolved on its own — expired
+ * by time (the sweep) or returned and settled through the allowance routes — at what they
+ * finally took: for writes on the team account outside a team write (a job's transitions).
  */
 export async function reconcileCharges(ctx: WriteContext, teamId: string): Promise<void> {
   const { rows } = await ctx.tx.query<{ ref_id: string }>(
     'select ref_id from team_charges where team_id = $1 and open',
     [teamId],
   );
-  for (const { ref_id: refId } of rows) {
-    const hold = ctx.fold.hold(refId);
-    const reserve = hold ? undefined : ctx.fold.reserve(refId);
-    if (hold?.status === 'open' || reserve?.status === 'open') continue;
-    // A resolved hold took what was captured; a closed allowance what was settled; one the
-    // fold has forgotten (a day after expiry) was resolved long ago by expiry: nothing.
-    const final = hold ? (hold.status === 'captured' ? hold.captured : 0) : (reserve?.settled ?? 0);
-    await settleCharge(ctx.tx, teamId, refId, final);
-  }
+  const closes = resolvedCharges(
+    ctx.fold,
+    rows.map((r) => r.ref_id),
+  );
+  if (closes.length > 0)
+    await applyBook(ctx.tx, {
+      team: teamId,
+      ops: closes.map(({ ref, final }) => ({ k: 'close' as const, ref, final })),
+    });
 }
 
 const creditsText = (n: number): string => `${n} ${n === 1 ? 'credit' : 'credits'}`;
@@ -227,45 +170,4 @@ export function budgetRefusal(
     `${whose} is ${creditsText(b.limit)}: ${b.used} used this month, this needs ${requested}. It resets at ${resetsAt.slice(0, 10)} 00:00 UTC.`,
     { scope: b.scope, limit: b.limit, used: b.used, requested, resetsAt },
   );
-}
-
-/** Refuses (403 `team-budget`) a hold that would pass the member's or the project's budget. */
-export async function enforceBudgets(
-  ctx: WriteContext,
-  teamId: string,
-  charge: Omit<Charge, 'refId'>,
-  amount: number,
-): Promise<void> {
-  const budgets = await headroom(ctx.tx, teamId, ctx.now, [
-    ['member', charge.memberId],
-    ['project', charge.projectId],
-  ]);
-  for (const b of budgets) if (amount > b.left) throw budgetRefusal(b, amount, ctx.now);
-}
-
-/**
- * Gives a refunded image's credits back to the budgets its run was charged to: the charge of
- * `refId` (the run's hold) is lowered by `amount`, in the month it was charged in — a refund made
- * next month lowers last month's use, never this month's, so a budget can't be stretched by
- * refunding old runs (docs/architecture.md §14). Runs inside the team wallet's write.
- */
-export async function refundCharge(
-  tx: Sql,
-  teamId: string,
-  refId: string,
-  amount: number,
-): Promise<void> {
-  const { rows } = await tx.query<ChargeRow>(
-    'select ref_id, member_id, project_id, period, charged from team_charges where team_id = $1 and ref_id = $2 and not open',
-    [teamId, refId],
-  );
-  const row = rows[0];
-  if (!row) return;
-  const lowered = Math.min(amount, row.charged);
-  if (lowered <= 0) return;
-  await tx.query(
-    'update team_charges set charged = charged - $3 where team_id = $1 and ref_id = $2',
-    [teamId, refId, lowered],
-  );
-  await changeUsage(tx, teamId, row, -lowered);
 }

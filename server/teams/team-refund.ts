@@ -1,5 +1,4 @@
 import { HttpError } from '../http/errors';
-import { refundCharge } from './budgets';
 import type { TeamWriteContext } from './team-wallet';
 
 /**
@@ -28,6 +27,6 @@ export async function teamDislikeInto<T extends { credits: number }>(
       'only the member who ran this image, or an owner or admin of the team, may refund it',
     );
   const result = await refund(ctx);
-  if (item) await refundCharge(ctx.tx, ctx.team.id, item.paid_by, result.body.credits);
+  if (item) await ctx.book.refund(item.paid_by, result.body.credits);
   return result;
 }

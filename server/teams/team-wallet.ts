@@ -11,18 +11,9 @@ import {
   allocateOr402,
   throwIt,
 } from '../ledger/ledger-service';
-import {
-  type BudgetScope,
-  budgetRefusal,
-  enforceBudgets,
-  headroom,
-  openCharge,
-  reconcileCharges,
-  recordCharge,
-  settleCharge,
-  writeBudget,
-} from './budgets';
-import { type TeamRow, membership, requireRole, teamStore } from './team-store';
+import { type BudgetScope, budgetRefusal, headroom, writeBudget } from './budgets';
+import { type TeamBook, TeamBooks } from './team-book';
+import { membership, requireRole, teamStore } from './team-store';
 import { planCapture } from '../../shared/wallet/plan';
 import {
   type AllowanceReserve,
@@ -35,8 +26,10 @@ import {
 import type { SignedVoucher, VoucherOutcome } from '../../shared/api/ledger';
 
 export interface TeamWriteContext extends WriteContext {
-  team: TeamRow;
+  team: { id: string; account_id: string };
   role: TeamRole;
+  /** The write's budget charges and checks (server/teams/team-book.ts). */
+  book: TeamBook;
 }
 
 /**
@@ -47,11 +40,15 @@ export interface TeamWriteContext extends WriteContext {
  * cannot spend.
  */
 export class TeamWallet {
+  private readonly books: TeamBooks;
+
   constructor(
     private readonly db: Database,
     private readonly ledger: LedgerService,
     private readonly checkPurpose: VoucherPurposeCheck,
-  ) {}
+  ) {
+    this.books = new TeamBooks(ledger.config.foldCacheSize);
+  }
 
   /** The team's wallet account, for a member only (404 for anyone else). */
   async accountOf(teamId: string, callerId: string): Promise<string> {
@@ -59,9 +56,12 @@ export class TeamWallet {
   }
 
   /**
-   * A write on the team's wallet by a member: the membership is checked again under the team
-   * account's lock, and charges the ledger resolved on its own are closed first. Also used by
-   * Studio jobs run on the team wallet (server/jobs/intake.ts).
+   * A write on the team's wallet by a member: the membership is checked again in the write, and
+   * charges the ledger resolved on its own are closed first. Also used by Studio jobs run on the
+   * team wallet (server/jobs/intake.ts). Like any ledger write it first tries the unlocked path
+   * from this instance's last known head (§2): the membership and open charges then come from
+   * this instance's team book, and `team_book` checks them under the row lock when the write is
+   * stored (docs/architecture.md §14).
    */
   async write<T>(
     teamId: string,
@@ -69,23 +69,20 @@ export class TeamWallet {
     operation: { operationId: string; request: Record<string, unknown> } | null,
     fn: (ctx: TeamWriteContext) => Promise<{ status: number; body: T }>,
   ): Promise<WriteResult<T>> {
-    const accountId = await this.accountOf(teamId, callerId);
+    // A non-member learns nothing either way: 404 here, or 404 from the write's own check.
+    const accountId = this.books.accounts.get(teamId) ?? (await this.accountOf(teamId, callerId));
     // The caller is part of the request, so one member's operation id never answers another's.
     const op = operation && {
       operationId: operation.operationId,
       request: { ...operation.request, teamId, memberId: callerId },
     };
-    // Membership, charges and budgets are rows read and written in the transaction: the lock.
-    return this.ledger.write(
-      accountId,
-      op,
-      async (ctx) => {
-        const { team, role } = await membership(ctx.tx, teamId, callerId);
-        await reconcileCharges(ctx, teamId);
-        return fn({ ...ctx, team, role });
-      },
-      { needsLock: true },
-    );
+    const result = await this.ledger.write(accountId, op, async (ctx) => {
+      const book = await this.books.open(ctx, teamId, callerId);
+      await book.reconcile(ctx.fold);
+      return fn({ ...ctx, team: { id: teamId, account_id: accountId }, role: book.role, book });
+    });
+    this.books.accounts.set(teamId, accountId);
+    return result;
   }
 
   async hold(
@@ -137,7 +134,7 @@ export class TeamWallet {
           team: { memberId, projectId: charge.projectId },
         });
         ctx.clearTimer(holdId);
-        await settleCharge(ctx.tx, teamId, holdId, req.amount);
+        await ctx.book.close(holdId, req.amount);
         return {
           status: 200,
           body: {
@@ -173,7 +170,7 @@ export class TeamWallet {
           team: { memberId, projectId: charge.projectId },
         });
         ctx.clearTimer(holdId);
-        await settleCharge(ctx.tx, teamId, holdId, 0);
+        await ctx.book.close(holdId, 0);
         return {
           status: 200,
           body: {
@@ -194,15 +191,16 @@ export class TeamWallet {
    */
   private async ownHold(ctx: TeamWriteContext, memberId: string, holdId: string, staff: boolean) {
     const hold = ctx.fold.hold(holdId) ?? throwIt(notFound('hold'));
-    const charge = await openCharge(ctx.tx, ctx.team.id, holdId);
+    const charge = ctx.book.openCharge(holdId);
     const mayAct = (memberOf: string) => memberOf === memberId || (staff && ctx.role !== 'member');
     if (!charge) {
       if (hold.status === 'open') throw notFound('hold');
       throw conflict('hold-not-open', `hold ${holdId} is already ${hold.status}`);
     }
     if (!mayAct(charge.memberId)) throw notFound('hold');
-    // A Studio run's hold is settled by its job alone (docs/architecture.md §8).
-    await this.ledger.refuseOwnedHold(ctx.tx, holdId);
+    // A Studio run's hold is settled by its job alone (docs/architecture.md §8). Its owner is
+    // written with the hold, so it needs no lock to read (as for a personal hold).
+    await this.ledger.refuseOwnedHold(ctx.read, holdId);
     return { hold, charge };
   }
 
@@ -258,7 +256,7 @@ export class TeamWallet {
             return budget ? Math.min(amount, budget.left) : amount;
           },
           onReserved: (_, allowanceId, amount) =>
-            recordCharge(ctx, teamId, { refId: allowanceId, memberId, projectId: null }, amount),
+            ctx.book.charge(allowanceId, memberId, null, amount),
         }),
       }),
     );
@@ -329,12 +327,7 @@ export class TeamWallet {
       memberId,
       projectId: null,
     });
-    await settleCharge(
-      ctx.tx,
-      ctx.team.id,
-      allowanceId,
-      ctx.fold.reserve(allowanceId)?.settled ?? 0,
-    );
+    await ctx.book.close(allowanceId, ctx.fold.reserve(allowanceId)?.settled ?? 0);
   }
 
   /**
@@ -409,13 +402,9 @@ export class TeamWallet {
               'a team keeps at least one owner: make another member an owner first',
             );
         }
-        const { rows: charges } = await ctx.tx.query<{ ref_id: string; project_id: string | null }>(
-          'select ref_id, project_id from team_charges where team_id = $1 and member_id = $2 and open order by ref_id',
-          [teamId, memberId],
-        );
         let holdsReleased = 0;
         let allowancesReturned = 0;
-        for (const { ref_id: refId, project_id: projectId } of charges) {
+        for (const [refId, { projectId }] of ctx.book.openChargesOf(memberId)) {
           const team: TeamTag = { memberId: callerId, projectId };
           const hold = ctx.fold.hold(refId);
           if (hold?.status === 'open') {
@@ -428,14 +417,14 @@ export class TeamWallet {
               team,
             });
             ctx.clearTimer(refId);
-            await settleCharge(ctx.tx, teamId, refId, 0);
+            await ctx.book.close(refId, 0);
             holdsReleased++;
             continue;
           }
           const reserve = ctx.fold.reserve(refId);
           if (reserve?.status === 'open') {
             await returnInto(ctx, refId, `team-remove:${refId}`, team);
-            await settleCharge(ctx.tx, teamId, refId, reserve.settled);
+            await ctx.book.close(refId, reserve.settled);
             allowancesReturned++;
           }
         }
@@ -467,11 +456,9 @@ export async function appendTeamHold(
   },
   defaultTtlMs: number,
 ) {
-  const teamId = ctx.team.id;
-  if (req.projectId !== null && !(await teamStore.projectExists(ctx.tx, teamId, req.projectId)))
-    throw notFound('project');
+  if (req.projectId !== null) await ctx.book.requireProject(req.projectId);
   const splits = allocateOr402(ctx.state(), req.kind, req.amount);
-  await enforceBudgets(ctx, teamId, { memberId, projectId: req.projectId }, req.amount);
+  await ctx.book.enforceBudgets(memberId, req.projectId, req.amount);
   const holdId = `hold_${randomUUID()}`;
   const expiresAt = plusMs(ctx.now, req.ttlSeconds ? req.ttlSeconds * 1000 : defaultTtlMs);
   const entry = ctx.append({
@@ -486,11 +473,6 @@ export async function appendTeamHold(
     team: { memberId, projectId: req.projectId },
   });
   ctx.setTimer(holdId, expiresAt);
-  await recordCharge(
-    ctx,
-    teamId,
-    { refId: holdId, memberId, projectId: req.projectId },
-    req.amount,
-  );
+  await ctx.book.charge(holdId, memberId, req.projectId, req.amount);
   return { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const };
 }

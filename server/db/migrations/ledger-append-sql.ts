@@ -1,7 +1,8 @@
 /**
  * The body of `ledger_append(items jsonb)` (docs/architecture.md §2, §9), built once for the
  * migrations that define it: 011 creates it; 016 replaces it with the month of the last free
- * monthly grant expected and moved like the last daily date. Shipped migrations must keep
+ * monthly grant expected and moved like the last daily date; 018 adds an item's team
+ * bookkeeping (docs/architecture.md §14). Shipped migrations must keep
  * producing exactly the SQL they shipped with (`ledger-append-sql.test.ts` pins both).
  *
  * The migration runner splits statements at a semicolon ending a line, so the body's own
@@ -10,9 +11,12 @@
 export function ledgerAppendSql({
   create,
   monthly,
+  team = false,
 }: {
   create: 'create' | 'create or replace';
   monthly: boolean;
+  /** 018: an item's team bookkeeping (`team_book`) is stored with it; a failed check is stale. */
+  team?: boolean;
 }): string {
   return `
     ${create} function ledger_append(items jsonb) returns jsonb
@@ -62,7 +66,14 @@ export function ledgerAppendSql({
             outcomes := outcomes || jsonb_build_array(jsonb_build_object('i', item->'i', 'outcome', 'stale'));
             continue;
           end if;
-          insert into entries (account_id, seq, hash, body, type, at, operation_id, balances_after)
+${
+  team
+    ? `if item ? 'team' then
+            perform team_book(item->'team');
+          end if;
+          `
+    : ''
+}insert into entries (account_id, seq, hash, body, type, at, operation_id, balances_after)
             select account, e.seq, e.hash, e.body, e.type, e.at, e.operation_id, e.balances_after
               from jsonb_to_recordset(item->'entries')
                 as e(seq integer, hash text, body text, type text, at text, operation_id text, balances_after text);
@@ -87,7 +98,13 @@ export function ledgerAppendSql({
               values (account, item->>'op', item->>'requestHash', (item->>'status')::int, item->>'result');
           end if;
           outcomes := outcomes || jsonb_build_array(jsonb_build_object('i', item->'i', 'outcome', 'ok', 'plan', new_plan));
-        exception when others then
+        exception${
+          team
+            ? `
+          when sqlstate 'EZ001' then
+            outcomes := outcomes || jsonb_build_array(jsonb_build_object('i', item->'i', 'outcome', 'stale'));`
+            : ''
+        } when others then
           outcomes := outcomes || jsonb_build_array(jsonb_build_object('i', item->'i',
             'outcome', 'error', 'code', sqlstate, 'message', sqlerrm));
         end;
