@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../shared/api/jobs';
 import { PullResponse } from '../../shared/api/ledger';
-import { TeamDetail, TeamSummary } from '../../shared/api/teams';
+import { TeamDetail, TeamReport, TeamSummary } from '../../shared/api/teams';
 import { backends, signUp } from '../testing/harness';
 import { type StandIn, openaiImages, standIn } from '../jobs/stand-ins';
 import {
@@ -190,6 +190,35 @@ describe.each(backends)('refunds of team images on %s', (backend) => {
     expect((await dislike(second.itemId, tm.owner)).statusCode).toBe(201);
   });
 
+  it('the cost report takes a refunded image off its member and project, and keeps the run', async () => {
+    const tm = await team();
+    const { itemId, credits } = await run(tm);
+    const report = async () => {
+      const res = await get(`/v1/teams/${tm.teamId}/report?month=2026-11`, tm.owner.headers);
+      expect(res.statusCode).toBe(200);
+      const r = TeamReport.parse(res.json());
+      return {
+        member: r.byMember.find((l) => l.id === tm.member.accountId),
+        project: r.byProject.find((l) => l.id === tm.project),
+        total: r.total,
+      };
+    };
+    expect(await report()).toMatchObject({
+      member: { spent: credits, runs: 1 },
+      project: { spent: credits, runs: 1 },
+      total: credits,
+    });
+    const refund = await dislike(itemId, tm.member);
+    expect(refund.statusCode).toBe(201);
+    const back = refund.json<{ credits: number }>().credits;
+    expect(back).toBeGreaterThan(0);
+    expect(await report()).toMatchObject({
+      member: { spent: credits - back, runs: 1 },
+      project: { spent: credits - back, runs: 1 },
+      total: credits - back,
+    });
+  });
+
   // Runs last: it moves the clock to the end of the month.
   it('a refund made next month lowers the use of the month the run was charged in', async () => {
     const tm = await team();
@@ -209,5 +238,12 @@ describe.each(backends)('refunds of team images on %s', (backend) => {
       ['project', december.credits],
     ]);
     expect(await used(tm)).toEqual({ member: december.credits, project: december.credits });
+    // The cost report agrees: November's runs less the refund, December's untouched.
+    const total = async (month: string) =>
+      TeamReport.parse(
+        (await get(`/v1/teams/${tm.teamId}/report?month=${month}`, tm.owner.headers)).json(),
+      ).byMember.find((l) => l.id === tm.member.accountId);
+    expect(await total('2026-11')).toMatchObject({ spent: credits - back, runs: 1 });
+    expect(await total('2026-12')).toMatchObject({ spent: december.credits, runs: 1 });
   });
 });
