@@ -306,6 +306,44 @@ describe.each(backends)('teams on %s', (backend) => {
     expect(last.statusCode).toBe(409);
   });
 
+  it("an owner's budget is the owners' alone: an admin may neither set nor clear it", async () => {
+    const tm = await team(1000, 3);
+    const [admin, otherAdmin, m] = tm.members as [User, User, User];
+    for (const u of [admin, otherAdmin])
+      expect(
+        (
+          await post(`/v1/teams/${tm.teamId}/members/${u.accountId}/role`, tm.owner.headers, {
+            role: 'admin',
+          })
+        ).statusCode,
+      ).toBe(200);
+    const budgetOf = async (id: string) =>
+      (await detail(tm.teamId, tm.owner)).members.find((x) => x.accountId === id)?.budget.monthly;
+    // Owners set anyone's, their own included.
+    expect(
+      (await setBudget(tm.teamId, tm.owner, 'member', tm.owner.accountId, 300)).statusCode,
+    ).toBe(200);
+    const seqBefore = (await pull(tm.teamId, tm.owner)).headSeq;
+    for (const monthly of [1_000_000, 1, null]) {
+      const res = await setBudget(tm.teamId, admin, 'member', tm.owner.accountId, monthly);
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.code).toBe('team-role');
+    }
+    expect((await pull(tm.teamId, tm.owner)).headSeq).toBe(seqBefore);
+    expect(await budgetOf(tm.owner.accountId)).toBe(300);
+    // Admins still set the budgets of admins (their own too) and members.
+    for (const u of [otherAdmin, admin, m])
+      expect((await setBudget(tm.teamId, admin, 'member', u.accountId, 50)).statusCode).toBe(200);
+    expect((await setBudget(tm.teamId, tm.owner, 'member', admin.accountId, null)).statusCode).toBe(
+      200,
+    );
+    expect(
+      (await setBudget(tm.teamId, tm.owner, 'member', tm.owner.accountId, null)).statusCode,
+    ).toBe(200);
+    expect(await budgetOf(tm.owner.accountId)).toBeNull();
+    expect(await budgetOf(admin.accountId)).toBeNull();
+  });
+
   it('no access across teams: another team, its chain, holds and members answer 404', async () => {
     const a = await team(1000, 1);
     const b = await team(1000, 1);
