@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../shared/api/jobs';
 import { PullResponse } from '../../shared/api/ledger';
-import { TeamDetail, TeamReport, TeamSummary } from '../../shared/api/teams';
+import { TeamDetail, TeamReport } from '../../shared/api/teams';
 import { backends, signUp } from '../testing/harness';
+import { type User, teamFixture } from '../testing/team-fixture';
 import { type StandIn, openaiImages, standIn } from '../jobs/stand-ins';
 import {
   type Headers,
@@ -13,8 +14,6 @@ import {
   quoteFor,
   waitJob,
 } from '../jobs/test-kit';
-
-type User = Awaited<ReturnType<typeof signUp>>;
 
 // docs/architecture.md §14: a disliked team image goes back to the team wallet and to the
 // budgets of the month its run was charged in, in the same team write; only the member who ran
@@ -48,38 +47,14 @@ describe.each(backends)('refunds of team images on %s', (backend) => {
     });
   const get = (url: string, headers: Headers) => s.app.inject({ method: 'GET', url, headers });
 
-  const join = async (teamId: string, owner: User, role: 'admin' | 'member') => {
-    const u = await signUp(s.app);
-    const invite = await post(`/v1/teams/${teamId}/invites`, owner.headers, {
-      email: u.email,
-      role,
-    });
-    const accepted = await post('/v1/team-invites/accept', u.headers, {
-      token: invite.json().token,
-    });
-    expect(accepted.statusCode).toBe(200);
-    return u;
-  };
-
   /** A funded team with an owner, an admin, two members, a project and budgets on both. */
   const team = async () => {
-    const owner = await signUp(s.app);
-    const summary = TeamSummary.parse(
-      (await post('/v1/teams', owner.headers, { name: 'Studio South' })).json(),
-    );
-    const teamId = summary.teamId;
-    await s.t.services.ledger.grant(summary.accountId, {
-      operationId: opId('fund'),
-      amount: 500,
-      source: 'pack',
-      reason: 'test',
+    const { teamId, owner, members, project } = await teamFixture(s.app, s.t.services.ledger, {
+      name: 'Studio South',
+      members: ['admin', 'member', 'member'],
+      project: 'Autumn lookbook',
     });
-    const admin = await join(teamId, owner, 'admin');
-    const member = await join(teamId, owner, 'member');
-    const other = await join(teamId, owner, 'member');
-    const project = (
-      await post(`/v1/teams/${teamId}/projects`, owner.headers, { name: 'Autumn lookbook' })
-    ).json<{ projectId: string }>().projectId;
+    const [admin, member, other] = members as [User, User, User];
     for (const [scope, subjectId] of [
       ['member', member.accountId],
       ['project', project],
