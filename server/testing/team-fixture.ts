@@ -17,7 +17,7 @@ async function ok<R extends { statusCode: number; body: string }>(
 }
 
 /** Invites a new account with `role` and has it accept, through HTTP (docs/architecture.md §14). */
-export async function joinTeam(
+async function joinTeam(
   app: FastifyInstance,
   teamId: string,
   inviter: User,
@@ -96,4 +96,3 @@ export async function teamFixture(
   const project = added.json<{ projectId: string }>().projectId;
   return { ...summary, owner, members, project };
 }
-export type TeamFixture = Awaited<ReturnType<typeof teamFixture>>;
