@@ -18,6 +18,7 @@ import { SignedCheckpoint } from '../../shared/ledger/checkpoint';
 import { EntryBody, WireEntry } from '../../shared/ledger/entry';
 import { verifyChain } from '../../shared/ledger/verify';
 import { WalletFold } from '../../shared/wallet/fold';
+import { monthReport } from '../../shared/wallet/team-report';
 import { easelError, isOfflineError } from '../core/errors';
 import type { VerifiedReserve } from '../offline/reserve-proof';
 import type { TeamChains } from '../offline/team-allowances';
@@ -222,8 +223,6 @@ export class TeamsClient implements TeamChains {
 function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletView {
   const fold = new WalletFold();
   const rows: TeamWalletRow[] = [];
-  const spent = new Map<string, number>();
-  const month = new Date().toISOString().slice(0, 7);
   const holdOf = new Map<string, { memberId: string | null; projectId: string | null }>();
   for (const e of chain.entries) {
     const body = EntryBody.parse(JSON.parse(e.body));
@@ -247,8 +246,6 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
       case 'capture':
         credits = -body.amount;
         label = 'Charged';
-        if (team && body.at.slice(0, 7) === month)
-          spent.set(team.memberId, (spent.get(team.memberId) ?? 0) + body.amount);
         break;
       case 'release':
         label = `Hold released (${body.reason})`;
@@ -257,8 +254,11 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
         // Spent offline from a member's device allowance (docs/architecture.md §5, §14).
         credits = -body.amount;
         label = `Spent offline (${body.vouchers.length} ${body.vouchers.length === 1 ? 'voucher' : 'vouchers'})`;
-        if (team && body.at.slice(0, 7) === month)
-          spent.set(team.memberId, (spent.get(team.memberId) ?? 0) + body.amount);
+        break;
+      case 'refund':
+        // A disliked image: back to the team wallet, taken off its run (docs/architecture.md §14).
+        credits = body.amount;
+        label = `Refund: ${body.reason}`;
         break;
       case 'reserve':
         label = 'Offline allowance reserved';
@@ -272,10 +272,13 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
       default:
         break;
     }
-    const tag =
-      team ??
-      (body.type === 'release' || body.type === 'capture' ? holdOf.get(body.holdId) : null) ??
-      null;
+    const holdId =
+      body.type === 'hold' || body.type === 'release' || body.type === 'capture'
+        ? body.holdId
+        : body.type === 'refund'
+          ? body.paidBy
+          : undefined;
+    const tag = team ?? (holdId === undefined ? null : holdOf.get(holdId)) ?? null;
     rows.push({
       seq: body.seq,
       at: body.at,
@@ -283,6 +286,7 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
       credits,
       memberId: body.type === 'budget' ? body.setBy : (tag?.memberId ?? null),
       projectId: body.type === 'budget' ? null : (tag?.projectId ?? null),
+      ...(holdId === undefined ? {} : { holdId }),
       label,
     });
   }
@@ -294,7 +298,10 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
     balance: balance?.balance ?? 0,
     available: balance?.available ?? 0,
     rows: rows.reverse(),
-    spentByMember: [...spent.entries()].map(([memberId, n]) => ({ memberId, spent: n })),
+    // The cost report's fold for this month: captures and settles less refunds (§14).
+    spentByMember: monthReport(rows, new Date().toISOString().slice(0, 7)).byMember.flatMap((l) =>
+      l.id === null ? [] : [{ memberId: l.id, spent: l.spent }],
+    ),
     fresh,
   };
 }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullResponse } from '../../shared/api/ledger';
-import { TeamDetail, TeamSummary } from '../../shared/api/teams';
+import { TeamDetail } from '../../shared/api/teams';
 import { type TestServer, backends, opId, signUp, testServer } from '../testing/harness';
+import { type User, teamFixture } from '../testing/team-fixture';
 
 type Headers = Record<string, string>;
-type User = Awaited<ReturnType<typeof signUp>>;
 
 // docs/architecture.md §14: online, a design on a team wallet is a hold and its capture in one
 // team write, tagged with the member and project, within their budgets; the design is the
@@ -29,25 +29,12 @@ describe.each(backends)('online team redemption of designs on %s', (backend) => 
   const get = (url: string, headers: Headers) => t.app.inject({ method: 'GET', url, headers });
 
   const team = async () => {
-    const owner = await signUp(t.app);
-    const summary = TeamSummary.parse(
-      (await post('/v1/teams', owner.headers, { name: 'Design desk' })).json(),
-    );
-    await t.services.ledger.grant(summary.accountId, {
-      operationId: opId('fund'),
-      amount: 1000,
-      source: 'pack',
-      reason: 'test',
+    const tm = await teamFixture(t.app, t.services.ledger, {
+      name: 'Design desk',
+      credits: 1000,
+      project: 'Posters',
     });
-    const member = await signUp(t.app);
-    const invite = await post(`/v1/teams/${summary.teamId}/invites`, owner.headers, {
-      email: member.email,
-    });
-    await post('/v1/team-invites/accept', member.headers, { token: invite.json().token });
-    const project = (
-      await post(`/v1/teams/${summary.teamId}/projects`, owner.headers, { name: 'Posters' })
-    ).json<{ projectId: string }>().projectId;
-    return { ...summary, owner, member, project };
+    return { ...tm, member: tm.members[0] as User };
   };
   type Team = Awaited<ReturnType<typeof team>>;
 

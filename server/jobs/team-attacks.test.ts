@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../shared/api/jobs';
 import { PullResponse } from '../../shared/api/ledger';
-import { TeamSummary } from '../../shared/api/teams';
-import { backends, signUp } from '../testing/harness';
+import { backends } from '../testing/harness';
+import { type Joined, type User, teamFixture } from '../testing/team-fixture';
 import { type StandIn, gated, hang, openaiImages, standIn, withModelList } from './stand-ins';
 import {
   type Headers,
@@ -16,8 +16,6 @@ import {
   startJob,
   waitJob,
 } from './test-kit';
-
-type User = Awaited<ReturnType<typeof signUp>>;
 
 // docs/architecture.md §14: Teams as a hostile user sees them — another team's things, another
 // member's runs, and money that must not come out twice.
@@ -51,29 +49,13 @@ describe.each(backends)('Team attacks on %s', (backend) => {
 
   /** A funded team with an owner, two members who joined by invite, and a project. */
   const team = async (name = 'Studio North') => {
-    const owner = await signUp(s.app);
-    const summary = TeamSummary.parse((await post('/v1/teams', owner.headers, { name })).json());
-    await s.t.services.ledger.grant(summary.accountId, {
-      operationId: opId('fund'),
-      amount: 500,
-      source: 'pack',
-      reason: 'test',
+    const tm = await teamFixture(s.app, s.t.services.ledger, {
+      name,
+      members: ['member', 'member'],
+      project: 'Catalog',
     });
-    const join = async () => {
-      const u = await signUp(s.app);
-      const invite = await post(`/v1/teams/${summary.teamId}/invites`, owner.headers, {
-        email: u.email,
-      });
-      const token: string = invite.json().token;
-      expect((await post('/v1/team-invites/accept', u.headers, { token })).statusCode).toBe(200);
-      return { ...u, token };
-    };
-    const member = await join();
-    const mate = await join();
-    const project = (
-      await post(`/v1/teams/${summary.teamId}/projects`, owner.headers, { name: 'Catalog' })
-    ).json<{ projectId: string }>().projectId;
-    return { ...summary, owner, member, mate, project };
+    const [member, mate] = tm.members as [Joined, Joined];
+    return { ...tm, member, mate };
   };
   const previewParams = () => ({
     mode: 'text-to-image',

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../shared/api/jobs';
 import { PullResponse } from '../../shared/api/ledger';
-import { TeamDetail, TeamSummary } from '../../shared/api/teams';
+import { TeamDetail } from '../../shared/api/teams';
 import { gradientPng } from '../engines/test-images';
 import { backends, signUp } from '../testing/harness';
+import { type User, teamFixture } from '../testing/team-fixture';
 import { type StandIn, gated, hang, openaiImages, standIn, withModelList } from './stand-ins';
 import {
   type Headers,
@@ -20,8 +21,6 @@ import {
   uploadId,
   waitJob,
 } from './test-kit';
-
-type User = Awaited<ReturnType<typeof signUp>>;
 
 // docs/architecture.md §8, §14: a Studio run on a team wallet holds, captures and releases on
 // the team's account with the member and project in each entry, within their monthly budgets;
@@ -62,28 +61,8 @@ describe.each(backends)('Studio runs on a team wallet on %s', (backend) => {
 
   /** A team (owner + one member who joined by invite), funded with `credits`, and a project. */
   const team = async (credits = 500) => {
-    const owner = await signUp(s.app);
-    const summary = TeamSummary.parse(
-      (await post('/v1/teams', owner.headers, { name: 'Studio North' })).json(),
-    );
-    await s.t.services.ledger.grant(summary.accountId, {
-      operationId: opId('fund'),
-      amount: credits,
-      source: 'pack',
-      reason: 'test',
-    });
-    const member = await signUp(s.app);
-    const invite = await post(`/v1/teams/${summary.teamId}/invites`, owner.headers, {
-      email: member.email,
-    });
-    expect(
-      (await post('/v1/team-invites/accept', member.headers, { token: invite.json().token }))
-        .statusCode,
-    ).toBe(200);
-    const project = (
-      await post(`/v1/teams/${summary.teamId}/projects`, owner.headers, { name: 'Spring catalog' })
-    ).json<{ projectId: string }>().projectId;
-    return { ...summary, owner, member, project };
+    const tm = await teamFixture(s.app, s.t.services.ledger, { credits });
+    return { ...tm, member: tm.members[0] as User };
   };
 
   const previewParams = (count = 1) => ({

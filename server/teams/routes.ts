@@ -33,7 +33,7 @@ import {
   TeamSummary,
 } from '../../shared/api/teams';
 import type { makeRouter } from '../http/route';
-import { JsonText } from '../http/route';
+import { type Handled, JsonText } from '../http/route';
 import { type PulledPage, pullResponseJson } from '../ledger/sync-service';
 import type { Services } from '../services';
 import { periodOf } from './budgets';
@@ -49,6 +49,36 @@ export function registerTeamRoutes(
 ): void {
   const { teams, teamWallet, sync, ledger, db, clock } = services;
   const teamId = (p: Record<string, string>) => p.teamId ?? '';
+  /**
+   * A route body that is one team wallet write (docs/architecture.md §14): the team in the path,
+   * the signed-in caller and the parsed body (and the path's other parameters) go to `fn`, whose
+   * status and body are the answer.
+   */
+  const teamWrite =
+    <B>(
+      fn: (
+        teamId: string,
+        callerId: string,
+        body: B,
+        params: Record<string, string>,
+      ) => Promise<{ status: number; body: unknown }>,
+    ) =>
+    async (input: {
+      request: FastifyRequest;
+      params: Record<string, string>;
+      body: B;
+    }): Promise<Handled> => {
+      const r = await fn(
+        teamId(input.params),
+        await accountOf(input.request),
+        input.body,
+        input.params,
+      );
+      return { status: r.status, body: r.body };
+    };
+  /** The team wallet's account, for a member of the team in the path (404 for anyone else). */
+  const walletOf = async (request: FastifyRequest, params: Record<string, string>) =>
+    teamWallet.accountOf(teamId(params), await accountOf(request));
 
   route(
     {
@@ -155,15 +185,9 @@ export function registerTeamRoutes(
       body: RemoveMemberRequest,
       response: RemoveMemberResponse,
     },
-    async ({ request, params, body }) => {
-      const r = await teamWallet.removeMember(
-        teamId(params),
-        await accountOf(request),
-        params.memberId ?? '',
-        body.operationId,
-      );
-      return { status: r.status, body: r.body };
-    },
+    teamWrite((team, caller, body, params) =>
+      teamWallet.removeMember(team, caller, params.memberId ?? '', body.operationId),
+    ),
   );
   route(
     {
@@ -189,10 +213,7 @@ export function registerTeamRoutes(
       body: SetBudgetRequest,
       response: SetBudgetResponse,
     },
-    async ({ request, params, body }) => {
-      const r = await teamWallet.setBudget(teamId(params), await accountOf(request), body);
-      return { status: r.status, body: r.body };
-    },
+    teamWrite((team, caller, body) => teamWallet.setBudget(team, caller, body)),
   );
   route(
     {
@@ -204,10 +225,7 @@ export function registerTeamRoutes(
       body: TeamHoldRequest,
       response: HoldResponse,
     },
-    async ({ request, params, body }) => {
-      const r = await teamWallet.hold(teamId(params), await accountOf(request), body);
-      return { status: r.status, body: r.body };
-    },
+    teamWrite((team, caller, body) => teamWallet.hold(team, caller, body)),
   );
   route(
     {
@@ -218,15 +236,9 @@ export function registerTeamRoutes(
       body: CaptureRequest,
       response: HoldResponse,
     },
-    async ({ request, params, body }) => {
-      const r = await teamWallet.capture(
-        teamId(params),
-        await accountOf(request),
-        params.holdId ?? '',
-        body,
-      );
-      return { status: r.status, body: r.body };
-    },
+    teamWrite((team, caller, body, params) =>
+      teamWallet.capture(team, caller, params.holdId ?? '', body),
+    ),
   );
   route(
     {
@@ -237,15 +249,9 @@ export function registerTeamRoutes(
       body: ReleaseRequest,
       response: HoldResponse,
     },
-    async ({ request, params, body }) => {
-      const r = await teamWallet.release(
-        teamId(params),
-        await accountOf(request),
-        params.holdId ?? '',
-        body,
-      );
-      return { status: r.status, body: r.body };
-    },
+    teamWrite((team, caller, body, params) =>
+      teamWallet.release(team, caller, params.holdId ?? '', body),
+    ),
   );
   route(
     {
@@ -257,10 +263,7 @@ export function registerTeamRoutes(
       body: AllowanceRequest,
       response: AllowanceResponse,
     },
-    async ({ request, params, body }) => {
-      const r = await teamWallet.allowance(teamId(params), await accountOf(request), body);
-      return { status: r.status, body: r.body };
-    },
+    teamWrite((team, caller, body) => teamWallet.allowance(team, caller, body)),
   );
   route(
     {
@@ -272,15 +275,9 @@ export function registerTeamRoutes(
       body: TeamSettleRequest,
       response: TeamSettleResponse,
     },
-    async ({ request, params, body }) => {
-      const r = await teamWallet.settleAllowance(
-        teamId(params),
-        await accountOf(request),
-        params.allowanceId ?? '',
-        body,
-      );
-      return { status: r.status, body: r.body };
-    },
+    teamWrite((team, caller, body, params) =>
+      teamWallet.settleAllowance(team, caller, params.allowanceId ?? '', body),
+    ),
   );
   route(
     {
@@ -291,15 +288,9 @@ export function registerTeamRoutes(
       body: TeamReturnRequest,
       response: TeamSettleResponse,
     },
-    async ({ request, params, body }) => {
-      const r = await teamWallet.returnAllowance(
-        teamId(params),
-        await accountOf(request),
-        params.allowanceId ?? '',
-        body,
-      );
-      return { status: r.status, body: r.body };
-    },
+    teamWrite((team, caller, body, params) =>
+      teamWallet.returnAllowance(team, caller, params.allowanceId ?? '', body),
+    ),
   );
   route(
     {
@@ -311,7 +302,7 @@ export function registerTeamRoutes(
       response: PullResponse,
     },
     async ({ request, params, query }) => {
-      const accountId = await teamWallet.accountOf(teamId(params), await accountOf(request));
+      const accountId = await walletOf(request, params);
       const page: PulledPage = await sync.pull(accountId, query.after, query.limit);
       return { body: new JsonText(pullResponseJson(page)) };
     },
@@ -325,7 +316,7 @@ export function registerTeamRoutes(
       response: BalanceResponse,
     },
     async ({ request, params }) => {
-      const accountId = await teamWallet.accountOf(teamId(params), await accountOf(request));
+      const accountId = await walletOf(request, params);
       const state = await ledger.wallet(accountId);
       return { body: { seq: state.seq, balances: state.balances } };
     },
@@ -340,7 +331,7 @@ export function registerTeamRoutes(
       response: TeamReport,
     },
     async ({ request, params, query }) => {
-      const accountId = await teamWallet.accountOf(teamId(params), await accountOf(request));
+      const accountId = await walletOf(request, params);
       const month = query.month ?? periodOf(clock.now());
       return { body: await teamReport(db, teamId(params), accountId, month) };
     },

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullResponse } from '../../shared/api/ledger';
-import { TeamDetail, TeamSettleResponse, TeamSummary } from '../../shared/api/teams';
+import { TeamDetail, TeamSettleResponse } from '../../shared/api/teams';
 import { type KeyPair, generateKeyPair } from '../../shared/crypto/ed25519';
 import { EntryBody, type Voucher } from '../../shared/ledger/entry';
 import { signVoucher } from '../../shared/ledger/voucher';
 import { verifyChain } from '../../shared/ledger/verify';
 import { testServerKeys } from '../../shared/testing/ledger-fixture';
 import { type TestServer, backends, opId, signUp, testServer } from '../testing/harness';
+import { teamFixture } from '../testing/team-fixture';
 
 type Headers = Record<string, string>;
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -35,33 +36,21 @@ describe.each(backends)('team offline allowances on %s', (backend) => {
   const get = (url: string, headers: Headers) => t.app.inject({ method: 'GET', url, headers });
 
   const team = async (credits: number, n: number) => {
-    const owner = await signUp(t.app);
-    const summary = TeamSummary.parse(
-      (await post('/v1/teams', owner.headers, { name: 'Offline crew' })).json(),
-    );
-    await t.services.ledger.grant(summary.accountId, {
-      operationId: opId('fund'),
-      amount: credits,
-      source: 'pack',
-      reason: 'test',
+    const tm = await teamFixture(t.app, t.services.ledger, {
+      name: 'Offline crew',
+      credits,
+      members: Array.from({ length: n }, () => 'member' as const),
+      project: 'Catalog',
     });
     const members: Array<User & { keys: KeyPair; deviceId: string }> = [];
-    for (let i = 0; i < n; i++) {
-      const m = await signUp(t.app);
-      const invite = await post(`/v1/teams/${summary.teamId}/invites`, owner.headers, {
-        email: m.email,
-      });
-      await post('/v1/team-invites/accept', m.headers, { token: invite.json().token });
+    for (const m of tm.members) {
       const keys = generateKeyPair();
       const device = (
         await post('/v1/devices', m.headers, { name: 'laptop', publicKey: keys.publicKey })
       ).json<{ deviceId: string }>();
       members.push({ ...m, keys, deviceId: device.deviceId });
     }
-    const project = (
-      await post(`/v1/teams/${summary.teamId}/projects`, owner.headers, { name: 'Catalog' })
-    ).json<{ projectId: string }>().projectId;
-    return { ...summary, owner, members, project };
+    return { ...tm, members };
   };
   type Team = Awaited<ReturnType<typeof team>>;
   type Member = Team['members'][number];

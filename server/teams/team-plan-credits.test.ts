@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TeamSummary } from '../../shared/api/teams';
 import { EntryBody } from '../../shared/ledger/entry';
 import { DAY } from '../clock';
 import { buildApp } from '../http/app';
 import { defaultCatalogData } from '../purchases/catalog';
 import { registerPurchaseRoutes } from '../purchases/routes';
 import { type PurchaseServer, purchaseServer } from '../purchases/testing/purchase-server';
-import { backends, opId, signUp } from '../testing/harness';
+import { backends, opId } from '../testing/harness';
+import { teamFixture } from '../testing/team-fixture';
 import { registerTeamPurchaseRoutes } from './purchase-routes';
 
 /**
@@ -82,17 +82,8 @@ describe.each(backends)('plan credits on a team wallet on %s', (backend) => {
     });
 
   it('gives the team the paid months and their rollover, never daily or free monthly credits', async () => {
-    const owner = await signUp(app);
-    const team = TeamSummary.parse(
-      (
-        await app.inject({
-          method: 'POST',
-          url: '/v1/teams',
-          headers: owner.headers,
-          payload: { name: 'Plan buyers' },
-        })
-      ).json(),
-    );
+    const team = await teamFixture(app, null, { name: 'Plan buyers', members: [] });
+    const { owner } = team;
     const buy = async (url: string) => {
       const res = await app.inject({
         method: 'POST',

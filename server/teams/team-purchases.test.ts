@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TeamSummary } from '../../shared/api/teams';
 import { EntryBody } from '../../shared/ledger/entry';
 import { buildApp } from '../http/app';
 import { registerPurchaseRoutes } from '../purchases/routes';
 import { type PurchaseServer, purchaseServer } from '../purchases/testing/purchase-server';
 import { backends, signUp } from '../testing/harness';
+import { type User, teamFixture } from '../testing/team-fixture';
 import { registerTeamPurchaseRoutes } from './purchase-routes';
 
 // docs/architecture.md §14: owners and admins buy for the team; the credits land on its chain.
@@ -29,32 +29,9 @@ describe.each(backends)('team purchases (sandbox) on %s', (backend) => {
   });
 
   it('an owner buys a pack for the team; a member may not; the pack is a purchase on the team chain', async () => {
-    const owner = await signUp(app);
-    const team = TeamSummary.parse(
-      (
-        await app.inject({
-          method: 'POST',
-          url: '/v1/teams',
-          headers: owner.headers,
-          payload: { name: 'Buyers' },
-        })
-      ).json(),
-    );
-    const member = await signUp(app);
-    const token = (
-      await app.inject({
-        method: 'POST',
-        url: `/v1/teams/${team.teamId}/invites`,
-        headers: owner.headers,
-        payload: { email: member.email },
-      })
-    ).json().token;
-    await app.inject({
-      method: 'POST',
-      url: '/v1/team-invites/accept',
-      headers: member.headers,
-      payload: { token },
-    });
+    const team = await teamFixture(app, null, { name: 'Buyers' });
+    const { owner } = team;
+    const member = team.members[0] as User;
     const checkout = (u: typeof owner, teamId = team.teamId) =>
       app.inject({
         method: 'POST',

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../shared/api/jobs';
 import { PullResponse } from '../../shared/api/ledger';
-import { TeamDetail, TeamSummary } from '../../shared/api/teams';
+import { TeamDetail, TeamReport } from '../../shared/api/teams';
 import { backends, signUp } from '../testing/harness';
+import { type User, teamFixture } from '../testing/team-fixture';
 import { type StandIn, openaiImages, standIn } from '../jobs/stand-ins';
 import {
   type Headers,
@@ -13,8 +14,6 @@ import {
   quoteFor,
   waitJob,
 } from '../jobs/test-kit';
-
-type User = Awaited<ReturnType<typeof signUp>>;
 
 // docs/architecture.md §14: a disliked team image goes back to the team wallet and to the
 // budgets of the month its run was charged in, in the same team write; only the member who ran
@@ -48,38 +47,14 @@ describe.each(backends)('refunds of team images on %s', (backend) => {
     });
   const get = (url: string, headers: Headers) => s.app.inject({ method: 'GET', url, headers });
 
-  const join = async (teamId: string, owner: User, role: 'admin' | 'member') => {
-    const u = await signUp(s.app);
-    const invite = await post(`/v1/teams/${teamId}/invites`, owner.headers, {
-      email: u.email,
-      role,
-    });
-    const accepted = await post('/v1/team-invites/accept', u.headers, {
-      token: invite.json().token,
-    });
-    expect(accepted.statusCode).toBe(200);
-    return u;
-  };
-
   /** A funded team with an owner, an admin, two members, a project and budgets on both. */
   const team = async () => {
-    const owner = await signUp(s.app);
-    const summary = TeamSummary.parse(
-      (await post('/v1/teams', owner.headers, { name: 'Studio South' })).json(),
-    );
-    const teamId = summary.teamId;
-    await s.t.services.ledger.grant(summary.accountId, {
-      operationId: opId('fund'),
-      amount: 500,
-      source: 'pack',
-      reason: 'test',
+    const { teamId, owner, members, project } = await teamFixture(s.app, s.t.services.ledger, {
+      name: 'Studio South',
+      members: ['admin', 'member', 'member'],
+      project: 'Autumn lookbook',
     });
-    const admin = await join(teamId, owner, 'admin');
-    const member = await join(teamId, owner, 'member');
-    const other = await join(teamId, owner, 'member');
-    const project = (
-      await post(`/v1/teams/${teamId}/projects`, owner.headers, { name: 'Autumn lookbook' })
-    ).json<{ projectId: string }>().projectId;
+    const [admin, member, other] = members as [User, User, User];
     for (const [scope, subjectId] of [
       ['member', member.accountId],
       ['project', project],
@@ -190,6 +165,35 @@ describe.each(backends)('refunds of team images on %s', (backend) => {
     expect((await dislike(second.itemId, tm.owner)).statusCode).toBe(201);
   });
 
+  it('the cost report takes a refunded image off its member and project, and keeps the run', async () => {
+    const tm = await team();
+    const { itemId, credits } = await run(tm);
+    const report = async () => {
+      const res = await get(`/v1/teams/${tm.teamId}/report?month=2026-11`, tm.owner.headers);
+      expect(res.statusCode).toBe(200);
+      const r = TeamReport.parse(res.json());
+      return {
+        member: r.byMember.find((l) => l.id === tm.member.accountId),
+        project: r.byProject.find((l) => l.id === tm.project),
+        total: r.total,
+      };
+    };
+    expect(await report()).toMatchObject({
+      member: { spent: credits, runs: 1 },
+      project: { spent: credits, runs: 1 },
+      total: credits,
+    });
+    const refund = await dislike(itemId, tm.member);
+    expect(refund.statusCode).toBe(201);
+    const back = refund.json<{ credits: number }>().credits;
+    expect(back).toBeGreaterThan(0);
+    expect(await report()).toMatchObject({
+      member: { spent: credits - back, runs: 1 },
+      project: { spent: credits - back, runs: 1 },
+      total: credits - back,
+    });
+  });
+
   // Runs last: it moves the clock to the end of the month.
   it('a refund made next month lowers the use of the month the run was charged in', async () => {
     const tm = await team();
@@ -209,5 +213,12 @@ describe.each(backends)('refunds of team images on %s', (backend) => {
       ['project', december.credits],
     ]);
     expect(await used(tm)).toEqual({ member: december.credits, project: december.credits });
+    // The cost report agrees: November's runs less the refund, December's untouched.
+    const total = async (month: string) =>
+      TeamReport.parse(
+        (await get(`/v1/teams/${tm.teamId}/report?month=${month}`, tm.owner.headers)).json(),
+      ).byMember.find((l) => l.id === tm.member.accountId);
+    expect(await total('2026-11')).toMatchObject({ spent: credits - back, runs: 1 });
+    expect(await total('2026-12')).toMatchObject({ spent: december.credits, runs: 1 });
   });
 });

@@ -1,13 +1,14 @@
 import type { TeamReport } from '../../shared/api/teams';
 import type { EntryBody } from '../../shared/ledger/entry';
 import type { Sql } from '../db/database';
+import { type ReportLine, monthReport, reportRowOf } from '../../shared/wallet/team-report';
 import { nextPeriodStart } from './budgets';
 
 /**
  * Cost per project and per member for one UTC month (docs/architecture.md §14), from the team
- * chain's captures (one run each) and settles (spent offline from a member's allowance: credits,
- * not runs): each names its member and project in its signed `team` field, so the same report can
- * be made offline from a verified copy of the chain.
+ * chain's captures (one run each), settles (spent offline from a member's allowance: credits,
+ * not runs) and the refunds of that month's runs, folded by `monthReport` — the same fold the app
+ * makes from its verified copy of the chain, so the route and the screen agree.
  */
 export async function teamReport(
   sql: Sql,
@@ -16,32 +17,17 @@ export async function teamReport(
   month: string,
 ): Promise<TeamReport> {
   const start = `${month}-01T00:00:00.000Z`;
+  // A refund is taken off its run's month, so refunds made after the month count too.
   const { rows } = await sql.query<{ body: string }>(
-    `select body from entries where account_id = $1 and type in ('capture', 'settle') and at >= $2 and at < $3 order by seq`,
+    `select body from entries where account_id = $1
+        and ((type in ('capture', 'settle') and at >= $2 and at < $3) or (type = 'refund' and at >= $2))
+      order by seq`,
     [accountId, start, nextPeriodStart(start)],
   );
-  const byProject = new Map<string | null, { spent: number; runs: number }>();
-  const byMember = new Map<string, { spent: number; runs: number }>();
-  const add = <K>(
-    m: Map<K, { spent: number; runs: number }>,
-    k: K,
-    amount: number,
-    runs: number,
-  ) => {
-    const row = m.get(k) ?? { spent: 0, runs: 0 };
-    row.spent += amount;
-    row.runs += runs;
-    m.set(k, row);
-  };
-  let total = 0;
-  for (const { body } of rows) {
-    const e = JSON.parse(body) as EntryBody;
-    if ((e.type !== 'capture' && e.type !== 'settle') || !e.team) continue;
-    const runs = e.type === 'capture' ? 1 : 0; // spending offline is not a run
-    add(byProject, e.team.projectId, e.amount, runs);
-    add(byMember, e.team.memberId, e.amount, runs);
-    total += e.amount;
-  }
+  const report = monthReport(
+    rows.flatMap(({ body }) => reportRowOf(JSON.parse(body) as EntryBody) ?? []),
+    month,
+  );
   const { rows: projects } = await sql.query<{ id: string; name: string }>(
     'select id, name from team_projects where team_id = $1',
     [teamId],
@@ -52,19 +38,16 @@ export async function teamReport(
   );
   const projectName = new Map(projects.map((p) => [p.id, p.name]));
   const memberName = new Map(members.map((m) => [m.id, m.email]));
-  const sorted = <K extends string | null>(
-    m: Map<K, { spent: number; runs: number }>,
-    name: (k: K) => string,
-  ) =>
-    [...m.entries()]
-      .map(([id, v]) => ({ id, name: name(id), ...v }))
+  const named = (lines: ReportLine[], name: (id: string | null) => string) =>
+    lines
+      .map((l) => ({ ...l, name: name(l.id) }))
       .sort((a, b) => b.spent - a.spent || a.name.localeCompare(b.name));
   return {
     month,
-    byProject: sorted(byProject, (id) =>
+    byProject: named(report.byProject, (id) =>
       id === null ? 'No project' : (projectName.get(id) ?? id),
     ),
-    byMember: sorted(byMember, (id) => memberName.get(id) ?? id),
-    total,
+    byMember: named(report.byMember, (id) => (id === null ? '' : (memberName.get(id) ?? id))),
+    total: report.total,
   };
 }

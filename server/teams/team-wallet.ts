@@ -204,7 +204,11 @@ export class TeamWallet {
     return { hold, charge };
   }
 
-  /** Sets or clears a budget: a signed `budget` entry on the team chain (owners and admins). */
+  /**
+   * Sets or clears a budget: a signed `budget` entry on the team chain (owners and admins). An
+   * owner's budget is the owners' alone: an admin may not set or clear it (403 `team-role`,
+   * nothing written), as an admin may not make or unmake owners (docs/architecture.md §14).
+   */
   async setBudget(
     teamId: string,
     callerId: string,
@@ -216,11 +220,15 @@ export class TeamWallet {
       { operationId: req.operationId, request: { op: 'team-budget', ...req } },
       async (ctx) => {
         requireRole(ctx.role, ['owner', 'admin'], 'change budgets');
-        const exists =
-          req.scope === 'project'
-            ? await teamStore.projectExists(ctx.tx, teamId, req.subjectId)
-            : (await teamStore.roleOf(ctx.tx, teamId, req.subjectId)) !== null;
-        if (!exists) throw notFound(req.scope);
+        if (req.scope === 'project') {
+          if (!(await teamStore.projectExists(ctx.tx, teamId, req.subjectId)))
+            throw notFound(req.scope);
+        } else {
+          const subjectRole = await teamStore.roleOf(ctx.tx, teamId, req.subjectId);
+          if (subjectRole === null) throw notFound(req.scope);
+          if (subjectRole === 'owner' && ctx.role !== 'owner')
+            throw new HttpError(403, 'team-role', "only owners may set or clear an owner's budget");
+        }
         const entry = ctx.append({
           type: 'budget',
           operationId: req.operationId,

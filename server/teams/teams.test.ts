@@ -9,6 +9,7 @@ import { testServerKeys } from '../../shared/testing/ledger-fixture';
 import { WalletFold } from '../../shared/wallet/fold';
 import { DAY, MINUTE } from '../clock';
 import { type TestServer, backends, opId, signUp, testServer } from '../testing/harness';
+import { teamFixture } from '../testing/team-fixture';
 
 type Headers = Record<string, string>;
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -30,35 +31,11 @@ describe.each(backends)('teams on %s', (backend) => {
     TeamDetail.parse((await get(`/v1/teams/${teamId}`, u.headers)).json());
 
   /** A team owned by a new user, funded with `credits`, and `n` members who joined by invite. */
-  const team = async (credits = 1000, n = 1) => {
-    const owner = await signUp(t.app);
-    const created = await post('/v1/teams', owner.headers, { name: 'Studio North' });
-    expect(created.statusCode).toBe(201);
-    const summary = TeamSummary.parse(created.json());
-    await t.services.ledger.grant(summary.accountId, {
-      operationId: opId('fund'),
-      amount: credits,
-      source: 'pack',
-      reason: 'test',
+  const team = (credits = 1000, n = 1) =>
+    teamFixture(t.app, t.services.ledger, {
+      credits,
+      members: Array.from({ length: n }, () => 'member' as const),
     });
-    const members: User[] = [];
-    for (let i = 0; i < n; i++) {
-      const m = await signUp(t.app);
-      const invite = await post(`/v1/teams/${summary.teamId}/invites`, owner.headers, {
-        email: m.email,
-      });
-      expect(invite.statusCode).toBe(201);
-      const accepted = await post('/v1/team-invites/accept', m.headers, {
-        token: invite.json().token,
-      });
-      expect(accepted.statusCode).toBe(200);
-      members.push(m);
-    }
-    const project = (
-      await post(`/v1/teams/${summary.teamId}/projects`, owner.headers, { name: 'Spring catalog' })
-    ).json<{ projectId: string }>().projectId;
-    return { ...summary, owner, members, project };
-  };
   const hold = (teamId: string, u: User, amount: number, projectId: string | null = null) =>
     post(`/v1/teams/${teamId}/holds`, u.headers, {
       operationId: opId('hold'),
@@ -304,6 +281,44 @@ describe.each(backends)('teams on %s', (backend) => {
       { role: 'member' },
     );
     expect(last.statusCode).toBe(409);
+  });
+
+  it("an owner's budget is the owners' alone: an admin may neither set nor clear it", async () => {
+    const tm = await team(1000, 3);
+    const [admin, otherAdmin, m] = tm.members as [User, User, User];
+    for (const u of [admin, otherAdmin])
+      expect(
+        (
+          await post(`/v1/teams/${tm.teamId}/members/${u.accountId}/role`, tm.owner.headers, {
+            role: 'admin',
+          })
+        ).statusCode,
+      ).toBe(200);
+    const budgetOf = async (id: string) =>
+      (await detail(tm.teamId, tm.owner)).members.find((x) => x.accountId === id)?.budget.monthly;
+    // Owners set anyone's, their own included.
+    expect(
+      (await setBudget(tm.teamId, tm.owner, 'member', tm.owner.accountId, 300)).statusCode,
+    ).toBe(200);
+    const seqBefore = (await pull(tm.teamId, tm.owner)).headSeq;
+    for (const monthly of [1_000_000, 1, null]) {
+      const res = await setBudget(tm.teamId, admin, 'member', tm.owner.accountId, monthly);
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.code).toBe('team-role');
+    }
+    expect((await pull(tm.teamId, tm.owner)).headSeq).toBe(seqBefore);
+    expect(await budgetOf(tm.owner.accountId)).toBe(300);
+    // Admins still set the budgets of admins (their own too) and members.
+    for (const u of [otherAdmin, admin, m])
+      expect((await setBudget(tm.teamId, admin, 'member', u.accountId, 50)).statusCode).toBe(200);
+    expect((await setBudget(tm.teamId, tm.owner, 'member', admin.accountId, null)).statusCode).toBe(
+      200,
+    );
+    expect(
+      (await setBudget(tm.teamId, tm.owner, 'member', tm.owner.accountId, null)).statusCode,
+    ).toBe(200);
+    expect(await budgetOf(tm.owner.accountId)).toBeNull();
+    expect(await budgetOf(admin.accountId)).toBeNull();
   });
 
   it('no access across teams: another team, its chain, holds and members answer 404', async () => {

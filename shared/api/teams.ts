@@ -199,7 +199,7 @@ export const ReportQuery = z.strictObject({
 const ReportRow = z.strictObject({
   id: Id.nullable(),
   name: z.string(),
-  /** Credits captured (spent) in the month. */
+  /** Credits captured (spent) in the month, less what refunds gave back. */
   spent: z.int().min(0),
   runs: z.int().min(0),
 });
@@ -224,6 +224,11 @@ export const TeamWalletRow = z.strictObject({
   /** The acting member and the project, from the entry's signed `team` field. */
   memberId: Id.nullable(),
   projectId: Id.nullable(),
+  /**
+   * The hold a hold, capture or release is about, or the hold that paid for a refunded image, so
+   * the cost report can take a refund off its run's capture (docs/architecture.md §14).
+   */
+  holdId: Id.optional(),
   label: z.string(),
 });
 export type TeamWalletRow = z.infer<typeof TeamWalletRow>;

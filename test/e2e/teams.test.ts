@@ -14,7 +14,8 @@ import { axeSerious, buildRendererIfStale, docsShot, shot, tempDir } from './har
  * the app says so on the sign-in screen, and once they sign up it asks "Join team …?"; the
  * owner sets the member's budget; the member switches the top bar to the team wallet and sees
  * the verified team balance, History with the member column, and spending per member in Wallet;
- * a member cannot change budgets; removal ends the member's access.
+ * a member cannot change budgets; made an admin, they may change their own budget and role but
+ * are offered neither for the owner; removal ends the member's access.
  */
 let app: E2eApp | null = null;
 let memberHost: BrowserHost | null = null;
@@ -269,6 +270,35 @@ describe('teams with two members in two browser contexts', () => {
     await report.evaluate((r) => r.scrollIntoView());
     await docsShot(owner, 'team-report');
     expect(await axeSerious(owner)).toEqual([]);
+  });
+
+  it('an admin is offered a budget field and a role menu for themself, none for the owner', async () => {
+    await owner.reload();
+    await go(owner, 'Settings');
+    await teams(owner).getByLabel(`Role of ${memberEmail}`).selectOption('admin');
+    await member.reload();
+    await go(member, 'Settings');
+    await teams(member).getByText('You are an admin of Studio North.', { exact: false }).waitFor();
+    const rowOf = (email: string) =>
+      teams(member)
+        .getByRole('table', { name: 'Members' })
+        .getByRole('row', { name: new RegExp(email) });
+    await rowOf(memberEmail).getByLabel(`Monthly budget for ${memberEmail}`).waitFor();
+    expect(await rowOf(memberEmail).getByLabel(`Role of ${memberEmail}`).count()).toBe(1);
+    // The server refuses an admin who sets an owner's budget or role (403 team-role).
+    expect(
+      await rowOf(ownerEmail)
+        .getByLabel(/Monthly budget for/)
+        .count(),
+    ).toBe(0);
+    expect(
+      await rowOf(ownerEmail)
+        .getByLabel(/Role of/)
+        .count(),
+    ).toBe(0);
+    await rowOf(ownerEmail).getByText('No budget · 0 credits used', { exact: true }).waitFor();
+    await member.getByRole('heading', { name: 'Teams' }).evaluate((h) => h.scrollIntoView());
+    await shot(member, 'team-settings-admin');
   });
 
   it('removal ends the member’s access: the team leaves their wallet switcher', async () => {

@@ -11,6 +11,7 @@ import { useTeams } from '../stores/team-store';
 import { creditsText, date } from '../util/format';
 import { errorSentence } from '../util/errors';
 import { TeamFormRow } from './team-form-row';
+import { mayManageMember } from './team-roles';
 
 /** The token of a pasted invite link (or of a bare token); null when it is neither. */
 function tokenOf(text: string): string | null {
@@ -121,7 +122,7 @@ function TeamPanel({
             <tr key={m.accountId} data-testid="team-member">
               <td>{m.email}</td>
               <td>
-                {me === 'owner' || (me === 'admin' && m.role !== 'owner') ? (
+                {mayManageMember(me, m.role) ? (
                   <select
                     aria-label={`Role of ${m.email}`}
                     value={m.role}
@@ -148,7 +149,7 @@ function TeamPanel({
                   label={m.email}
                   monthly={m.budget.monthly}
                   used={m.budget.used}
-                  canEdit={staff}
+                  canEdit={mayManageMember(me, m.role)}
                   onSave={(monthly) =>
                     act(() =>
                       api.setTeamBudget({
