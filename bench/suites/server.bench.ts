@@ -93,7 +93,13 @@ export async function runLoadgen(
   prefix: string,
   clients?: number,
   client: 'http' | 'fetch' = 'http',
-): Promise<{ pairsPerSecond: number; p50: number; p99: number; cpuShare: number }> {
+): Promise<{
+  pairsPerSecond: number;
+  p50: number;
+  p99: number;
+  cpuShare: number;
+  loopDelayP99: number;
+}> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'loadgen.ts')], {
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -108,12 +114,14 @@ export async function runLoadgen(
         p50: number;
         p99: number;
         cpuShare: number;
+        loopDelayP99: number;
       };
       resolve({
         pairsPerSecond: r.pairs / r.seconds,
         p50: r.p50,
         p99: r.p99,
         cpuShare: r.cpuShare,
+        loopDelayP99: r.loopDelayP99,
       });
     });
     child.stdin.end(
@@ -161,6 +169,7 @@ async function holdsBench(backend: 'postgres' | 'pglite') {
         'request p50 ms': Math.round(http.p50 * 10) / 10,
         'request p99 ms': Math.round(http.p99 * 10) / 10,
         'load generator CPU (cores)': Math.round(http.cpuShare * 100) / 100,
+        'load generator loop delay p99 ms': Math.round(http.loopDelayP99 * 10) / 10,
       },
     };
   } finally {
