@@ -2,11 +2,11 @@
  * A load generator in its own process (clients are not the server): runs hold+capture pairs
  * over HTTP from N concurrent clients for S seconds and prints the pair count and the
  * requests' latency percentiles as JSON. Input on stdin: {"base": url or [urls], "tokens": [..],
- * "seconds": n, "prefix": "...", "clients"?: n, "holdsPath"?: path, "holdExtra"?: {…}, "client"?: "http" | "fetch"}. Client c's pair i is made by account
+ * "seconds": n, "prefix": "...", "clients"?: n, "holdsPath"?: path, "holdExtra"?: {…}, "client"?: "http" | "fetch", "warmupSeconds"?: n}. Client c's pair i is made by account
  * (c + i × clients) mod accounts (clients defaults to one per token); with several bases, account k
  * always goes to base k mod n, as a load balancer with sticky sessions would send it.
  */
-import { Agent, createServer, request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { z } from 'zod';
 
@@ -26,6 +26,8 @@ const Input = z.object({
    * request (docs/scaling.md) and so takes that much more of the cores the server shares.
    */
   client: z.enum(['http', 'fetch']).default('http'),
+  /** Seconds of the same load before the timed window (reported apart as `coldP99`). */
+  warmupSeconds: z.number().nonnegative().default(1),
 });
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -103,61 +105,46 @@ const pair = async (base: string, token: string, operationPrefix: string, record
     record,
   );
 };
-/**
- * Warms this process's own client code (JIT, its HTTP client) against a throwaway server in
- * this process, before the timed window: the generator's first requests otherwise paid its own
- * cold start, its event loop blocked for tens of ms while the server's answers waited in the
- * sockets (docs/scaling.md, item 6). The server under test sees nothing of it: its connections,
- * sessions and code are as cold as before.
- */
-async function warmClient(clients: number): Promise<void> {
-  const stub = createServer((req, res) => {
-    req.resume();
-    req.on('end', () =>
-      res.writeHead(201, { 'content-type': 'application/json' }).end('{"holdId":"warm"}'),
-    );
-  });
-  await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
-  const address = stub.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const ignored: number[] = [];
+const clients = input.clients ?? input.tokens.length;
+/** Every client runs pairs for `seconds`; the number of pairs made. */
+async function run(seconds: number, prefix: string, record: number[]): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  let made = 0;
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
-      for (let i = 0; i < 20; i++)
-        await pair(`http://127.0.0.1:${port}`, 'warm', `warm-${c}-${i}`, ignored);
+      for (let i = 0; performance.now() < until; i++) {
+        const k = (c + i * clients) % input.tokens.length;
+        const token = input.tokens[k]!;
+        const base = bases[k % bases.length]!;
+        await pair(base, token, `${prefix}-${c}-${i}`, record);
+        made++;
+      }
     }),
   );
-  // Its kept-alive sockets go, so the timed window starts with none open anywhere.
-  agent.destroy();
-  stub.closeAllConnections();
-  await new Promise((resolve) => stub.close(resolve));
+  return made;
 }
-const clients = input.clients ?? input.tokens.length;
-await warmClient(clients);
+/**
+ * The same load against the same server for `warmupSeconds` before the window: its requests
+ * are real (the server's code, connections and first statements per backend warm up as in any
+ * service that has run a while), and their latencies are reported apart as `coldP99`, not mixed
+ * into the steady window's percentiles (docs/scaling.md, item 6).
+ */
+const coldLatencies: number[] = [];
+if (input.warmupSeconds > 0) await run(input.warmupSeconds, `${input.prefix}-warm`, coldLatencies);
 // This process's own event-loop delay in the window: near zero means its latencies are the
 // server's, not time its answers waited for this loop.
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
-const until = performance.now() + input.seconds * 1000;
 const start = performance.now();
 const cpuStart = process.cpuUsage();
-let pairs = 0;
-await Promise.all(
-  Array.from({ length: clients }, async (_, c) => {
-    for (let i = 0; performance.now() < until; i++) {
-      const k = (c + i * clients) % input.tokens.length;
-      const token = input.tokens[k]!;
-      const base = bases[k % bases.length]!;
-      await pair(base, token, `${input.prefix}-${c}-${i}`);
-      pairs++;
-    }
-  }),
-);
+const pairs = await run(input.seconds, input.prefix, latencies);
 const seconds = (performance.now() - start) / 1000;
 loopDelay.disable();
-latencies.sort((a, b) => a - b);
-const pct = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+const percentile = (list: number[], p: number): number => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+};
+const pct = (p: number) => percentile(latencies, p);
 const cpu = process.cpuUsage(cpuStart);
 // The generator's own CPU per second: near 1 means the clients, not the server, set the pace.
 const cpuShare = (cpu.user + cpu.system) / 1e6 / seconds;
@@ -167,6 +154,7 @@ console.log(
     seconds,
     p50: pct(0.5),
     p99: pct(0.99),
+    coldP99: percentile(coldLatencies, 0.99),
     cpuShare,
     loopDelayP99: loopDelay.percentile(99) / 1e6,
     loopDelayMax: loopDelay.max / 1e6,

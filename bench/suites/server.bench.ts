@@ -97,6 +97,7 @@ export async function runLoadgen(
   pairsPerSecond: number;
   p50: number;
   p99: number;
+  coldP99: number;
   cpuShare: number;
   loopDelayP99: number;
 }> {
@@ -113,6 +114,7 @@ export async function runLoadgen(
         seconds: number;
         p50: number;
         p99: number;
+        coldP99: number;
         cpuShare: number;
         loopDelayP99: number;
       };
@@ -120,6 +122,7 @@ export async function runLoadgen(
         pairsPerSecond: r.pairs / r.seconds,
         p50: r.p50,
         p99: r.p99,
+        coldP99: r.coldP99,
         cpuShare: r.cpuShare,
         loopDelayP99: r.loopDelayP99,
       });
@@ -162,12 +165,13 @@ async function holdsBench(backend: 'postgres' | 'pglite') {
       unit: 'pairs/s',
       baseline: tpcb,
       better: 'higher' as const,
-      note: `hold+capture pairs over HTTP from ${CLIENTS} concurrent clients in a separate process, ${SECONDS} s; baseline: ${tpcbDescription} transactions/s through the same driver and pool, ${CLIENTS} clients, same run; target ratio ≥ 0.5, p99 < 50 ms`,
+      note: `hold+capture pairs over HTTP from ${CLIENTS} concurrent clients in a separate process, ${SECONDS} s after 1 s of the same load (its p99 reported apart); baseline: ${tpcbDescription} transactions/s through the same driver and pool, ${CLIENTS} clients, same run; target ratio ≥ 0.5, p99 < 50 ms`,
       extra: {
         'TPC-B-like tps': Math.round(tpcb),
         'direct pairs/s (no HTTP)': Math.round(direct),
         'request p50 ms': Math.round(http.p50 * 10) / 10,
         'request p99 ms': Math.round(http.p99 * 10) / 10,
+        'request p99 ms in the 1 s warm-up before the window': Math.round(http.coldP99 * 10) / 10,
         'load generator CPU (cores)': Math.round(http.cpuShare * 100) / 100,
         'load generator loop delay p99 ms': Math.round(http.loopDelayP99 * 10) / 10,
       },
