@@ -324,7 +324,10 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
       await cutoutJob(u.headers, 80),
       await cutoutJob(u.headers, 88),
     ];
-    const awaiting = await Promise.all([a!, b!, c!, d!].map((j) => waitJob(s, u.headers, j.jobId)));
+    // Four real U²-Netp inferences: on two busy cores they can take more than the usual 30 s.
+    const awaiting = await Promise.all(
+      [a!, b!, c!, d!].map((j) => waitJob(s, u.headers, j.jobId, undefined, 120_000)),
+    );
     for (const j of awaiting) {
       expect(j).toMatchObject({ state: 'awaiting-confirm', charged: null, progress: 1 });
       expect(j.outputs.map((o) => o.role)).toEqual(['image', 'mask']);
@@ -385,7 +388,7 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
       'job-expired',
     );
     expect((await balance(s, u.headers)).held).toBe(0);
-  });
+  }, 180_000);
 
   it('replays an operation id with the same job and one hold, and refuses it for another job', async () => {
     const u = await funded(s);

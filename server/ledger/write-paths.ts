@@ -165,7 +165,7 @@ export class WritePaths {
         return Promise.reject(new Error('this write needs the account lock'));
       },
     };
-    let fold: WalletFold;
+    let fold: WalletFold | undefined;
     let c: Composed<T>;
     try {
       fold = await this.folds.checkOut(this.db, accountId, head);
@@ -179,11 +179,11 @@ export class WritePaths {
         head.limits,
       );
     } catch {
-      this.folds.discard(accountId);
+      this.giveBack(accountId, fold, head.seq);
       return null;
     }
     if (needsLock) {
-      this.folds.discard(accountId);
+      this.giveBack(accountId, fold, head.seq);
       return null;
     }
     let outcome: AppendOutcome;
@@ -237,6 +237,19 @@ export class WritePaths {
       });
     this.heads.delete(accountId);
     return null;
+  }
+
+  /**
+   * After an unlocked try that stored nothing: a fold nothing was appended to is still the
+   * committed wallet at `seq` (an entry the fold refuses changes nothing, docs/architecture.md
+   * §2), so it goes back to the cache and the locked run catches it up instead of loading the
+   * snapshot and tail again — a job's transition, whose first statement needs the transaction,
+   * or a team write whose book was of another head. One appended to is dropped. A write callback
+   * must not leave work running that appends after it has returned or thrown.
+   */
+  private giveBack(accountId: string, fold: WalletFold | undefined, seq: number): void {
+    if (fold && fold.lastSeq === seq) this.folds.checkIn(accountId, fold);
+    else this.folds.discard(accountId);
   }
 
   /** The first result of a replayed operation id; 409 when it was used for another request. */
