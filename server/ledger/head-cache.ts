@@ -1,4 +1,5 @@
 import type { AccountHead } from './ledger-store';
+import { RecentMap } from './recent-map';
 import type { Limits } from './spending-limits';
 
 /** An account's head, and its spending limits when a write of this instance read them. */
@@ -12,25 +13,4 @@ export interface KnownHead extends AccountHead {
  * refuses the write as stale when the account's head has moved (another instance, a plan
  * change) or the limits it used changed, and the write then runs again under the row lock. Bounded, least recently used out.
  */
-export class HeadCache {
-  private readonly heads = new Map<string, KnownHead>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(accountId: string): KnownHead | undefined {
-    return this.heads.get(accountId);
-  }
-
-  set(accountId: string, head: KnownHead): void {
-    this.heads.delete(accountId);
-    this.heads.set(accountId, head);
-    if (this.heads.size > this.capacity) {
-      const oldest = this.heads.keys().next();
-      if (!oldest.done) this.heads.delete(oldest.value);
-    }
-  }
-
-  delete(accountId: string): void {
-    this.heads.delete(accountId);
-  }
-}
+export class HeadCache extends RecentMap<KnownHead> {}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TeamRole } from '../../shared/api/teams';
 import type { WalletFold } from '../../shared/wallet/fold';
 import { notFound } from '../http/errors';
+import { RecentMap } from '../ledger/recent-map';
 import type { WriteContext } from '../ledger/write-context';
 import type { TeamBookOp, TeamBookPart } from './book-ops';
 import { applyBook, budgetRefusal, headroom, periodOf, resolvedCharges } from './budgets';
@@ -34,23 +35,6 @@ interface Known {
   open: ReadonlyMap<string, OpenCharge>;
 }
 
-/** A small least-recently-used map: this instance's knowledge, bounded. */
-class Recent<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly capacity: number) {}
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-  set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
-    }
-  }
-}
-
 /**
  * Team books (docs/architecture.md §14): what this instance knows of each team wallet after
  * its last write — the open charges at that head, each member's role — so the next write on
@@ -58,15 +42,15 @@ class Recent<V> {
  * assumed is checked again by `team_book` under the row lock when it is stored.
  */
 export class TeamBooks {
-  private readonly known: Recent<Known>;
-  private readonly roles: Recent<TeamRole>;
+  private readonly known: RecentMap<Known>;
+  private readonly roles: RecentMap<TeamRole>;
   /** Each team's wallet account, once a member's write found it (it never changes). */
-  readonly accounts: Recent<string>;
+  readonly accounts: RecentMap<string>;
 
   constructor(capacity: number) {
-    this.known = new Recent(capacity);
-    this.roles = new Recent(capacity);
-    this.accounts = new Recent(capacity);
+    this.known = new RecentMap(capacity);
+    this.roles = new RecentMap(capacity);
+    this.accounts = new RecentMap(capacity);
   }
 
   /**
