@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { SessionResponse } from '../../shared/api/auth';
 import { PullResponse } from '../../shared/api/ledger';
 import { type E2eApp, startE2eApp } from './app';
-import { shot } from './harness';
+import { shot, topBarBalance } from './harness';
 
 /**
  * Two accounts in turn in ONE window, without a reload (docs/architecture.md §9): each sees only
@@ -37,8 +37,7 @@ async function serverState(email: string): Promise<{ balance: number; head: numb
   }
 }
 
-const balance = async (): Promise<number> =>
-  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const balance = (): Promise<number> => topBarBalance(page);
 const syncText = async (): Promise<string> =>
   (await page.getByTestId('sync-state').textContent()) ?? '';
 

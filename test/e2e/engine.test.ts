@@ -13,7 +13,14 @@ import { readConfig } from '../../server/config';
 import { type ComfyStandIn, comfyStandIn } from '../../server/engines/generate/stand-ins/comfyui';
 import { type OpenAIStandIn, openaiStandIn } from '../../server/engines/generate/stand-ins/openai';
 import { type RunningServer, startServer } from '../../server/start';
-import { axeSerious, buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+import {
+  axeSerious,
+  buildRendererIfStale,
+  launchChromium,
+  shot,
+  tempDir,
+  topBarBalance,
+} from './harness';
 
 const KEY = `sk-e2e-${randomBytes(12).toString('hex')}`;
 let server: RunningServer | null = null;
@@ -32,8 +39,7 @@ const logs: string[] = [];
 const ipcBodies: string[] = [];
 const restoreConsole: Array<() => void> = [];
 
-const balance = async (): Promise<number> =>
-  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const balance = (): Promise<number> => topBarBalance(page);
 
 async function go(label: string): Promise<void> {
   await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();

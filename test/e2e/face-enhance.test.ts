@@ -6,7 +6,7 @@ import {
   automatic1111StandIn,
 } from '../../server/engines/generate/stand-ins/automatic1111';
 import { type E2eApp, signUp, startE2eApp } from './app';
-import { axeSerious, docsShot } from './harness';
+import { axeSerious, docsShot, topBarBalance } from './harness';
 
 /**
  * Faces in the Studio (docs/architecture.md §8): a server whose engine is an Automatic1111 with
@@ -29,8 +29,7 @@ const portrait = (): Promise<Buffer> =>
     .png()
     .toBuffer();
 
-const balance = async (): Promise<number> =>
-  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const balance = (): Promise<number> => topBarBalance(page);
 
 beforeAll(async () => {
   engine = await automatic1111StandIn({ stepMs: 5 });

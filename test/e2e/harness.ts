@@ -47,6 +47,16 @@ export function buildRendererIfStale(): string {
   return dist;
 }
 
+/**
+ * The balance the top bar shows, as a number, once it shows one: it reads "…" until the wallet
+ * has loaded, and reading it earlier gives NaN.
+ */
+export async function topBarBalance(page: Page): Promise<number> {
+  const shown = page.getByTestId('balance');
+  await shown.getByText(/\d/).waitFor({ timeout: 20_000 });
+  return Number(((await shown.textContent()) ?? '').replace(/,/g, ''));
+}
+
 export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
 
 export async function shot(page: Page, name: string): Promise<void> {

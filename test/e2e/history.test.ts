@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { CatalogResponse } from '../../shared/api/purchases';
 import { type E2eApp, startE2eApp } from './app';
-import { docsShot } from './harness';
+import { docsShot, topBarBalance } from './harness';
 
 /**
  * History as people read it (docs/architecture.md §9): one row per thing done or got, titled
@@ -20,8 +20,7 @@ const prompt = '+"golden hour" a calm harbour at dawn, watercolour';
 let packTitle = '';
 let designTitle = '';
 
-const balance = async (): Promise<number> =>
-  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const balance = (): Promise<number> => topBarBalance(page);
 const countText = async (): Promise<string> =>
   (await page.getByTestId('history-count').textContent()) ?? '';
 

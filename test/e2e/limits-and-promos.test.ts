@@ -5,7 +5,14 @@ import { startBrowserHost } from '../../main/browser-mode/host';
 import { readConfig } from '../../server/config';
 import { startServer, type RunningServer } from '../../server/start';
 import { commands } from '../../server/admin/commands';
-import { axeSerious, buildRendererIfStale, launchChromium, shot, tempDir } from './harness';
+import {
+  axeSerious,
+  buildRendererIfStale,
+  launchChromium,
+  shot,
+  tempDir,
+  topBarBalance,
+} from './harness';
 
 /**
  * Promo codes and spending limits end to end (a code made with the admin command, redeemed in
@@ -20,8 +27,7 @@ let page: Page;
 const serverDir = tempDir('easel-e2e-limits-server-');
 const appDir = tempDir('easel-e2e-limits-app-');
 
-const balance = async (): Promise<number> =>
-  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const balance = (): Promise<number> => topBarBalance(page);
 
 async function go(label: string): Promise<void> {
   await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type E2eApp, signUp, startE2eApp } from './app';
-import { axeSerious, docsShot } from './harness';
+import { axeSerious, docsShot, topBarBalance } from './harness';
 
 /**
  * Plan self-service end to end (docs/architecture.md §7): subscribe in the sandbox, upgrade
@@ -12,8 +12,7 @@ let app: E2eApp | null = null;
 let context: BrowserContext;
 let page: Page;
 
-const balance = async (): Promise<number> =>
-  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const balance = (): Promise<number> => topBarBalance(page);
 
 async function go(label: string): Promise<void> {
   await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();

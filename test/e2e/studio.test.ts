@@ -7,7 +7,7 @@ import { CatalogResponse } from '../../shared/api/purchases';
 import { defaultPriceBook } from '../../shared/pricing/fixtures/default';
 import { quote } from '../../shared/pricing/quote';
 import { type E2eApp, startE2eApp } from './app';
-import { axeSerious, shot, unreachableByKeyboard } from './harness';
+import { axeSerious, shot, unreachableByKeyboard, topBarBalance } from './harness';
 
 let app: E2eApp | null = null;
 let page: Page;
@@ -48,8 +48,7 @@ const subjectPng = (): Promise<Buffer> =>
     .png()
     .toBuffer();
 
-const balance = async (): Promise<number> =>
-  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const balance = (): Promise<number> => topBarBalance(page);
 
 async function go(label: string): Promise<void> {
   await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type BrowserHost, startBrowserHost } from '../../main/browser-mode/host';
 import { type E2eApp, signUp, startE2eApp } from './app';
-import { axeSerious, buildRendererIfStale, docsShot, tempDir } from './harness';
+import { axeSerious, buildRendererIfStale, docsShot, tempDir, topBarBalance } from './harness';
 
 /**
  * Studio runs on a team wallet end to end (docs/architecture.md §8, §14): two members, each with
@@ -30,8 +30,7 @@ const chooseWallet = async (page: Page, label: string): Promise<void> => {
   await page.getByTestId('wallet-switcher').waitFor({ timeout: 20_000 });
   await page.getByTestId('wallet-switcher').selectOption({ label });
 };
-const personalBalance = async (page: Page): Promise<number> =>
-  Number(((await page.getByTestId('balance').textContent()) ?? '').replace(/,/g, ''));
+const personalBalance = (page: Page): Promise<number> => topBarBalance(page);
 
 beforeAll(async () => {
   app = await startE2eApp({
