@@ -20,6 +20,7 @@ import {
   shot,
   tempDir,
   topBarBalance,
+  waitShowing,
 } from './harness';
 
 const KEY = `sk-e2e-${randomBytes(12).toString('hex')}`;
@@ -312,7 +313,7 @@ describe('Settings → Image engine, end to end (embedded server, browser mode, 
       .getByRole('button', { name: 'Settings', exact: true })
       .click();
     const section = remote.getByRole('region', { name: 'Image engine' });
-    await section.getByText(/its operator chooses the image engine there/).waitFor();
+    await waitShowing(remote, section.getByText(/its operator chooses the image engine there/));
     await section.getByText('OpenAI-compatible images API', { exact: true }).waitFor();
     expect(await section.getByRole('radio').count()).toBe(0);
     expect(await section.getByTestId('capability-ultra').textContent()).toContain('gpt-image-1.5');

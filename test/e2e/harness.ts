@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const screensDir = join(root, 'test-results', 'screens');
@@ -55,6 +55,26 @@ export async function topBarBalance(page: Page): Promise<number> {
   const shown = page.getByTestId('balance');
   await shown.getByText(/\d/).waitFor({ timeout: 20_000 });
   return Number(((await shown.textContent()) ?? '').replace(/,/g, ''));
+}
+
+/**
+ * Waits for `wanted`; if it never shows, the error says what the page showed instead (the
+ * text of `page`'s main region), so a failure in CI explains itself without a screenshot.
+ */
+export async function waitShowing(page: Page, wanted: Locator, timeout = 30_000): Promise<void> {
+  try {
+    await wanted.waitFor({ timeout });
+  } catch (error) {
+    const shown = await page
+      .locator('main')
+      .first()
+      .innerText({ timeout: 2_000 })
+      .catch(() => '(no main region)');
+    throw new Error(
+      `${error instanceof Error ? error.message.split('\n')[0] : String(error)}; the page showed: ${shown.slice(0, 1500)}`,
+      { cause: error },
+    );
+  }
 }
 
 export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
