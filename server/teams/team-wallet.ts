@@ -3,18 +3,20 @@ import type { TeamRole } from '../../shared/api/teams';
 import type { Purpose, TeamTag } from '../../shared/ledger/entry';
 import { plusMs } from '../clock';
 import type { Database } from '../db/database';
-import { HttpError, badRequest, conflict, notFound } from '../http/errors';
+import { HttpError, conflict, notFound } from '../http/errors';
 import {
   type LedgerService,
+  type ReleaseReason,
   type WriteContext,
   type WriteResult,
   allocateOr402,
+  appendCapture,
+  appendRelease,
   throwIt,
 } from '../ledger/ledger-service';
 import { type BudgetScope, budgetRefusal, headroom, writeBudget } from './budgets';
 import { type TeamBook, TeamBooks } from './team-book';
 import { membership, requireRole, teamStore } from './team-store';
-import { planCapture } from '../../shared/wallet/plan';
 import {
   type AllowanceReserve,
   type VoucherPurposeCheck,
@@ -120,31 +122,12 @@ export class TeamWallet {
       { operationId: req.operationId, request: { op: 'team-capture', holdId, ...req } },
       async (ctx) => {
         const { hold, charge } = await this.ownHold(ctx, memberId, holdId, false);
-        if (req.amount > hold.amount)
-          throw badRequest(
-            'capture-exceeds-hold',
-            `cannot capture ${req.amount}: the hold is ${hold.amount}`,
-          );
-        const entry = ctx.append({
-          type: 'capture',
-          operationId: req.operationId,
-          holdId,
-          amount: req.amount,
-          splits: planCapture(hold, req.amount),
-          team: { memberId, projectId: charge.projectId },
+        const body = appendCapture(ctx, hold, req.operationId, req.amount, {
+          memberId,
+          projectId: charge.projectId,
         });
-        ctx.clearTimer(holdId);
         await ctx.book.close(holdId, req.amount);
-        return {
-          status: 200,
-          body: {
-            holdId,
-            seq: entry.seq,
-            amount: req.amount,
-            expiresAt: hold.expiresAt,
-            status: 'captured' as const,
-          },
-        };
+        return { status: 200, body };
       },
     );
   }
@@ -153,7 +136,7 @@ export class TeamWallet {
     teamId: string,
     memberId: string,
     holdId: string,
-    req: { operationId: string; reason: 'released' | 'cancelled' | 'failed' | 'discarded' },
+    req: { operationId: string; reason: ReleaseReason },
   ) {
     return this.write(
       teamId,
@@ -161,26 +144,12 @@ export class TeamWallet {
       { operationId: req.operationId, request: { op: 'team-release', holdId, ...req } },
       async (ctx) => {
         const { hold, charge } = await this.ownHold(ctx, memberId, holdId, true);
-        const entry = ctx.append({
-          type: 'release',
-          operationId: req.operationId,
-          holdId,
-          amount: hold.amount,
-          reason: req.reason,
-          team: { memberId, projectId: charge.projectId },
+        const body = appendRelease(ctx, hold, req.operationId, req.reason, {
+          memberId,
+          projectId: charge.projectId,
         });
-        ctx.clearTimer(holdId);
         await ctx.book.close(holdId, 0);
-        return {
-          status: 200,
-          body: {
-            holdId,
-            seq: entry.seq,
-            amount: hold.amount,
-            expiresAt: hold.expiresAt,
-            status: 'released' as const,
-          },
-        };
+        return { status: 200, body };
       },
     );
   }
@@ -416,15 +385,7 @@ export class TeamWallet {
           const team: TeamTag = { memberId: callerId, projectId };
           const hold = ctx.fold.hold(refId);
           if (hold?.status === 'open') {
-            ctx.append({
-              type: 'release',
-              operationId: `team-remove:${refId}`,
-              holdId: refId,
-              amount: hold.amount,
-              reason: 'cancelled',
-              team,
-            });
-            ctx.clearTimer(refId);
+            appendRelease(ctx, hold, `team-remove:${refId}`, 'cancelled', team);
             await ctx.book.close(refId, 0);
             holdsReleased++;
             continue;
