@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BucketSource, Purpose, TeamTag } from '../../shared/ledger/entry';
+import type { BucketSource, Purpose, Split, TeamTag } from '../../shared/ledger/entry';
 import { InsufficientCreditsError, allocate } from '../../shared/wallet/allocate';
 import type { WalletFold } from '../../shared/wallet/fold';
 import { planCapture } from '../../shared/wallet/plan';
@@ -54,6 +54,15 @@ export const defaultLedgerConfig: LedgerConfig = {
 };
 
 export type { WriteContext, WriteHook, WriteResult } from './write-context';
+
+/** A hold's request: what it reserves, for what, and for how long (else the configured time). */
+export interface HoldRequest {
+  operationId: string;
+  kind: string;
+  amount: number;
+  purpose: Purpose;
+  ttlSeconds?: number | undefined;
+}
 
 /** Why a hold is released through the hold API (an expiry is the ledger's own, §2). */
 export type ReleaseReason = 'released' | 'cancelled' | 'failed' | 'discarded';
@@ -157,42 +166,18 @@ export class LedgerService {
 
   async hold(
     accountId: string,
-    req: {
-      operationId: string;
-      kind: string;
-      amount: number;
-      purpose: Purpose;
-      ttlSeconds?: number | undefined;
-    },
+    req: HoldRequest,
     extra?: (ctx: WriteContext, holdId: string) => Promise<void>,
   ) {
     return this.write(
       accountId,
       { operationId: req.operationId, request: { op: 'hold', ...req } },
       async (ctx) => {
-        const holdId = `hold_${randomUUID()}`;
         const splits = allocateOr402(ctx.state(), req.kind, req.amount);
         await enforceSpendingLimits(ctx, req.amount);
-        const expiresAt = plusMs(
-          ctx.now,
-          req.ttlSeconds ? req.ttlSeconds * 1000 : this.config.holdTtlMs,
-        );
-        const entry = ctx.append({
-          type: 'hold',
-          operationId: req.operationId,
-          holdId,
-          kind: req.kind,
-          amount: req.amount,
-          splits,
-          expiresAt,
-          purpose: req.purpose,
-        });
-        ctx.setTimer(holdId, expiresAt);
-        await extra?.(ctx, holdId);
-        return {
-          status: 201,
-          body: { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const },
-        };
+        const body = appendHold(ctx, req, splits, this.config.holdTtlMs);
+        await extra?.(ctx, body.holdId);
+        return { status: 201, body };
       },
     );
   }
@@ -311,6 +296,35 @@ export function allocateOr402(state: WalletState, kind: string, amount: number) 
     }
     throw error;
   }
+}
+
+/**
+ * Appends a new hold of `splits` (already allocated and checked against the limits or budgets)
+ * and sets its expiry timer, `ttlSeconds` or else `defaultTtlMs` from now; the answer is the hold
+ * route's body. A team write passes the member and project the entry names (§2, §14).
+ */
+export function appendHold(
+  ctx: WriteContext,
+  req: HoldRequest,
+  splits: Split[],
+  defaultTtlMs: number,
+  team?: TeamTag,
+) {
+  const holdId = `hold_${randomUUID()}`;
+  const expiresAt = plusMs(ctx.now, req.ttlSeconds ? req.ttlSeconds * 1000 : defaultTtlMs);
+  const entry = ctx.append({
+    type: 'hold',
+    operationId: req.operationId,
+    holdId,
+    kind: req.kind,
+    amount: req.amount,
+    splits,
+    expiresAt,
+    purpose: req.purpose,
+    ...(team === undefined ? {} : { team }),
+  });
+  ctx.setTimer(holdId, expiresAt);
+  return { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const };
 }
 
 /**

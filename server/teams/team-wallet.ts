@@ -1,16 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import type { TeamRole } from '../../shared/api/teams';
-import type { Purpose, TeamTag } from '../../shared/ledger/entry';
-import { plusMs } from '../clock';
+import type { TeamTag } from '../../shared/ledger/entry';
 import type { Database } from '../db/database';
 import { HttpError, conflict, notFound } from '../http/errors';
 import {
+  type HoldRequest,
   type LedgerService,
   type ReleaseReason,
   type WriteContext,
   type WriteResult,
   allocateOr402,
   appendCapture,
+  appendHold,
   appendRelease,
   throwIt,
 } from '../ledger/ledger-service';
@@ -26,6 +26,9 @@ import {
   settleInto,
 } from '../ledger/allowance-service';
 import type { SignedVoucher, VoucherOutcome } from '../../shared/api/ledger';
+
+/** A member's hold on the team wallet: a hold's request and the project it is for (or none). */
+type TeamHoldRequest = HoldRequest & { projectId: string | null };
 
 export interface TeamWriteContext extends WriteContext {
   team: { id: string; account_id: string };
@@ -87,18 +90,7 @@ export class TeamWallet {
     return result;
   }
 
-  async hold(
-    teamId: string,
-    memberId: string,
-    req: {
-      operationId: string;
-      kind: string;
-      amount: number;
-      purpose: Purpose;
-      projectId: string | null;
-      ttlSeconds?: number | undefined;
-    },
-  ) {
+  async hold(teamId: string, memberId: string, req: TeamHoldRequest) {
     return this.write(
       teamId,
       memberId,
@@ -415,33 +407,13 @@ export class TeamWallet {
 export async function appendTeamHold(
   ctx: TeamWriteContext,
   memberId: string,
-  req: {
-    operationId: string;
-    kind: string;
-    amount: number;
-    purpose: Purpose;
-    projectId: string | null;
-    ttlSeconds?: number | undefined;
-  },
+  req: TeamHoldRequest,
   defaultTtlMs: number,
 ) {
   if (req.projectId !== null) await ctx.book.requireProject(req.projectId);
   const splits = allocateOr402(ctx.state(), req.kind, req.amount);
   await ctx.book.enforceBudgets(memberId, req.projectId, req.amount);
-  const holdId = `hold_${randomUUID()}`;
-  const expiresAt = plusMs(ctx.now, req.ttlSeconds ? req.ttlSeconds * 1000 : defaultTtlMs);
-  const entry = ctx.append({
-    type: 'hold',
-    operationId: req.operationId,
-    holdId,
-    kind: req.kind,
-    amount: req.amount,
-    splits,
-    expiresAt,
-    purpose: req.purpose,
-    team: { memberId, projectId: req.projectId },
-  });
-  ctx.setTimer(holdId, expiresAt);
-  await ctx.book.charge(holdId, memberId, req.projectId, req.amount);
-  return { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const };
+  const body = appendHold(ctx, req, splits, defaultTtlMs, { memberId, projectId: req.projectId });
+  await ctx.book.charge(body.holdId, memberId, req.projectId, req.amount);
+  return body;
 }
