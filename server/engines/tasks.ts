@@ -43,6 +43,22 @@ function needInput(input: Uint8Array | null, kind: TaskKind): Uint8Array {
   return input;
 }
 
+/** An engine that turns an input image into its output (all but generation). */
+type ImageEngine<K extends TaskKind> = (
+  input: Uint8Array,
+  params: TaskParams<K>,
+  onProgress: ProgressFn,
+  signal?: AbortSignal,
+) => Promise<TaskOutput<K>>;
+
+/** The engine of each task that takes an input image. */
+const imageEngines: { [K in Exclude<TaskKind, 'generate'>]: ImageEngine<K> } = {
+  upscale,
+  cutout,
+  filter: applyFilter,
+  'face-enhance': restoreFaces,
+};
+
 /** Runs one engine task in the current thread. */
 export async function runTask<K extends TaskKind>(
   kind: K,
@@ -51,39 +67,11 @@ export async function runTask<K extends TaskKind>(
   onProgress: ProgressFn,
   signal?: AbortSignal,
 ): Promise<TaskOutput<K>> {
-  // Each branch narrows `kind`; the casts only re-attach the generic link TypeScript cannot follow.
-  switch (kind) {
-    case 'upscale':
-      return (await upscale(
-        needInput(input, kind),
-        params as UpscaleParams,
-        onProgress,
-        signal,
-      )) as TaskOutput<K>;
-    case 'cutout':
-      return (await cutout(
-        needInput(input, kind),
-        params as CutoutParams,
-        onProgress,
-        signal,
-      )) as TaskOutput<K>;
-    case 'filter':
-      return (await applyFilter(
-        needInput(input, kind),
-        params as FilterParams,
-        onProgress,
-        signal,
-      )) as TaskOutput<K>;
-    case 'generate':
-      return (await generate(params as GenerateParams, onProgress, signal)) as TaskOutput<K>;
-    case 'face-enhance':
-      return (await restoreFaces(
-        needInput(input, kind),
-        params as FaceEnhanceParams,
-        onProgress,
-        signal,
-      )) as TaskOutput<K>;
-    default:
-      throw new EngineError('bad-params', `Unknown task kind ${String(kind)}.`);
-  }
+  if (!isTaskKind(kind)) throw new EngineError('bad-params', `Unknown task kind ${String(kind)}.`);
+  // The casts only re-attach the generic link from `kind` to its types that TypeScript cannot
+  // follow; the table above is checked kind by kind.
+  if (kind === 'generate')
+    return (await generate(params as GenerateParams, onProgress, signal)) as TaskOutput<K>;
+  const engine = imageEngines[kind as Exclude<TaskKind, 'generate'>] as unknown as ImageEngine<K>;
+  return engine(needInput(input, kind), params, onProgress, signal);
 }

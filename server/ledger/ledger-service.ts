@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { BucketSource, Purpose } from '../../shared/ledger/entry';
+import type { BucketSource, Purpose, Split, TeamTag } from '../../shared/ledger/entry';
 import { InsufficientCreditsError, allocate } from '../../shared/wallet/allocate';
 import type { WalletFold } from '../../shared/wallet/fold';
 import { planCapture } from '../../shared/wallet/plan';
-import type { WalletState } from '../../shared/wallet/types';
+import type { HoldView, WalletState } from '../../shared/wallet/types';
 import { type Clock, DAY, MINUTE, plusMs } from '../clock';
 import type { Database, Sql } from '../db/database';
 import { type Logger, createLogger } from '../../shared/log/logger';
@@ -54,6 +54,18 @@ export const defaultLedgerConfig: LedgerConfig = {
 };
 
 export type { WriteContext, WriteHook, WriteResult } from './write-context';
+
+/** A hold's request: what it reserves, for what, and for how long (else the configured time). */
+export interface HoldRequest {
+  operationId: string;
+  kind: string;
+  amount: number;
+  purpose: Purpose;
+  ttlSeconds?: number | undefined;
+}
+
+/** Why a hold is released through the hold API (an expiry is the ledger's own, §2). */
+export type ReleaseReason = 'released' | 'cancelled' | 'failed' | 'discarded';
 export { priorityOf };
 
 /**
@@ -154,42 +166,18 @@ export class LedgerService {
 
   async hold(
     accountId: string,
-    req: {
-      operationId: string;
-      kind: string;
-      amount: number;
-      purpose: Purpose;
-      ttlSeconds?: number | undefined;
-    },
+    req: HoldRequest,
     extra?: (ctx: WriteContext, holdId: string) => Promise<void>,
   ) {
     return this.write(
       accountId,
       { operationId: req.operationId, request: { op: 'hold', ...req } },
       async (ctx) => {
-        const holdId = `hold_${randomUUID()}`;
         const splits = allocateOr402(ctx.state(), req.kind, req.amount);
         await enforceSpendingLimits(ctx, req.amount);
-        const expiresAt = plusMs(
-          ctx.now,
-          req.ttlSeconds ? req.ttlSeconds * 1000 : this.config.holdTtlMs,
-        );
-        const entry = ctx.append({
-          type: 'hold',
-          operationId: req.operationId,
-          holdId,
-          kind: req.kind,
-          amount: req.amount,
-          splits,
-          expiresAt,
-          purpose: req.purpose,
-        });
-        ctx.setTimer(holdId, expiresAt);
-        await extra?.(ctx, holdId);
-        return {
-          status: 201,
-          body: { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const },
-        };
+        const body = appendHold(ctx, req, splits, this.config.holdTtlMs);
+        await extra?.(ctx, body.holdId);
+        return { status: 201, body };
       },
     );
   }
@@ -201,29 +189,7 @@ export class LedgerService {
       async (ctx) => {
         const hold = openHoldOr409(ctx.fold, holdId);
         await this.refuseOwnedHold(ctx.read, holdId);
-        if (req.amount > hold.amount)
-          throw badRequest(
-            'capture-exceeds-hold',
-            `cannot capture ${req.amount}: the hold is ${hold.amount}`,
-          );
-        const entry = ctx.append({
-          type: 'capture',
-          operationId: req.operationId,
-          holdId,
-          amount: req.amount,
-          splits: planCapture(hold, req.amount),
-        });
-        ctx.clearTimer(holdId);
-        return {
-          status: 200,
-          body: {
-            holdId,
-            seq: entry.seq,
-            amount: req.amount,
-            expiresAt: hold.expiresAt,
-            status: 'captured' as const,
-          },
-        };
+        return { status: 200, body: appendCapture(ctx, hold, req.operationId, req.amount) };
       },
     );
   }
@@ -231,7 +197,7 @@ export class LedgerService {
   async release(
     accountId: string,
     holdId: string,
-    req: { operationId: string; reason: 'released' | 'cancelled' | 'failed' | 'discarded' },
+    req: { operationId: string; reason: ReleaseReason },
   ) {
     return this.write(
       accountId,
@@ -239,24 +205,7 @@ export class LedgerService {
       async (ctx) => {
         const hold = openHoldOr409(ctx.fold, holdId);
         await this.refuseOwnedHold(ctx.read, holdId);
-        const entry = ctx.append({
-          type: 'release',
-          operationId: req.operationId,
-          holdId,
-          amount: hold.amount,
-          reason: req.reason,
-        });
-        ctx.clearTimer(holdId);
-        return {
-          status: 200,
-          body: {
-            holdId,
-            seq: entry.seq,
-            amount: hold.amount,
-            expiresAt: hold.expiresAt,
-            status: 'released' as const,
-          },
-        };
+        return { status: 200, body: appendRelease(ctx, hold, req.operationId, req.reason) };
       },
     );
   }
@@ -347,6 +296,99 @@ export function allocateOr402(state: WalletState, kind: string, amount: number) 
     }
     throw error;
   }
+}
+
+/**
+ * Appends a new hold of `splits` (already allocated and checked against the limits or budgets)
+ * and sets its expiry timer, `ttlSeconds` or else `defaultTtlMs` from now; the answer is the hold
+ * route's body. A team write passes the member and project the entry names (§2, §14).
+ */
+export function appendHold(
+  ctx: WriteContext,
+  req: HoldRequest,
+  splits: Split[],
+  defaultTtlMs: number,
+  team?: TeamTag,
+) {
+  const holdId = `hold_${randomUUID()}`;
+  const expiresAt = plusMs(ctx.now, req.ttlSeconds ? req.ttlSeconds * 1000 : defaultTtlMs);
+  const entry = ctx.append({
+    type: 'hold',
+    operationId: req.operationId,
+    holdId,
+    kind: req.kind,
+    amount: req.amount,
+    splits,
+    expiresAt,
+    purpose: req.purpose,
+    ...(team === undefined ? {} : { team }),
+  });
+  ctx.setTimer(holdId, expiresAt);
+  return { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const };
+}
+
+/**
+ * Appends the capture of an open hold (at most what it holds, 400 `capture-exceeds-hold`; the
+ * rest returns) and clears its expiry timer; the answer is the capture route's body. A team
+ * write passes the member and project the entry names (docs/architecture.md §2, §14).
+ */
+export function appendCapture(
+  ctx: WriteContext,
+  hold: HoldView,
+  operationId: string,
+  amount: number,
+  team?: TeamTag,
+) {
+  if (amount > hold.amount)
+    throw badRequest(
+      'capture-exceeds-hold',
+      `cannot capture ${amount}: the hold is ${hold.amount}`,
+    );
+  const entry = ctx.append({
+    type: 'capture',
+    operationId,
+    holdId: hold.holdId,
+    amount,
+    splits: planCapture(hold, amount),
+    ...(team === undefined ? {} : { team }),
+  });
+  ctx.clearTimer(hold.holdId);
+  return {
+    holdId: hold.holdId,
+    seq: entry.seq,
+    amount,
+    expiresAt: hold.expiresAt,
+    status: 'captured' as const,
+  };
+}
+
+/**
+ * Appends the release of an open hold (all of it returns) and clears its expiry timer; the answer
+ * is the release route's body. A team write passes the entry's member and project (§14).
+ */
+export function appendRelease(
+  ctx: WriteContext,
+  hold: HoldView,
+  operationId: string,
+  reason: ReleaseReason,
+  team?: TeamTag,
+) {
+  const entry = ctx.append({
+    type: 'release',
+    operationId,
+    holdId: hold.holdId,
+    amount: hold.amount,
+    reason,
+    ...(team === undefined ? {} : { team }),
+  });
+  ctx.clearTimer(hold.holdId);
+  return {
+    holdId: hold.holdId,
+    seq: entry.seq,
+    amount: hold.amount,
+    expiresAt: hold.expiresAt,
+    status: 'released' as const,
+  };
 }
 
 /** The open hold `holdId`: 404 when there is none, 409 when it is already resolved. */

@@ -1,20 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import type { TeamRole } from '../../shared/api/teams';
-import type { Purpose, TeamTag } from '../../shared/ledger/entry';
-import { plusMs } from '../clock';
+import type { TeamTag } from '../../shared/ledger/entry';
 import type { Database } from '../db/database';
-import { HttpError, badRequest, conflict, notFound } from '../http/errors';
+import { HttpError, conflict, notFound } from '../http/errors';
 import {
+  type HoldRequest,
   type LedgerService,
+  type ReleaseReason,
   type WriteContext,
   type WriteResult,
   allocateOr402,
+  appendCapture,
+  appendHold,
+  appendRelease,
   throwIt,
 } from '../ledger/ledger-service';
 import { type BudgetScope, budgetRefusal, headroom, writeBudget } from './budgets';
 import { type TeamBook, TeamBooks } from './team-book';
 import { membership, requireRole, teamStore } from './team-store';
-import { planCapture } from '../../shared/wallet/plan';
 import {
   type AllowanceReserve,
   type VoucherPurposeCheck,
@@ -24,6 +26,9 @@ import {
   settleInto,
 } from '../ledger/allowance-service';
 import type { SignedVoucher, VoucherOutcome } from '../../shared/api/ledger';
+
+/** A member's hold on the team wallet: a hold's request and the project it is for (or none). */
+type TeamHoldRequest = HoldRequest & { projectId: string | null };
 
 export interface TeamWriteContext extends WriteContext {
   team: { id: string; account_id: string };
@@ -85,18 +90,7 @@ export class TeamWallet {
     return result;
   }
 
-  async hold(
-    teamId: string,
-    memberId: string,
-    req: {
-      operationId: string;
-      kind: string;
-      amount: number;
-      purpose: Purpose;
-      projectId: string | null;
-      ttlSeconds?: number | undefined;
-    },
-  ) {
+  async hold(teamId: string, memberId: string, req: TeamHoldRequest) {
     return this.write(
       teamId,
       memberId,
@@ -120,31 +114,12 @@ export class TeamWallet {
       { operationId: req.operationId, request: { op: 'team-capture', holdId, ...req } },
       async (ctx) => {
         const { hold, charge } = await this.ownHold(ctx, memberId, holdId, false);
-        if (req.amount > hold.amount)
-          throw badRequest(
-            'capture-exceeds-hold',
-            `cannot capture ${req.amount}: the hold is ${hold.amount}`,
-          );
-        const entry = ctx.append({
-          type: 'capture',
-          operationId: req.operationId,
-          holdId,
-          amount: req.amount,
-          splits: planCapture(hold, req.amount),
-          team: { memberId, projectId: charge.projectId },
+        const body = appendCapture(ctx, hold, req.operationId, req.amount, {
+          memberId,
+          projectId: charge.projectId,
         });
-        ctx.clearTimer(holdId);
         await ctx.book.close(holdId, req.amount);
-        return {
-          status: 200,
-          body: {
-            holdId,
-            seq: entry.seq,
-            amount: req.amount,
-            expiresAt: hold.expiresAt,
-            status: 'captured' as const,
-          },
-        };
+        return { status: 200, body };
       },
     );
   }
@@ -153,7 +128,7 @@ export class TeamWallet {
     teamId: string,
     memberId: string,
     holdId: string,
-    req: { operationId: string; reason: 'released' | 'cancelled' | 'failed' | 'discarded' },
+    req: { operationId: string; reason: ReleaseReason },
   ) {
     return this.write(
       teamId,
@@ -161,26 +136,12 @@ export class TeamWallet {
       { operationId: req.operationId, request: { op: 'team-release', holdId, ...req } },
       async (ctx) => {
         const { hold, charge } = await this.ownHold(ctx, memberId, holdId, true);
-        const entry = ctx.append({
-          type: 'release',
-          operationId: req.operationId,
-          holdId,
-          amount: hold.amount,
-          reason: req.reason,
-          team: { memberId, projectId: charge.projectId },
+        const body = appendRelease(ctx, hold, req.operationId, req.reason, {
+          memberId,
+          projectId: charge.projectId,
         });
-        ctx.clearTimer(holdId);
         await ctx.book.close(holdId, 0);
-        return {
-          status: 200,
-          body: {
-            holdId,
-            seq: entry.seq,
-            amount: hold.amount,
-            expiresAt: hold.expiresAt,
-            status: 'released' as const,
-          },
-        };
+        return { status: 200, body };
       },
     );
   }
@@ -416,15 +377,7 @@ export class TeamWallet {
           const team: TeamTag = { memberId: callerId, projectId };
           const hold = ctx.fold.hold(refId);
           if (hold?.status === 'open') {
-            ctx.append({
-              type: 'release',
-              operationId: `team-remove:${refId}`,
-              holdId: refId,
-              amount: hold.amount,
-              reason: 'cancelled',
-              team,
-            });
-            ctx.clearTimer(refId);
+            appendRelease(ctx, hold, `team-remove:${refId}`, 'cancelled', team);
             await ctx.book.close(refId, 0);
             holdsReleased++;
             continue;
@@ -454,33 +407,13 @@ export class TeamWallet {
 export async function appendTeamHold(
   ctx: TeamWriteContext,
   memberId: string,
-  req: {
-    operationId: string;
-    kind: string;
-    amount: number;
-    purpose: Purpose;
-    projectId: string | null;
-    ttlSeconds?: number | undefined;
-  },
+  req: TeamHoldRequest,
   defaultTtlMs: number,
 ) {
   if (req.projectId !== null) await ctx.book.requireProject(req.projectId);
   const splits = allocateOr402(ctx.state(), req.kind, req.amount);
   await ctx.book.enforceBudgets(memberId, req.projectId, req.amount);
-  const holdId = `hold_${randomUUID()}`;
-  const expiresAt = plusMs(ctx.now, req.ttlSeconds ? req.ttlSeconds * 1000 : defaultTtlMs);
-  const entry = ctx.append({
-    type: 'hold',
-    operationId: req.operationId,
-    holdId,
-    kind: req.kind,
-    amount: req.amount,
-    splits,
-    expiresAt,
-    purpose: req.purpose,
-    team: { memberId, projectId: req.projectId },
-  });
-  ctx.setTimer(holdId, expiresAt);
-  await ctx.book.charge(holdId, memberId, req.projectId, req.amount);
-  return { holdId, seq: entry.seq, amount: req.amount, expiresAt, status: 'open' as const };
+  const body = appendHold(ctx, req, splits, defaultTtlMs, { memberId, projectId: req.projectId });
+  await ctx.book.charge(body.holdId, memberId, req.projectId, req.amount);
+  return body;
 }
