@@ -179,6 +179,19 @@ describe.each(backends)('teams on %s', (backend) => {
     });
   });
 
+  it('a capture above the hold is 400 capture-exceeds-hold and writes nothing; the hold stays open', async () => {
+    const tm = await team(1000, 1);
+    const m = tm.members[0]!;
+    const h = await hold(tm.teamId, m, 30, tm.project);
+    const before = await pull(tm.teamId, m);
+    const over = await capture(tm.teamId, m, h.json().holdId, 31);
+    expect(over.statusCode).toBe(400);
+    expect(over.json().error.code).toBe('capture-exceeds-hold');
+    expect((await pull(tm.teamId, m)).entries.length).toBe(before.entries.length);
+    // The charge is still open against the budgets: the capture of the whole hold goes through.
+    expect((await capture(tm.teamId, m, h.json().holdId, 30)).statusCode).toBe(200);
+  });
+
   it('budgets per member and per project: refused past them at hold time, back when captured for less, reset next month', async () => {
     const tm = await team(10_000, 2);
     const [a, b] = tm.members as [User, User];
