@@ -5,7 +5,12 @@ import { excerpt } from '../../shared/ledger/summary';
 import { MINUTE } from '../clock';
 import { ballPng, gradientPng } from '../engines/test-images';
 import { backends } from '../testing/harness';
-import { type OpenaiJobsServer, openaiJobsServer, requests } from '../testing/jobs-fixture';
+import {
+  type OpenaiJobsServer,
+  openaiJobsServer,
+  requests,
+  smallRun,
+} from '../testing/jobs-fixture';
 import {
   answer,
   firstThen,
@@ -32,17 +37,7 @@ import {
 } from './test-kit';
 import { parseParams } from './view';
 
-const generate = (over: Record<string, unknown> = {}) => ({
-  mode: 'text-to-image',
-  prompt: 'a red lighthouse at sunset',
-  model: 'easel-preview',
-  width: 64,
-  height: 64,
-  steps: 10,
-  seed: 42,
-  count: 1,
-  ...over,
-});
+const generate = (over: Record<string, unknown> = {}) => ({ ...smallRun(), ...over });
 
 describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
   let s: OpenaiJobsServer;

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../shared/api/jobs';
 import { PullResponse } from '../../shared/api/ledger';
 import { backends } from '../testing/harness';
-import { type OpenaiJobsServer, openaiJobsServer, requests } from '../testing/jobs-fixture';
+import {
+  type OpenaiJobsServer,
+  openaiJobsServer,
+  requests,
+  smallRun,
+  smallRunQuote,
+} from '../testing/jobs-fixture';
 import { type Joined, type User, teamFixture } from '../testing/team-fixture';
 import { gated, hang, openaiImages, withModelList } from './stand-ins';
 import { getJob, inState, opId, postJob, quoteFor, startJob, waitJob } from './test-kit';
@@ -27,26 +33,8 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     const [member, mate] = tm.members as [Joined, Joined];
     return { ...tm, member, mate };
   };
-  const previewParams = () => ({
-    mode: 'text-to-image',
-    prompt: 'a red lighthouse at sunset',
-    model: 'easel-preview',
-    width: 64,
-    height: 64,
-    steps: 10,
-    seed: 42,
-    count: 1,
-  });
-  const previewQuote = () =>
-    quoteFor(s, {
-      tool: 'generate',
-      mode: 'text-to-image',
-      width: 64,
-      height: 64,
-      steps: 10,
-      model: 'easel-preview',
-      count: 1,
-    });
+  const previewParams = () => smallRun();
+  const previewQuote = () => smallRunQuote(s);
   const teamRun = async (u: User, teamId: string, projectId: string | null) =>
     postJob(s, u.headers, {
       operationId: opId(),

@@ -4,7 +4,13 @@ import { PullResponse } from '../../shared/api/ledger';
 import { TeamDetail } from '../../shared/api/teams';
 import { gradientPng } from '../engines/test-images';
 import { backends, signUp } from '../testing/harness';
-import { type OpenaiJobsServer, openaiJobsServer, requests } from '../testing/jobs-fixture';
+import {
+  type OpenaiJobsServer,
+  openaiJobsServer,
+  requests,
+  smallRun,
+  smallRunQuote,
+} from '../testing/jobs-fixture';
 import { type User, teamFixture } from '../testing/team-fixture';
 import { gated, hang, openaiImages, withModelList } from './stand-ins';
 import {
@@ -40,36 +46,9 @@ describe.each(backends)('Studio runs on a team wallet on %s', (backend) => {
     return { ...tm, member: tm.members[0] as User };
   };
 
-  const previewParams = (count = 1) => ({
-    mode: 'text-to-image',
-    prompt: 'a red lighthouse at sunset',
-    model: 'easel-preview',
-    width: 64,
-    height: 64,
-    steps: 10,
-    seed: 42,
-    count,
-  });
-  const previewQuote = (count = 1) =>
-    quoteFor(s, {
-      tool: 'generate',
-      mode: 'text-to-image',
-      width: 64,
-      height: 64,
-      steps: 10,
-      model: 'easel-preview',
-      count,
-    });
-  const standardQuote = () =>
-    quoteFor(s, {
-      tool: 'generate',
-      mode: 'text-to-image',
-      width: 64,
-      height: 64,
-      steps: 10,
-      model: 'standard',
-      count: 1,
-    });
+  const previewParams = (count = 1) => smallRun(count);
+  const previewQuote = (count = 1) => smallRunQuote(s, count);
+  const standardQuote = () => smallRunQuote(s, 1, 'standard');
   const teamRun = async (
     u: User,
     teamId: string | null,

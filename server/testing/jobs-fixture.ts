@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type StandIn, openaiImages, standIn } from '../jobs/stand-ins';
-import { type Headers, type JobsTestServer, jobsTestServer } from '../jobs/test-kit';
+import { type Headers, type JobsTestServer, jobsTestServer, quoteFor } from '../jobs/test-kit';
 import type { Backend } from './harness';
 
 /** A jobs test server and the OpenAI-images stand-in it generates on; `close` closes both. */
@@ -57,3 +57,27 @@ export function requests(server: () => JobsTestServer) {
     server().app.inject({ method: 'GET', url, headers });
   return { post, get };
 }
+
+/** Gives the params of a small text-to-image run (64×64, 10 steps, seed 42) of `model`. */
+export const smallRun = (count = 1, model = 'easel-preview') => ({
+  mode: 'text-to-image',
+  prompt: 'a red lighthouse at sunset',
+  model,
+  width: 64,
+  height: 64,
+  steps: 10,
+  seed: 42,
+  count,
+});
+
+/** Gives the quote a client computes for `smallRun(count, model)`. */
+export const smallRunQuote = (s: JobsTestServer, count = 1, model = 'easel-preview') =>
+  quoteFor(s, {
+    tool: 'generate',
+    mode: 'text-to-image',
+    width: 64,
+    height: 64,
+    steps: 10,
+    model,
+    count,
+  });
