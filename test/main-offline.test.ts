@@ -1,45 +1,11 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EaselError, type IpcCall, type IpcParams, type IpcResult } from '../shared/ipc/contract';
-import { createCore } from '../main/core/app-core';
-import { createHandlers } from '../main/core/handlers';
-import { MemorySecretStore } from '../main/secrets/secret-store';
-import { startFaultProxy } from './support/main-fault-proxy';
-import { expectEaselError, startPgliteServer, tempDir, waitFor } from './support/main-harness';
+import { expectEaselError, startPgliteServer, waitFor } from './support/main-harness';
+import { proxiedDevice } from './support/main-install';
 
 type Server = Awaited<ReturnType<typeof startPgliteServer>>;
-type Proxy = Awaited<ReturnType<typeof startFaultProxy>>;
 
 /** One desktop install: its own data folder, secrets, and network path (a proxy we can cut). */
-async function device(server: Server) {
-  const proxy = await startFaultProxy(server.url);
-  const dataDir = await tempDir('easel-main-dev-');
-  const core = await createCore({
-    dataDir,
-    serverUrl: proxy.url,
-    secrets: new MemorySecretStore(),
-    ledgerPollMs: 0,
-    probeMs: 50,
-    retry: { baseMs: 20, maxMs: 100 },
-  });
-  const handlers = createHandlers(core.impl, () => true);
-  const sender = { transport: 'browser' as const, origin: null, authenticated: true };
-  const call = async <C extends IpcCall>(name: C, params: IpcParams<C>): Promise<IpcResult<C>> => {
-    const env = await handlers[name](params, sender);
-    if (!env.ok) throw new EaselError(env.error.code, env.error.message, env.error.details);
-    return env.value as IpcResult<C>;
-  };
-  return {
-    core,
-    call,
-    proxy,
-    async close() {
-      await core.close();
-      await proxy.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+const device = (server: Server) => proxiedDevice(server.url, 'easel-main-dev-');
 type Device = Awaited<ReturnType<typeof device>>;
 
 async function balanceOf(server: Server, accountId: string) {
@@ -168,17 +134,8 @@ describe('offline allowances on two devices of one account (real server, PGlite)
 
   it('refuses to spend past the expiry, and shows a voucher the server rejects', async () => {
     let now = new Date();
-    const proxy: Proxy = await startFaultProxy(server.url);
-    const dataDir = await tempDir('easel-main-exp-');
-    const core = await createCore({
-      dataDir,
-      serverUrl: proxy.url,
-      secrets: new MemorySecretStore(),
-      ledgerPollMs: 0,
-      probeMs: 50,
-      retry: { baseMs: 20, maxMs: 100 },
-      now: () => now,
-    });
+    const d = await proxiedDevice(server.url, 'easel-main-exp-', () => now);
+    const { core, proxy } = d;
     const { impl } = core;
     const s = await impl.signUp(
       { email: 'expiry@example.com', password: 'correct horse battery' },
@@ -226,8 +183,6 @@ describe('offline allowances on two devices of one account (real server, PGlite)
     const after = await impl.getAllowance({}, sender);
     expect(after?.rejected).toHaveLength(1);
     expect(after?.rejected[0]?.code).toBe('allowance-closed');
-    await core.close();
-    await proxy.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await d.close();
   });
 });

@@ -1,47 +1,15 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EaselError, type IpcCall, type IpcParams, type IpcResult } from '../shared/ipc/contract';
+import type { EaselError } from '../shared/ipc/contract';
 import { EntryBody } from '../shared/ledger/entry';
-import { createCore } from '../main/core/app-core';
-import { createHandlers } from '../main/core/handlers';
-import { MemorySecretStore } from '../main/secrets/secret-store';
-import { startFaultProxy } from './support/main-fault-proxy';
-import { expectEaselError, startPgliteServer, tempDir, waitFor } from './support/main-harness';
-import { install as installAgain } from './support/main-install';
+import { expectEaselError, startPgliteServer, waitFor } from './support/main-harness';
+import { install as installAgain, proxiedDevice } from './support/main-install';
 
 type Server = Awaited<ReturnType<typeof startPgliteServer>>;
 
 /** One desktop install: its own data folder and secrets, and a network path we can cut. */
-async function install(server: Server) {
-  const proxy = await startFaultProxy(server.url);
-  const dir = await tempDir('easel-main-team-');
-  const core = await createCore({
-    dataDir: dir,
-    serverUrl: proxy.url,
-    secrets: new MemorySecretStore(),
-    ledgerPollMs: 0,
-    probeMs: 50,
-    retry: { baseMs: 20, maxMs: 100 },
-  });
-  const handlers = createHandlers(core.impl, () => true);
-  const sender = { transport: 'browser' as const, origin: null, authenticated: true };
-  const call = async <C extends IpcCall>(name: C, params: IpcParams<C>): Promise<IpcResult<C>> => {
-    const env = await handlers[name](params, sender);
-    if (!env.ok) throw new EaselError(env.error.code, env.error.message, env.error.details);
-    return env.value as IpcResult<C>;
-  };
-  return {
-    core,
-    call,
-    proxy,
-    async close() {
-      await core.close();
-      await proxy.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
+const install = (server: Server) => proxiedDevice(server.url, 'easel-main-team-');
 type Install = Awaited<ReturnType<typeof install>>;
 
 async function teamEntries(server: Server, accountId: string) {

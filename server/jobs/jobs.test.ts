@@ -6,7 +6,12 @@ import { MINUTE } from '../clock';
 import { ballPng, gradientPng } from '../engines/test-images';
 import { backends } from '../testing/harness';
 import {
-  type StandIn,
+  type OpenaiJobsServer,
+  openaiJobsServer,
+  requests,
+  smallRun,
+} from '../testing/jobs-fixture';
+import {
   answer,
   firstThen,
   gated,
@@ -14,18 +19,15 @@ import {
   withModelList,
   openaiErrors,
   openaiImages,
-  standIn,
 } from './stand-ins';
 import {
   type Headers,
-  type JobsTestServer,
   balance,
   entries,
   funded,
   getJob,
   holdHistory,
   inState,
-  jobsTestServer,
   opId,
   parseSse,
   quoteFor,
@@ -35,51 +37,18 @@ import {
 } from './test-kit';
 import { parseParams } from './view';
 
-const generate = (over: Record<string, unknown> = {}) => ({
-  mode: 'text-to-image',
-  prompt: 'a red lighthouse at sunset',
-  model: 'easel-preview',
-  width: 64,
-  height: 64,
-  steps: 10,
-  seed: 42,
-  count: 1,
-  ...over,
-});
+const generate = (over: Record<string, unknown> = {}) => ({ ...smallRun(), ...over });
 
 describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
-  let s: JobsTestServer;
-  let provider: StandIn;
-
+  let s: OpenaiJobsServer;
   beforeAll(async () => {
-    provider = await standIn(openaiImages);
-    s = await jobsTestServer(backend, {
-      generate: {
-        provider: {
-          kind: 'openai',
-          baseUrl: provider.baseUrl,
-          apiKey: 'sk-test',
-          timeoutMs: 10_000,
-        },
-      },
-      maxQueue: 4,
-    });
+    s = await openaiJobsServer(backend, { maxQueue: 4, timeoutMs: 10_000 });
   });
-  afterAll(async () => {
-    await s.close();
-    await provider.close();
-  });
+  afterAll(() => s.close());
   beforeEach(() => {
-    provider.handler = openaiImages;
+    s.provider.handler = openaiImages;
   });
-
-  const post = (url: string, headers: Headers, payload?: unknown) =>
-    s.app.inject({
-      method: 'POST',
-      url,
-      headers,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
+  const { post } = requests(() => s);
 
   async function generateJob(headers: Headers, params: Record<string, unknown>): Promise<Job> {
     const p = generate(params);
@@ -178,7 +147,7 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
   it('streams state and progress over Server-Sent Events until the job is final', async () => {
     const u = await funded(s);
     const gate = gated(openaiImages);
-    provider.handler = withModelList(gate.handler);
+    s.provider.handler = withModelList(gate.handler);
     const job = await generateJob(u.headers, { model: 'standard', count: 2 });
     await waitJob(s, u.headers, job.jobId, inState('running'));
     const stream = s.app.inject({
@@ -248,7 +217,9 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
 
   it('generate: when the provider fails part-way, only the images made are charged', async () => {
     const u = await funded(s);
-    provider.handler = withModelList(firstThen(2, openaiImages, answer(openaiErrors.serverError)));
+    s.provider.handler = withModelList(
+      firstThen(2, openaiImages, answer(openaiErrors.serverError)),
+    );
     const job = await waitJob(
       s,
       u.headers,
@@ -267,7 +238,7 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
   it('generate: a provider error fails the job and releases the whole hold', async () => {
     const u = await funded(s);
     const before = await balance(s, u.headers);
-    provider.handler = withModelList(answer(openaiErrors.invalidKey));
+    s.provider.handler = withModelList(answer(openaiErrors.invalidKey));
     const job = await waitJob(s, u.headers, (await generateJob(u.headers, { model: 'pro' })).jobId);
     expect(job).toMatchObject({ state: 'failed', charged: 0, outputs: [] });
     expect(job.error?.code).toBe('provider-auth');
@@ -283,7 +254,7 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
 
   it('cancel: a running and a queued job are cancelled and released', async () => {
     const u = await funded(s);
-    provider.handler = withModelList(hang);
+    s.provider.handler = withModelList(hang);
     const running = await generateJob(u.headers, { model: 'standard' });
     await waitJob(s, u.headers, running.jobId, inState('running'));
     const queued = await upscaleJob(u.headers, await gradientPng(40, 40));
@@ -305,8 +276,8 @@ describe.each(backends)('jobs and their ledger outcomes on %s', (backend) => {
       { type: 'release', amount: 1, reason: 'cancelled' },
     ]);
     // The provider request was abandoned, and the pool is free for the next job.
-    await expect.poll(() => provider.hanging, { timeout: 5000 }).toBe(0);
-    provider.handler = openaiImages;
+    await expect.poll(() => s.provider.hanging, { timeout: 5000 }).toBe(0);
+    s.provider.handler = openaiImages;
     const next = await waitJob(
       s,
       u.headers,

@@ -2,50 +2,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../shared/api/jobs';
 import { PullResponse } from '../../shared/api/ledger';
 import { backends } from '../testing/harness';
-import { type Joined, type User, teamFixture } from '../testing/team-fixture';
-import { type StandIn, gated, hang, openaiImages, standIn, withModelList } from './stand-ins';
 import {
-  type Headers,
-  type JobsTestServer,
-  getJob,
-  inState,
-  jobsTestServer,
-  opId,
-  postJob,
-  quoteFor,
-  startJob,
-  waitJob,
-} from './test-kit';
+  type OpenaiJobsServer,
+  openaiJobsServer,
+  requests,
+  smallRun,
+  smallRunQuote,
+} from '../testing/jobs-fixture';
+import { type Joined, type User, teamFixture } from '../testing/team-fixture';
+import { gated, hang, openaiImages, withModelList } from './stand-ins';
+import { getJob, inState, opId, postJob, quoteFor, startJob, waitJob } from './test-kit';
 
 // docs/architecture.md §14: Teams as a hostile user sees them — another team's things, another
 // member's runs, and money that must not come out twice.
 describe.each(backends)('Team attacks on %s', (backend) => {
-  let s: JobsTestServer;
-  let provider: StandIn;
-
+  let s: OpenaiJobsServer;
   beforeAll(async () => {
-    provider = await standIn(openaiImages);
-    s = await jobsTestServer(
-      backend,
-      {
-        generate: { provider: { kind: 'openai', baseUrl: provider.baseUrl, apiKey: 'sk-test' } },
-        maxQueue: 8,
-      },
-      '2026-11-10T09:00:00.000Z',
-    );
+    s = await openaiJobsServer(backend, { maxQueue: 8, start: '2026-11-10T09:00:00.000Z' });
   });
-  afterAll(async () => {
-    await s.close();
-    await provider.close();
-  });
-  const post = (url: string, headers: Headers, payload?: unknown, app = s.app) =>
-    app.inject({
-      method: 'POST',
-      url,
-      headers,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const get = (url: string, headers: Headers) => s.app.inject({ method: 'GET', url, headers });
+  afterAll(() => s.close());
+  const { post, get } = requests(() => s);
 
   /** A funded team with an owner, two members who joined by invite, and a project. */
   const team = async (name = 'Studio North') => {
@@ -57,26 +33,8 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     const [member, mate] = tm.members as [Joined, Joined];
     return { ...tm, member, mate };
   };
-  const previewParams = () => ({
-    mode: 'text-to-image',
-    prompt: 'a red lighthouse at sunset',
-    model: 'easel-preview',
-    width: 64,
-    height: 64,
-    steps: 10,
-    seed: 42,
-    count: 1,
-  });
-  const previewQuote = () =>
-    quoteFor(s, {
-      tool: 'generate',
-      mode: 'text-to-image',
-      width: 64,
-      height: 64,
-      steps: 10,
-      model: 'easel-preview',
-      count: 1,
-    });
+  const previewParams = () => smallRun();
+  const previewQuote = () => smallRunQuote(s);
   const teamRun = async (u: User, teamId: string, projectId: string | null) =>
     postJob(s, u.headers, {
       operationId: opId(),
@@ -140,7 +98,7 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     const doneRes = await teamRun(b.member, b.teamId, b.project);
     const done = await waitJob(s, b.member.headers, doneRes.json<Job>().jobId);
     expect(done.state).toBe('succeeded');
-    provider.handler = withModelList(hang);
+    s.provider.handler = withModelList(hang);
     const running = await startJob(s, b.member.headers, {
       operationId: opId(),
       tool: 'generate',
@@ -235,7 +193,7 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     expect(await teamBalance(b.teamId, b.owner)).toEqual(bBalance);
     expect((await getJob(s, b.member.headers, running.jobId)).json<Job>().state).toBe('running');
     await post(`/v1/jobs/${running.jobId}/cancel`, b.member.headers);
-    provider.handler = openaiImages;
+    s.provider.handler = openaiImages;
   });
   it('privilege: members and admins cannot act above their role; two owners leaving at once through two instances leave one owner', async () => {
     const tm = await team();
@@ -584,7 +542,7 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     const tm = await team();
     const m = tm.member;
     const gate = gated(openaiImages);
-    provider.handler = withModelList(gate.handler);
+    s.provider.handler = withModelList(gate.handler);
     const q = await quoteFor(s, {
       tool: 'generate',
       mode: 'text-to-image',
@@ -630,7 +588,7 @@ describe.each(backends)('Team attacks on %s', (backend) => {
       (e) => e.type === 'capture' && e.holdId === job.holdId,
     );
     expect(captures).toEqual([]);
-    provider.handler = openaiImages;
+    s.provider.handler = openaiImages;
   });
 
   it('cancel racing the result of a team run: each run ends either cancelled with a release or succeeded with a capture, charged once', async () => {
@@ -648,7 +606,7 @@ describe.each(backends)('Team attacks on %s', (backend) => {
     for (let i = 0; i < 3; i++) {
       // One run at a time: the engine's result and the cancel arrive together.
       const gate = gated(openaiImages);
-      provider.handler = withModelList(gate.handler);
+      s.provider.handler = withModelList(gate.handler);
       const j = await startJob(s, tm.member.headers, {
         operationId: opId(),
         tool: 'generate',
@@ -684,7 +642,7 @@ describe.each(backends)('Team attacks on %s', (backend) => {
       expect(charge.rows).toEqual([{ charged: end.charged ?? 0, open: false }]);
     }
     expect((await teamBalance(tm.teamId, tm.owner)).balances.image?.available).toBe(500 - charged);
-    provider.handler = openaiImages;
+    s.provider.handler = openaiImages;
   });
 
   // Last: moves the shared clock to the end of the month.

@@ -4,16 +4,20 @@ import { PullResponse } from '../../shared/api/ledger';
 import { TeamDetail } from '../../shared/api/teams';
 import { gradientPng } from '../engines/test-images';
 import { backends, signUp } from '../testing/harness';
-import { type User, teamFixture } from '../testing/team-fixture';
-import { type StandIn, gated, hang, openaiImages, standIn, withModelList } from './stand-ins';
 import {
-  type Headers,
-  type JobsTestServer,
+  type OpenaiJobsServer,
+  openaiJobsServer,
+  requests,
+  smallRun,
+  smallRunQuote,
+} from '../testing/jobs-fixture';
+import { type User, teamFixture } from '../testing/team-fixture';
+import { gated, hang, openaiImages, withModelList } from './stand-ins';
+import {
   balance,
   entries,
   getJob,
   inState,
-  jobsTestServer,
   opId,
   postJob,
   quoteFor,
@@ -26,38 +30,15 @@ import {
 // the team's account with the member and project in each entry, within their monthly budgets;
 // its files are the team's, for current members only.
 describe.each(backends)('Studio runs on a team wallet on %s', (backend) => {
-  let s: JobsTestServer;
-  let provider: StandIn;
-
+  let s: OpenaiJobsServer;
   beforeAll(async () => {
-    provider = await standIn(openaiImages);
-    s = await jobsTestServer(
-      backend,
-      {
-        generate: {
-          provider: { kind: 'openai', baseUrl: provider.baseUrl, apiKey: 'sk-test' },
-        },
-        maxQueue: 4,
-      },
-      '2026-11-10T09:00:00.000Z',
-    );
+    s = await openaiJobsServer(backend, { maxQueue: 4, start: '2026-11-10T09:00:00.000Z' });
   });
-  afterAll(async () => {
-    await s.close();
-    await provider.close();
-  });
+  afterAll(() => s.close());
   beforeEach(() => {
-    provider.handler = openaiImages;
+    s.provider.handler = openaiImages;
   });
-
-  const post = (url: string, headers: Headers, payload?: unknown) =>
-    s.app.inject({
-      method: 'POST',
-      url,
-      headers,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const get = (url: string, headers: Headers) => s.app.inject({ method: 'GET', url, headers });
+  const { post, get } = requests(() => s);
 
   /** A team (owner + one member who joined by invite), funded with `credits`, and a project. */
   const team = async (credits = 500) => {
@@ -65,36 +46,9 @@ describe.each(backends)('Studio runs on a team wallet on %s', (backend) => {
     return { ...tm, member: tm.members[0] as User };
   };
 
-  const previewParams = (count = 1) => ({
-    mode: 'text-to-image',
-    prompt: 'a red lighthouse at sunset',
-    model: 'easel-preview',
-    width: 64,
-    height: 64,
-    steps: 10,
-    seed: 42,
-    count,
-  });
-  const previewQuote = (count = 1) =>
-    quoteFor(s, {
-      tool: 'generate',
-      mode: 'text-to-image',
-      width: 64,
-      height: 64,
-      steps: 10,
-      model: 'easel-preview',
-      count,
-    });
-  const standardQuote = () =>
-    quoteFor(s, {
-      tool: 'generate',
-      mode: 'text-to-image',
-      width: 64,
-      height: 64,
-      steps: 10,
-      model: 'standard',
-      count: 1,
-    });
+  const previewParams = (count = 1) => smallRun(count);
+  const previewQuote = (count = 1) => smallRunQuote(s, count);
+  const standardQuote = () => smallRunQuote(s, 1, 'standard');
   const teamRun = async (
     u: User,
     teamId: string | null,
@@ -183,7 +137,7 @@ describe.each(backends)('Studio runs on a team wallet on %s', (backend) => {
     expect(await balance(s, tm.member.headers)).toEqual(personalBefore);
 
     // The job's hold is the job's: the team hold API refuses to settle it.
-    provider.handler = withModelList(hang);
+    s.provider.handler = withModelList(hang);
     const running = await startJob(s, tm.member.headers, {
       operationId: opId(),
       tool: 'generate',
@@ -205,7 +159,7 @@ describe.each(backends)('Studio runs on a team wallet on %s', (backend) => {
 
   it('a cancelled team run is released on the team wallet and its charge closed at 0', async () => {
     const tm = await team();
-    provider.handler = withModelList(hang);
+    s.provider.handler = withModelList(hang);
     const q = await standardQuote();
     const job = await startJob(s, tm.member.headers, {
       operationId: opId(),
@@ -234,7 +188,7 @@ describe.each(backends)('Studio runs on a team wallet on %s', (backend) => {
   it('removing a member releases their running team run on the team wallet; it ends charging nothing', async () => {
     const tm = await team();
     const gate = gated(openaiImages);
-    provider.handler = withModelList(gate.handler);
+    s.provider.handler = withModelList(gate.handler);
     const job = await startJob(s, tm.member.headers, {
       operationId: opId(),
       tool: 'generate',

@@ -3,49 +3,20 @@ import type { Job } from '../../shared/api/jobs';
 import { PullResponse } from '../../shared/api/ledger';
 import { TeamDetail, TeamReport } from '../../shared/api/teams';
 import { backends, signUp } from '../testing/harness';
+import { type OpenaiJobsServer, openaiJobsServer, requests } from '../testing/jobs-fixture';
 import { type User, teamFixture } from '../testing/team-fixture';
-import { type StandIn, openaiImages, standIn } from '../jobs/stand-ins';
-import {
-  type Headers,
-  type JobsTestServer,
-  jobsTestServer,
-  opId,
-  postJob,
-  quoteFor,
-  waitJob,
-} from '../jobs/test-kit';
+import { opId, postJob, quoteFor, waitJob } from '../jobs/test-kit';
 
 // docs/architecture.md §14: a disliked team image goes back to the team wallet and to the
 // budgets of the month its run was charged in, in the same team write; only the member who ran
 // it, or an owner or admin, may refund it.
 describe.each(backends)('refunds of team images on %s', (backend) => {
-  let s: JobsTestServer;
-  let provider: StandIn;
-
+  let s: OpenaiJobsServer;
   beforeAll(async () => {
-    provider = await standIn(openaiImages);
-    s = await jobsTestServer(
-      backend,
-      {
-        generate: { provider: { kind: 'openai', baseUrl: provider.baseUrl, apiKey: 'sk-test' } },
-        maxQueue: 4,
-      },
-      '2026-11-10T09:00:00.000Z',
-    );
+    s = await openaiJobsServer(backend, { maxQueue: 4, start: '2026-11-10T09:00:00.000Z' });
   });
-  afterAll(async () => {
-    await s.close();
-    await provider.close();
-  });
-
-  const post = (url: string, headers: Headers, payload?: unknown) =>
-    s.app.inject({
-      method: 'POST',
-      url,
-      headers,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const get = (url: string, headers: Headers) => s.app.inject({ method: 'GET', url, headers });
+  afterAll(() => s.close());
+  const { post, get } = requests(() => s);
 
   /** A funded team with an owner, an admin, two members, a project and budgets on both. */
   const team = async () => {

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { SessionResponse } from '../../shared/api/auth';
-import { PullResponse } from '../../shared/api/ledger';
-import { type E2eApp, startE2eApp } from './app';
-import { shot, topBarBalance } from './harness';
+import { type E2eApp, serverSignedState, startE2eApp } from './app';
+import { goTo, shot, topBarBalance } from './harness';
 
 /**
  * Two accounts in turn in ONE window, without a reload (docs/architecture.md §9): each sees only
@@ -17,34 +15,14 @@ const ada = { email: `ada-${stamp}@example.com`, prompt: 'a calm harbour at dawn
 const bob = { email: `bob-${stamp}@example.com`, prompt: 'a lighthouse in fog' };
 
 /** The account's balance and head as the server signs them (a separate session). */
-async function serverState(email: string): Promise<{ balance: number; head: number }> {
-  const base = app?.serverUrl ?? '';
-  const signIn = await fetch(`${base}/v1/auth/signin`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  const { token } = SessionResponse.parse(await signIn.json());
-  let after = 0;
-  for (;;) {
-    const res = await fetch(`${base}/v1/ledger/entries?after=${after}&limit=5000`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const pull = PullResponse.parse(await res.json());
-    after = pull.checkpoint.checkpoint.seq;
-    if (after >= pull.headSeq)
-      return { balance: pull.checkpoint.checkpoint.balances.image ?? 0, head: after };
-  }
-}
+const serverState = (email: string): Promise<{ balance: number; head: number }> =>
+  serverSignedState(app?.serverUrl ?? '', email, password);
 
 const balance = (): Promise<number> => topBarBalance(page);
 const syncText = async (): Promise<string> =>
   (await page.getByTestId('sync-state').textContent()) ?? '';
 
-async function go(label: string): Promise<void> {
-  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: label }).waitFor();
-}
+const go = (label: string): Promise<void> => goTo(page, label);
 
 async function enter(email: string, create: boolean): Promise<void> {
   // The sign-in card remembers a returning user: switch it to the form we need.

@@ -1,6 +1,8 @@
 import { rmSync } from 'node:fs';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { startBrowserHost, type BrowserHost } from '../../main/browser-mode/host';
+import { SessionResponse } from '../../shared/api/auth';
+import { PullResponse } from '../../shared/api/ledger';
 import { readConfig } from '../../server/config';
 import { startServer, type RunningServer } from '../../server/start';
 import { buildRendererIfStale, launchChromium, tempDir } from './harness';
@@ -121,4 +123,57 @@ export async function signUp(page: Page, email: string, password = testPassword)
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
   await page.getByTestId('balance').getByText(/\d/).waitFor({ timeout: 20_000 });
+}
+
+/** Gives the account's balance and head in its latest signed checkpoint, asked in a separate session. */
+export async function serverSignedState(
+  serverUrl: string,
+  email: string,
+  password = testPassword,
+): Promise<{ balance: number; head: number }> {
+  const signIn = await fetch(`${serverUrl}/v1/auth/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const { token } = SessionResponse.parse(await signIn.json());
+  let after = 0;
+  for (;;) {
+    const res = await fetch(`${serverUrl}/v1/ledger/entries?after=${after}&limit=5000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const pull = PullResponse.parse(await res.json());
+    after = pull.checkpoint.checkpoint.seq;
+    if (after >= pull.headSeq)
+      return { balance: pull.checkpoint.checkpoint.balances.image ?? 0, head: after };
+  }
+}
+
+/** Gives a second member's app (its own host, data folder and Chromium context) on `app`'s server. */
+export type MemberApp = Awaited<ReturnType<typeof startMemberApp>>;
+export async function startMemberApp(app: E2eApp, dirPrefix: string) {
+  const dataDir = tempDir(dirPrefix);
+  const opened: { host?: BrowserHost; context?: BrowserContext } = {};
+  const close = async (): Promise<void> => {
+    await opened.context?.close();
+    await opened.host?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const host = await startBrowserHost({
+      serverUrl: app.serverUrl,
+      dataDir,
+      rendererDir: buildRendererIfStale(),
+    });
+    opened.host = host;
+    const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    opened.context = context;
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('member page error:', e.message));
+    await page.goto(host.url);
+    return { host, page, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }

@@ -79,6 +79,12 @@ export async function waitShowing(page: Page, wanted: Locator, timeout = 30_000)
 
 export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
 
+/** Opens a screen from the navigation and waits for its heading. */
+export async function goTo(page: Page, label: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: label }).waitFor();
+}
+
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(screensDir, { recursive: true });
   await page.screenshot({ path: join(screensDir, `${name}.png`), fullPage: false });

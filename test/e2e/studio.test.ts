@@ -1,13 +1,11 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { SessionResponse } from '../../shared/api/auth';
-import { PullResponse } from '../../shared/api/ledger';
 import { CatalogResponse } from '../../shared/api/purchases';
 import { defaultPriceBook } from '../../shared/pricing/fixtures/default';
 import { quote } from '../../shared/pricing/quote';
-import { type E2eApp, startE2eApp } from './app';
-import { axeSerious, shot, unreachableByKeyboard, topBarBalance } from './harness';
+import { type E2eApp, serverSignedState, startE2eApp } from './app';
+import { axeSerious, goTo, shot, unreachableByKeyboard, topBarBalance } from './harness';
 
 let app: E2eApp | null = null;
 let page: Page;
@@ -16,24 +14,8 @@ const password = 'correct horse battery';
 let redeemed = { before: 0, cost: 0 };
 
 /** Asks the server itself (a separate session): the balance in its latest signed checkpoint. */
-async function serverCheckpointBalance(): Promise<number> {
-  const base = app?.serverUrl ?? '';
-  const signIn = await fetch(`${base}/v1/auth/signin`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  const { token } = SessionResponse.parse(await signIn.json());
-  let after = 0;
-  for (;;) {
-    const res = await fetch(`${base}/v1/ledger/entries?after=${after}&limit=5000`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const pull = PullResponse.parse(await res.json());
-    after = pull.checkpoint.checkpoint.seq;
-    if (after >= pull.headSeq) return pull.checkpoint.checkpoint.balances.image ?? 0;
-  }
-}
+const serverCheckpointBalance = async (): Promise<number> =>
+  (await serverSignedState(app?.serverUrl ?? '', email, password)).balance;
 
 /** A small PNG: a clear red disc on a plain white background. */
 const subjectPng = (): Promise<Buffer> =>
@@ -50,10 +32,7 @@ const subjectPng = (): Promise<Buffer> =>
 
 const balance = (): Promise<number> => topBarBalance(page);
 
-async function go(label: string): Promise<void> {
-  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: label }).waitFor();
-}
+const go = (label: string): Promise<void> => goTo(page, label);
 
 beforeAll(async () => {
   app = await startE2eApp({ name: 'renderer' });

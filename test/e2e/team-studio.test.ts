@@ -1,9 +1,7 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { type BrowserHost, startBrowserHost } from '../../main/browser-mode/host';
-import { type E2eApp, signUp, startE2eApp } from './app';
-import { axeSerious, buildRendererIfStale, docsShot, tempDir, topBarBalance } from './harness';
+import type { Page } from 'playwright-core';
+import { type E2eApp, type MemberApp, signUp, startE2eApp, startMemberApp } from './app';
+import { axeSerious, docsShot, goTo as go, topBarBalance } from './harness';
 
 /**
  * Studio runs on a team wallet end to end (docs/architecture.md §8, §14): two members, each with
@@ -13,19 +11,13 @@ import { axeSerious, buildRendererIfStale, docsShot, tempDir, topBarBalance } fr
  * and in the team's History; neither sees the team's run on their personal wallet.
  */
 let app: E2eApp | null = null;
-let memberHost: BrowserHost | null = null;
-let memberContext: BrowserContext | null = null;
-const memberDir = tempDir('easel-e2e-team-studio-member-');
+let memberApp: MemberApp | null = null;
 let owner: Page;
 let member: Page;
 const stamp = Date.now();
 const ownerEmail = `owner-${stamp}@example.com`;
 const memberEmail = `member-${stamp}@example.com`;
 
-async function go(page: Page, label: string): Promise<void> {
-  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: label }).waitFor();
-}
 const chooseWallet = async (page: Page, label: string): Promise<void> => {
   await page.getByTestId('wallet-switcher').waitFor({ timeout: 20_000 });
   await page.getByTestId('wallet-switcher').selectOption({ label });
@@ -38,22 +30,13 @@ beforeAll(async () => {
     context: { viewport: { width: 1280, height: 900 } },
   });
   owner = app.page;
-  memberHost = await startBrowserHost({
-    serverUrl: app.serverUrl,
-    dataDir: memberDir,
-    rendererDir: buildRendererIfStale(),
-  });
-  memberContext = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  member = await memberContext.newPage();
-  member.on('pageerror', (e) => console.error('member page error:', e.message));
-  await member.goto(memberHost.url);
+  memberApp = await startMemberApp(app, 'easel-e2e-team-studio-member-');
+  member = memberApp.page;
 });
 
 afterAll(async () => {
-  await memberContext?.close();
-  await memberHost?.close();
+  await memberApp?.close();
   await app?.close();
-  rmSync(memberDir, { recursive: true, force: true });
 });
 
 describe('Studio runs on a team wallet, two members in two browser contexts', () => {

@@ -1,10 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { type BrowserHost, startBrowserHost } from '../../main/browser-mode/host';
+import type { Page } from 'playwright-core';
 import { teamReport } from '../../server/teams/team-report';
-import { type E2eApp, signUp, startE2eApp } from './app';
-import { axeSerious, buildRendererIfStale, docsShot, shot, tempDir } from './harness';
+import { type E2eApp, type MemberApp, signUp, startE2eApp, startMemberApp } from './app';
+import { axeSerious, docsShot, goTo as go, shot } from './harness';
 
 /**
  * Teams end to end (docs/architecture.md §14): two members, each with their own app (main's
@@ -18,9 +17,7 @@ import { axeSerious, buildRendererIfStale, docsShot, shot, tempDir } from './har
  * are offered neither for the owner; removal ends the member's access.
  */
 let app: E2eApp | null = null;
-let memberHost: BrowserHost | null = null;
-let memberContext: BrowserContext | null = null;
-const memberDir = tempDir('easel-e2e-teams-member-');
+let memberApp: MemberApp | null = null;
 let owner: Page;
 let member: Page;
 const stamp = Date.now();
@@ -28,31 +25,18 @@ const ownerEmail = `owner-${stamp}@example.com`;
 const memberEmail = `member-${stamp}@example.com`;
 let teamId = '';
 
-async function go(page: Page, label: string): Promise<void> {
-  await page.getByRole('navigation').getByRole('button', { name: label, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: label }).waitFor();
-}
 const teams = (page: Page) => page.getByRole('region', { name: 'Teams' });
 
 beforeAll(async () => {
   app = await startE2eApp({ name: 'teams', context: { viewport: { width: 1280, height: 900 } } });
   owner = app.page;
-  memberHost = await startBrowserHost({
-    serverUrl: app.serverUrl,
-    dataDir: memberDir,
-    rendererDir: buildRendererIfStale(),
-  });
-  memberContext = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  member = await memberContext.newPage();
-  member.on('pageerror', (e) => console.error('member page error:', e.message));
-  await member.goto(memberHost.url);
+  memberApp = await startMemberApp(app, 'easel-e2e-teams-member-');
+  member = memberApp.page;
 });
 
 afterAll(async () => {
-  await memberContext?.close();
-  await memberHost?.close();
+  await memberApp?.close();
   await app?.close();
-  rmSync(memberDir, { recursive: true, force: true });
 });
 
 describe('teams with two members in two browser contexts', () => {
@@ -74,7 +58,7 @@ describe('teams with two members in two browser contexts', () => {
     expect(link).toMatch(/^easel:\/\/team-invite\?token=[\w-]{43}$/);
 
     // The link reaches the member's app while nobody is signed in there.
-    await memberHost?.openLink(link);
+    await memberApp?.host.openLink(link);
     await member
       .getByTestId('invite-waiting')
       .getByText(/You opened a team invite/)
@@ -107,7 +91,7 @@ describe('teams with two members in two browser contexts', () => {
         .count(),
     ).toBe(0);
     // The same link does not work twice: opened again, the app says why in a sentence...
-    await memberHost?.openLink(link);
+    await memberApp?.host.openLink(link);
     const again = member.getByRole('dialog', { name: "You can't join Studio North" });
     await again.getByText('You are already a member of Studio North.').waitFor();
     await again.getByRole('button', { name: 'Close' }).click();
@@ -123,7 +107,9 @@ describe('teams with two members in two browser contexts', () => {
     await teams(owner).getByLabel('E-mail to invite').fill(otherEmail);
     await teams(owner).getByRole('button', { name: 'Invite' }).click();
     await teams(owner).getByTestId('invite-link').waitFor();
-    await memberHost?.openLink((await teams(owner).getByTestId('invite-link').textContent()) ?? '');
+    await memberApp?.host.openLink(
+      (await teams(owner).getByTestId('invite-link').textContent()) ?? '',
+    );
     const other = member.getByRole('dialog', { name: "You can't join Studio South" });
     await other.waitFor();
     expect(await other.getByRole('alert').textContent()).toBe(

@@ -72,3 +72,35 @@ export async function install(serverUrl: string, secrets = new MemorySecretStore
 }
 export type Install = Awaited<ReturnType<typeof install>>;
 export type OpenInstall = Awaited<ReturnType<Install['open']>>;
+
+/** Gives one desktop install, opened once on a fresh data folder, behind a proxy the test can cut. */
+export async function proxiedDevice(serverUrl: string, prefix: string, now?: () => Date) {
+  const proxy = await startFaultProxy(serverUrl);
+  const dataDir = await tempDir(prefix);
+  const core = await createCore({
+    dataDir,
+    serverUrl: proxy.url,
+    secrets: new MemorySecretStore(),
+    ledgerPollMs: 0,
+    probeMs: 50,
+    retry: { baseMs: 20, maxMs: 100 },
+    ...(now ? { now } : {}),
+  });
+  const handlers = createHandlers(core.impl, () => true);
+  const sender = { transport: 'browser' as const, origin: null, authenticated: true };
+  const call = async <C extends IpcCall>(name: C, params: IpcParams<C>): Promise<IpcResult<C>> => {
+    const env = await handlers[name](params, sender);
+    if (!env.ok) throw new EaselError(env.error.code, env.error.message, env.error.details);
+    return env.value as IpcResult<C>;
+  };
+  return {
+    core,
+    call,
+    proxy,
+    async close() {
+      await core.close();
+      await proxy.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

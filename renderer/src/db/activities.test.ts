@@ -1,54 +1,21 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { EntryDraft, LedgerEntry, WireEntry } from '../../../shared/ledger/entry';
-import { ChainWriter } from '../../../shared/ledger/writer';
-import {
-  T0,
-  at,
-  bucket,
-  grant,
-  testServerKey,
-  testServerKeys,
-} from '../../../shared/testing/ledger-fixture';
+import type { WireEntry } from '../../../shared/ledger/entry';
+import { at, bucket, grant, testServerKeys } from '../../../shared/testing/ledger-fixture';
 import { allocate } from '../../../shared/wallet/allocate';
-import { planCapture, planRefund } from '../../../shared/wallet/plan';
+import { planRefund } from '../../../shared/wallet/plan';
 import { humanId, type Activity } from './activities';
 import { readActivities } from './activity-pages';
 import { openDb } from './db';
 import { storeBatch } from './store-batch';
+import { testChain } from './test-chain';
 
 const ACCOUNT = 'acct-activities';
-const wire = (e: LedgerEntry): WireEntry => ({ seq: e.seq, hash: e.hash, body: e.body });
 let dbs = 0;
 
 function chain() {
-  const writer = new ChainWriter(ACCOUNT);
-  let minute = 0;
-  const add = (draft: EntryDraft, when = at(++minute)) => wire(writer.append(draft, when));
-  const hold = (holdId: string, purpose: EntryDraft<'hold'>['purpose'], amount: number) =>
-    add({
-      type: 'hold',
-      operationId: `op-${holdId}`,
-      holdId,
-      kind: 'image',
-      amount,
-      splits: allocate(writer.view(at(minute)).buckets, 'image', amount),
-      expiresAt: at(minute + 15),
-      purpose,
-    });
-  const job = (holdId: string, tool: string, amount: number) =>
-    hold(holdId, { kind: 'job', jobId: `job-${holdId}`, tool }, amount);
-  const capture = (holdId: string, amount: number) => {
-    const held = writer.fold.hold(holdId);
-    if (!held) throw new Error(`no hold ${holdId}`);
-    return add({
-      type: 'capture',
-      operationId: `op-capture-${holdId}`,
-      holdId,
-      amount,
-      splits: planCapture(held, amount),
-    });
-  };
+  const c = testChain(ACCOUNT);
+  const { writer, add } = c;
   const release = (holdId: string, amount: number) =>
     add({ type: 'release', operationId: `op-release-${holdId}`, holdId, amount, reason: 'failed' });
   const refund = (holdId: string, itemId: string, amount: number) => {
@@ -57,7 +24,7 @@ function chain() {
     const plan = planRefund(payment, () => true, amount, {
       bucketId: `rb-${itemId}`,
       costBasisCents: 0,
-      effectiveAt: at(minute),
+      effectiveAt: at(c.now()),
       expiresAt: null,
       priority: 100,
     });
@@ -73,8 +40,7 @@ function chain() {
       reason: 'disliked image',
     });
   };
-  const checkpoint = () => writer.checkpoint(T0, testServerKey);
-  return { writer, add, hold, job, capture, release, refund, checkpoint, now: () => minute };
+  return { ...c, release, refund };
 }
 
 async function stored(

@@ -1,54 +1,25 @@
 import 'fake-indexeddb/auto';
 import { Dexie } from 'dexie';
 import { describe, expect, it } from 'vitest';
-import type { EntryDraft, LedgerEntry, WireEntry } from '../../../shared/ledger/entry';
-import { ChainWriter } from '../../../shared/ledger/writer';
-import {
-  T0,
-  at,
-  bucket,
-  grant,
-  testServerKey,
-  testServerKeys,
-} from '../../../shared/testing/ledger-fixture';
-import { allocate } from '../../../shared/wallet/allocate';
-import { planCapture } from '../../../shared/wallet/plan';
+import type { EntryDraft } from '../../../shared/ledger/entry';
+import { bucket, grant, testServerKeys } from '../../../shared/testing/ledger-fixture';
 import { SCHEMA_V1, openDb } from './db';
 import { countRows, readRows } from './entry-pages';
 import { referencedHolds, toRows } from './rows';
 import { storeBatch } from './store-batch';
+import { testChain } from './test-chain';
 
 const ACCOUNT = 'acct-store';
-const wire = (e: LedgerEntry): WireEntry => ({ seq: e.seq, hash: e.hash, body: e.body });
 
+/** Holds here are job holds, named by their tool. */
 function chain() {
-  const writer = new ChainWriter(ACCOUNT);
-  let minute = 0;
-  const add = (draft: EntryDraft) => wire(writer.append(draft, at(++minute)));
-  const hold = (holdId: string, tool: string, amount: number) =>
-    add({
-      type: 'hold',
-      operationId: `op-${holdId}`,
-      holdId,
-      kind: 'image',
-      amount,
-      splits: allocate(writer.view(at(minute)).buckets, 'image', amount),
-      expiresAt: at(minute + 15),
-      purpose: { kind: 'job', jobId: `job-${holdId}`, tool },
-    });
-  const capture = (holdId: string, amount: number) => {
-    const held = writer.fold.hold(holdId);
-    if (!held) throw new Error(`no hold ${holdId}`);
-    return add({
-      type: 'capture',
-      operationId: `op-capture-${holdId}`,
-      holdId,
-      amount,
-      splits: planCapture(held, amount),
-    });
+  const c = testChain(ACCOUNT);
+  return {
+    add: (draft: EntryDraft) => c.add(draft),
+    hold: c.job,
+    capture: c.capture,
+    checkpoint: c.checkpoint,
   };
-  const checkpoint = () => writer.checkpoint(T0, testServerKey);
-  return { add, hold, capture, checkpoint };
 }
 
 describe('storeBatch', () => {
