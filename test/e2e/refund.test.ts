@@ -113,6 +113,13 @@ describe('Disliking an image on a personal wallet (browser mode, real server)', 
     const run = rowsTitled(page, prompt);
     expect(await run.locator('.status-chip').textContent()).toBe('charged');
     expect(await run.locator('.amount').textContent()).toBe(`−${cost} credits`);
+    // The refund row pictures the image it refunds (the one the run made), not an icon.
+    const runPicture = run.locator('img.activity-thumb');
+    const refundPicture = row.locator('img.activity-thumb');
+    await refundPicture.waitFor({ timeout: 10_000 });
+    const src = await runPicture.getAttribute('src');
+    expect(src).toMatch(/^blob:/);
+    expect(await refundPicture.getAttribute('src')).toBe(src);
     await shot(page, 'refund-history');
   });
 
