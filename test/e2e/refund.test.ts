@@ -17,6 +17,9 @@ let page: Page;
 let otherHost: BrowserHost | null = null;
 let otherContext: BrowserContext | null = null;
 const otherDir = tempDir('easel-e2e-refund-other-');
+let memberHost: BrowserHost | null = null;
+let memberContext: BrowserContext | null = null;
+const memberDir = tempDir('easel-e2e-refund-member-');
 const email = `rosa-${Date.now()}@example.com`;
 const prompt = 'a paper boat on a rainy window sill';
 
@@ -60,11 +63,32 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await memberContext?.close();
+  await memberHost?.close();
   await otherContext?.close();
   await otherHost?.close();
   await app?.close();
   rmSync(otherDir, { recursive: true, force: true });
+  rmSync(memberDir, { recursive: true, force: true });
 });
+
+/** The app on its own device (a browser-mode host with its own folder and browser context). */
+async function openDevice(
+  dataDir: string,
+  name: string,
+): Promise<{ host: BrowserHost; context: BrowserContext; page: Page }> {
+  const host = await startBrowserHost({
+    serverUrl: app?.serverUrl ?? '',
+    dataDir,
+    rendererDir: buildRendererIfStale(),
+  });
+  const context = await app?.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (!context) throw new Error('no browser');
+  const p = await context.newPage();
+  p.on('pageerror', (e) => console.error(`${name} page error:`, e.message));
+  await p.goto(host.url);
+  return { host, context, page: p };
+}
 
 describe('Disliking an image on a personal wallet (browser mode, real server)', () => {
   let before = 0;
@@ -133,17 +157,10 @@ describe('Disliking an image on a personal wallet (browser mode, real server)', 
   });
 
   it('on a second device that does not know of the dislike, a dislike refunds nothing more', async () => {
-    otherHost = await startBrowserHost({
-      serverUrl: app?.serverUrl ?? '',
-      dataDir: otherDir,
-      rendererDir: buildRendererIfStale(),
-    });
-    const ctx = await app?.browser.newContext({ viewport: { width: 1280, height: 820 } });
-    if (!ctx) throw new Error('no browser');
-    otherContext = ctx;
-    const other = await ctx.newPage();
-    other.on('pageerror', (e) => console.error('second device page error:', e.message));
-    await other.goto(otherHost.url);
+    const device = await openDevice(otherDir, 'second device');
+    otherHost = device.host;
+    otherContext = device.context;
+    const other = device.page;
     const toggle = other.getByRole('button', { name: 'I already have an account' });
     if (await toggle.isVisible()) await toggle.click();
     await other.getByLabel('Email').fill(email);
@@ -177,5 +194,126 @@ describe('Disliking an image on a personal wallet (browser mode, real server)', 
     await refundRows(page).first().waitFor({ timeout: 20_000 });
     expect(await refundRows(page).count()).toBe(1);
     expect(await topBarBalance(page)).toBe(before);
+  });
+});
+
+describe('Disliking an image of a team run (two members, one server)', () => {
+  const memberEmail = `milo-${Date.now()}@example.com`;
+  let member: Page;
+  let cost = 0;
+  const teamPrompt = 'a kite over the spring dunes';
+  const budgetLine = (left: number): string =>
+    `Left this month — you: no limit · Spring catalog: ${left} credits`;
+
+  it('the owner funds a team with a budgeted project; the member joins and runs on it', async () => {
+    const device = await openDevice(memberDir, 'member');
+    memberHost = device.host;
+    memberContext = device.context;
+    member = device.page;
+    await signUp(member, memberEmail);
+    const server = app?.server;
+    if (!server) throw new Error('no server');
+    const { rows } = await server.services.db.query<{ id: string; email: string }>(
+      'select id, email from accounts where email = any($1)',
+      [[email, memberEmail]],
+    );
+    const idOf = (e: string): string => rows.find((r) => r.email === e)?.id ?? '';
+    const { teams, teamWallet, ledger } = server.services;
+    const team = await teams.create(idOf(email), 'Studio North');
+    const project = await teams.createProject(team.teamId, idOf(email), 'Spring catalog');
+    const invite = await teams.invite(team.teamId, idOf(email), {
+      email: memberEmail,
+      role: 'member',
+    });
+    await teams.accept(idOf(memberEmail), invite.token);
+    await ledger.grant(team.accountId, {
+      operationId: 'e2e-refund-team-fund',
+      amount: 1000,
+      source: 'pack',
+      reason: 'team pack',
+    });
+    await teamWallet.setBudget(team.teamId, idOf(email), {
+      operationId: 'e2e-refund-team-budget',
+      scope: 'project',
+      subjectId: project.projectId,
+      monthly: 100,
+    });
+
+    await member.reload();
+    await member.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
+    const personal = await topBarBalance(member);
+    await member.getByTestId('wallet-switcher').waitFor({ timeout: 20_000 });
+    await member.getByTestId('wallet-switcher').selectOption({ label: 'Studio North (team)' });
+    const bar = member.getByRole('group', { name: 'Team wallet' });
+    await bar.getByTestId('run-project').selectOption({ label: 'Spring catalog' });
+    await bar.getByText(budgetLine(100), { exact: true }).waitFor({ timeout: 20_000 });
+    await member.getByTestId('count-1').check();
+    await member.getByLabel('Prompt', { exact: true }).fill(teamPrompt);
+    cost = Number(await member.getByTestId('quote-credits').textContent());
+    expect(cost).toBeGreaterThan(0);
+    await member.getByRole('button', { name: 'Generate 1 image' }).click();
+    const runs = member.getByRole('region', { name: 'Studio North runs' });
+    await runs.getByTestId('run-succeeded').first().waitFor({ timeout: 60_000 });
+    await bar.getByText(budgetLine(100 - cost), { exact: true }).waitFor({ timeout: 20_000 });
+    await expect
+      .poll(async () => member.getByTestId('team-balance').textContent(), { timeout: 20_000 })
+      .toContain(`${1000 - cost} credits`);
+    expect(await topBarBalance(member)).toBe(personal);
+  });
+
+  it('the member’s dislike returns the credits to the team wallet and the budget', async () => {
+    const personal = await topBarBalance(member);
+    const tile = member.getByTestId('result-tile').first();
+    await tile
+      .getByRole('button', { name: new RegExp(`^Dislike \\(\\+${cost} credits?, `) })
+      .click();
+    // Said where they went: the team's wallet, not the member's own balance in the top bar.
+    await tile
+      .getByText(`Disliked · ${cost} credits returned to the Studio North team wallet`, {
+        exact: true,
+      })
+      .waitFor();
+    const bar = member.getByRole('group', { name: 'Team wallet' });
+    await bar.getByText(budgetLine(100), { exact: true }).waitFor({ timeout: 20_000 });
+    await expect
+      .poll(async () => member.getByTestId('team-balance').textContent(), { timeout: 20_000 })
+      .toContain('1,000 credits');
+    // The team paid and the team got it back: the member's own wallet never moved.
+    expect(await topBarBalance(member)).toBe(personal);
+    await shot(member, 'refund-team-member');
+  });
+
+  it('the owner sees the refund in the team’s History, by the member, for the project', async () => {
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
+    await page.getByTestId('wallet-switcher').waitFor({ timeout: 20_000 });
+    await page.getByTestId('wallet-switcher').selectOption({ label: 'Studio North (team)' });
+    await go(page, 'History');
+    const history = page.getByTestId('team-history');
+    const refund = history.getByRole('row').filter({ hasText: /^.*Refund/ });
+    await refund.first().waitFor({ timeout: 20_000 });
+    expect(await refund.count()).toBe(1);
+    const cells = await refund.getByRole('cell').allTextContents();
+    expect(cells.slice(1)).toEqual([
+      'Refund: disliked image',
+      memberEmail,
+      'Spring catalog',
+      `+${cost}`,
+    ]);
+    await shot(page, 'refund-team-history');
+    // The cost report takes the refunded run's credits off the project and the member.
+    await go(page, 'Wallet');
+    await page.getByTestId('team-wallet-balance').getByText('1,000', { exact: true }).waitFor();
+    const spring = page
+      .getByTestId('team-report-projects')
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: 'Spring catalog', exact: true }) });
+    await spring.waitFor({ timeout: 20_000 });
+    // One run, and nothing spent on it: its credits came back.
+    expect((await spring.getByRole('cell').allTextContents()).slice(0, 2)).toEqual(['1', '0']);
+    expect(await page.getByTestId('team-report-total').locator('strong').textContent()).toBe(
+      '0 credits',
+    );
+    await shot(page, 'refund-team-wallet');
   });
 });
