@@ -28,6 +28,7 @@ async function go(p: Page, label: string): Promise<void> {
   await p.getByRole('heading', { level: 1, name: label }).waitFor();
 }
 
+// Timeouts allow for generation on two busy shared cores (docs/architecture.md §12).
 /** The History rows whose title is exactly `title`. */
 const rowsTitled = (p: Page, title: string) =>
   p
@@ -103,30 +104,30 @@ describe('Disliking an image on a personal wallet (browser mode, real server)', 
     cost = Number(await page.getByTestId('quote-credits').textContent());
     expect(cost).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Generate 1 image' }).click();
-    await expect.poll(() => topBarBalance(page), { timeout: 60_000 }).toBe(before - cost);
+    await expect.poll(() => topBarBalance(page), { timeout: 150_000 }).toBe(before - cost);
     const tile = page.getByTestId('result-tile').first();
     const dislike = tile
       .getByRole('group', { name: 'Image 1' })
       .getByRole('button', { name: /^Dislike \(\+\d+ credits?, \d+ (h|min) left\)$/ });
-    await dislike.waitFor({ timeout: 60_000 });
+    await dislike.waitFor({ timeout: 30_000 });
     back = Number(/\+(\d+) credit/.exec((await dislike.textContent()) ?? '')?.[1]);
     expect(back).toBe(cost);
     await shot(page, 'refund-before');
-  });
+  }, 240_000);
 
   it('gives the credits back on the dislike and marks the image disliked', async () => {
     const tile = page.getByTestId('result-tile').first();
     await tile.getByRole('button', { name: /^Dislike / }).click();
     await tile.getByText(`Disliked · ${back} credits returned`, { exact: true }).waitFor();
     expect(await tile.getByRole('button', { name: /^Dislike / }).count()).toBe(0);
-    await expect.poll(() => topBarBalance(page), { timeout: 20_000 }).toBe(before);
+    await expect.poll(() => topBarBalance(page), { timeout: 30_000 }).toBe(before);
     expect(await refundEntries()).toBe(1);
     await shot(page, 'refund-studio');
-  });
+  }, 120_000);
 
   it('shows the refund in History as its own row, naming the image, with the amount', async () => {
     await go(page, 'History');
-    await refundRows(page).first().waitFor({ timeout: 20_000 });
+    await refundRows(page).first().waitFor({ timeout: 30_000 });
     expect(await refundRows(page).count()).toBe(1);
     const row = refundRows(page);
     expect(await row.locator('.activity-detail').first().textContent()).toBe('disliked image');
@@ -145,12 +146,12 @@ describe('Disliking an image on a personal wallet (browser mode, real server)', 
     expect(src).toMatch(/^blob:/);
     expect(await refundPicture.getAttribute('src')).toBe(src);
     await shot(page, 'refund-history');
-  });
+  }, 120_000);
 
   it('shows the image disliked in the Gallery, with no second dislike', async () => {
     await go(page, 'Gallery');
     const card = page.getByTestId('gallery-item').filter({ hasText: prompt });
-    await card.waitFor({ timeout: 20_000 });
+    await card.waitFor({ timeout: 30_000 });
     await card.getByText('Disliked', { exact: true }).waitFor();
     expect(await card.getByRole('button', { name: /^Dislike / }).count()).toBe(0);
     await shot(page, 'refund-gallery');
@@ -168,10 +169,10 @@ describe('Disliking an image on a personal wallet (browser mode, real server)', 
     await other.getByRole('button', { name: 'Sign in', exact: true }).click();
     await other.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
     // A new device shows 0 for a moment while it first verifies (nothing stored yet): wait.
-    await expect.poll(() => topBarBalance(other), { timeout: 20_000 }).toBe(before);
+    await expect.poll(() => topBarBalance(other), { timeout: 30_000 }).toBe(before);
     await go(other, 'Gallery');
     const card = other.getByTestId('gallery-item').filter({ hasText: prompt });
-    await card.waitFor({ timeout: 20_000 });
+    await card.waitFor({ timeout: 30_000 });
     await shot(other, 'refund-other-gallery');
     // This device never saw the dislike: it offers it, and the server answers with the one
     // refund already made (the same operation), writing nothing.
@@ -181,20 +182,20 @@ describe('Disliking an image on a personal wallet (browser mode, real server)', 
     await shot(other, 'refund-other-after');
     expect(await refundEntries()).toBe(1);
     await go(other, 'History');
-    await refundRows(other).first().waitFor({ timeout: 20_000 });
+    await refundRows(other).first().waitFor({ timeout: 30_000 });
     expect(await refundRows(other).count()).toBe(1);
     // Daily and welcome credits, the run's hold and capture, one refund.
     await expect
-      .poll(async () => other.getByTestId('history-count').textContent(), { timeout: 20_000 })
+      .poll(async () => other.getByTestId('history-count').textContent(), { timeout: 30_000 })
       .toBe('4 activities · 5 records, all verified');
     expect(await topBarBalance(other)).toBe(before);
     // And the first device sees the same: one refund, the balance where it was.
     await page.reload();
     await go(page, 'History');
-    await refundRows(page).first().waitFor({ timeout: 20_000 });
+    await refundRows(page).first().waitFor({ timeout: 30_000 });
     expect(await refundRows(page).count()).toBe(1);
     expect(await topBarBalance(page)).toBe(before);
-  });
+  }, 120_000);
 });
 
 describe('Disliking an image of a team run (two members, one server)', () => {
@@ -242,24 +243,24 @@ describe('Disliking an image of a team run (two members, one server)', () => {
     await member.reload();
     await member.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
     const personal = await topBarBalance(member);
-    await member.getByTestId('wallet-switcher').waitFor({ timeout: 20_000 });
+    await member.getByTestId('wallet-switcher').waitFor({ timeout: 30_000 });
     await member.getByTestId('wallet-switcher').selectOption({ label: 'Studio North (team)' });
     const bar = member.getByRole('group', { name: 'Team wallet' });
     await bar.getByTestId('run-project').selectOption({ label: 'Spring catalog' });
-    await bar.getByText(budgetLine(100), { exact: true }).waitFor({ timeout: 20_000 });
+    await bar.getByText(budgetLine(100), { exact: true }).waitFor({ timeout: 30_000 });
     await member.getByTestId('count-1').check();
     await member.getByLabel('Prompt', { exact: true }).fill(teamPrompt);
     cost = Number(await member.getByTestId('quote-credits').textContent());
     expect(cost).toBeGreaterThan(0);
     await member.getByRole('button', { name: 'Generate 1 image' }).click();
     const runs = member.getByRole('region', { name: 'Studio North runs' });
-    await runs.getByTestId('run-succeeded').first().waitFor({ timeout: 60_000 });
-    await bar.getByText(budgetLine(100 - cost), { exact: true }).waitFor({ timeout: 20_000 });
+    await runs.getByTestId('run-succeeded').first().waitFor({ timeout: 150_000 });
+    await bar.getByText(budgetLine(100 - cost), { exact: true }).waitFor({ timeout: 30_000 });
     await expect
-      .poll(async () => member.getByTestId('team-balance').textContent(), { timeout: 20_000 })
+      .poll(async () => member.getByTestId('team-balance').textContent(), { timeout: 30_000 })
       .toContain(`${1000 - cost} credits`);
     expect(await topBarBalance(member)).toBe(personal);
-  });
+  }, 240_000);
 
   it('the member’s dislike returns the credits to the team wallet and the budget', async () => {
     const personal = await topBarBalance(member);
@@ -274,24 +275,24 @@ describe('Disliking an image of a team run (two members, one server)', () => {
       })
       .waitFor();
     const bar = member.getByRole('group', { name: 'Team wallet' });
-    await bar.getByText(budgetLine(100), { exact: true }).waitFor({ timeout: 20_000 });
+    await bar.getByText(budgetLine(100), { exact: true }).waitFor({ timeout: 30_000 });
     await expect
-      .poll(async () => member.getByTestId('team-balance').textContent(), { timeout: 20_000 })
+      .poll(async () => member.getByTestId('team-balance').textContent(), { timeout: 30_000 })
       .toContain('1,000 credits');
     // The team paid and the team got it back: the member's own wallet never moved.
     expect(await topBarBalance(member)).toBe(personal);
     await shot(member, 'refund-team-member');
-  });
+  }, 120_000);
 
   it('the owner sees the refund in the team’s History, by the member, for the project', async () => {
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
-    await page.getByTestId('wallet-switcher').waitFor({ timeout: 20_000 });
+    await page.getByTestId('wallet-switcher').waitFor({ timeout: 30_000 });
     await page.getByTestId('wallet-switcher').selectOption({ label: 'Studio North (team)' });
     await go(page, 'History');
     const history = page.getByTestId('team-history');
     const refund = history.getByRole('row').filter({ hasText: /^.*Refund/ });
-    await refund.first().waitFor({ timeout: 20_000 });
+    await refund.first().waitFor({ timeout: 30_000 });
     expect(await refund.count()).toBe(1);
     const cells = await refund.getByRole('cell').allTextContents();
     expect(cells.slice(1)).toEqual([
@@ -308,12 +309,12 @@ describe('Disliking an image of a team run (two members, one server)', () => {
       .getByTestId('team-report-projects')
       .getByRole('row')
       .filter({ has: page.getByRole('rowheader', { name: 'Spring catalog', exact: true }) });
-    await spring.waitFor({ timeout: 20_000 });
+    await spring.waitFor({ timeout: 30_000 });
     // One run, and nothing spent on it: its credits came back.
     expect((await spring.getByRole('cell').allTextContents()).slice(0, 2)).toEqual(['1', '0']);
     expect(await page.getByTestId('team-report-total').locator('strong').textContent()).toBe(
       '0 credits',
     );
     await shot(page, 'refund-team-wallet');
-  });
+  }, 120_000);
 });
