@@ -70,7 +70,7 @@ function Thumb(props: { activity: Activity; sha256: string | null }) {
 
 export function ActivityRowView(props: {
   activity: Activity | undefined;
-  /** The first image of the activity's job, when there is one. */
+  /** The activity's picture: a run's first image, a refund's disliked image, when there is one. */
   sha256: string | null;
   expanded: boolean;
   onToggle: () => void;

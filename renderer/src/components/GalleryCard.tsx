@@ -1,4 +1,4 @@
-import { useMayRefund } from './may-refund';
+import { returnedNote, useMayRefund, usePayingTeam } from './may-refund';
 import { useState } from 'react';
 import type { GalleryRow } from '../db/db';
 import { useCatalog, useStores } from '../app/context';
@@ -32,6 +32,7 @@ export function GalleryCard(props: {
   const windowMs = (book?.refunds?.windowHours ?? 24) * 3_600_000;
   const left = Date.parse(item.createdAt) + windowMs - now;
   const mayDislike = useMayRefund(item.jobId);
+  const payingTeam = usePayingTeam(item.jobId, item.teamId);
   const canDislike =
     mayDislike && item.tool === 'generate' && item.refundCredits > 0 && !item.disliked && left > 0;
   const toolWord = TOOL_WORDS[item.tool] ?? item.tool;
@@ -70,7 +71,7 @@ export function GalleryCard(props: {
               className="secondary"
               onClick={async () => {
                 const back = await jobs.getState().dislike(item.itemId);
-                if (back !== null) setNote(`${creditsText(back)} returned`);
+                if (back !== null) setNote(returnedNote(back, payingTeam));
               }}
             >
               Dislike (+{creditsText(item.refundCredits)}, {duration(left)} left)

@@ -1,4 +1,4 @@
-import { useMayRefund } from './may-refund';
+import { returnedNote, useMayRefund, usePayingTeam } from './may-refund';
 import { useState, type ReactNode } from 'react';
 import { useCatalog, useJobs, useStores } from '../app/context';
 import { downloadName } from '../studio/download-name';
@@ -55,6 +55,7 @@ export function ResultTile(props: {
   const left = Date.parse(item.createdAt) + windowMs - Date.now();
   const isDisliked = disliked === true || item.disliked || note !== null;
   const mayDislike = useMayRefund(item.jobId);
+  const payingTeam = usePayingTeam(item.jobId);
   const canDislike =
     mayDislike && item.tool === 'generate' && item.refundCredits > 0 && !isDisliked && left > 0;
   const reuse = (tool?: StudioTool) => void studio.getState().reuse(item.sha256, tool);
@@ -115,7 +116,7 @@ export function ResultTile(props: {
             className="chip"
             onClick={async () => {
               const back = await jobs.getState().dislike(item.itemId);
-              if (back !== null) setNote(`${creditsText(back)} returned`);
+              if (back !== null) setNote(returnedNote(back, payingTeam));
             }}
           >
             Dislike (+{creditsText(item.refundCredits)}, {hoursLeft(left)})

@@ -3,14 +3,15 @@ import type { EntryDraft, WireEntry } from '../../../shared/ledger/entry';
 import { ChainWriter } from '../../../shared/ledger/writer';
 import { at, bucket, grant } from '../../../shared/testing/ledger-fixture';
 import { allocate } from '../../../shared/wallet/allocate';
-import { planCapture } from '../../../shared/wallet/plan';
+import { planCapture, planRefund } from '../../../shared/wallet/plan';
 import { ActivityBuilder, initialActivityState, type Activity } from '../db/activities';
-import { toRows } from '../db/rows';
+import { type HoldInfo, toRows } from '../db/rows';
 import {
   ActivitySearch,
   applyFilter,
   emptyFilter,
   historyStatus,
+  imagesByRef,
   type HistoryFilter,
 } from './history-data';
 
@@ -72,11 +73,31 @@ function activities(): Activity[] {
     false,
   );
   run('h3', { kind: 'design', designId: 'design-confetti', title: 'Confetti Border' }, true);
-  const builder = new ActivityBuilder(initialActivityState(), {
-    open: new Map(),
-    holds: new Map(),
+  run('h4', { kind: 'job', jobId: 'job-4', tool: 'generate', summary: 'Two paper boats' }, true);
+  // The second image of job-4 disliked: its refund names that item.
+  const payment = writer.fold.payment('h4')!;
+  const plan = planRefund(payment, () => true, 6, {
+    bucketId: 'rb-job-4:1',
+    costBasisCents: 0,
+    effectiveAt: at(minute),
+    expiresAt: null,
+    priority: 100,
   });
-  toRows(entries, new Map(), (row, body) => builder.add(row, body));
+  add({
+    type: 'refund',
+    operationId: 'op-refund-job-4:1',
+    itemId: 'job-4:1',
+    paidBy: 'h4',
+    kind: 'image',
+    amount: 6,
+    splits: plan.splits,
+    newBucket: plan.newBucket,
+    reason: 'disliked image',
+  });
+  // One map of holds for the rows and the builder, as the store has (store-batch.ts).
+  const holds = new Map<string, HoldInfo>();
+  const builder = new ActivityBuilder(initialActivityState(), { open: new Map(), holds });
+  toRows(entries, holds, (row, body) => builder.add(row, body));
   return builder.changed;
 }
 
@@ -87,7 +108,7 @@ describe('History search', () => {
   const all = activities();
 
   it('finds prompts, design titles and pack names, whatever the case', () => {
-    expect(all).toHaveLength(5);
+    expect(all).toHaveLength(7);
     expect(titles(applyFilter(all, search('lighthouse')))).toEqual(['A Lighthouse at dusk']);
     expect(titles(applyFilter(all, search('  FOX IN  ')))).toEqual(['Red fox in the snow']);
     expect(titles(applyFilter(all, search('confetti border')))).toEqual(['Confetti Border']);
@@ -98,6 +119,7 @@ describe('History search', () => {
     expect(titles(applyFilter(all, { ...search('a'), kind: 'generate' }))).toEqual([
       'A Lighthouse at dusk',
       'Red fox in the snow',
+      'Two paper boats',
     ]);
     expect(
       titles(applyFilter(all, { ...search('a'), kind: 'generate', status: 'released' })),
@@ -114,6 +136,22 @@ describe('History search', () => {
         expect(titles(index.filter(f)), `${q} ${status}`).toEqual(titles(applyFilter(all, f)));
       }
     }
+  });
+
+  it('pictures a run with its first image and a refund with the very image disliked', () => {
+    const gallery = [
+      { itemId: 'job-1:0', jobId: 'job-1', sha256: 'sha-lighthouse' },
+      { itemId: 'job-4:0', jobId: 'job-4', sha256: 'sha-boat-0' },
+      { itemId: 'job-4:1', jobId: 'job-4', sha256: 'sha-boat-1' },
+    ];
+    const images = imagesByRef(gallery);
+    const pictureOf = (title: string): string | undefined =>
+      images.get(all.find((a) => a.title === title)?.ref ?? '');
+    expect(pictureOf('A Lighthouse at dusk')).toBe('sha-lighthouse');
+    expect(pictureOf('Two paper boats')).toBe('sha-boat-0');
+    expect(pictureOf('Refund: Two paper boats')).toBe('sha-boat-1');
+    // A run whose images this device does not have shows its icon.
+    expect(pictureOf('Red fox in the snow')).toBeUndefined();
   });
 
   it('says so when nothing matches, and counts in words', () => {

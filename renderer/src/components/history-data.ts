@@ -1,6 +1,6 @@
 import { ACTIVITY_PAGE, readActivities } from '../db/activity-pages';
 import type { Activity, ActivityKind, ActivityStatus } from '../db/activities';
-import type { EaselDb, EntryRow } from '../db/db';
+import type { EaselDb, EntryRow, GalleryRow } from '../db/db';
 import { readRows } from '../db/entry-pages';
 
 export interface HistoryFilter {
@@ -14,6 +14,22 @@ export interface HistoryFilter {
 export const emptyFilter: HistoryFilter = { kind: '', status: '', from: '', to: '', search: '' };
 
 export const isFiltered = (f: HistoryFilter): boolean => Object.values(f).some((v) => v !== '');
+
+/**
+ * The picture each activity shows, by the activity's ref (docs/architecture.md §9): a run (ref:
+ * its job id) shows its first image; a refund (ref: the disliked image's item id) shows the very
+ * image it refunds, which in a run of several need not be the first.
+ */
+export function imagesByRef(
+  gallery: readonly Pick<GalleryRow, 'itemId' | 'jobId' | 'sha256'>[],
+): Map<string, string> {
+  const byRef = new Map<string, string>();
+  for (const g of gallery) {
+    if (!byRef.has(g.jobId)) byRef.set(g.jobId, g.sha256);
+    byRef.set(g.itemId, g.sha256);
+  }
+  return byRef;
+}
 
 /**
  * Activities newest first, read page by page from IndexedDB as the list scrolls: History's first

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayRefund } from './may-refund';
+import { mayRefund, returnedNote } from './may-refund';
 
 // docs/architecture.md §14: who may dislike a team image.
 describe('mayRefund', () => {
@@ -13,5 +13,18 @@ describe('mayRefund', () => {
     expect(mayRefund(run, 'acc_b', null)).toBe(false);
     expect(mayRefund(run, 'acc_b', 'admin')).toBe(true);
     expect(mayRefund(run, 'acc_b', 'owner')).toBe(true);
+  });
+});
+
+describe('returnedNote', () => {
+  it('a personal image: the credits came back to the creator’s balance', () => {
+    expect(returnedNote(6, null)).toBe('6 credits returned');
+    expect(returnedNote(1, null)).toBe('1 credit returned');
+  });
+  it('a team image: says the team wallet got them, not the creator’s own balance', () => {
+    expect(returnedNote(6, { name: 'Studio North' })).toBe(
+      '6 credits returned to the Studio North team wallet',
+    );
+    expect(returnedNote(6, { name: null })).toBe('6 credits returned to the team wallet');
   });
 });

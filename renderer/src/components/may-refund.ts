@@ -1,6 +1,7 @@
 import type { TeamRole } from '../../../shared/api/teams';
 import { useJobs, useSession } from '../app/context';
 import { useTeams } from '../stores/team-store';
+import { creditsText } from '../util/format';
 
 /**
  * Whether this account may dislike (refund) an image of run `team`: any image of a personal
@@ -24,4 +25,24 @@ export function useMayRefund(jobId: string): boolean {
     (s) => s.detail?.members.find((m) => m.accountId === accountId)?.role ?? null,
   );
   return mayRefund(team, accountId, role);
+}
+
+/**
+ * What a dislike says it gave back, and where: a team run's credits go back to the team's
+ * wallet, not to the creator's own balance in the top bar (docs/architecture.md §14).
+ * `team` is null for a personal run; a team whose name is not known yet is "the team wallet".
+ */
+export function returnedNote(credits: number, team: { name: string | null } | null): string {
+  const back = `${creditsText(credits)} returned`;
+  if (team === null) return back;
+  return team.name === null
+    ? `${back} to the team wallet`
+    : `${back} to the ${team.name} team wallet`;
+}
+
+/** The team that paid for the run of image `jobId` (or its stored `teamId`), for `returnedNote`. */
+export function usePayingTeam(jobId: string, teamId?: string): { name: string | null } | null {
+  const id = useJobs((s) => s.jobs[jobId]?.team?.teamId) ?? teamId ?? null;
+  const name = useTeams((s) => s.teams.find((t) => t.teamId === id)?.name ?? null);
+  return id === null ? null : { name };
 }

@@ -9,6 +9,7 @@ import {
   emptyFilter,
   entriesOf,
   historyStatus,
+  imagesByRef,
   isFiltered,
   loadAllActivities,
 } from '../components/history-data';
@@ -106,11 +107,7 @@ export function History() {
     },
     [cache, filtered, waiting.length],
   );
-  const firstImage = useMemo(() => {
-    const byJob = new Map<string, string>();
-    for (const g of gallery) if (!byJob.has(g.jobId)) byJob.set(g.jobId, g.sha256);
-    return byJob;
-  }, [gallery]);
+  const imageOf = useMemo(() => imagesByRef(gallery), [gallery]);
   const loadEntries = useCallback((a: Activity) => entriesOf(db, a), [db]);
 
   let expanded: { index: number; extra: number } | null = null;
@@ -177,7 +174,7 @@ export function History() {
           return (
             <ActivityRowView
               activity={a}
-              sha256={a && a.ref ? (firstImage.get(a.ref) ?? null) : null}
+              sha256={a && a.ref ? (imageOf.get(a.ref) ?? null) : null}
               expanded={a !== undefined && a.key === open}
               onToggle={() => setOpen(a && a.key !== open ? a.key : null)}
               loadEntries={loadEntries}

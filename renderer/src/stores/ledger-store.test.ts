@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFakeEasel } from '../../testing/fake-easel';
 import { openDb } from '../db/db';
 import { countRows } from '../db/entry-pages';
@@ -179,6 +179,30 @@ describe('ledger store', () => {
     await until(
       () => stores?.ledger.getState().wallet?.balances.image?.balance === 70 - q.credits + 4,
     );
+  });
+
+  it('a new device shows no balance until its first pull, never a verified 0', async () => {
+    const api = createFakeEasel();
+    api.grant(20, 'daily');
+    api.grant(50, 'bonus', 30);
+    const db = openDb(fresh());
+    stores = createAppStores(api, { openDb: () => db, remember: null });
+    // Every wallet the store shows is saved as the snapshot the next start shows first.
+    const saved = vi.spyOn(db.snapshots, 'put');
+    await stores.startAccount('acct-1');
+    await until(() => stores?.ledger.getState().wallet?.balances.image?.balance === 70);
+    // Nothing stored is nothing known: an empty chain's fold is not the account's balance.
+    const shown = saved.mock.calls.map(([w]) => w.balances.image?.balance ?? 0);
+    expect(shown).toEqual([70]);
+  });
+
+  it('an account with no entries at all shows 0 once the server says so', async () => {
+    const api = createFakeEasel();
+    const db = openDb(fresh());
+    stores = createAppStores(api, { openDb: () => db, remember: null });
+    await stores.startAccount('acct-1');
+    await until(() => stores?.ledger.getState().wallet !== null);
+    expect(stores.ledger.getState().wallet?.balances.image?.balance ?? 0).toBe(0);
   });
 
   it('never shows an older balance after a newer one (newer seq wins)', async () => {

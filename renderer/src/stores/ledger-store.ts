@@ -145,7 +145,9 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
         fail(r.verification);
         set({ verifiedThrough: r.proven.seq, walletCheck: 'last-proven' });
       }
-      await showWallet(r.state);
+      // Nothing stored (a new device) is nothing known: the empty chain's 0 is not the account's
+      // balance. The top bar keeps "…" until the first pull (docs/architecture.md §4).
+      if (r.state.seq > 0 || get().wallet !== null) await showWallet(r.state);
       return r;
     };
 
@@ -279,6 +281,9 @@ export function createLedgerStore(api: EaselApi, db: EaselDb, engine: LedgerEngi
               again = false;
               await pullAll();
             } while (again);
+            // An account with no entries at all: the server said so, 0 is now its balance.
+            if (get().wallet === null)
+              await showWallet(await engine.view(new Date().toISOString()));
             if (get().verification.status === 'failed') {
               // Main refused a batch earlier; the banner clears only when a fresh check passes.
               const r = await verifyStored();
