@@ -224,6 +224,7 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
   const fold = new WalletFold();
   const rows: TeamWalletRow[] = [];
   const holdOf = new Map<string, { memberId: string | null; projectId: string | null }>();
+  const jobOf = new Map<string, { jobId: string; tool: string; summary?: string }>();
   for (const e of chain.entries) {
     const body = EntryBody.parse(JSON.parse(e.body));
     fold.apply(body);
@@ -241,6 +242,12 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
         break;
       case 'hold':
         holdOf.set(body.holdId, team ?? { memberId: null, projectId: null });
+        if (body.purpose.kind === 'job')
+          jobOf.set(body.holdId, {
+            jobId: body.purpose.jobId,
+            tool: body.purpose.tool,
+            ...(body.purpose.summary === undefined ? {} : { summary: body.purpose.summary }),
+          });
         label = `Hold for ${body.purpose.kind === 'job' ? body.purpose.tool : body.purpose.kind}`;
         break;
       case 'capture':
@@ -287,6 +294,9 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
       memberId: body.type === 'budget' ? body.setBy : (tag?.memberId ?? null),
       projectId: body.type === 'budget' ? null : (tag?.projectId ?? null),
       ...(holdId === undefined ? {} : { holdId }),
+      ...(holdId === undefined ? {} : jobOf.get(holdId)),
+      ...(body.type === 'hold' ? { held: body.amount } : {}),
+      ...(body.type === 'refund' ? { itemId: body.itemId } : {}),
       label,
     });
   }

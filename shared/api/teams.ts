@@ -229,6 +229,17 @@ export const TeamWalletRow = z.strictObject({
    * the cost report can take a refund off its run's capture (docs/architecture.md §14).
    */
   holdId: Id.optional(),
+  /**
+   * From the signed hold of a run (on its hold, capture, release and refund rows): the job, its
+   * tool and prompt excerpt, so History shows a run as one activity (docs/architecture.md §14).
+   */
+  jobId: Id.optional(),
+  tool: z.string().max(40).optional(),
+  summary: z.string().max(200).optional(),
+  /** A hold: the credits it sets aside (its row's `credits` is 0). */
+  held: z.int().min(0).optional(),
+  /** A refund: the image it refunds. */
+  itemId: Id.optional(),
   label: z.string(),
 });
 export type TeamWalletRow = z.infer<typeof TeamWalletRow>;

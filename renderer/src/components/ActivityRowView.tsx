@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { Activity, ActivityKind } from '../db/activities';
 import type { EntryRow } from '../db/db';
 import { credits, creditsText, date, dateTime, time } from '../util/format';
@@ -76,18 +76,22 @@ export function ActivityRowView(props: {
   onToggle: () => void;
   loadEntries: (a: Activity) => Promise<EntryRow[]>;
   verifiedThrough: number;
+  /** Cells shown instead of "Balance after" (a team's History: member, project). */
+  middle?: ReactNode;
+  /** The expanded view, when the caller has it (a team's wallet rows) instead of stored entries. */
+  entries?: ReactNode;
 }) {
   const a = props.activity;
   const [entries, setEntries] = useState<EntryRow[] | null>(null);
   const { expanded, loadEntries } = props;
   useEffect(() => {
-    if (!expanded || !a || a.seqs.length === 0) return;
+    if (!expanded || !a || a.seqs.length === 0 || props.entries !== undefined) return;
     let live = true;
     void loadEntries(a).then((rows) => live && setEntries(rows));
     return () => {
       live = false;
     };
-  }, [expanded, a, loadEntries]);
+  }, [expanded, a, loadEntries, props.entries]);
   if (!a)
     return (
       <div role="cell" className="cell loading">
@@ -117,9 +121,11 @@ export function ActivityRowView(props: {
       <div role="cell" className={`cell amount ${tone}`}>
         {netText(a)}
       </div>
-      <div role="cell" className="cell balance-after">
-        {Number.isFinite(a.balanceAfter) ? credits(a.balanceAfter) : '—'}
-      </div>
+      {props.middle ?? (
+        <div role="cell" className="cell balance-after">
+          {Number.isFinite(a.balanceAfter) ? credits(a.balanceAfter) : '—'}
+        </div>
+      )}
       <div role="cell" className="cell when" title={a.at ? dateTime(a.at) : undefined}>
         {a.at && (
           <>
@@ -133,7 +139,9 @@ export function ActivityRowView(props: {
       </div>
       {props.expanded && (
         <div role="cell" className="activity-entries" aria-label={`Ledger entries of ${a.title}`}>
-          {a.seqs.length === 0 ? (
+          {props.entries !== undefined ? (
+            props.entries
+          ) : a.seqs.length === 0 ? (
             <p className="muted">Not in the ledger yet: it settles when you are back online.</p>
           ) : !entries ? (
             <p className="muted">Loading entries…</p>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamDetail, TeamWalletView } from '../../../shared/api/teams';
-import { teamCsv, teamRowWords } from './team-history';
+import { teamRowWords } from './team-activities';
+import { teamCsv } from './team-history';
 
 const detail: TeamDetail = {
   team: { teamId: 'team_1', name: 'North', accountId: 'acct_t', role: 'owner' },

@@ -1,6 +1,13 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { TeamDetail, TeamWalletRow } from '../../../shared/api/teams';
+import { useJobs } from '../app/context';
 import { useTeams } from '../stores/team-store';
+import { promptOf, TOOL_LABEL } from '../studio/results';
+import { ActivityRowView } from './ActivityRowView';
+import { imagesByRef } from './history-data';
+import { teamActivities, teamRowWords } from './team-activities';
+import { VirtualList } from './VirtualList';
+import '../styles/history.css';
 import { saveBlob } from '../util/design-file';
 import { credits, creditsText, dateTime } from '../util/format';
 import { TeamCostReport } from './team-report';
@@ -19,12 +26,6 @@ function names(detail: TeamDetail | null) {
   };
 }
 
-/** A row's words for a creator: main names a run's hold in ledger terms (docs/architecture.md §2). */
-export const teamRowWords = (label: string): string =>
-  label
-    .replace(/^Hold for (.+)$/, 'Set aside for a $1 run')
-    .replace(/^Hold released \((.+)\)$/, 'Returned, not charged ($1)');
-
 /** The CSV of the rows shown (date, activity, member, project, credits). */
 export function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | null): string {
   const n = names(detail);
@@ -36,15 +37,22 @@ export function teamCsv(rows: readonly TeamWalletRow[], detail: TeamDetail | nul
   return ['date,activity,member,project,credits,entry', ...lines].join('\n');
 }
 
+const ROW = 56;
+
 /**
- * History of a team wallet (docs/architecture.md §14): every entry of its verified chain with
- * the member who acted and the project, filtered by project and member, exported as CSV.
+ * History of a team wallet (docs/architecture.md §14), read like the personal one: one row per
+ * activity (a run with its prompt and picture, a refund, a grant…) with the member who acted and
+ * the project, filtered by project and member; a row opens on its wallet entries. The CSV keeps
+ * one line per entry of the verified chain.
  */
 export function TeamHistory() {
   const wallet = useTeams((s) => s.wallet);
   const detail = useTeams((s) => s.detail);
+  const jobs = useJobs((s) => s.jobs);
+  const gallery = useJobs((s) => s.gallery);
   const [member, setMember] = useState('');
   const [project, setProject] = useState('');
+  const [open, setOpen] = useState<string | null>(null);
   const n = names(detail);
   const rows = useMemo(
     () =>
@@ -54,10 +62,22 @@ export function TeamHistory() {
       ),
     [wallet, member, project],
   );
+  const activities = useMemo(
+    () =>
+      teamActivities(rows, (jobId) => {
+        const job = jobs[jobId];
+        return job ? (promptOf(job.params) ?? `${TOOL_LABEL[job.tool]} run`) : null;
+      }),
+    [rows, jobs],
+  );
+  const imageOf = useMemo(() => imagesByRef(gallery), [gallery]);
+  const noEntries = useCallback(async () => [], []);
   if (!wallet) return <p className="muted">Loading the team wallet…</p>;
   const month = new Date().toISOString().slice(0, 7);
+  const openIndex = activities.findIndex((a) => a.key === open);
+  const opened = activities[openIndex];
   return (
-    <div className="screen history">
+    <div className="screen history team-history">
       <div className="screen-head">
         <h1>History — {detail?.team.name ?? 'team'}</h1>
         <button
@@ -97,34 +117,80 @@ export function TeamHistory() {
           </select>
         </label>
       </div>
-      <table className="team-table" data-testid="team-history">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Activity</th>
-            <th scope="col">Member</th>
-            <th scope="col">Project</th>
-            <th scope="col" className="num">
-              Credits
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.seq}>
-              <td className="nowrap">{dateTime(r.at)}</td>
-              <td>{teamRowWords(r.label)}</td>
-              <td data-testid="team-history-member">{n.member(r.memberId)}</td>
-              <td className="nowrap">{n.project(r.projectId)}</td>
-              <td className="num">
-                {r.credits === 0
-                  ? ''
-                  : `${r.credits > 0 ? '+' : '−'}${credits(Math.abs(r.credits))}`}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <p className="muted" data-testid="team-history-count">
+        {activities.length === 0
+          ? 'No activities yet.'
+          : `${activities.length.toLocaleString('en-US')} ${activities.length === 1 ? 'activity' : 'activities'}`}
+        {' · '}
+        {rows.length.toLocaleString('en-US')} {rows.length === 1 ? 'record' : 'records'}, all
+        verified
+      </p>
+      <div data-testid="team-history">
+        <VirtualList
+          count={activities.length}
+          rowHeight={ROW}
+          label="Team activities"
+          expanded={
+            opened
+              ? { index: openIndex, extra: 16 + 28 * Math.max(1, opened.entries.length) }
+              : null
+          }
+          header={
+            <div className="vhead" role="row" aria-rowindex={1}>
+              {['', 'Activity', 'Credits', 'Member', 'Project', 'When', 'Status'].map((h, i) => (
+                <div key={i} role="columnheader" className="cell">
+                  {h || <span className="visually-hidden">Picture</span>}
+                </div>
+              ))}
+            </div>
+          }
+          renderRow={(i) => {
+            const a = activities[i];
+            const sha =
+              a === undefined
+                ? undefined
+                : (imageOf.get(a.ref) ?? imageOf.get(a.entries[0]?.jobId ?? ''));
+            return (
+              <ActivityRowView
+                activity={a}
+                sha256={sha ?? null}
+                expanded={a !== undefined && a.key === open}
+                onToggle={() => setOpen(a && a.key !== open ? a.key : null)}
+                loadEntries={noEntries}
+                verifiedThrough={wallet.seq}
+                middle={
+                  <>
+                    <div role="cell" className="cell member" data-testid="team-history-member">
+                      {n.member(a?.memberId ?? null)}
+                    </div>
+                    <div role="cell" className="cell project">
+                      {n.project(a?.projectId ?? null)}
+                    </div>
+                  </>
+                }
+                entries={
+                  <ul>
+                    {a?.entries.map((r) => (
+                      <li key={r.seq}>
+                        <span className="seq">#{r.seq}</span>
+                        <span>{teamRowWords(r.label)}</span>
+                        <span>
+                          {r.credits !== 0
+                            ? `${r.credits > 0 ? '+' : '−'}${creditsText(Math.abs(r.credits))}`
+                            : r.held !== undefined
+                              ? `${creditsText(r.held)} set aside`
+                              : creditsText(0)}
+                        </span>
+                        <span className="verified">✓ Verified</span>
+                      </li>
+                    ))}
+                  </ul>
+                }
+              />
+            );
+          }}
+        />
+      </div>
     </div>
   );
 }

@@ -109,14 +109,14 @@ export interface ActivityContext {
   item?: (itemId: string) => { title: string; type: string } | undefined;
 }
 
-const TOOLS: Record<string, ActivityKind> = {
+export const TOOLS: Record<string, ActivityKind> = {
   generate: 'generate',
   filter: 'filter',
   upscale: 'upscale',
   cutout: 'cutout',
   'face-enhance': 'faces',
 };
-const TOOL_TITLES: Record<string, string> = {
+export const TOOL_TITLES: Record<string, string> = {
   generate: 'Image generation',
   filter: 'Filter',
   upscale: 'Upscale',
@@ -135,7 +135,7 @@ const GRANT_TITLES: Record<string, string> = {
   monthly: 'Monthly free credits',
   rollover: 'Rolled-over credits',
 };
-const RELEASE_WORDS: Record<string, string> = {
+export const RELEASE_WORDS: Record<string, string> = {
   released: 'not charged',
   cancelled: 'cancelled, not charged',
   failed: 'failed, not charged',
