@@ -291,16 +291,24 @@ describe('Disliking an image of a team run (two members, one server)', () => {
     await page.getByTestId('wallet-switcher').selectOption({ label: 'Studio North (team)' });
     await go(page, 'History');
     const history = page.getByTestId('team-history');
-    const refund = history.getByRole('row').filter({ hasText: /^.*Refund/ });
+    const titled = (title: string) =>
+      history
+        .locator('.vrow')
+        .filter({ has: page.locator('.activity-toggle').getByText(title, { exact: true }) });
+    // The refund is its own activity, named after the run's prompt (docs/architecture.md §14).
+    const refund = titled(`Refund: ${prompt}`);
     await refund.first().waitFor({ timeout: 30_000 });
     expect(await refund.count()).toBe(1);
-    const cells = await refund.getByRole('cell').allTextContents();
-    expect(cells.slice(1)).toEqual([
-      'Refund: disliked image',
-      memberEmail,
-      'Spring catalog',
-      `+${cost}`,
-    ]);
+    expect(await refund.locator('.activity-detail').first().textContent()).toBe('disliked image');
+    expect(await refund.locator('.cell.amount').textContent()).toBe(`+${cost} credits`);
+    expect(await refund.getByTestId('team-history-member').textContent()).toBe(memberEmail);
+    expect(await refund.locator('.cell.project').textContent()).toBe('Spring catalog');
+    expect(await refund.locator('.status-chip').textContent()).toBe('refunded');
+    // The run itself: one row, charged, as in the personal History.
+    const run = titled(prompt);
+    expect(await run.count()).toBe(1);
+    expect(await run.locator('.cell.amount').textContent()).toBe(`−${cost} credits`);
+    expect(await run.locator('.status-chip').textContent()).toBe('charged');
     await shot(page, 'refund-team-history');
     // The cost report takes the refunded run's credits off the project and the member.
     await go(page, 'Wallet');

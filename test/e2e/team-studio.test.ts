@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { type E2eApp, type MemberApp, signUp, startE2eApp, startMemberApp } from './app';
-import { axeSerious, docsShot, goTo as go, topBarBalance } from './harness';
+import { axeSerious, docsShot, goTo as go, shot, topBarBalance } from './harness';
 
 /**
  * Studio runs on a team wallet end to end (docs/architecture.md §8, §14): two members, each with
@@ -157,7 +157,22 @@ describe('Studio runs on a team wallet, two members in two browser contexts', ()
       .toBe(512);
     await go(owner, 'History');
     const memberCells = await owner.getByTestId('team-history-member').allTextContents();
-    expect(memberCells.filter((c) => c === memberEmail).length).toBeGreaterThanOrEqual(2);
+    expect(memberCells.filter((c) => c === memberEmail).length).toBeGreaterThanOrEqual(1);
+    // One activity for the run, titled with its prompt and showing its image (docs/architecture.md §14).
+    const run = owner
+      .getByTestId('team-history')
+      .locator('.vrow')
+      .filter({
+        has: owner
+          .locator('.activity-toggle')
+          .getByText('a lighthouse on a spring morning', { exact: true }),
+      });
+    await run.waitFor({ timeout: 20_000 });
+    expect(await run.count()).toBe(1);
+    expect(await run.locator('.status-chip').textContent()).toBe('charged');
+    expect(await run.getByTestId('team-history-member').textContent()).toBe(memberEmail);
+    await run.locator('img.activity-thumb').waitFor({ timeout: 20_000 });
+    await shot(owner, 'team-studio-history');
     await owner
       .getByTestId('team-history')
       .getByRole('cell', { name: 'Spring catalog' })

@@ -190,9 +190,30 @@ describe('teams with two members in two browser contexts', () => {
       .toContain('976 credits');
     await go(member, 'History');
     const table = member.getByTestId('team-history');
-    await table.getByText('Charged').waitFor();
+    // The run's hold and capture are one activity; its job is not known here (made through the
+    // server's API), so it is named after its tool (docs/architecture.md §14).
+    const run = table
+      .locator('.vrow')
+      .filter({
+        has: member.locator('.activity-toggle').getByText('generate run', { exact: true }),
+      });
+    await run.waitFor();
+    expect(await run.locator('.activity-detail').first().textContent()).toBe(
+      'Image generation · 24 credits charged',
+    );
+    expect(await run.locator('.cell.amount').textContent()).toBe('−24 credits');
+    expect(await run.locator('.status-chip').textContent()).toBe('charged');
+    expect(await run.getByTestId('team-history-member').textContent()).toBe(memberEmail);
+    expect(await run.locator('.cell.project').textContent()).toBe('Spring catalog');
     const memberCells = await member.getByTestId('team-history-member').allTextContents();
-    expect(memberCells.filter((c) => c === memberEmail)).toHaveLength(2);
+    expect(memberCells.filter((c) => c === memberEmail)).toHaveLength(1);
+    // The row opens on its two wallet entries.
+    await run.locator('.activity-toggle').click();
+    const entries = member.getByLabel('Ledger entries of generate run').getByRole('listitem');
+    await entries.nth(1).waitFor();
+    expect(await entries.count()).toBe(2);
+    await entries.getByText('Charged', { exact: true }).waitFor();
+    await run.locator('.activity-toggle').click();
     await docsShot(member, 'team-history');
     expect(await axeSerious(member)).toEqual([]);
     await go(member, 'Wallet');

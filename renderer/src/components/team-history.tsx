@@ -160,10 +160,19 @@ export function TeamHistory() {
                 verifiedThrough={wallet.seq}
                 middle={
                   <>
-                    <div role="cell" className="cell member" data-testid="team-history-member">
+                    <div
+                      role="cell"
+                      className="cell member"
+                      data-testid="team-history-member"
+                      title={n.member(a?.memberId ?? null)}
+                    >
                       {n.member(a?.memberId ?? null)}
                     </div>
-                    <div role="cell" className="cell project">
+                    <div
+                      role="cell"
+                      className="cell project"
+                      title={n.project(a?.projectId ?? null)}
+                    >
                       {n.project(a?.projectId ?? null)}
                     </div>
                   </>
