@@ -296,7 +296,7 @@ describe('Disliking an image of a team run (two members, one server)', () => {
         .locator('.vrow')
         .filter({ has: page.locator('.activity-toggle').getByText(title, { exact: true }) });
     // The refund is its own activity, named after the run's prompt (docs/architecture.md §14).
-    const refund = titled(`Refund: ${prompt}`);
+    const refund = titled(`Refund: ${teamPrompt}`);
     await refund.first().waitFor({ timeout: 30_000 });
     expect(await refund.count()).toBe(1);
     expect(await refund.locator('.activity-detail').first().textContent()).toBe('disliked image');
@@ -305,7 +305,7 @@ describe('Disliking an image of a team run (two members, one server)', () => {
     expect(await refund.locator('.cell.project').textContent()).toBe('Spring catalog');
     expect(await refund.locator('.status-chip').textContent()).toBe('refunded');
     // The run itself: one row, charged, as in the personal History.
-    const run = titled(prompt);
+    const run = titled(teamPrompt);
     expect(await run.count()).toBe(1);
     expect(await run.locator('.cell.amount').textContent()).toBe(`−${cost} credits`);
     expect(await run.locator('.status-chip').textContent()).toBe('charged');
