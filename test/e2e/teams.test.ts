@@ -192,11 +192,9 @@ describe('teams with two members in two browser contexts', () => {
     const table = member.getByTestId('team-history');
     // The run's hold and capture are one activity; its job is not known here (made through the
     // server's API), so it is named after its tool (docs/architecture.md §14).
-    const run = table
-      .locator('.vrow')
-      .filter({
-        has: member.locator('.activity-toggle').getByText('generate run', { exact: true }),
-      });
+    const run = table.locator('.vrow').filter({
+      has: member.locator('.activity-toggle').getByText('generate run', { exact: true }),
+    });
     await run.waitFor();
     expect(await run.locator('.activity-detail').first().textContent()).toBe(
       'Image generation · 24 credits charged',
@@ -213,6 +211,7 @@ describe('teams with two members in two browser contexts', () => {
     await entries.nth(1).waitFor();
     expect(await entries.count()).toBe(2);
     await entries.getByText('Charged', { exact: true }).waitFor();
+    await shot(member, 'team-history-open');
     await run.locator('.activity-toggle').click();
     await docsShot(member, 'team-history');
     expect(await axeSerious(member)).toEqual([]);

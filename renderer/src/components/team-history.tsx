@@ -9,7 +9,7 @@ import { teamActivities, teamRowWords } from './team-activities';
 import { VirtualList } from './VirtualList';
 import '../styles/history.css';
 import { saveBlob } from '../util/design-file';
-import { credits, creditsText, dateTime } from '../util/format';
+import { credits, creditsText } from '../util/format';
 import { TeamCostReport } from './team-report';
 
 const csvCell = (v: string | number): string => {
