@@ -297,6 +297,9 @@ function view(teamId: string, chain: CachedChain, fresh: boolean): TeamWalletVie
       ...(holdId === undefined ? {} : jobOf.get(holdId)),
       ...(body.type === 'hold' ? { held: body.amount } : {}),
       ...(body.type === 'refund' ? { itemId: body.itemId } : {}),
+      ...(body.type === 'budget'
+        ? { budget: { scope: body.scope, subjectId: body.subjectId, monthly: body.monthly } }
+        : {}),
       label,
     });
   }

@@ -240,6 +240,14 @@ export const TeamWalletRow = z.strictObject({
   held: z.int().min(0).optional(),
   /** A refund: the image it refunds. */
   itemId: Id.optional(),
+  /** A budget: whose it is and its monthly credits (null: the limit was removed). */
+  budget: z
+    .strictObject({
+      scope: z.enum(['member', 'project']),
+      subjectId: Id,
+      monthly: z.int().min(0).nullable(),
+    })
+    .optional(),
   label: z.string(),
 });
 export type TeamWalletRow = z.infer<typeof TeamWalletRow>;

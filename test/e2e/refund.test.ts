@@ -309,6 +309,12 @@ describe('Disliking an image of a team run (two members, one server)', () => {
     expect(await run.count()).toBe(1);
     expect(await run.locator('.cell.amount').textContent()).toBe(`−${cost} credits`);
     expect(await run.locator('.status-chip').textContent()).toBe('charged');
+    // The project's budget, named after the project it limits.
+    const budget = titled('Monthly budget: Spring catalog');
+    expect(await budget.count()).toBe(1);
+    expect(await budget.locator('.activity-detail').first().textContent()).toBe(
+      'Project budget set to 100 credits a month',
+    );
     await shot(page, 'refund-team-history');
     // The cost report takes the refunded run's credits off the project and the member.
     await go(page, 'Wallet');

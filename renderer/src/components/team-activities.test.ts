@@ -146,4 +146,31 @@ describe('teamActivities (a team History reads like the personal one)', () => {
       ['Credits added: team pack', 'credited', [1]],
     ]);
   });
+
+  it('names whose budget a budget row sets, and says when a limit is removed', () => {
+    const budget = (seq: number, b: NonNullable<TeamWalletRow['budget']>): TeamWalletRow => ({
+      seq,
+      at: at(seq),
+      type: 'budget',
+      credits: 0,
+      memberId: 'acct_o',
+      projectId: null,
+      budget: b,
+      label: 'Budget for a project: 100 credits a month',
+    });
+    const names = (scope: 'member' | 'project', id: string): string =>
+      scope === 'member' ? `${id}@example.com` : `project ${id}`;
+    const list = teamActivities(
+      [
+        budget(1, { scope: 'project', subjectId: 'prj_1', monthly: 100 }),
+        budget(2, { scope: 'member', subjectId: 'acct_a', monthly: null }),
+      ],
+      known,
+      names,
+    );
+    expect(list.map((a) => [a.title, a.detail])).toEqual([
+      ['Monthly budget: acct_a@example.com', 'Member budget removed: no limit'],
+      ['Monthly budget: project prj_1', 'Project budget set to 100 credits a month'],
+    ]);
+  });
 });

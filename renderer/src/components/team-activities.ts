@@ -28,6 +28,24 @@ export const teamRowWords = (label: string): string =>
 /** What the renderer knows of a team run (the team's runs list), by job id. */
 export type RunTitle = (jobId: string) => string | null;
 
+/** The name of a budget's member (their e-mail) or project. */
+export type SubjectName = (scope: 'member' | 'project', id: string) => string;
+
+/** A budget row in plain words: whose budget, and what it is now. */
+function budgetWords(
+  budget: NonNullable<TeamWalletRow['budget']>,
+  nameOf: SubjectName,
+): { title: string; detail: string } {
+  const whose = nameOf(budget.scope, budget.subjectId);
+  return {
+    title: `Monthly budget: ${whose}`,
+    detail:
+      budget.monthly === null
+        ? `${budget.scope === 'member' ? 'Member' : 'Project'} budget removed: no limit`
+        : `${budget.scope === 'member' ? 'Member' : 'Project'} budget set to ${creditsText(budget.monthly)} a month`,
+  };
+}
+
 const toolTitle = (tool: string | undefined): string =>
   tool === undefined ? 'Run' : (TOOL_TITLES[tool] ?? tool);
 
@@ -52,7 +70,11 @@ const SINGLE: Record<string, { kind: ActivityKind; status: ActivityStatus }> = {
  * or release are one activity titled with its prompt; a refund is its own, named after its run;
  * every other row is one activity in plain words.
  */
-export function teamActivities(rows: readonly TeamWalletRow[], title: RunTitle): TeamActivity[] {
+export function teamActivities(
+  rows: readonly TeamWalletRow[],
+  title: RunTitle,
+  nameOf: SubjectName = (_scope, id) => id,
+): TeamActivity[] {
   const out: TeamActivity[] = [];
   const runs = new Map<string, TeamActivity>();
   const ordered = [...rows].sort((a, b) => a.seq - b.seq);
@@ -119,8 +141,9 @@ export function teamActivities(rows: readonly TeamWalletRow[], title: RunTitle):
       const facts = SINGLE[r.type] ?? { kind: 'other', status: 'credited' };
       make(r, `seq:${r.seq}`, {
         ...facts,
-        title: teamRowWords(r.label),
-        detail: '',
+        ...(r.budget
+          ? budgetWords(r.budget, nameOf)
+          : { title: teamRowWords(r.label), detail: '' }),
         credits: r.credits,
         ref: '',
       });

@@ -64,11 +64,15 @@ export function TeamHistory() {
   );
   const activities = useMemo(
     () =>
-      teamActivities(rows, (jobId) => {
-        const job = jobs[jobId];
-        return job ? (promptOf(job.params) ?? `${TOOL_LABEL[job.tool]} run`) : null;
-      }),
-    [rows, jobs],
+      teamActivities(
+        rows,
+        (jobId) => {
+          const job = jobs[jobId];
+          return job ? (promptOf(job.params) ?? `${TOOL_LABEL[job.tool]} run`) : null;
+        },
+        (scope, id) => (scope === 'member' ? names(detail).member(id) : names(detail).project(id)),
+      ),
+    [rows, jobs, detail],
   );
   const imageOf = useMemo(() => imagesByRef(gallery), [gallery]);
   const noEntries = useCallback(async () => [], []);
