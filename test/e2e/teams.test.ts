@@ -269,9 +269,9 @@ describe('teams with two members in two browser contexts', () => {
     const csv = readFileSync(await download.path(), 'utf8').split('\n');
     expect(csv).toEqual([
       'month,kind,name,runs,credits',
-      `${month},project,Spring catalog,1,24`,
-      `${month},member,${memberEmail},1,24`,
-      `${month},total,,1,24`,
+      `"${month}","project","Spring catalog","1","24"`,
+      `"${month}","member","${memberEmail}","1","24"`,
+      `"${month}","total","","1","24"`,
     ]);
     await report.evaluate((r) => r.scrollIntoView());
     await docsShot(owner, 'team-report');

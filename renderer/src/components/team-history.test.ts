@@ -50,14 +50,23 @@ const wallet: TeamWalletView = {
 };
 
 describe('team history', () => {
-  it('CSV: member e-mails and project names, quoted where needed; a former member is named so', () => {
+  it('CSV: member e-mails and project names, quoted; a former member is named so', () => {
     const lines = teamCsv(wallet.rows, detail).split('\n');
     expect(lines[0]).toBe('date,activity,member,project,credits,entry');
     expect(lines[2]).toBe(
-      '2026-12-02T09:00:00.000Z,Charged,ada@example.com,"Spring, ""catalog""",-10,3',
+      '"2026-12-02T09:00:00.000Z","Charged","ada@example.com","Spring, ""catalog""","-10","3"',
     );
-    expect(lines[3]).toContain(',former member,');
-    expect(lines[4]).toBe('2026-11-01T09:00:00.000Z,Credits added,,,100,1');
+    expect(lines[3]).toContain(',"former member",');
+    expect(lines[4]).toBe('"2026-11-01T09:00:00.000Z","Credits added","","","100","1"');
+  });
+
+  it('CSV: a name a spreadsheet would run as a formula stays text', () => {
+    const hostile: TeamDetail = {
+      ...detail,
+      projects: detail.projects.map((p) => ({ ...p, name: '=HYPERLINK("http://x","y")' })),
+    };
+    const lines = teamCsv(wallet.rows, hostile).split('\n');
+    expect(lines[2]).toContain(`,"'=HYPERLINK(""http://x"",""y"")",`);
   });
 });
 

@@ -4,6 +4,7 @@ import { useJobs } from '../app/context';
 import { useTeams } from '../stores/team-store';
 import { promptOf, TOOL_LABEL } from '../studio/results';
 import { ActivityRowView } from './ActivityRowView';
+import { csvCell } from './history-csv';
 import { imagesByRef } from './history-data';
 import { teamActivities, teamRowWords } from './team-activities';
 import { VirtualList } from './VirtualList';
@@ -11,11 +12,6 @@ import '../styles/history.css';
 import { saveBlob } from '../util/design-file';
 import { credits, creditsText } from '../util/format';
 import { TeamCostReport } from './team-report';
-
-const csvCell = (v: string | number): string => {
-  const text = String(v);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
 
 function names(detail: TeamDetail | null) {
   const members = new Map(detail?.members.map((m) => [m.accountId, m.email]) ?? []);

@@ -74,11 +74,11 @@ describe('team cost report', () => {
     }).split('\n');
     expect(csv).toEqual([
       'month,kind,name,runs,credits',
-      '2026-12,project,"Spring, ""catalog""",2,40',
-      '2026-12,project,No project,1,12',
-      '2026-12,member,acct_b@example.com,1,30',
-      '2026-12,member,acct_a@example.com,2,22',
-      '2026-12,total,,3,52',
+      '"2026-12","project","Spring, ""catalog""","2","40"',
+      '"2026-12","project","No project","1","12"',
+      '"2026-12","member","acct_b@example.com","1","30"',
+      '"2026-12","member","acct_a@example.com","2","22"',
+      '"2026-12","total","","3","52"',
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { csvCell } from './history-csv';
 import type { MonthReport } from '../../../shared/wallet/team-report';
 
 // The report's fold is shared with the server's `/report` route (docs/architecture.md §14).
@@ -7,11 +8,6 @@ export {
   monthReport,
   reportMonths,
 } from '../../../shared/wallet/team-report';
-
-const csvCell = (v: string | number): string => {
-  const text = String(v);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
 
 /** The report as CSV: one line per project and per member, then the total. */
 export function reportCsv(
