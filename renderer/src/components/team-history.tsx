@@ -49,7 +49,7 @@ export function TeamHistory() {
   const [member, setMember] = useState('');
   const [project, setProject] = useState('');
   const [open, setOpen] = useState<string | null>(null);
-  const n = names(detail);
+  const n = useMemo(() => names(detail), [detail]);
   const rows = useMemo(
     () =>
       (wallet?.rows ?? []).filter(
@@ -66,9 +66,9 @@ export function TeamHistory() {
           const job = jobs[jobId];
           return job ? (promptOf(job.params) ?? `${TOOL_LABEL[job.tool]} run`) : null;
         },
-        (scope, id) => (scope === 'member' ? names(detail).member(id) : names(detail).project(id)),
+        (scope, id) => (scope === 'member' ? n.member(id) : n.project(id)),
       ),
-    [rows, jobs, detail],
+    [rows, jobs, n],
   );
   const imageOf = useMemo(() => imagesByRef(gallery), [gallery]);
   const noEntries = useCallback(async () => [], []);
